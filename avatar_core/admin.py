@@ -1,0 +1,133 @@
+"""Admin use cases: the users overview, credit adjustments, tiers and per-model stats.
+
+Every method takes the acting user and checks the role itself: hiding a tab is not access control.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, or_, select
+
+from . import credits
+from .auth import UserInfo
+from .bootstrap import App
+from .errors import NotFound, PermissionDenied
+from .models import Generation, LedgerEntry, User
+
+SPEND_TYPES = (credits.RESERVE, credits.CAPTURE, credits.RELEASE)
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One line of the admin users table."""
+
+    username: str
+    tier: str
+    is_admin: bool
+    balance: int
+    spent: int
+    generations: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ModelStats:
+    """Per-model outcome counts and timing."""
+
+    model_key: str
+    count: int
+    completed: int
+    failed: int
+    success_rate: float
+    mean_seconds: float | None
+
+
+def require_admin(actor: UserInfo | None) -> UserInfo:
+    """The actor if it is an admin; PermissionDenied otherwise."""
+    if actor is None or not actor.is_admin:
+        raise PermissionDenied("Only admins can do that.")
+    return actor
+
+
+class AdminService:
+    """Reads and changes for the admin tab and the CLI."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def users_overview(self, search: str = "", limit: int = 200) -> list[UserRow]:
+        """Users matching `search` with balance, credits spent and generation count."""
+        spent = (
+            select(LedgerEntry.user_id, (-func.sum(LedgerEntry.amount)).label("spent"))
+            .where(LedgerEntry.type.in_(SPEND_TYPES)).group_by(LedgerEntry.user_id).subquery()
+        )  # fmt: skip
+        gens = (
+            select(Generation.user_id, func.count().label("n"))
+            .group_by(Generation.user_id).subquery()
+        )  # fmt: skip
+        stmt = (
+            select(User, func.coalesce(spent.c.spent, 0), func.coalesce(gens.c.n, 0))
+            .outerjoin(spent, spent.c.user_id == User.id).outerjoin(gens, gens.c.user_id == User.id)
+            .order_by(User.username).limit(limit)
+        )  # fmt: skip
+        term = search.strip().lower()
+        if term:
+            stmt = stmt.where(or_(User.username.contains(term), User.tier == term))
+        with self.app.db.read() as session:
+            return [
+                UserRow(u.username, u.tier, u.is_admin, u.balance, int(s), int(n),
+                        u.created_at.strftime("%Y-%m-%d"))
+                for u, s, n in session.execute(stmt)
+            ]  # fmt: skip
+
+    def adjust_credits(self, actor: UserInfo | None, username: str, amount: int, reason: str
+                       ) -> int:  # fmt: skip
+        """Grant (+) or deduct (−) credits as an admin; returns the new balance."""
+        admin = require_admin(actor)
+        target = self.app.accounts.by_name(username)
+        with self.app.db.transaction() as session:
+            entry = credits.adjust(session, target.id, amount, actor_id=admin.id, reason=reason,
+                                   key=f"admin:{uuid.uuid4()}")  # fmt: skip
+            return entry.balance_after
+
+    def set_tier(self, actor: UserInfo | None, username: str, tier: str) -> UserInfo:
+        """Change a user's tier as an admin."""
+        require_admin(actor)
+        return self.app.accounts.set_tier(username, tier)
+
+    def ledger(self, actor: UserInfo | None, username: str, limit: int = 100
+               ) -> list[credits.Movement]:  # fmt: skip
+        """One user's ledger history, newest first."""
+        require_admin(actor)
+        target = self.app.accounts.by_name(username)
+        with self.app.db.read() as session:
+            return credits.history(session, target.id, limit)
+
+    def model_stats(self, actor: UserInfo | None) -> list[ModelStats]:
+        """Count, success rate and mean seconds per model."""
+        require_admin(actor)
+        done = func.sum(case((Generation.status == "completed", 1), else_=0))
+        failed = func.sum(case((Generation.status == "failed", 1), else_=0))
+        mean = func.avg(case((Generation.status == "completed", Generation.seconds), else_=None))
+        stmt = select(Generation.model_key, func.count(), done, failed, mean).group_by(
+            Generation.model_key
+        )
+        with self.app.db.read() as session:
+            rows = session.execute(stmt).all()
+        out = []
+        for key, n, ok, bad, secs in rows:
+            finished = int(ok or 0) + int(bad or 0)
+            rate = int(ok or 0) / finished if finished else 0.0
+            out.append(ModelStats(key, int(n), int(ok or 0), int(bad or 0), rate,
+                                  None if secs is None else float(secs)))  # fmt: skip
+        return sorted(out, key=lambda s: s.model_key)
+
+    def user(self, actor: UserInfo | None, username: str) -> UserInfo:
+        """One user's details."""
+        require_admin(actor)
+        try:
+            return self.app.accounts.by_name(username)
+        except NotFound:
+            raise NotFound(f"No user called {username!r}.") from None

@@ -1,0 +1,214 @@
+"""Accounts: sign-up rules, argon2 password hashing, login and its throttle."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from passlib.context import CryptContext
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import credits
+from .db import Database
+from .errors import AuthError, NotFound, RateLimited, ValidationError
+from .models import User
+from .selection import TIERS, tier_rank
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
+MIN_PASSWORD, MAX_PASSWORD = 8, 128
+COMMON_PASSWORDS = frozenset(
+    "password password1 12345678 123456789 1234567890 qwertyui qwerty123 iloveyou "
+    "letmein1 sunshine princess football baseball welcome1 admin123 passw0rd abc12345 "
+    "trustno1 11111111 00000000 monkey123 dragon12 avatar123".split()
+)
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as the UI and CLI see it (never the password hash)."""
+
+    id: int
+    username: str
+    tier: str
+    is_admin: bool
+    balance: int
+
+
+def info(user: User) -> UserInfo:
+    """The public view of a user row."""
+    return UserInfo(user.id, user.username, user.tier, user.is_admin, user.balance)
+
+
+def normalise_username(raw: str) -> str:
+    """Lower-case and validate a username; ValidationError says what is wrong."""
+    name = (raw or "").strip().lower()
+    if not 3 <= len(name) <= 32:
+        raise ValidationError("A username has 3 to 32 characters.")
+    if not USERNAME_RE.match(name):
+        raise ValidationError(
+            "A username uses only letters, digits, '.', '_' and '-', and starts with a letter or digit."
+        )
+    return name
+
+
+def check_password(password: str, username: str = "") -> None:
+    """Refuse weak or over-long passwords with a clear reason."""
+    if len(password) > MAX_PASSWORD:
+        raise ValidationError(f"A password has at most {MAX_PASSWORD} characters.")
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"A password has at least {MIN_PASSWORD} characters.")
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 4 or (username and username in lowered):
+        raise ValidationError("That password is too easy to guess; choose a less common one.")
+
+
+def make_hasher(rounds: int = 3, memory_kib: int = 65536) -> CryptContext:
+    """An argon2 CryptContext (tests pass tiny costs)."""
+    return CryptContext(
+        schemes=["argon2"], argon2__rounds=rounds, argon2__memory_cost=memory_kib
+    )
+
+
+class LoginThrottle:
+    """Counts failed logins per key (username, client address) in a sliding window."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+        self.limit, self.window, self.clock = limit, window, clock
+        self._fails: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, *keys: str) -> None:
+        """RateLimited when any key has reached the limit inside the window."""
+        now = self.clock()
+        with self._lock:
+            for key in keys:
+                recent = [t for t in self._fails.get(key, []) if now - t < self.window]
+                self._fails[key] = recent
+                if len(recent) >= self.limit:
+                    raise RateLimited(max(1, int(self.window - (now - recent[0])) + 1))
+
+    def failed(self, *keys: str) -> None:
+        """Record one failure for each key."""
+        now = self.clock()
+        with self._lock:
+            for key in keys:
+                self._fails.setdefault(key, []).append(now)
+
+    def succeeded(self, username_key: str) -> None:
+        """Forget the failures of a user who just logged in."""
+        with self._lock:
+            self._fails.pop(username_key, None)
+
+
+class Accounts:
+    """Sign-up, login and tier changes; owns its transactions."""
+
+    def __init__(self, db: Database, hasher: CryptContext, signup_credits: int,
+                 throttle: LoginThrottle | None = None) -> None:  # fmt: skip
+        self.db, self.hasher, self.signup_credits = db, hasher, signup_credits
+        self.throttle = throttle or LoginThrottle()
+        self._dummy_hash = hasher.hash("not-a-real-password")
+
+    def register(self, username: str, password: str, *, tier: str = "free",
+                 is_admin: bool = False, hf_username: str | None = None) -> UserInfo:  # fmt: skip
+        """Create an account with the welcome grant written to the ledger."""
+        name = normalise_username(username)
+        tier_rank(tier)
+        password_hash = None
+        if hf_username is None:
+            check_password(password, name)
+            password_hash = self.hasher.hash(password)
+        try:
+            with self.db.transaction() as session:
+                if session.scalar(select(func.count()).where(User.username == name)):
+                    raise ValidationError(f"The username {name!r} is taken.")
+                user = User(username=name, password_hash=password_hash, tier=tier,
+                            is_admin=is_admin, balance=0, hf_username=hf_username)  # fmt: skip
+                session.add(user)
+                session.flush()
+                if self.signup_credits > 0:
+                    credits.grant(session, user.id, self.signup_credits, key="welcome",
+                                  reason="welcome grant")  # fmt: skip
+                return info(user)
+        except IntegrityError:
+            raise ValidationError(f"The username {name!r} is taken.") from None
+
+    def authenticate(self, username: str, password: str, client: str = "") -> UserInfo:
+        """The user for these credentials; AuthError (same wording, same cost) otherwise."""
+        name = (username or "").strip().lower()
+        keys = [f"user:{name}"] + ([f"addr:{client}"] if client else [])
+        self.throttle.check(*keys)
+        with self.db.read() as session:
+            user = session.scalars(select(User).where(User.username == name)).one_or_none()
+        candidate = password[:MAX_PASSWORD] if isinstance(password, str) else ""
+        stored = user.password_hash if user is not None and user.password_hash else None
+        ok = self.hasher.verify(candidate, stored or self._dummy_hash)
+        if user is None or stored is None or not ok:
+            self.throttle.failed(*keys)
+            raise AuthError("Wrong username or password.")
+        self.throttle.succeeded(keys[0])
+        return info(user)
+
+    def get(self, user_id: int) -> UserInfo:
+        """A user by id, fresh from the database."""
+        with self.db.read() as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise NotFound("No such user.")
+            return info(user)
+
+    def by_name(self, username: str) -> UserInfo:
+        """A user by username."""
+        with self.db.read() as session:
+            user = session.scalars(
+                select(User).where(User.username == username.strip().lower())
+            ).one_or_none()
+            if user is None:
+                raise NotFound(f"No user called {username!r}.")
+            return info(user)
+
+    def set_tier(self, username: str, tier: str) -> UserInfo:
+        """Move a user to another tier."""
+        if tier not in TIERS:
+            raise ValidationError(f"Unknown tier {tier!r}; use one of {', '.join(TIERS)}.")
+        with self.db.transaction() as session:
+            user = session.scalars(
+                select(User).where(User.username == username.strip().lower())
+            ).one_or_none()
+            if user is None:
+                raise NotFound(f"No user called {username!r}.")
+            user.tier = tier
+            return info(user)
+
+    def ensure_admin(self, username: str, password: str) -> UserInfo:
+        """Create the admin account, or make an existing one admin and reset its password."""
+        name = normalise_username(username)
+        check_password(password, name)
+        with self.db.transaction() as session:
+            user = session.scalars(select(User).where(User.username == name)).one_or_none()
+            if user is not None:
+                user.is_admin = True
+                if not user.password_hash or not self.hasher.verify(password, user.password_hash):
+                    user.password_hash = self.hasher.hash(password)
+                return info(user)
+        return self.register(name, password, tier="enterprise", is_admin=True)
+
+    def hf_user(self, hf_username: str) -> UserInfo:
+        """The local account for a Hugging Face login, created on first use (free tier)."""
+        with self.db.read() as session:
+            user = session.scalars(select(User).where(User.hf_username == hf_username)).one_or_none()
+            if user is not None:
+                return info(user)
+        base = re.sub(r"[^a-z0-9_.-]", "-", hf_username.lower())[:28].strip("-.") or "hf-user"
+        name = base if len(base) >= 3 else f"hf-{base}"
+        for suffix in ["", *[f"-{i}" for i in range(2, 50)]]:
+            try:
+                return self.register(f"{name}{suffix}", "", hf_username=hf_username)
+            except ValidationError:
+                continue
+        raise ValidationError("Could not create a local account for this Hugging Face user.")

@@ -1,0 +1,78 @@
+"""Builds the collaborators from Settings: the one place that wires the app together."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from passlib.context import CryptContext
+
+from .auth import Accounts, UserInfo, make_hasher
+from .catalog import Catalog
+from .config import Settings
+from .db import Database, upgrade
+from .engines.base import Engine
+
+
+@dataclass
+class App:
+    """Everything a front end (web UI, CLI, tests) calls."""
+
+    settings: Settings
+    db: Database
+    accounts: Accounts
+    catalog: Catalog
+    engine_override: Engine | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The image engine, built on first use (the CLI's other commands never need one)."""
+        return self.engine_override or build_engine(self.settings)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.db.dispose()
+
+
+def build_engine(settings: Settings) -> Engine:
+    """The engine the settings ask for: local (offline preview) or Hugging Face."""
+    if settings.engine_kind == "local":
+        from .engines.local import LocalEngine
+
+        return LocalEngine()
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    from .engines.hf import HFEngine
+
+    return HFEngine(
+        token=settings.hf_token,
+        base_url=settings.hf_base_url,
+        provider=settings.hf_provider or None,
+        timeout=settings.hf_timeout,
+    )
+
+
+def bootstrap(
+    settings: Settings, *, engine: Engine | None = None, hasher: CryptContext | None = None
+) -> App:
+    """Wire the app for `settings`; tests pass a fake engine or a cheap hasher."""
+    db = Database(settings.resolved_database_url)
+    hasher = hasher or make_hasher(settings.password_rounds, settings.password_memory_kib)
+    return App(
+        settings=settings,
+        db=db,
+        accounts=Accounts(db, hasher, settings.signup_credits),
+        catalog=Catalog(db),
+        engine_override=engine,
+    )
+
+
+def init(app: App, reset_catalog: bool = False) -> tuple[int, UserInfo | None]:
+    """Migrate to head, seed the catalog, create the admin from settings if configured."""
+    upgrade(app.db)
+    changed = app.catalog.seed(reset=reset_catalog)
+    admin = None
+    if app.settings.admin_username and app.settings.admin_password:
+        admin = app.accounts.ensure_admin(app.settings.admin_username, app.settings.admin_password)
+    return changed, admin

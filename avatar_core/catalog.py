@@ -1,0 +1,223 @@
+"""The model catalog and presets: seed data, seeding, and admin changes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import Database
+from .errors import NotFound, ValidationError
+from .models import APP_ID, AIModel, Preset
+from .presets_data import PRESETS, Persona, PresetData, VisualAttributes
+from .selection import ModelSpec
+
+REALISM_LORA = "XLabs-AI/flux-RealismLora"
+
+# The four models of DESIGN.md §1, exactly.
+SEED_MODELS: tuple[dict[str, Any], ...] = (
+    dict(model_key="avatar-creator:flux-dev-base", name="FLUX.1-dev Base", tier="free",
+         credit_cost=8, model_id="black-forest-labs/FLUX.1-dev", lora_model=None,
+         lora_scale=None, width=512, height=512, steps=28, guidance_scale=3.5,
+         processing_time="30-45s", expected_seconds=35),
+    dict(model_key="avatar-creator:flux-dev-realism", name="FLUX.1-dev + Realism LoRA",
+         tier="basic", credit_cost=12, model_id="black-forest-labs/FLUX.1-dev",
+         lora_model=REALISM_LORA, lora_scale=0.9, width=768, height=768, steps=30,
+         guidance_scale=3.5, processing_time="45-60s", expected_seconds=50),
+    dict(model_key="avatar-creator:flux-dev-hd-realism", name="FLUX.1-dev HD + Realism LoRA",
+         tier="pro", credit_cost=15, model_id="black-forest-labs/FLUX.1-dev",
+         lora_model=REALISM_LORA, lora_scale=0.9, width=1024, height=1024, steps=35,
+         guidance_scale=3.5, processing_time="60-90s", expected_seconds=75),
+    dict(model_key="avatar-creator:flux-schnell-fast", name="FLUX.1-schnell Fast", tier="basic",
+         credit_cost=6, model_id="black-forest-labs/FLUX.1-schnell", lora_model=None,
+         lora_scale=None, width=512, height=512, steps=4, guidance_scale=0.0,
+         processing_time="5-15s", expected_seconds=10),
+)  # fmt: skip
+
+# Columns an admin may change; a re-seed keeps them unless the catalog is reset.
+ADMIN_COLUMNS = ("enabled", "credit_cost")
+
+
+def _capabilities(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "use_lora": row["lora_model"] is not None,
+        "resolution": f"{row['width']}x{row['height']}",
+        "steps": row["steps"],
+        "guidance_scale": row["guidance_scale"],
+        "lora_model": row["lora_model"],
+        "lora_scale": row["lora_scale"],
+    }
+
+
+def seed_catalog(session: Session, reset: bool = False) -> int:
+    """Insert or update the seed models and presets; returns how many rows changed."""
+    changed = 0
+    existing = {m.model_key: m for m in session.scalars(select(AIModel))}
+    for order, row in enumerate(SEED_MODELS):
+        values = {**row, "app_id": APP_ID, "capabilities": _capabilities(row), "sort_order": order}
+        model = existing.get(row["model_key"])
+        if model is None:
+            session.add(AIModel(**values, enabled=True))
+            changed += 1
+            continue
+        if reset:
+            values["enabled"] = True
+        else:
+            values.pop("credit_cost")
+        changed += _update(model, values)
+    existing_presets = {p.key: p for p in session.scalars(select(Preset))}
+    for order, preset in enumerate(PRESETS):
+        values = _preset_values(preset, order)
+        row = existing_presets.get(preset.key)
+        if row is None:
+            session.add(Preset(**values))
+            changed += 1
+        else:
+            changed += _update(row, values)
+    session.flush()
+    return changed
+
+
+def _preset_values(preset: PresetData, order: int) -> dict[str, Any]:
+    persona = asdict(preset.persona)
+    persona["personality"] = list(preset.persona.personality)
+    return dict(
+        key=preset.key, name=preset.name, category=preset.category,
+        description=preset.description, prompt=preset.prompt, persona=persona,
+        attributes=preset.attributes.as_dict(), sort_order=order,
+    )  # fmt: skip
+
+
+def _update(row: object, values: dict[str, Any]) -> int:
+    """Set changed attributes on `row`; 1 if anything changed, else 0."""
+    dirty = 0
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            dirty = 1
+    return dirty
+
+
+def spec(row: AIModel) -> ModelSpec:
+    """The selection view of a catalog row."""
+    return ModelSpec(
+        model_key=row.model_key, name=row.name, tier=row.tier, credit_cost=row.credit_cost,
+        model_id=row.model_id, lora_model=row.lora_model, lora_scale=row.lora_scale,
+        width=row.width, height=row.height, steps=row.steps,
+        guidance_scale=row.guidance_scale, enabled=row.enabled,
+        expected_seconds=row.expected_seconds,
+    )  # fmt: skip
+
+
+def list_models(session: Session) -> list[ModelSpec]:
+    """Every catalog model of this app, in catalog order."""
+    rows = session.scalars(
+        select(AIModel).where(AIModel.app_id == APP_ID).order_by(AIModel.sort_order, AIModel.id)
+    )
+    return [spec(r) for r in rows]
+
+
+def get_model_row(session: Session, model_key: str) -> AIModel:
+    """The catalog row for `model_key`, or NotFound."""
+    row = session.scalars(select(AIModel).where(AIModel.model_key == model_key)).one_or_none()
+    if row is None:
+        raise NotFound(f"No model with key {model_key!r}.")
+    return row
+
+
+def set_enabled(session: Session, model_key: str, enabled: bool) -> ModelSpec:
+    """Enable or disable one model."""
+    row = get_model_row(session, model_key)
+    row.enabled = enabled
+    return spec(row)
+
+
+def set_cost(session: Session, model_key: str, credits: int) -> ModelSpec:
+    """Set one model's price in credits (0–10,000)."""
+    if not 0 <= credits <= 10_000:
+        raise ValidationError("A price must be between 0 and 10000 credits.")
+    row = get_model_row(session, model_key)
+    row.credit_cost = credits
+    return spec(row)
+
+
+def list_presets(session: Session) -> list[Preset]:
+    """All presets in catalog order."""
+    return list(session.scalars(select(Preset).order_by(Preset.sort_order, Preset.id)))
+
+
+def find_preset(session: Session, key_or_name: str) -> Preset:
+    """A preset by key or (case-insensitive) name, or NotFound."""
+    wanted = key_or_name.strip().lower()
+    for preset in list_presets(session):
+        if wanted in (preset.key, preset.name.lower()):
+            return preset
+    raise NotFound(f"No preset called {key_or_name!r}.")
+
+
+class Catalog:
+    """Catalog use cases over the database; each call is one transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def seed(self, reset: bool = False) -> int:
+        """Seed models and presets (idempotent); returns the number of rows changed."""
+        with self.db.transaction() as session:
+            return seed_catalog(session, reset=reset)
+
+    def models(self) -> list[ModelSpec]:
+        """Every model, enabled or not, in catalog order."""
+        with self.db.read() as session:
+            return list_models(session)
+
+    def set_enabled(self, model_key: str, enabled: bool) -> ModelSpec:
+        """Enable or disable one model."""
+        with self.db.transaction() as session:
+            return set_enabled(session, model_key, enabled)
+
+    def set_cost(self, model_key: str, credits: int) -> ModelSpec:
+        """Change one model's price."""
+        with self.db.transaction() as session:
+            return set_cost(session, model_key, credits)
+
+    def presets(self) -> list[PresetView]:
+        """All presets, detached from the session."""
+        with self.db.read() as session:
+            return [PresetView.of(p) for p in list_presets(session)]
+
+    def preset(self, key_or_name: str) -> PresetView:
+        """One preset by key or name."""
+        with self.db.read() as session:
+            return PresetView.of(find_preset(session, key_or_name))
+
+
+@dataclass(frozen=True)
+class PresetView:
+    """A preset as services and the UI use it."""
+
+    key: str
+    name: str
+    category: str
+    description: str
+    prompt: str
+    persona: dict[str, Any]
+    attributes: dict[str, str]
+
+    @classmethod
+    def of(cls, row: Preset) -> PresetView:
+        """Copy a preset row."""
+        return cls(row.key, row.name, row.category, row.description, row.prompt,
+                   dict(row.persona), dict(row.attributes))  # fmt: skip
+
+    def as_data(self) -> PresetData:
+        """The preset in the prompt builder's terms."""
+        p = self.persona
+        return PresetData(
+            key=self.key, name=self.name, category=self.category, description=self.description,
+            prompt=self.prompt,
+            persona=Persona(p["name"], int(p["age"]), tuple(p["personality"]), p["background"]),
+            attributes=VisualAttributes(**self.attributes),
+        )  # fmt: skip

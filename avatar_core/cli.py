@@ -1,0 +1,269 @@
+"""`avatar-creator`: a thin command line over the services. Errors are one line and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import credits
+from .bootstrap import App, bootstrap, init
+from .config import load_settings
+from .errors import AvatarError
+from .selection import TIERS, accessible_models, price_for
+
+Handler = Callable[[App, argparse.Namespace], int]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table with aligned columns."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _json(value: Any) -> None:
+    print(json.dumps(value, default=str))
+
+
+def cmd_init(app: App, args: argparse.Namespace) -> int:
+    changed, admin = init(app, reset_catalog=args.reset_catalog)
+    models = app.catalog.models()
+    print(f"Database ready at {app.db.engine.url.render_as_string(hide_password=True)}")
+    print(f"Catalog: {len(models)} models, {len(app.catalog.presets())} presets ({changed} rows changed)")
+    if admin:
+        print(f"Admin account: {admin.username}")
+    return 0
+
+
+def cmd_verify(app: App, args: argparse.Namespace) -> int:
+    from .verify import run_checks
+
+    report, healthy = run_checks(app)
+    print(report)
+    return 0 if healthy else 1
+
+
+def cmd_users_add(app: App, args: argparse.Namespace) -> int:
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if password is None:
+        import getpass
+
+        password = getpass.getpass("Password: ")
+    user = app.accounts.register(args.name, password, tier=args.tier, is_admin=args.admin)
+    print(f"Created {user.username} ({user.tier}{', admin' if user.is_admin else ''}), "
+          f"balance {user.balance}")  # fmt: skip
+    return 0
+
+
+def cmd_users_list(app: App, args: argparse.Namespace) -> int:
+    from .admin import AdminService
+
+    users = AdminService(app).users_overview("")
+    if args.json:
+        _json([u.__dict__ for u in users])
+        return 0
+    rows = [(u.username, u.tier, "yes" if u.is_admin else "", u.balance, u.spent, u.generations)
+            for u in users]  # fmt: skip
+    print(table(["username", "tier", "admin", "balance", "spent", "generations"], rows))
+    return 0
+
+
+def cmd_users_set_tier(app: App, args: argparse.Namespace) -> int:
+    user = app.accounts.set_tier(args.name, args.tier)
+    print(f"{user.username} is now on the {user.tier} tier")
+    return 0
+
+
+def cmd_credits_grant(app: App, args: argparse.Namespace) -> int:
+    user = app.accounts.by_name(args.name)
+    with app.db.transaction() as session:
+        entry = credits.grant(session, user.id, args.amount, key=f"cli:{uuid.uuid4()}",
+                              reason=args.reason)  # fmt: skip
+        print(f"Granted {args.amount} credits to {user.username}; balance {entry.balance_after}")
+    return 0
+
+
+def cmd_credits_show(app: App, args: argparse.Namespace) -> int:
+    user = app.accounts.by_name(args.name)
+    with app.db.read() as session:
+        moves = credits.history(session, user.id, limit=args.limit)
+        bal = credits.balance(session, user.id)
+    if args.json:
+        _json({"username": user.username, "balance": bal, "movements": [m.__dict__ for m in moves]})
+        return 0
+    print(f"{user.username}: {bal} credits")
+    rows = [(m.created_at, m.type, f"{m.amount:+d}", m.balance_after, m.generation_id or "", m.reason)
+            for m in moves]  # fmt: skip
+    print(table(["time", "type", "amount", "balance", "generation", "reason"], rows))
+    return 0
+
+
+def cmd_credits_check(app: App, args: argparse.Namespace) -> int:
+    with app.db.read() as session:
+        problems = credits.check(session)
+    for line in problems:
+        print(f"VIOLATION {line}")
+    print("ledger OK" if not problems else f"{len(problems)} violation(s)")
+    return 1 if problems else 0
+
+
+def cmd_models_list(app: App, args: argparse.Namespace) -> int:
+    models = app.catalog.models()
+    if args.json:
+        keys = ("model_key", "name", "tier", "credit_cost", "model_id", "lora_model", "lora_scale",
+                "width", "height", "steps", "guidance_scale", "enabled")  # fmt: skip
+        _json([{k: getattr(m, k) for k in keys} for m in models])
+        return 0
+    rows = [(m.model_key, m.name, m.tier, m.credit_cost, f"{m.width}x{m.height}", m.steps,
+             m.guidance_scale, f"{m.lora_model} @{m.lora_scale}" if m.lora_model else "-",
+             "yes" if m.enabled else "no") for m in models]  # fmt: skip
+    print(table(["key", "name", "tier", "credits", "size", "steps", "guidance", "lora", "enabled"],
+                rows))  # fmt: skip
+    return 0
+
+
+def _set_enabled(enabled: bool) -> Handler:
+    def run(app: App, args: argparse.Namespace) -> int:
+        model = app.catalog.set_enabled(args.key, enabled)
+        print(f"{model.model_key} {'enabled' if enabled else 'disabled'}")
+        return 0
+
+    return run
+
+
+def cmd_models_set_cost(app: App, args: argparse.Namespace) -> int:
+    model = app.catalog.set_cost(args.key, args.credits)
+    print(f"{model.model_key} now costs {model.credit_cost} credits")
+    return 0
+
+
+def cmd_generate(app: App, args: argparse.Namespace) -> int:
+    from .cli_generate import run_generate
+
+    return run_generate(app, args)
+
+
+def tier_matrix(app: App) -> str:
+    """Which tier reaches which model, and at what price."""
+    models = app.catalog.models()
+    rows = []
+    for tier in TIERS:
+        reach = {m.model_key for m in accessible_models(models, tier)}
+        rows.append([tier] + [str(price_for(m, tier)) if m.model_key in reach else "-" for m in models])
+    return table(["tier"] + [m.model_key.split(":")[-1] for m in models], rows)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    p = argparse.ArgumentParser(
+        prog="avatar-creator",
+        description="Avatar Creator: set up, check and operate a deployment. Settings come from "
+        "the environment and .env (see .env.example).",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("init", help="migrate the database, seed models and presets, create the admin",
+                       description="Upgrade the database to the newest schema, seed the four models "
+                       "and 19 presets (idempotent; keeps admin changes to price/enabled), and create "
+                       "the admin from AVATAR_ADMIN_USERNAME/AVATAR_ADMIN_PASSWORD if set.")  # fmt: skip
+    c.add_argument("--reset-catalog", action="store_true",
+                   help="also reset prices and enabled flags to the seed values")  # fmt: skip
+    c.set_defaults(run=cmd_init)
+
+    c = sub.add_parser("verify", help="check database, models, environment and the tier matrix",
+                       description="Check that the database is reachable and migrated, each model's "
+                       "configuration, the environment (token, engine) and print the tier access "
+                       "matrix. Exits 1 when unhealthy.")  # fmt: skip
+    c.set_defaults(run=cmd_verify)
+
+    users = sub.add_parser("users", help="add, list and change users",
+                           description="Manage accounts.").add_subparsers(
+        dest="action", required=True, metavar="ACTION")  # fmt: skip
+    c = users.add_parser("add", help="create a user", description="Create a user (asks for the "
+                         "password, or reads one line from stdin with --password-stdin).")  # fmt: skip
+    c.add_argument("name", help="username (3-32 letters, digits, . _ -)")
+    c.add_argument("--tier", choices=TIERS, default="free", help="tier (default free)")
+    c.add_argument("--admin", action="store_true", help="make the user an admin")
+    c.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    c.set_defaults(run=cmd_users_add)
+    c = users.add_parser("list", help="list users with balance and spend",
+                         description="List every user with tier, balance, credits spent and "
+                         "generation count.")  # fmt: skip
+    c.add_argument("--json", action="store_true", help="print JSON")
+    c.set_defaults(run=cmd_users_list)
+    c = users.add_parser("set-tier", help="change a user's tier", description="Change a user's tier.")
+    c.add_argument("name", help="username")
+    c.add_argument("tier", choices=TIERS, help="new tier")
+    c.set_defaults(run=cmd_users_set_tier)
+
+    cr = sub.add_parser("credits", help="grant, show and check credits",
+                        description="The credit ledger.").add_subparsers(
+        dest="action", required=True, metavar="ACTION")  # fmt: skip
+    c = cr.add_parser("grant", help="grant credits", description="Grant credits to a user.")
+    c.add_argument("name", help="username")
+    c.add_argument("amount", type=int, help="credits to add (positive)")
+    c.add_argument("--reason", required=True, help="why (kept in the ledger)")
+    c.set_defaults(run=cmd_credits_grant)
+    c = cr.add_parser("show", help="show a balance and recent movements",
+                      description="Show a user's balance and recent ledger movements.")  # fmt: skip
+    c.add_argument("name", help="username")
+    c.add_argument("--limit", type=int, default=20, help="movements to show (default 20)")
+    c.add_argument("--json", action="store_true", help="print JSON (balance, movements)")
+    c.set_defaults(run=cmd_credits_show)
+    c = cr.add_parser("check", help="verify the ledger invariants",
+                      description="Check that every balance equals its ledger sum and that each "
+                      "reserve is settled at most once. Exits 1 on a violation.")  # fmt: skip
+    c.set_defaults(run=cmd_credits_check)
+
+    mo = sub.add_parser("models", help="list, enable, disable and price models",
+                        description="The model catalog.").add_subparsers(
+        dest="action", required=True, metavar="ACTION")  # fmt: skip
+    c = mo.add_parser("list", help="list the catalog", description="List the model catalog.")
+    c.add_argument("--json", action="store_true", help="print JSON")
+    c.set_defaults(run=cmd_models_list)
+    for name, flag in (("enable", True), ("disable", False)):
+        c = mo.add_parser(name, help=f"{name} a model", description=f"{name.title()} a model.")
+        c.add_argument("key", help="model key, e.g. avatar-creator:flux-dev-base")
+        c.set_defaults(run=_set_enabled(flag))
+    c = mo.add_parser("set-cost", help="set a model's price", description="Set a model's price.")
+    c.add_argument("key", help="model key")
+    c.add_argument("credits", type=int, help="price in credits (0-10000)")
+    c.set_defaults(run=cmd_models_set_cost)
+
+    from .cli_generate import add_generate_parser
+
+    add_generate_parser(sub, cmd_generate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        app = bootstrap(load_settings())
+    except AvatarError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    try:
+        return int(args.run(app, args))
+    except AvatarError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # one clear line, never a traceback
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        if isinstance(err, (OperationalError, ProgrammingError)):
+            print("error: the database is unreachable or not initialised; run "
+                  "`avatar-creator init` first.", file=sys.stderr)  # fmt: skip
+            return 1
+        print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+    finally:
+        app.close()

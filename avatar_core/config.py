@@ -1,0 +1,161 @@
+"""Settings: the one place that reads the environment and `.env`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from .errors import ConfigError
+
+ENGINES = ("auto", "local", "hf")
+PROVIDERS = ("", "auto", "replicate", "fal-ai", "hf-inference")
+DEV_SECRET_FILE = "secret_key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from the environment, with safe development defaults."""
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    hf_token: str | None = None
+    hf_base_url: str | None = None
+    hf_provider: str = ""
+    hf_timeout: float = 120.0
+    engine: str = "auto"
+    generation_deadline: float = 300.0
+    secret_key: str | None = None
+    admin_username: str | None = None
+    admin_password: str | None = None
+    signup_credits: int = 24
+    concurrency: int = 16
+    production: bool = False
+    on_spaces: bool = False
+    password_rounds: int = 3
+    password_memory_kib: int = 65536
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite inside the data dir."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'avatar_creator.db'}"
+
+    @property
+    def image_dir(self) -> Path:
+        """Where avatars and thumbnails are stored."""
+        return self.data_dir / "images"
+
+    @property
+    def engine_kind(self) -> str:
+        """`local` or `hf`: what `AVATAR_ENGINE=auto` resolves to."""
+        if self.engine == "auto":
+            return "hf" if (self.hf_token or self.hf_base_url) else "local"
+        return self.engine
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields changed (tests, CLI flags)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}.")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = ".env"
+) -> Settings:
+    """Build Settings from `.env` (if present) overlaid by the environment, and check them."""
+    env: dict[str, str] = {}
+    if dotenv_path and Path(dotenv_path).is_file():
+        env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    env.update(os.environ if environ is None else environ)
+
+    on_spaces = env.get("SYSTEM", "") == "spaces"
+    default_dir = "/data" if on_spaces and Path("/data").is_dir() else "data"
+    engine = env.get("AVATAR_ENGINE", "auto").strip().lower() or "auto"
+    if engine not in ENGINES:
+        raise ConfigError(f"AVATAR_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}.")
+    provider = env.get("AVATAR_HF_PROVIDER", "").strip().lower()
+    if provider not in PROVIDERS:
+        allowed = ", ".join(p for p in PROVIDERS if p)
+        raise ConfigError(f"AVATAR_HF_PROVIDER must be one of {allowed}, got {provider!r}.")
+    settings = Settings(
+        data_dir=Path(env.get("AVATAR_DATA_DIR", "").strip() or default_dir),
+        database_url=env.get("DATABASE_URL", "").strip(),
+        hf_token=(env.get("HF_TOKEN") or env.get("HUGGINGFACE_API_KEY") or "").strip() or None,
+        hf_base_url=env.get("AVATAR_HF_BASE_URL", "").strip().rstrip("/") or None,
+        hf_provider=provider,
+        hf_timeout=_float(env, "AVATAR_HF_TIMEOUT", 120.0),
+        engine=engine,
+        generation_deadline=_float(env, "AVATAR_GENERATION_DEADLINE", 300.0),
+        secret_key=env.get("AVATAR_SECRET_KEY", "").strip() or None,
+        admin_username=env.get("AVATAR_ADMIN_USERNAME", "").strip() or None,
+        admin_password=env.get("AVATAR_ADMIN_PASSWORD") or None,
+        signup_credits=_int(env, "AVATAR_SIGNUP_CREDITS", 24),
+        concurrency=_int(env, "AVATAR_CONCURRENCY", 16, minimum=1),
+        production=env.get("AVATAR_ENV", "development").strip().lower() == "production",
+        on_spaces=on_spaces,
+        extra={"GRADIO_ANALYTICS_ENABLED": env.get("GRADIO_ANALYTICS_ENABLED", "False")},
+    )
+    check_settings(settings)
+    return settings
+
+
+def check_settings(settings: Settings) -> None:
+    """Fail fast, with one clear sentence, on settings that are unsafe in production."""
+    if settings.engine == "hf" and not (settings.hf_token or settings.hf_base_url):
+        raise ConfigError("AVATAR_ENGINE=hf needs HF_TOKEN (or AVATAR_HF_BASE_URL).")
+    if not settings.production:
+        return
+    if not settings.secret_key or len(settings.secret_key) < 32:
+        raise ConfigError(
+            "AVATAR_ENV=production needs AVATAR_SECRET_KEY of at least 32 characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+    if settings.admin_password is not None and len(settings.admin_password) < 12:
+        raise ConfigError("AVATAR_ADMIN_PASSWORD must be at least 12 characters in production.")
+
+
+def secret_key(settings: Settings) -> str:
+    """The session-signing key: configured, or generated once and kept in the data dir."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / DEV_SECRET_FILE
+    if path.is_file():
+        return path.read_text().strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

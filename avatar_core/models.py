@@ -1,0 +1,147 @@
+"""SQLAlchemy 2 typed models; the schema itself is created by the Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+APP_ID = "avatar-creator"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for all tables."""
+
+
+class User(Base):
+    """An account; `balance` caches the sum of the user's ledger rows."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    tier: Mapped[str] = mapped_column(String(16), default="free")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    balance: Mapped[int] = mapped_column(Integer, default=0)
+    hf_username: Mapped[str | None] = mapped_column(String(96), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AIModel(Base):
+    """One row of the model catalog."""
+
+    __tablename__ = "ai_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_key: Mapped[str] = mapped_column(String(96), unique=True)
+    app_id: Mapped[str] = mapped_column(String(48), default=APP_ID)
+    name: Mapped[str] = mapped_column(String(96))
+    tier: Mapped[str] = mapped_column(String(16))
+    credit_cost: Mapped[int] = mapped_column(Integer)
+    model_id: Mapped[str] = mapped_column(String(160))
+    lora_model: Mapped[str | None] = mapped_column(String(160))
+    lora_scale: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    steps: Mapped[int] = mapped_column(Integer)
+    guidance_scale: Mapped[float] = mapped_column(Float)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    processing_time: Mapped[str] = mapped_column(String(32), default="")
+    expected_seconds: Mapped[int] = mapped_column(Integer, default=30)
+    capabilities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Preset(Base):
+    """A character preset: a prompt, a persona and visual attributes."""
+
+    __tablename__ = "presets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(96), unique=True)
+    category: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    prompt: Mapped[str] = mapped_column(Text)
+    persona: Mapped[dict[str, Any]] = mapped_column(JSON)
+    attributes: Mapped[dict[str, str]] = mapped_column(JSON)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Generation(Base):
+    """One avatar request: what was asked, what ran, what it cost and where the image is."""
+
+    __tablename__ = "generations"
+    __table_args__ = (Index("ix_generations_user_created", "user_id", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    model_key: Mapped[str] = mapped_column(String(96))
+    model_id: Mapped[str] = mapped_column(String(160))
+    lora_model: Mapped[str | None] = mapped_column(String(160))
+    lora_scale: Mapped[float | None] = mapped_column(Float)
+    lora_applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    preset_key: Mapped[str | None] = mapped_column(String(64))
+    user_prompt: Mapped[str] = mapped_column(Text, default="")
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    negative_prompt: Mapped[str] = mapped_column(Text, default="")
+    seed: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    steps: Mapped[int] = mapped_column(Integer)
+    guidance_scale: Mapped[float] = mapped_column(Float)
+    price: Mapped[int] = mapped_column(Integer)
+    credits_charged: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    engine: Mapped[str] = mapped_column(String(32), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    image_path: Mapped[str | None] = mapped_column(String(255))
+    thumb_path: Mapped[str | None] = mapped_column(String(255))
+    favourite: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerEntry(Base):
+    """An append-only credit movement; the sum per user is the truth."""
+
+    __tablename__ = "credit_ledger"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key", name="uq_ledger_user_key"),
+        Index("ix_ledger_user_id", "user_id", "id"),
+        Index("ix_ledger_generation", "generation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Integer)
+    balance_after: Mapped[int] = mapped_column(Integer)
+    # A plain reference, not a foreign key: the history outlives a deleted avatar.
+    generation_id: Mapped[int | None] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
