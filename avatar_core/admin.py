@@ -82,6 +82,22 @@ class AdminService:
                 for u, s, n in session.execute(stmt)
             ]  # fmt: skip
 
+    def users_overview_for(self, actor: UserInfo | None, search: str = "") -> list[UserRow]:
+        """The users overview, for admins only."""
+        require_admin(actor)
+        return self.users_overview(search)
+
+    def require(self, actor: UserInfo | None) -> UserInfo:
+        """The actor if it is an admin."""
+        return require_admin(actor)
+
+    def update_model(self, actor: UserInfo | None, model_key: str, enabled: bool, price: int
+                     ) -> None:  # fmt: skip
+        """Enable/disable a model and set its price in one go."""
+        require_admin(actor)
+        self.app.catalog.set_cost(model_key, price)
+        self.app.catalog.set_enabled(model_key, enabled)
+
     def adjust_credits(self, actor: UserInfo | None, username: str, amount: int, reason: str
                        ) -> int:  # fmt: skip
         """Grant (+) or deduct (−) credits as an admin; returns the new balance."""

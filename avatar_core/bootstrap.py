@@ -13,6 +13,9 @@ from .catalog import Catalog
 from .config import Settings
 from .db import Database, upgrade
 from .engines.base import Engine
+from .gallery import Gallery
+from .generation import GenerationService
+from .storage import ImageStore, LocalImageStore
 
 
 @dataclass
@@ -30,6 +33,27 @@ class App:
     def engine(self) -> Engine:
         """The image engine, built on first use (the CLI's other commands never need one)."""
         return self.engine_override or build_engine(self.settings)
+
+    @cached_property
+    def store(self) -> ImageStore:
+        """Where avatars are kept (the local directory unless a shared store is plugged in)."""
+        return LocalImageStore(self.settings.image_dir)
+
+    @cached_property
+    def generations(self) -> GenerationService:
+        """The generation use case."""
+        return GenerationService(self.db, self.catalog, self.engine, self.store,
+                                 deadline=self.settings.generation_deadline)  # fmt: skip
+
+    @cached_property
+    def gallery(self) -> Gallery:
+        """The private gallery."""
+        return Gallery(self.db, self.store)
+
+    @property
+    def offline(self) -> bool:
+        """True when images are offline previews rather than FLUX renders."""
+        return getattr(self.engine, "name", "") == "local"
 
     def close(self) -> None:
         """Release database connections."""

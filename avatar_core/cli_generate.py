@@ -3,18 +3,67 @@
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import sys
 from typing import Any
+
+from .bootstrap import App
+from .generation import GenerationRequest
 
 
 def add_generate_parser(sub: Any, run: Any) -> None:
     """Register the generate command."""
-    c = sub.add_parser("generate", help="generate one avatar (headless)",
-                       description="Generate one avatar for a user through the full service.")
-    c.add_argument("--user", required=True, help="username")
+    c = sub.add_parser(
+        "generate", help="generate one avatar for a user (headless)",
+        description="Generate one avatar for USER through the full service: model selection, "
+        "credits, the engine (offline preview without HF_TOKEN), storage. With --json the last "
+        "stdout line is one JSON object. Exits 1 when the generation failed.",
+    )  # fmt: skip
+    c.add_argument("--user", required=True, help="username to generate for (and charge)")
+    what = c.add_mutually_exclusive_group(required=True)
+    what.add_argument("--prompt", help="what the avatar should look like")
+    what.add_argument("--preset", help="a preset name or key, e.g. 'Yoga Instructor'")
+    c.add_argument("--model", help="model key (default: chosen for the user's tier)")
+    c.add_argument("--prefer-realism", action="store_true", help="prefer a Realism LoRA model")
+    c.add_argument("--prefer-hd", action="store_true", help="prefer the highest resolution")
+    c.add_argument("--fast", action="store_true", help="prefer the fast (schnell) model")
+    c.add_argument("--seed", type=int, help="fixed seed (default random, always recorded)")
+    c.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     c.set_defaults(run=run)
 
 
-def run_generate(app: Any, args: argparse.Namespace) -> int:
-    """Placeholder until the generation service lands."""
-    print("error: not implemented yet")
-    return 1
+def run_generate(app: App, args: argparse.Namespace) -> int:
+    """Run one generation and print the outcome."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    app.generations.recover_stale()
+    user = app.accounts.by_name(args.user)
+    request = GenerationRequest(
+        prompt=args.prompt or "", preset=args.preset, model=args.model,
+        prefer_realism=args.prefer_realism, prefer_hd=args.prefer_hd, fast=args.fast,
+        seed=args.seed,
+    )  # fmt: skip
+    result = app.generations.generate(user, request)
+    image = str(app.store.path(result.image_key)) if result.image_key else None
+    if args.json:
+        out = {
+            "generation_id": result.generation_id, "status": result.status,
+            "model_key": result.model_key, "engine": result.engine,
+            "offline_preview": result.engine == "local",
+            "credits_charged": result.credits_charged, "balance": result.balance,
+            "seed": result.seed, "seconds": result.seconds, "image_path": image,
+            "reason": result.reason, "lora_applied": result.lora_applied,
+            "notes": list(result.notes),
+        }  # fmt: skip
+        if result.error:
+            out["error"] = result.error
+        print(json.dumps(out))
+    elif result.ok:
+        kind = "offline preview" if result.engine == "local" else result.engine
+        print(f"Avatar #{result.generation_id} ({kind}): {image}")
+        print(f"{result.reason}; charged {result.credits_charged}, balance {result.balance}, "
+              f"seed {result.seed}, {result.seconds:.2f} s")  # fmt: skip
+    else:
+        print(f"Generation #{result.generation_id} failed: {result.error} "
+              f"Balance {result.balance}.")  # fmt: skip
+    return 0 if result.ok else 1

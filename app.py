@@ -1,0 +1,57 @@
+"""Avatar Creator web app: `python app.py` serves it on http://127.0.0.1:7860.
+
+Honours GRADIO_SERVER_NAME / GRADIO_SERVER_PORT; settings come from the environment and `.env`
+(see .env.example). The same file runs on Hugging Face Spaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Migrate and seed, then serve the web app."""
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        description="Serve Avatar Creator (sign-up, generate, gallery, admin). Settings come from "
+        "the environment and .env; see .env.example.",
+    )
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                        help="address to listen on (GRADIO_SERVER_NAME, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+                        help="port (GRADIO_SERVER_PORT, default 7860)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("alembic", "httpx", "httpx2", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    import uvicorn
+
+    from avatar_core.bootstrap import bootstrap, init
+    from avatar_core.config import load_settings
+    from avatar_core.errors import AvatarError
+    from avatar_core.web.server import create_web_app
+
+    try:
+        app = bootstrap(load_settings())
+        init(app)
+    except AvatarError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    recovered = app.generations.recover_stale()
+    if recovered:
+        logging.getLogger("avatar_core").info("recovered %d interrupted generation(s)", recovered)
+    web = create_web_app(app)
+    print(f"Avatar Creator on http://{args.host}:{args.port}  "
+          f"({'offline previews' if app.offline else 'Hugging Face'})", flush=True)
+    uvicorn.run(web, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

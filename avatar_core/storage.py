@@ -1,0 +1,99 @@
+"""The image store: an interface with the local directory as the default implementation."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+THUMB_SIZE = 300
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """Where one avatar and its thumbnail live, as store keys."""
+
+    image_key: str
+    thumb_key: str
+
+
+class ImageStore(Protocol):
+    """Stores avatars privately; keys are opaque to callers. Shared stores implement this too."""
+
+    def save(self, owner_id: int, name: str, image: Image.Image,
+             recipe: Mapping[str, object]) -> StoredImage: ...  # fmt: skip
+
+    def path(self, key: str) -> Path: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+def png_bytes(image: Image.Image, recipe: Mapping[str, object]) -> bytes:
+    """The full-size PNG with the recipe in text chunks (one per field plus a JSON copy)."""
+    info = PngInfo()
+    for field, value in recipe.items():
+        info.add_text(field, "" if value is None else str(value))
+    info.add_text("recipe", json.dumps(recipe, default=str, sort_keys=True))
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, format="PNG", pnginfo=info, optimize=False, compress_level=3)
+    return buf.getvalue()
+
+
+def thumbnail_bytes(image: Image.Image) -> bytes:
+    """A ~300 px WebP thumbnail."""
+    thumb = image.convert("RGB")
+    thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    thumb.save(buf, format="WEBP", quality=82, method=4)
+    return buf.getvalue()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class LocalImageStore:
+    """Avatars under `<root>/<owner>/<name>.png` plus `<name>.thumb.webp`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+
+    def save(self, owner_id: int, name: str, image: Image.Image,
+             recipe: Mapping[str, object]) -> StoredImage:  # fmt: skip
+        """Write the PNG and thumbnail atomically; on failure neither is left behind."""
+        image_key, thumb_key = f"{owner_id}/{name}.png", f"{owner_id}/{name}.thumb.webp"
+        _atomic_write(self.path(image_key), png_bytes(image, recipe))
+        try:
+            _atomic_write(self.path(thumb_key), thumbnail_bytes(image))
+        except BaseException:
+            self.delete(image_key)
+            raise
+        return StoredImage(image_key, thumb_key)
+
+    def path(self, key: str) -> Path:
+        """The file for `key`; refuses keys that escape the root."""
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValueError("invalid image key")
+        return path
+
+    def delete(self, key: str) -> None:
+        """Remove one file if it exists."""
+        self.path(key).unlink(missing_ok=True)

@@ -1,0 +1,147 @@
+"""Plain HTML routes: sign-up, login, logout, and owner-checked image downloads."""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from ..bootstrap import App
+from ..errors import AvatarError, NotFound
+from .sessions import SessionCodec, clear_session, set_session
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Avatar Creator</title>
+<style>
+ *{{box-sizing:border-box}} body{{margin:0;min-height:100vh;display:grid;place-items:center;
+ font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2937;
+ background:linear-gradient(135deg,#eef2ff 0%,#f5f3ff 50%,#fdf2f8 100%)}}
+ main{{width:min(420px,92vw);background:#fff;border-radius:16px;padding:32px 28px;
+ box-shadow:0 10px 40px rgba(79,70,229,.12)}}
+ h1{{margin:0 0 4px;font-size:1.5rem}} p.sub{{margin:0 0 20px;color:#6b7280}}
+ label{{display:block;font-weight:600;font-size:.9rem;margin:14px 0 6px}}
+ input{{width:100%;padding:11px 12px;border:1px solid #d1d5db;border-radius:10px;font-size:1rem}}
+ input:focus{{outline:2px solid #6366f1;border-color:#6366f1}}
+ button,.btn{{display:block;width:100%;margin-top:22px;padding:12px;border:0;border-radius:10px;
+ background:#4f46e5;color:#fff;font-size:1rem;font-weight:600;cursor:pointer;text-align:center;
+ text-decoration:none}} button:hover{{background:#4338ca}}
+ .hf{{background:#ffd21e;color:#111}}
+ .error{{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;padding:10px 12px;
+ border-radius:10px;margin-bottom:8px}} .alt{{margin-top:18px;text-align:center;color:#6b7280}}
+ a{{color:#4f46e5}} .logo{{font-size:2rem}} small{{color:#6b7280}}
+</style></head>
+<body><main><div class="logo">🧑‍🎨</div>{body}</main></body></html>"""
+
+
+def page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    """A small standalone page."""
+    return HTMLResponse(PAGE.format(title=html.escape(title), body=body), status_code=status)
+
+
+def _form(kind: str, error: str = "", username: str = "", hf_login: bool = False) -> HTMLResponse:
+    signup = kind == "signup"
+    err = f'<div class="error" role="alert">{html.escape(error)}</div>' if error else ""
+    confirm = (
+        '<label for="confirm">Repeat password</label>'
+        '<input id="confirm" name="confirm" type="password" autocomplete="new-password" required>'
+        if signup else ""
+    )  # fmt: skip
+    hint = "<small>3–32 letters, digits, . _ -; password at least 8 characters.</small>" if signup else ""
+    alt = ('Already have an account? <a href="/login">Log in</a>' if signup
+           else 'New here? <a href="/signup">Create an account</a>')  # fmt: skip
+    hf = ('<a class="btn hf" href="/login/huggingface">Sign in with Hugging Face</a>'
+          if hf_login and not signup else "")  # fmt: skip
+    body = f"""<h1>{"Create your account" if signup else "Welcome back"}</h1>
+<p class="sub">{"Free tier with welcome credits." if signup else "Log in to create avatars."}</p>
+{err}<form method="post" action="/{kind}">
+<label for="username">Username</label>
+<input id="username" name="username" value="{html.escape(username)}" autocomplete="username"
+ maxlength="64" required autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" maxlength="256" required
+ autocomplete="{"new-password" if signup else "current-password"}">
+{confirm}{hint}
+<button type="submit">{"Sign up" if signup else "Log in"}</button></form>{hf}
+<p class="alt">{alt}</p>"""
+    return page("Sign up" if signup else "Log in", body, 400 if error else 200)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (first X-Forwarded-For hop behind a proxy)."""
+    forwarded = request.headers.get("x-forwarded-for", "")
+    return forwarded.split(",")[0].strip() or (request.client.host if request.client else "")
+
+
+def build_router(app: App, codec: SessionCodec) -> APIRouter:
+    """The plain routes, bound to one app."""
+    router = APIRouter()
+    hf_login = app.settings.on_spaces
+
+    @router.get("/login", include_in_schema=False)
+    def login_form(request: Request) -> Response:
+        if codec.user_id(request) is not None:
+            return RedirectResponse("/", status_code=303)
+        return _form("login", hf_login=hf_login)
+
+    @router.post("/login", include_in_schema=False)
+    def login(request: Request, username: Annotated[str, Form()] = "",
+              password: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+        try:
+            user = app.accounts.authenticate(username, password, client_address(request))
+        except AvatarError as err:
+            return _form("login", str(err), username[:64], hf_login=hf_login)
+        response = RedirectResponse("/", status_code=303)
+        set_session(response, request, codec, user.id)
+        return response
+
+    @router.get("/signup", include_in_schema=False)
+    def signup_form() -> Response:
+        return _form("signup")
+
+    @router.post("/signup", include_in_schema=False)
+    def signup(request: Request, username: Annotated[str, Form()] = "",
+               password: Annotated[str, Form()] = "",
+               confirm: Annotated[str | None, Form()] = None) -> Response:  # fmt: skip
+        if confirm is not None and confirm != password:
+            return _form("signup", "The two passwords differ.", username[:64])
+        try:
+            user = app.accounts.register(username, password)
+        except AvatarError as err:
+            return _form("signup", str(err), username[:64])
+        response = RedirectResponse("/", status_code=303)
+        set_session(response, request, codec, user.id)
+        return response
+
+    @router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
+    def logout(request: Request) -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        clear_session(response, request)
+        return response
+
+    @router.get("/avatars/{avatar_id}/{kind}", include_in_schema=False)
+    def avatar_file(avatar_id: int, kind: str, request: Request) -> Response:
+        user_id = codec.user_id(request)
+        if user_id is None:
+            return Response("Log in first.", status_code=401)
+        if kind not in ("image.png", "thumb.webp", "download.png"):
+            return Response("Not found.", status_code=404)
+        try:
+            path = app.gallery.image_path(user_id, avatar_id, thumb=kind == "thumb.webp")
+        except NotFound:
+            return Response("Not found.", status_code=404)
+        headers = {"Cache-Control": "private, max-age=86400"}
+        if kind == "download.png":
+            return FileResponse(path, media_type="image/png", headers=headers,
+                                filename=f"avatar-{avatar_id}.png")  # fmt: skip
+        media = "image/webp" if kind == "thumb.webp" else "image/png"
+        return FileResponse(path, media_type=media, headers=headers)
+
+    @router.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return router
