@@ -1,0 +1,326 @@
+"""The generation service on SQLite and PostgreSQL: charge once, refund exactly, fault by fault."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from avatar_core import credits
+from avatar_core.auth import UserInfo
+from avatar_core.bootstrap import App
+from avatar_core.catalog import REALISM_LORA
+from avatar_core.engines.base import RenderRequest, RenderResult
+from avatar_core.engines.hf import HFEngine
+from avatar_core.errors import AvatarError, InsufficientCredits, TierRefused, ValidationError
+from avatar_core.generation import GenerationRequest
+from avatar_core.models import Generation, LedgerEntry
+from tests.conftest import make_app
+from tests.fakes.fake_hf import FakeHF, Reply
+from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
+
+DEV = "black-forest-labs/FLUX.1-dev"
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHF]:
+    """A fake Hugging Face server on 127.0.0.1."""
+    with fake_hub(monkeypatch) as server:
+        yield server
+
+
+def hf_app(tmp_path: Path, database_url: str, fake: FakeHF, **engine_options: object) -> App:
+    """An app whose engine is the real InferenceClient talking to the fake (base URL route)."""
+    options: dict[str, object] = dict(token=FAKE_TOKEN, base_url=fake.url, timeout=2.0,
+                                      max_retries=2, sleep=lambda _s: None)  # fmt: skip
+    options.update(engine_options)
+    return make_app(tmp_path, database_url, engine_impl=HFEngine(**options))  # type: ignore[arg-type]
+
+
+def new_user(app: App, tier: str = "free", credits_total: int = 100) -> UserInfo:
+    """A user on `tier` whose balance is exactly `credits_total`."""
+    name = f"u{uuid.uuid4().hex[:8]}"
+    user = app.accounts.register(name, "a-long-secret-9", tier=tier)
+    extra = credits_total - user.balance
+    if extra:
+        with app.db.transaction() as session:
+            credits.adjust(session, user.id, extra, actor_id=user.id, key="top-up", reason="test")
+    return app.accounts.get(user.id)
+
+
+def ledger_types(app: App, user_id: int) -> list[str]:
+    """The user's ledger row types, oldest first."""
+    with app.db.read() as session:
+        return list(session.scalars(
+            select(LedgerEntry.type).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)
+        ))  # fmt: skip
+
+
+def assert_ledger_ok(app: App) -> None:
+    """The ledger invariants hold."""
+    with app.db.read() as session:
+        assert list(credits.check(session)) == []
+
+
+def generation_count(app: App) -> int:
+    """How many generation rows exist."""
+    with app.db.read() as session:
+        return int(session.scalar(select(func.count()).select_from(Generation)) or 0)
+
+
+# --------------------------------------------------------------------------- offline engine
+
+
+def test_offline_generation_charges_once_and_stores_png_with_recipe(app: App) -> None:
+    user = new_user(app, "free", 24)
+    result = app.generations.generate(user, GenerationRequest(preset="Yoga Instructor", seed=42))
+    assert result.ok and result.engine == "local"
+    assert (result.credits_charged, result.balance, result.seed) == (8, 16, 42)
+    assert result.reason == "free tier, default → FLUX.1-dev Base, 8 credits"
+    assert ledger_types(app, user.id)[-2:] == ["reserve", "capture"]
+    png = Image.open(app.store.path(result.image_key or ""))
+    assert png.size == (512, 512)
+    recipe = json.loads(png.text["recipe"])
+    assert recipe["seed"] == 42 and recipe["model"] == "avatar-creator:flux-dev-base"
+    assert recipe["steps"] == 28 and recipe["size"] == "512x512" and "yoga" in png.text["prompt"]
+    thumb = Image.open(app.store.path(result.thumb_key or ""))
+    assert thumb.format == "WEBP" and max(thumb.size) == 300
+    item = app.gallery.get(user.id, result.generation_id)
+    assert item.preset_key == "yoga-instructor" and item.credits_charged == 8
+    assert_ledger_ok(app)
+
+
+def test_same_seed_same_offline_image(app: App) -> None:
+    user = new_user(app, "free", 100)
+    req = GenerationRequest(prompt="a woman with red curly hair and glasses", seed=7)
+    first = app.generations.generate(user, req)
+    second = app.generations.generate(user, req)
+    a = Image.open(app.store.path(first.image_key or "")).tobytes()
+    b = Image.open(app.store.path(second.image_key or "")).tobytes()
+    assert a == b and first.generation_id != second.generation_id
+
+
+def test_random_seed_is_recorded(sqlite_app: App) -> None:
+    user = new_user(sqlite_app, "free", 100)
+    result = sqlite_app.generations.generate(user, GenerationRequest(prompt="a man with a beard"))
+    assert sqlite_app.gallery.get(user.id, result.generation_id).seed == result.seed
+
+
+@pytest.mark.parametrize(
+    ("request_", "error"),
+    [
+        (GenerationRequest(prompt="   "), ValidationError),
+        (GenerationRequest(prompt="x" * 1001), ValidationError),
+        (GenerationRequest(preset="No Such Preset"), ValidationError),
+        (GenerationRequest(prompt="hi", model="avatar-creator:nope"), ValidationError),
+        (GenerationRequest(prompt="hi", model="avatar-creator:flux-dev-hd-realism"), TierRefused),
+        (GenerationRequest(prompt="hi", seed=-5), ValidationError),
+        (GenerationRequest(prompt="hi", seed=2**31), ValidationError),
+        (GenerationRequest(prompt="hi", size=99_999), ValidationError),
+    ],
+)
+def test_bad_input_is_refused_before_any_charge(
+    app: App, request_: GenerationRequest, error: type[AvatarError]
+) -> None:
+    user = new_user(app, "free", 24)
+    with pytest.raises(error) as caught:
+        app.generations.generate(user, request_)
+    assert str(caught.value) and "Traceback" not in str(caught.value)
+    assert app.accounts.get(user.id).balance == 24
+    assert generation_count(app) == 0
+    assert_ledger_ok(app)
+
+
+def test_insufficient_credits_changes_nothing(app: App) -> None:
+    user = new_user(app, "free", 5)
+    with pytest.raises(InsufficientCredits, match="costs 8 and your balance is 5"):
+        app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert app.accounts.get(user.id).balance == 5 and generation_count(app) == 0
+
+
+def test_enterprise_pays_nothing_for_the_best_model(app: App) -> None:
+    user = new_user(app, "enterprise", 0)
+    result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert result.ok and result.model_key == "avatar-creator:flux-dev-hd-realism"
+    assert result.credits_charged == 0 and result.balance == 0
+
+
+# --------------------------------------------------------------------------- HF engine, real client
+
+
+@pytest.mark.parametrize(
+    ("tier", "model_key", "price", "size", "steps", "lora"),
+    [
+        ("free", "avatar-creator:flux-dev-base", 8, 512, 28, None),
+        ("basic", "avatar-creator:flux-dev-realism", 12, 768, 30, REALISM_LORA),
+        ("pro", "avatar-creator:flux-dev-hd-realism", 15, 1024, 35, REALISM_LORA),
+    ],
+)
+def test_tier_default_request_matches_the_catalog(
+    tmp_path: Path, database_url: str, fake: FakeHF, tier: str, model_key: str, price: int,
+    size: int, steps: int, lora: str | None,
+) -> None:  # fmt: skip
+    app = hf_app(tmp_path, database_url, fake)
+    user = new_user(app, tier, 50)
+    result = app.generations.generate(user, GenerationRequest(prompt="a portrait", seed=5))
+    assert result.ok and result.model_key == model_key and result.credits_charged == price
+    assert result.balance == 50 - price and result.lora_applied == (lora is not None)
+    (call,) = fake.inference_calls()
+    assert call.path == f"/models/{DEV}"
+    params = call.body["parameters"]
+    assert (params["width"], params["height"], params["num_inference_steps"]) == (size, size, steps)
+    assert params["guidance_scale"] == 3.5 and params["seed"] == 5
+    assert params.get("lora_weights") == lora
+    assert params.get("lora_scale") == (0.9 if lora else None)
+    assert call.body["inputs"].startswith("a portrait") or "a portrait" in call.body["inputs"]
+    item = app.gallery.get(user.id, result.generation_id)
+    assert item.lora_applied == (lora is not None) and item.engine == "hf:endpoint"
+    app.close()
+
+
+RECOVERS = {
+    "503 loading then 200": [Reply.loading(0.01), Reply.png()],
+    "429 Retry-After then 200": [Reply.rate_limited(1), Reply.png()],
+    "dropped connection then 200": [Reply.drop(), Reply.png()],
+    "garbage once then 200": [Reply.garbage(), Reply.png()],
+}
+FAILS = {
+    "500 forever": Reply.status(500, {"error": "boom"}),
+    "400 bad request": Reply.status(400, {"error": "bad"}),
+    "401 bad token": Reply.status(401, {"error": "unauthorized"}),
+    "404 no model": Reply.status(404, {"error": "not found"}),
+    "422 invalid": Reply.status(422, {"error": "invalid"}),
+    "dropped forever": Reply.drop(),
+    "garbage forever": Reply.garbage(),
+    "truncated PNG forever": Reply.truncated_png(),
+    "timeout": Reply.sleep(1.5),
+}
+
+
+@pytest.mark.parametrize("case", list(RECOVERS))
+def test_fault_then_success_charges_exactly_once(
+    tmp_path: Path, database_url: str, fake: FakeHF, case: str
+) -> None:
+    fake.script(RECOVERS[case])
+    app = hf_app(tmp_path, database_url, fake)
+    user = new_user(app, "free", 30)
+    result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert result.ok and result.balance == 22
+    assert ledger_types(app, user.id).count("capture") == 1
+    assert "release" not in ledger_types(app, user.id)
+    assert_ledger_ok(app)
+    app.close()
+
+
+@pytest.mark.parametrize("case", list(FAILS))
+def test_fault_refunds_exactly_once(
+    tmp_path: Path, database_url: str, fake: FakeHF, case: str
+) -> None:
+    fake.default = FAILS[case]
+    app = hf_app(tmp_path, database_url, fake, timeout=0.3, max_retries=1)
+    user = new_user(app, "free", 30)
+    result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert result.status == "failed" and result.error and "Traceback" not in result.error
+    assert result.balance == 30 and app.accounts.get(user.id).balance == 30
+    types = ledger_types(app, user.id)
+    assert types.count("reserve") == 1 and types.count("release") == 1 and "capture" not in types
+    assert app.gallery.page(user.id).total == 0
+    assert not list((tmp_path / "data" / "images").rglob("*.png"))
+    assert_ledger_ok(app)
+    app.close()
+
+
+def test_dev_refused_falls_back_to_schnell_and_charges_its_price(
+    tmp_path: Path, database_url: str, fake: FakeHF
+) -> None:
+    fake.script([Reply.status(403, {"error": "gated: accept the licence"}), Reply.png()])
+    app = hf_app(tmp_path, database_url, fake)
+    user = new_user(app, "basic", 40)
+    result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert result.ok and result.model_key == "avatar-creator:flux-schnell-fast"
+    assert result.credits_charged == 6 and result.balance == 34
+    assert any("fell back" in n for n in result.notes)
+    first, second = fake.inference_calls()
+    assert first.path.endswith("FLUX.1-dev") and second.path.endswith("FLUX.1-schnell")
+    assert "lora_weights" not in second.body["parameters"]
+    item = app.gallery.get(user.id, result.generation_id)
+    assert item.model_key == "avatar-creator:flux-schnell-fast" and not item.lora_applied
+    assert_ledger_ok(app)
+    app.close()
+
+
+def test_free_tier_gets_no_fallback_and_a_full_refund(
+    tmp_path: Path, database_url: str, fake: FakeHF
+) -> None:
+    fake.default = Reply.status(403, {"error": "gated"})
+    app = hf_app(tmp_path, database_url, fake)
+    user = new_user(app, "free", 24)
+    result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert result.status == "failed" and result.balance == 24
+    assert len(fake.inference_calls()) == 1
+    app.close()
+
+
+# --------------------------------------------------------------------------- crashes and storage
+
+
+class BrokenEngine:
+    """An engine with a bug: raises something that is not an EngineError."""
+
+    name = "broken"
+
+    def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
+        raise RuntimeError("bug")
+
+
+class BrokenStore:
+    """A store whose disk is full."""
+
+    def save(self, *args: object, **kwargs: object) -> object:
+        raise OSError("disk full")
+
+    def path(self, key: str) -> Path:
+        raise AssertionError("not reached")
+
+    def delete(self, key: str) -> None:
+        raise AssertionError("not reached")
+
+
+def test_engine_bug_still_refunds(tmp_path: Path, database_url: str) -> None:
+    app = make_app(tmp_path, database_url, engine_impl=BrokenEngine())
+    user = new_user(app, "free", 24)
+    result = app.generations.generate(user, GenerationRequest(prompt="x"))
+    assert result.status == "failed" and result.balance == 24 and "bug" not in (result.error or "")
+    assert_ledger_ok(app)
+    app.close()
+
+
+def test_store_failure_refunds(app: App) -> None:
+    app.__dict__["store"] = BrokenStore()
+    user = new_user(app, "free", 24)
+    result = app.generations.generate(user, GenerationRequest(prompt="x"))
+    assert result.status == "failed" and result.balance == 24
+    assert "could not be saved" in (result.error or "")
+    assert_ledger_ok(app)
+
+
+def test_interrupted_generation_is_refunded_once_on_start_up(app: App) -> None:
+    user = new_user(app, "free", 24)
+    service = app.generations
+    gen_id, selection, _tier = service._open(  # a crash right after the reserve
+        user.id, GenerationRequest(prompt="x"), "x", None, 1, app.catalog.models())
+    assert app.accounts.get(user.id).balance == 24 - selection.price
+    assert service.recover_stale(older_than=3600) == 0  # not past the deadline yet
+    assert service.recover_stale(older_than=0) == 1
+    assert service.recover_stale(older_than=0) == 0
+    assert app.accounts.get(user.id).balance == 24
+    assert ledger_types(app, user.id).count("release") == 1
+    with app.db.read() as session:
+        gen = session.get(Generation, gen_id)
+        assert gen is not None and gen.status == "failed" and "interrupted" in (gen.error or "")
+    assert_ledger_ok(app)
