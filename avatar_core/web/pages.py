@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from ..bootstrap import App
 from ..errors import AvatarError, NotFound
+from .hf_oauth import oauth_available
 from .sessions import SessionCodec, clear_session, set_session
 
 PAGE = """<!doctype html>
@@ -53,7 +54,7 @@ def _form(kind: str, error: str = "", username: str = "", hf_login: bool = False
     hint = "<small>3–32 letters, digits, . _ -; password at least 8 characters.</small>" if signup else ""
     alt = ('Already have an account? <a href="/login">Log in</a>' if signup
            else 'New here? <a href="/signup">Create an account</a>')  # fmt: skip
-    hf = ('<a class="btn hf" href="/login/huggingface">Sign in with Hugging Face</a>'
+    hf = ('<a class="btn hf" href="/login/huggingface?_target_url=/login/hf-complete">Sign in with Hugging Face</a>'
           if hf_login and not signup else "")  # fmt: skip
     body = f"""<h1>{"Create your account" if signup else "Welcome back"}</h1>
 <p class="sub">{"Free tier with welcome credits." if signup else "Log in to create avatars."}</p>
@@ -79,7 +80,7 @@ def client_address(request: Request) -> str:
 def build_router(app: App, codec: SessionCodec) -> APIRouter:
     """The plain routes, bound to one app."""
     router = APIRouter()
-    hf_login = app.settings.on_spaces
+    hf_login = oauth_available(app)
 
     @router.get("/login", include_in_schema=False)
     def login_form(request: Request) -> Response:

@@ -11,6 +11,8 @@ from fastapi.responses import RedirectResponse
 
 from ..bootstrap import App
 from ..config import secret_key
+from ..thumbnails import render_preset_thumbnails
+from .hf_oauth import attach_hf_oauth, oauth_available
 from .pages import build_router
 from .sessions import SessionCodec
 from .ui import ASSETS, HEAD, build_blocks
@@ -28,6 +30,8 @@ def create_web_app(app: App) -> FastAPI:
     codec = SessionCodec(secret_key(app.settings))
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     api.include_router(build_router(app, codec))
+    if oauth_available(app):
+        attach_hf_oauth(api, app, codec)
 
     @api.middleware("http")
     async def login_redirect(request: Request,
@@ -42,6 +46,10 @@ def create_web_app(app: App) -> FastAPI:
         uid = codec.user_id(request)
         return None if uid is None else str(uid)
 
+    try:  # shipped in assets/presets; re-rendered only if some are missing
+        render_preset_thumbnails(app.catalog.presets(), ASSETS / "presets")
+    except OSError:
+        pass  # a read-only install: the preset picker then shows fewer thumbnails
     demo = build_blocks(app)
     demo.queue(api_open=False, default_concurrency_limit=app.settings.concurrency)
     css = (ASSETS / "style.css").read_text() if (ASSETS / "style.css").is_file() else ""

@@ -35,13 +35,8 @@ def preset_choices(app: App) -> list[tuple[str, str]]:
 
 
 def preset_gallery_items(app: App) -> list[tuple[str, str]]:
-    """(thumbnail path, caption) for every preset whose thumbnail exists."""
-    items = []
-    for p in app.catalog.presets():
-        thumb = ASSETS / "presets" / f"{p.key}.webp"
-        if thumb.is_file():
-            items.append((str(thumb), p.name))
-    return items
+    """(thumbnail path, caption) for every preset, in catalog order."""
+    return [(str(ASSETS / "presets" / f"{p.key}.webp"), p.name) for p in app.catalog.presets()]
 
 
 def build_blocks(app: App) -> gr.Blocks:
