@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     recovered = app.generations.recover_stale()
     if recovered:
         logging.getLogger("avatar_core").info("recovered %d interrupted generation(s)", recovered)
+    app.generations.start_sweeper()
     web = create_web_app(app)
     print(f"Avatar Creator on http://{args.host}:{args.port}  "
           f"({'offline previews' if app.offline else 'Hugging Face'})", flush=True)

@@ -33,7 +33,7 @@ class Settings:
     admin_username: str | None = None
     admin_password: str | None = None
     signup_credits: int = 24
-    concurrency: int = 16
+    concurrency: int = 32
     production: bool = False
     on_spaces: bool = False
     password_rounds: int = 3
@@ -123,7 +123,7 @@ def load_settings(
         admin_username=env.get("AVATAR_ADMIN_USERNAME", "").strip() or None,
         admin_password=env.get("AVATAR_ADMIN_PASSWORD") or None,
         signup_credits=_int(env, "AVATAR_SIGNUP_CREDITS", 24),
-        concurrency=_int(env, "AVATAR_CONCURRENCY", 16, minimum=1),
+        concurrency=_int(env, "AVATAR_CONCURRENCY", 32, minimum=1),
         production=env.get("AVATAR_ENV", "development").strip().lower() == "production",
         on_spaces=on_spaces,
         extra={"GRADIO_ANALYTICS_ENABLED": env.get("GRADIO_ANALYTICS_ENABLED", "False")},

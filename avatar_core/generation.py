@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -282,7 +283,9 @@ class GenerationService:
 
     def recover_stale(self, older_than: float | None = None) -> int:
         """Fail and refund generations left queued/running past the deadline (after a crash)."""
-        cutoff = utcnow() - timedelta(seconds=self.deadline if older_than is None else older_than)
+        grace = min(60.0, self.deadline)  # a generation finishing right at its deadline keeps it
+        age = self.deadline + grace if older_than is None else older_than
+        cutoff = utcnow() - timedelta(seconds=age)
         with self.db.read() as session:
             stale = session.execute(
                 select(Generation.id, Generation.user_id)
@@ -299,3 +302,18 @@ class GenerationService:
                 gen.error = "The generation was interrupted; your credits were refunded."
             _log("generation.recovered", generation=gen_id)
         return len(stale)
+
+    def start_sweeper(self, interval: float | None = None) -> threading.Event:
+        """Recover interrupted generations now and then in a daemon thread; set the event to stop."""
+        stop = threading.Event()
+        every = interval or max(5.0, self.deadline / 2)
+
+        def sweep() -> None:
+            while not stop.wait(every):
+                try:
+                    self.recover_stale()
+                except Exception:  # noqa: BLE001 - keep sweeping; the next round retries
+                    log.exception("generation.sweeper_failed")
+
+        threading.Thread(target=sweep, name="generation-sweeper", daemon=True).start()
+        return stop
