@@ -19,10 +19,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Serve Avatar Creator (sign-up, generate, gallery, admin). Settings come from "
         "the environment and .env; see .env.example.",
     )
-    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                        help="address to listen on (GRADIO_SERVER_NAME, default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-                        help="port (GRADIO_SERVER_PORT, default 7860)")
+    parser.add_argument("--host", help="address to listen on (default GRADIO_SERVER_NAME or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default GRADIO_SERVER_PORT or 7860)")
     args = parser.parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -48,9 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("avatar_core").info("recovered %d interrupted generation(s)", recovered)
     app.generations.start_sweeper()
     web = create_web_app(app)
-    print(f"Avatar Creator on http://{args.host}:{args.port}  "
+    host = args.host or app.settings.server_name
+    port = args.port or app.settings.server_port
+    print(f"Avatar Creator on http://{host}:{port}  "
           f"({'offline previews' if app.offline else 'Hugging Face'})", flush=True)
-    uvicorn.run(web, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(web, host=host, port=port, log_level="warning")
     return 0
 
 

@@ -36,6 +36,8 @@ class Settings:
     concurrency: int = 32
     production: bool = False
     on_spaces: bool = False
+    server_name: str = "127.0.0.1"
+    server_port: int = 7860
     password_rounds: int = 3
     password_memory_kib: int = 65536
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -126,6 +128,8 @@ def load_settings(
         concurrency=_int(env, "AVATAR_CONCURRENCY", 32, minimum=1),
         production=env.get("AVATAR_ENV", "development").strip().lower() == "production",
         on_spaces=on_spaces,
+        server_name=env.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1",
+        server_port=_int(env, "GRADIO_SERVER_PORT", 7860, minimum=1),
         extra={"GRADIO_ANALYTICS_ENABLED": env.get("GRADIO_ANALYTICS_ENABLED", "False")},
     )
     check_settings(settings)
