@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -79,6 +80,7 @@ class LoginThrottle:
     def __init__(self, limit: int = 5, window: float = 300.0,
                  clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
         self.limit, self.window, self.clock = limit, window, clock
+        self.max_keys = 10_000
         self._fails: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
@@ -89,13 +91,17 @@ class LoginThrottle:
             for key in keys:
                 recent = [t for t in self._fails.get(key, []) if now - t < self.window]
                 self._fails[key] = recent
-                if len(recent) >= self.limit:
-                    raise RateLimited(max(1, int(self.window - (now - recent[0])) + 1))
+                if not recent:
+                    del self._fails[key]
+                elif len(recent) >= self.limit:
+                    raise RateLimited(max(1, math.ceil(self.window - (now - recent[0]))))
 
     def failed(self, *keys: str) -> None:
-        """Record one failure for each key."""
+        """Record one failure for each key (old keys are swept so memory stays bounded)."""
         now = self.clock()
         with self._lock:
+            if len(self._fails) > self.max_keys:
+                self._fails = {k: v for k, v in self._fails.items() if now - v[-1] < self.window}
             for key in keys:
                 self._fails.setdefault(key, []).append(now)
 
@@ -112,7 +118,13 @@ class Accounts:
                  throttle: LoginThrottle | None = None) -> None:  # fmt: skip
         self.db, self.hasher, self.signup_credits = db, hasher, signup_credits
         self.throttle = throttle or LoginThrottle()
-        self._dummy_hash = hasher.hash("not-a-real-password")
+        self._dummy: str | None = None
+
+    def _dummy_hash(self) -> str:
+        """The hash checked when there is no user; built on first login, not at start-up."""
+        if self._dummy is None:
+            self._dummy = self.hasher.hash("not-a-real-password")
+        return self._dummy
 
     def register(self, username: str, password: str, *, tier: str = "free",
                  is_admin: bool = False, hf_username: str | None = None) -> UserInfo:  # fmt: skip
@@ -143,11 +155,13 @@ class Accounts:
         name = (username or "").strip().lower()
         keys = [f"user:{name}"] + ([f"addr:{client}"] if client else [])
         self.throttle.check(*keys)
+        dummy = self._dummy_hash()
         with self.db.read() as session:
             user = session.scalars(select(User).where(User.username == name)).one_or_none()
+        valid = isinstance(password, str) and len(password) <= MAX_PASSWORD
         candidate = password[:MAX_PASSWORD] if isinstance(password, str) else ""
         stored = user.password_hash if user is not None and user.password_hash else None
-        ok = self.hasher.verify(candidate, stored or self._dummy_hash)
+        ok = self.hasher.verify(candidate, stored or dummy) and valid
         if user is None or stored is None or not ok:
             self.throttle.failed(*keys)
             raise AuthError("Wrong username or password.")
@@ -204,11 +218,16 @@ class Accounts:
             user = session.scalars(select(User).where(User.hf_username == hf_username)).one_or_none()
             if user is not None:
                 return info(user)
-        base = re.sub(r"[^a-z0-9_.-]", "-", hf_username.lower())[:28].strip("-.") or "hf-user"
+        base = re.sub(r"[^a-z0-9_.-]", "-", hf_username.lower())[:28].strip("-._") or "hf-user"
         name = base if len(base) >= 3 else f"hf-{base}"
         for suffix in ["", *[f"-{i}" for i in range(2, 50)]]:
             try:
                 return self.register(f"{name}{suffix}", "", hf_username=hf_username)
             except ValidationError:
-                continue
+                with self.db.read() as session:  # lost a race with this same HF user's login?
+                    user = session.scalars(
+                        select(User).where(User.hf_username == hf_username)
+                    ).one_or_none()
+                if user is not None:
+                    return info(user)
         raise ValidationError("Could not create a local account for this Hugging Face user.")

@@ -107,7 +107,7 @@ def _preferred(
     if want_hd or prefs.realism:
         realism = [m for m in usable if m.is_realism]
         if not realism:
-            return None, "realism unavailable, base model"
+            return None, "realism unavailable"
         if want_hd:
             return max(realism, key=lambda m: (m.width * m.height, _quality(m))), "HD requested"
         cheapest = min(realism, key=lambda m: (tier_rank(m.tier), m.width * m.height))
@@ -131,13 +131,16 @@ def select_model(
         return _explicit(enabled, tier, explicit)
     usable = accessible_models(enabled, tier)
     if not usable:
-        free = [m for m in enabled if m.tier == "free"] or enabled
-        return _selection(min(free, key=_quality), tier, "nothing accessible, free model")
+        # Every tier reaches the free models, so this means they are disabled too; a model above
+        # the user's tier is never handed out as a fallback (that would bypass the tier).
+        raise NoModelsAvailable(
+            f"No model for the {tier} tier is available right now. Please try again later."
+        )
     want_hd = preferences.hd or (
         requested_size is not None and requested_size >= HD_THRESHOLD and tier_rank(tier) >= 2
     )
     choice, why = _preferred(usable, preferences, want_hd)
-    if want_hd and not preferences.hd and choice is not None:
+    if why == "HD requested" and not preferences.hd:
         why = "HD requested (size)"
     return _selection(choice or _default_for_tier(usable, tier), tier, why)
 

@@ -1,0 +1,364 @@
+"""Accounts on SQLite and PostgreSQL: sign-up rules, login, throttle, tiers, admin, HF users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from passlib.context import CryptContext
+from sqlalchemy import func, select
+
+from avatar_core import credits
+from avatar_core.auth import (
+    MAX_PASSWORD,
+    Accounts,
+    LoginThrottle,
+    check_password,
+    normalise_username,
+)
+from avatar_core.bootstrap import App
+from avatar_core.errors import AuthError, NotFound, RateLimited, ValidationError
+from avatar_core.models import LedgerEntry, User
+
+PASSWORD = "a-long-secret-9"
+WRONG = "Wrong username or password."
+
+
+def user_count(app: App) -> int:
+    with app.db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def ledger_count(app: App) -> int:
+    with app.db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(LedgerEntry)) or 0)
+
+
+class CountingContext(CryptContext):
+    """A real argon2 CryptContext that counts how often it verifies."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.verifies = 0
+
+    def verify(self, *args: Any, **kwargs: Any) -> bool:
+        self.verifies += 1
+        return bool(super().verify(*args, **kwargs))
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --- register --------------------------------------------------------------------------------
+
+
+def test_register_lowercases_and_starts_free_with_welcome_grant(app: App) -> None:
+    user = app.accounts.register("  Alice  ", PASSWORD)
+    assert (user.username, user.tier, user.is_admin, user.balance) == ("alice", "free", False, 24)
+    assert app.accounts.by_name("ALICE").id == user.id
+    with app.db.read() as s:
+        [move] = credits.history(s, user.id)
+        row = s.get(User, user.id)
+        assert row is not None and row.password_hash and PASSWORD not in row.password_hash
+        assert row.password_hash.startswith("$argon2")
+    assert (move.type, move.amount, move.balance_after, move.reason) == (
+        "grant",
+        24,
+        24,
+        "welcome grant",
+    )
+
+
+def test_register_with_tier_and_admin(app: App) -> None:
+    user = app.accounts.register("carol", PASSWORD, tier="pro", is_admin=True)
+    assert (user.tier, user.is_admin) == ("pro", True)
+
+
+def test_register_unknown_tier_writes_nothing(app: App) -> None:
+    with pytest.raises(ValidationError, match="Unknown tier"):
+        app.accounts.register("carol", PASSWORD, tier="gold")
+    assert user_count(app) == 0
+
+
+def test_taken_username_case_insensitive(app: App) -> None:
+    app.accounts.register("alice", PASSWORD)
+    for second in ["alice", "Alice", "ALICE", " alice "]:
+        with pytest.raises(ValidationError, match="taken"):
+            app.accounts.register(second, "another-secret-7")
+    assert user_count(app) == 1
+    assert ledger_count(app) == 1
+
+
+BAD_USERNAMES = ["", "  ", "ab", "a" * 33, "al ice", "alice smith", "ålice", "aliçe", "алиса",
+                 "al😀ce", ".alice", "-alice", "_alice", "al/ice", "al@ice", "al'ice", "alice\x00",
+                 "alice\nbob"]  # fmt: skip
+WEAK_PASSWORDS = [
+    ("short7!", "at least 8"),
+    ("", "at least 8"),
+    ("password", "too easy"),
+    ("PASSWORD1", "too easy"),
+    ("aaaaaaaaaaaa", "too easy"),
+    ("abababab", "too easy"),  # fewer than 4 different characters
+    ("xx-alice-xx", "too easy"),  # contains the username
+    ("ALICE-rules-99", "too easy"),  # contains the username, any case
+    ("x" * (MAX_PASSWORD - 3) + "abcd", "at most 128"),  # 129 characters
+    ("Aa1-" * 1000, "at most 128"),
+]
+
+
+@pytest.mark.parametrize("name", BAD_USERNAMES)
+def test_normalise_username_refuses(name: str) -> None:
+    with pytest.raises(ValidationError, match="username"):
+        normalise_username(name)
+
+
+@pytest.mark.parametrize(("password", "match"), WEAK_PASSWORDS)
+def test_check_password_refuses(password: str, match: str) -> None:
+    with pytest.raises(ValidationError, match=match):
+        check_password(password, "alice")
+
+
+def test_bad_usernames_write_nothing(app: App) -> None:
+    for name in BAD_USERNAMES:
+        with pytest.raises(ValidationError):
+            app.accounts.register(name, PASSWORD)
+    assert user_count(app) == 0
+    assert ledger_count(app) == 0
+
+
+def test_good_usernames(app: App) -> None:
+    for name in ["abc", "a" * 32, "alice.smith", "al_ice-2", "007", "bob."]:
+        assert app.accounts.register(name, PASSWORD).username == name
+    assert user_count(app) == 6
+
+
+def test_weak_passwords_write_nothing(app: App) -> None:
+    for password, match in WEAK_PASSWORDS:
+        with pytest.raises(ValidationError, match=match):
+            app.accounts.register("alice", password)
+    assert user_count(app) == 0
+    assert ledger_count(app) == 0
+
+
+def test_password_of_exactly_the_maximum_length(app: App) -> None:
+    password = ("Zq7-" * 40)[:MAX_PASSWORD]
+    app.accounts.register("alice", password)
+    assert app.accounts.authenticate("alice", password).username == "alice"
+
+
+# --- authenticate ----------------------------------------------------------------------------
+
+
+def test_authenticate_ok_case_insensitive_username(app: App) -> None:
+    created = app.accounts.register("alice", PASSWORD)
+    assert app.accounts.authenticate("Alice ", PASSWORD) == created
+
+
+def test_authenticate_failures_share_one_message(app: App) -> None:
+    app.accounts.register("alice", PASSWORD)
+    cases = [("alice", "wrong-secret-9"), ("nobody", PASSWORD), ("", ""),
+             ("alice", PASSWORD.upper()), ("alice", ""), ("alice", PASSWORD + " ")]  # fmt: skip
+    for name, password in cases:
+        with pytest.raises(AuthError) as info:
+            app.accounts.authenticate(name, password)
+        assert str(info.value) == WRONG, (name, password)
+
+
+def test_authenticate_rejects_a_longer_password_with_the_right_prefix(app: App) -> None:
+    password = ("Zq7-" * 40)[:MAX_PASSWORD]
+    app.accounts.register("alice", password)
+    with pytest.raises(AuthError):
+        app.accounts.authenticate("alice", password + "anything")
+
+
+def test_unknown_user_and_wrong_password_cost_one_verify_each(app: App) -> None:
+    """Failed logins do the same work whether or not the user exists: exactly one argon2 verify."""
+    hasher = CountingContext(schemes=["argon2"], argon2__rounds=1, argon2__memory_cost=1024)
+    accounts = Accounts(app.db, hasher, signup_credits=24)
+    accounts.register("alice", PASSWORD)
+    accounts.hf_user("hf-person")
+    cases = [("nobody", PASSWORD), ("alice", "wrong-secret-9"), ("hf-person", PASSWORD),
+             ("alice", "x" * 5000)]  # fmt: skip
+    for name, password in cases:
+        before = hasher.verifies
+        with pytest.raises(AuthError, match=WRONG):
+            accounts.authenticate(name, password)
+        assert hasher.verifies - before == 1, name
+    before = hasher.verifies
+    accounts.authenticate("alice", PASSWORD)
+    assert hasher.verifies - before == 1
+
+
+def test_hf_user_cannot_log_in_with_a_password(app: App) -> None:
+    user = app.accounts.hf_user("SomeOne")
+    for password in ("", "not-a-real-password", PASSWORD):
+        with pytest.raises(AuthError):
+            app.accounts.authenticate(user.username, password)
+
+
+# --- throttle --------------------------------------------------------------------------------
+
+
+def test_throttle_after_five_failures_and_recovery(app: App) -> None:
+    clock = FakeClock()
+    app.accounts.throttle = LoginThrottle(limit=5, window=300, clock=clock)
+    app.accounts.register("alice", PASSWORD)
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            app.accounts.authenticate("alice", "wrong-secret-9")
+        clock.now += 1
+    with pytest.raises(RateLimited) as info:
+        app.accounts.authenticate("alice", PASSWORD)  # even the right password waits
+    err = info.value
+    assert 0 < err.retry_after <= 300
+    assert f"Try again in {err.retry_after} s" in str(err)
+    assert isinstance(err.retry_after, int)
+    clock.now += 100
+    with pytest.raises(RateLimited) as later:
+        app.accounts.authenticate("alice", PASSWORD)
+    assert later.value.retry_after < err.retry_after
+    clock.now += 300
+    assert app.accounts.authenticate("alice", PASSWORD).username == "alice"
+
+
+def test_throttle_is_per_username_and_success_resets(app: App) -> None:
+    clock = FakeClock()
+    app.accounts.throttle = LoginThrottle(limit=3, window=60, clock=clock)
+    app.accounts.register("alice", PASSWORD)
+    app.accounts.register("bob", PASSWORD)
+    for _ in range(2):
+        with pytest.raises(AuthError):
+            app.accounts.authenticate("alice", "wrong-secret-9")
+    app.accounts.authenticate("alice", PASSWORD)  # resets alice's count
+    for _ in range(2):
+        with pytest.raises(AuthError):
+            app.accounts.authenticate("alice", "wrong-secret-9")
+    app.accounts.authenticate("alice", PASSWORD)
+    for _ in range(3):
+        with pytest.raises(AuthError):
+            app.accounts.authenticate("ALICE", "wrong-secret-9")
+    with pytest.raises(RateLimited):
+        app.accounts.authenticate("alice", PASSWORD)
+    assert app.accounts.authenticate("bob", PASSWORD).username == "bob"
+
+
+def test_throttle_counts_unknown_users_too(app: App) -> None:
+    clock = FakeClock()
+    app.accounts.throttle = LoginThrottle(limit=2, window=60, clock=clock)
+    for _ in range(2):
+        with pytest.raises(AuthError):
+            app.accounts.authenticate("ghost", PASSWORD)
+    with pytest.raises(RateLimited):
+        app.accounts.authenticate("ghost", PASSWORD)
+
+
+def test_throttle_per_address(app: App) -> None:
+    clock = FakeClock()
+    app.accounts.throttle = LoginThrottle(limit=5, window=300, clock=clock)
+    app.accounts.register("alice", PASSWORD)
+    for i in range(5):  # five different usernames from one address
+        with pytest.raises(AuthError):
+            app.accounts.authenticate(f"victim{i}", "wrong-secret-9", client="10.0.0.9")
+    with pytest.raises(RateLimited, match="Try again in"):
+        app.accounts.authenticate("alice", PASSWORD, client="10.0.0.9")
+    # the same user from another address is fine: only the address is blocked
+    assert app.accounts.authenticate("alice", PASSWORD, client="10.0.0.10").username == "alice"
+    clock.now += 301
+    assert app.accounts.authenticate("alice", PASSWORD, client="10.0.0.9").username == "alice"
+
+
+def test_login_throttle_unit_retry_after() -> None:
+    clock = FakeClock()
+    throttle = LoginThrottle(limit=2, window=10, clock=clock)
+    throttle.failed("k")
+    clock.now += 4
+    throttle.failed("k")
+    with pytest.raises(RateLimited) as info:
+        throttle.check("k")
+    assert 6 <= info.value.retry_after <= 7  # the oldest failure expires 6 s from now
+    clock.now += 6
+    throttle.check("k")  # oldest failure expired: one left, under the limit
+    throttle.check("other")
+
+
+# --- tiers, admin, HF users ------------------------------------------------------------------
+
+
+def test_set_tier(app: App) -> None:
+    app.accounts.register("alice", PASSWORD)
+    assert app.accounts.set_tier("Alice", "pro").tier == "pro"
+    assert app.accounts.by_name("alice").tier == "pro"
+    with pytest.raises(ValidationError, match="Unknown tier"):
+        app.accounts.set_tier("alice", "gold")
+    with pytest.raises(NotFound):
+        app.accounts.set_tier("nobody", "pro")
+    assert app.accounts.by_name("alice").tier == "pro"
+
+
+def test_get_and_by_name_not_found(app: App) -> None:
+    with pytest.raises(NotFound):
+        app.accounts.get(12345)
+    with pytest.raises(NotFound):
+        app.accounts.by_name("nobody")
+
+
+def test_ensure_admin_creates_then_is_idempotent(app: App) -> None:
+    first = app.accounts.ensure_admin("Root", "Str0ng-admin-pass")
+    assert (first.username, first.is_admin, first.tier, first.balance) == (
+        "root",
+        True,
+        "enterprise",
+        24,
+    )
+    second = app.accounts.ensure_admin("root", "Str0ng-admin-pass")
+    assert second == first
+    assert user_count(app) == 1
+    assert ledger_count(app) == 1
+    assert app.accounts.authenticate("root", "Str0ng-admin-pass").is_admin
+
+
+def test_ensure_admin_promotes_and_resets_password(app: App) -> None:
+    created = app.accounts.register("alice", PASSWORD)
+    promoted = app.accounts.ensure_admin("alice", "new-admin-pass-1")
+    assert promoted.id == created.id and promoted.is_admin
+    with pytest.raises(AuthError):
+        app.accounts.authenticate("alice", PASSWORD)
+    assert app.accounts.authenticate("alice", "new-admin-pass-1").is_admin
+
+
+def test_ensure_admin_refuses_weak_password(app: App) -> None:
+    with pytest.raises(ValidationError):
+        app.accounts.ensure_admin("root", "root")
+    assert user_count(app) == 0
+
+
+def test_hf_user_created_once(app: App) -> None:
+    first = app.accounts.hf_user("Some.User_Name")
+    assert (first.username, first.tier, first.is_admin, first.balance) == (
+        "some.user_name",
+        "free",
+        False,
+        24,
+    )
+    again = app.accounts.hf_user("Some.User_Name")
+    assert again == first
+    assert user_count(app) == 1
+    assert ledger_count(app) == 1
+
+
+def test_hf_user_name_clash_gets_a_suffix(app: App) -> None:
+    local = app.accounts.register("alice", PASSWORD)
+    hf = app.accounts.hf_user("alice")
+    assert hf.username == "alice-2" and hf.id != local.id
+    assert app.accounts.hf_user("alice").id == hf.id
+
+
+def test_hf_user_odd_names(app: App) -> None:
+    for hf_name, local in [("ab", "hf-ab"), ("--x--", "hf-x"), ("...", "hf-user"),
+                           ("Jane Doe", "jane-doe")]:  # fmt: skip
+        assert app.accounts.hf_user(hf_name).username == local
