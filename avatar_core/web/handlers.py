@@ -30,7 +30,8 @@ def user_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except AvatarError as err:
-            raise gr.Error(str(err), print_exception=False) from None
+            # gr.Error renders HTML in the modal: escape markup, keep quotes readable.
+            raise gr.Error(html.escape(str(err), quote=False), print_exception=False) from None
         except gr.Error:
             raise
         except Exception:
@@ -58,6 +59,12 @@ def locked_note(models: list[ModelSpec], tier: str) -> str:
         return f"Your **{tier}** tier reaches every model."
     parts = ", ".join(f"{m.name} ({m.tier})" for m in locked)
     return f"Your tier: **{tier}**. Locked: {parts}."
+
+
+def greeting_line(user: UserInfo) -> str:
+    """Who is signed in, their tier and balance, and the log-out link."""
+    return (f"Signed in as **{html.escape(user.username)}** · {user.tier} tier · "
+            f"**{user.balance}** credits · [Log out](/logout)")  # fmt: skip
 
 
 def image_html(avatar_id: int, alt: str) -> str:
@@ -88,10 +95,8 @@ class Handlers:
         user = self.user(request)
         models = [m for m in self.app.catalog.models() if m.enabled]
         reach = accessible_models(models, user.tier)
-        greeting = (f"Signed in as **{html.escape(user.username)}** · {user.tier} tier · "
-                    f"**{user.balance}** credits · [Log out](/logout)")  # fmt: skip
         return (
-            greeting,
+            greeting_line(user),
             gr.update(choices=model_choices(reach), value=AUTO),
             locked_note(models, user.tier),
             self.quote(AUTO, None, False, False, False, request),
@@ -99,8 +104,13 @@ class Handlers:
         )
 
     @user_errors
+    def greeting(self, request: gr.Request | None = None) -> str:
+        """The top-right line: who is signed in, tier and current balance."""
+        return greeting_line(self.user(request))
+
+    @user_errors
     def quote(self, model: str | None, preset: str | None, prefer_realism: bool, prefer_hd: bool,
-              fast: bool, request: gr.Request) -> str:  # fmt: skip
+              fast: bool, request: gr.Request | None = None) -> str:  # fmt: skip
         """What Generate would run and cost, and the balance, before anyone clicks."""
         user = self.user(request)
         req = GenerationRequest(prompt="x", preset=preset or None,
@@ -110,7 +120,7 @@ class Handlers:
         try:
             sel = self.app.generations.quote(user, req)
         except AvatarError as err:
-            return f"⚠️ {err} · Balance: **{user.balance}** credits"
+            return f"**{err}** · Balance: **{user.balance}** credits"
         short = "" if user.balance >= sel.price else " — not enough credits"
         return (f"Will use **{sel.model.name}** ({sel.model.width}×{sel.model.height}) · "
                 f"**{sel.price}** credits · Balance: **{user.balance}** credits{short}")  # fmt: skip
@@ -154,10 +164,11 @@ class Handlers:
 
     # ----- gallery -----
     @user_errors
-    def gallery_page(self, page: float = 1, favourites_only: bool = False,
+    def gallery_page(self, page: float = 1, favourites_only: bool = False, selected: str = "",
                      request: gr.Request | None = None) -> tuple[str, str, int]:  # fmt: skip
-        """One page of the caller's own avatars as a thumbnail grid."""
+        """One page of the caller's own avatars as a thumbnail grid (`selected` is outlined)."""
         user = self.user(request)
+        picked = str(selected or "").strip()
         wanted, fav = max(1, int(page or 1)), bool(favourites_only)
         result = self.app.gallery.page(user.id, wanted, favourites_only=fav)
         if wanted > result.pages:
@@ -166,7 +177,8 @@ class Handlers:
             grid = '<div class="avatar-empty">No avatars yet — create one on the Generate tab.</div>'
         else:
             cells = "".join(
-                f'<button class="thumb" data-id="{a.id}" onclick="pickAvatar({a.id})" '
+                f'<button type="button" class="thumb{" picked" if str(a.id) == picked else ""}" '
+                f'data-id="{a.id}" '
                 f'title="{html.escape(a.user_prompt or a.preset_key or "")}">'
                 f'<img loading="lazy" src="/avatars/{a.id}/thumb.webp" alt="avatar {a.id}">'
                 f'{"<span class=fav>★</span>" if a.favourite else ""}</button>'
@@ -179,17 +191,26 @@ class Handlers:
     def gallery_first(self, favourites_only: bool = False,
                       request: gr.Request | None = None) -> tuple[str, str, int]:  # fmt: skip
         """The first page (after a filter change)."""
-        return self.gallery_page(1, favourites_only, request)
+        return self.gallery_page(1, favourites_only, "", request)
 
     def gallery_newer(self, page: float = 1, favourites_only: bool = False,
                       request: gr.Request | None = None) -> tuple[str, str, int]:  # fmt: skip
         """The page before the current one."""
-        return self.gallery_page(max(1, int(page or 1) - 1), favourites_only, request)
+        return self.gallery_page(max(1, int(page or 1) - 1), favourites_only, "", request)
 
     def gallery_older(self, page: float = 1, favourites_only: bool = False,
                       request: gr.Request | None = None) -> tuple[str, str, int]:  # fmt: skip
         """The page after the current one (clamped to the last page)."""
-        return self.gallery_page(int(page or 1) + 1, favourites_only, request)
+        return self.gallery_page(int(page or 1) + 1, favourites_only, "", request)
+
+    def pick_avatar(self, evt: gr.EventData) -> str:
+        """A thumbnail click (its id travels in the event data); ownership is checked on use."""
+        raw = getattr(evt, "_data", None)
+        value = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            return str(int(str(value)))
+        except (TypeError, ValueError):
+            return ""
 
     @user_errors
     def avatar_detail(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[str, str]:
@@ -200,9 +221,13 @@ class Handlers:
         a = self.app.gallery.get(user.id, _int_id(avatar_id))
         lora = f"{a.lora_model} @ {a.lora_scale}" if a.lora_applied else "none"
         engine = "offline preview" if a.engine == "local" else a.engine
+        model = {m.model_key: m.name for m in self.app.catalog.models()}.get(a.model_key)
+        preset = {p.key: p.name for p in self.app.catalog.presets()}.get(a.preset_key or "")
         recipe = (
-            f"**Prompt:** {html.escape(a.user_prompt) or '—'}  \n**Preset:** {a.preset_key or '—'}"
-            f"  \n**Model:** {a.model_key} ({engine})  \n**LoRA:** {lora}  \n**Seed:** {a.seed}"
+            f"**Prompt:** {html.escape(a.user_prompt) or '—'}"
+            f"  \n**Preset:** {preset or a.preset_key or '—'}"
+            f"  \n**Model:** {html.escape(model or a.model_key)} ({engine})"
+            f"  \n**LoRA:** {lora}  \n**Seed:** {a.seed}"
             f"  \n**Size:** {a.width}×{a.height} · {a.steps} steps · guidance {a.guidance_scale}"
             f"  \n**Cost:** {a.credits_charged} credits · **Date:** {a.created_at}"
             f"{'  ★ favourite' if a.favourite else ''}  \n"
@@ -219,11 +244,12 @@ class Handlers:
         return "★ Added to favourites" if item.favourite else "Removed from favourites"
 
     @user_errors
-    def delete_avatar(self, avatar_id: str = "", request: gr.Request | None = None) -> str:
-        """Delete one of the caller's avatars (files and row; credits untouched)."""
+    def delete_avatar(self, avatar_id: str = "", request: gr.Request | None = None
+                      ) -> tuple[str, str]:  # fmt: skip
+        """Delete one of the caller's avatars (files and row, not credits); clear the pick."""
         user = self.user(request)
         self.app.gallery.delete(user.id, _int_id(avatar_id))
-        return "Avatar deleted."
+        return "Avatar deleted.", ""
 
     @user_errors
     def reuse(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[Any, ...]:
@@ -288,6 +314,16 @@ class Handlers:
                  f"{m.width}×{m.height}", m.lora_model or ""] for m in self.app.catalog.models()]  # fmt: skip
 
     @user_errors
+    def admin_model_fields(self, model_key: str = "", request: gr.Request | None = None
+                           ) -> tuple[bool, int]:  # fmt: skip
+        """The current enabled flag and price of one model (fills the edit form)."""
+        self.admin.require(self.user(request))
+        for m in self.app.catalog.models():
+            if m.model_key == model_key:
+                return m.enabled, m.credit_cost
+        raise ValidationError(f"Unknown model {model_key!r}.")
+
+    @user_errors
     def admin_update_model(self, model_key: str = "", enabled: bool = True, price: float = 0,
                            request: gr.Request | None = None) -> str:  # fmt: skip
         """Enable/disable a model and set its price."""
@@ -302,8 +338,10 @@ class Handlers:
         import pandas as pd
 
         stats = self.admin.model_stats(self.user(request))
-        rows = [[s.model_key, s.count, s.completed, s.failed, f"{s.success_rate:.0%}",
-                 "" if s.mean_seconds is None else round(s.mean_seconds, 2)] for s in stats]  # fmt: skip
+        rows = [[s.model_key.split(":")[-1], s.count, s.completed, s.failed,
+                 f"{s.success_rate:.0%}",
+                 "" if s.mean_seconds is None else round(s.mean_seconds, 2)]
+                for s in stats]  # fmt: skip
         chart = pd.DataFrame({"model": [s.model_key.split(":")[-1] for s in stats],
                               "generations": [s.count for s in stats]})  # fmt: skip
         return rows, chart

@@ -13,6 +13,15 @@ from ..errors import AvatarError, NotFound
 from .hf_oauth import oauth_available
 from .sessions import SessionCodec, clear_session, set_session
 
+LOGO_SVG = (
+    '<svg viewBox="0 0 32 32" width="{size}" height="{size}" aria-hidden="true"><defs>'
+    '<linearGradient id="logo-g" x1="0" y1="0" x2="1" y2="1">'
+    '<stop offset="0" stop-color="#6366f1"/><stop offset="1" stop-color="#a855f7"/>'
+    '</linearGradient></defs>'
+    '<rect width="32" height="32" rx="9" fill="url(#logo-g)"/><circle cx="16" cy="12.5" r="5.2" '
+    'fill="#fff"/><path d="M6.5 27c1.2-5.4 5-8.2 9.5-8.2s8.3 2.8 9.5 8.2" fill="#fff"/></svg>'
+)
+
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -33,14 +42,15 @@ PAGE = """<!doctype html>
  .hf{{background:#ffd21e;color:#111}}
  .error{{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;padding:10px 12px;
  border-radius:10px;margin-bottom:8px}} .alt{{margin-top:18px;text-align:center;color:#6b7280}}
- a{{color:#4f46e5}} .logo{{font-size:2rem}} small{{color:#6b7280}}
+ a{{color:#4f46e5}} .logo{{margin-bottom:10px}} small{{color:#6b7280}}
 </style></head>
-<body><main><div class="logo">🧑‍🎨</div>{body}</main></body></html>"""
+<body><main><div class="logo">{logo}</div>{body}</main></body></html>"""
 
 
 def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     """A small standalone page."""
-    return HTMLResponse(PAGE.format(title=html.escape(title), body=body), status_code=status)
+    return HTMLResponse(PAGE.format(title=html.escape(title), body=body,
+                                    logo=LOGO_SVG.format(size=44)), status_code=status)
 
 
 def _form(kind: str, error: str = "", username: str = "", hf_login: bool = False) -> HTMLResponse:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
 
 import gradio as gr
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..bootstrap import App
 from ..config import secret_key
@@ -21,11 +21,37 @@ from .ui import ASSETS, HEAD, build_blocks
 def theme() -> gr.themes.Base:
     """One calm, consistent theme."""
     return gr.themes.Soft(primary_hue="indigo", secondary_hue="violet", neutral_hue="slate",
-                          radius_size="lg")  # fmt: skip
+                          radius_size="lg").set(
+        button_primary_background_fill="*primary_600",
+        button_primary_background_fill_hover="*primary_700",
+        button_primary_text_color="white",
+    )  # fmt: skip
 
 
-def create_web_app(app: App) -> FastAPI:
-    """Build the FastAPI app serving the product for `app`."""
+class LoginRedirect:
+    """Anonymous visitors of the UI page go to the login form (the API still answers 401).
+
+    Plain ASGI rather than `@app.middleware("http")`: that one wraps every request, Gradio's event
+    streams included, and cost ~5 ms per generation (bench/bench_overhead.py).
+    """
+
+    def __init__(self, app: ASGIApp, codec: SessionCodec) -> None:
+        self.app, self.codec = app, codec
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/":
+            request = Request(scope)
+            if request.url.path == "/" and self.codec.user_id(request) is None:
+                await RedirectResponse("/login", status_code=303)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
+    """Build the FastAPI app serving the product for `app`.
+
+    `gradio_defaults=True` keeps Gradio's default queue concurrency (1 per event): benchmarks only.
+    """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     codec = SessionCodec(secret_key(app.settings))
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -33,13 +59,7 @@ def create_web_app(app: App) -> FastAPI:
     if oauth_available(app):
         attach_hf_oauth(api, app, codec)
 
-    @api.middleware("http")
-    async def login_redirect(request: Request,
-                             call_next: Callable[[Request], Awaitable[Response]]) -> Response:  # fmt: skip
-        """Anonymous visitors of the UI page go to the login form (the API still answers 401)."""
-        if request.url.path == "/" and codec.user_id(request) is None:
-            return RedirectResponse("/login", status_code=303)
-        return await call_next(request)
+    api.add_middleware(LoginRedirect, codec=codec)
 
     def auth_dependency(request: Request) -> str | None:
         """The session's user id for Gradio (None → 401)."""
@@ -50,8 +70,11 @@ def create_web_app(app: App) -> FastAPI:
         render_preset_thumbnails(app.catalog.presets(), ASSETS / "presets")
     except OSError:
         pass  # a read-only install: the preset picker then shows fewer thumbnails
-    demo = build_blocks(app)
-    demo.queue(api_open=False, default_concurrency_limit=app.settings.concurrency)
+    demo = build_blocks(app, gradio_defaults=gradio_defaults)
+    if gradio_defaults:
+        demo.queue(api_open=False)
+    else:
+        demo.queue(api_open=False, default_concurrency_limit=app.settings.concurrency)
     css = (ASSETS / "style.css").read_text() if (ASSETS / "style.css").is_file() else ""
     return gr.mount_gradio_app(
         api, demo, path="/", auth_dependency=auth_dependency, theme=theme(), css=css, head=HEAD,

@@ -1,0 +1,138 @@
+"""Render the README screenshots: `python -m tests.e2e.screenshots [--out docs]`.
+
+Starts the real web app (offline engine, throwaway SQLite data dir) with a user who has a few
+avatars from different presets and an admin, then saves docs/screenshot-{generate,gallery,admin,
+mobile}.png with Debian Chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from avatar_core.admin import AdminService
+from avatar_core.generation import GenerationRequest
+from tests.e2e import browser as pw
+from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, serve, with_admin
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDED = [  # (user, preset, prompt, seed)
+    ("maya", "professional-business-woman", "", 11),
+    ("maya", "casual-creative-artist", "short blue hair, round glasses", 12),
+    ("maya", "traditional-japanese", "", 13),
+    ("maya", "", "a smiling man with a grey beard and a green scarf", 14),
+    ("sam", "runner-athlete", "", 21),
+    ("sam", "tech-professional", "", 22),
+    ("lee", "elegant-evening", "", 31),
+]
+
+
+def save_png(page: object, path: Path, full_page: bool = False) -> None:
+    """A screenshot, re-encoded as an optimised palette PNG when that keeps it small."""
+    page.evaluate("() => window.scrollTo(0, 0)")  # type: ignore[attr-defined]
+    page.mouse.move(0, 0)  # type: ignore[attr-defined]
+    raw = page.screenshot(full_page=full_page)  # type: ignore[attr-defined]
+    image = Image.open(io.BytesIO(raw)).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    if out.tell() > 350_000:
+        out = io.BytesIO()
+        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            out, "PNG", optimize=True)  # fmt: skip
+    path.write_bytes(out.getvalue())
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
+          f"({out.tell() // 1024} KB)")  # fmt: skip
+
+
+def seed_data(app: object) -> None:
+    """Users, tiers, credits and a few generations (through the services, like the UI would)."""
+    from avatar_core.bootstrap import App
+
+    assert isinstance(app, App)
+    admin = app.accounts.by_name(ADMIN_USERNAME)
+    service = AdminService(app)
+    for name, tier in (("maya", "basic"), ("sam", "pro"), ("lee", "free")):
+        app.accounts.register(name, PASSWORD)
+        service.set_tier(admin, name, tier)
+        service.adjust_credits(admin, name, 60, "launch promo")
+    for name, preset, prompt, seed in SEEDED:
+        user = app.accounts.by_name(name)
+        app.generations.generate(user, GenerationRequest(prompt=prompt, preset=preset or None,
+                                                         seed=seed))  # fmt: skip
+    maya = app.accounts.by_name("maya")
+    first = app.gallery.page(maya.id).items[-1]
+    app.gallery.set_favourite(maya.id, first.id, True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Seed, serve, drive Chromium, write the PNGs."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs", help="output directory")
+    args = parser.parse_args(argv)
+    if not pw.chromium_available():
+        print("error: needs Debian Chromium (/usr/bin/chromium) and the playwright package",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    args.out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import expect, sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="avatar-shots-") as tmp:
+        tmp_path = Path(tmp)
+        app = with_admin(tmp_path, f"sqlite:///{tmp_path / 'shots.db'}")
+        with serve(app) as server, sync_playwright() as p:
+            seed_data(app)
+            browser = pw.launch(p)
+            # Generate tab, after a generation.
+            page = pw.login(browser, server.url, "maya", PASSWORD)
+            pw.generate(page, "warm smile, freckles", preset_label="Tech Professional")
+            expect(page.locator("#greeting")).to_contain_text("credits")
+            page.mouse.move(0, 0)
+            save_png(page, args.out / "screenshot-generate.png")
+            # Gallery tab with one avatar selected.
+            page.get_by_role("tab", name="Gallery").click()
+            thumbs = page.locator("#avatar-grid .thumb")
+            expect(thumbs.nth(3)).to_be_visible()
+            thumbs.nth(2).click()
+            expect(page.locator("#avatar-detail img.avatar-result")).to_be_attached()
+            pw.wait_image(page, "#avatar-detail img.avatar-result")
+            page.wait_for_function("""() => [...document.querySelectorAll('#avatar-grid img')]
+                .every(i => i.complete && i.naturalWidth > 0)""")
+            page.mouse.move(0, 0)
+            save_png(page, args.out / "screenshot-gallery.png")
+            # Admin tab.
+            admin = pw.login(browser, server.url, ADMIN_USERNAME, ADMIN_PASSWORD)
+            admin.get_by_role("tab", name="Admin").click()
+            expect(admin.locator("#admin-users")).to_contain_text("maya")
+            expect(admin.locator(".vega-embed, canvas").first).to_be_visible()
+            admin.get_by_label("Username", exact=True).fill("maya")
+            admin.get_by_label("Reason", exact=True).fill("support ticket #42")
+            admin.get_by_role("button", name="Grant credits").click()
+            expect(admin.locator("#admin-msg")).to_contain_text("Granted")
+            admin.wait_for_timeout(500)  # let the chart finish its transition
+            admin.mouse.move(0, 0)
+            save_png(admin, args.out / "screenshot-admin.png", full_page=True)
+            # Mobile width.
+            mobile = pw.login(browser, server.url, "maya", PASSWORD, viewport=(390, 844))
+            mobile.get_by_role("tab", name="Gallery").click()
+            expect(mobile.locator("#avatar-grid .thumb").nth(4)).to_be_visible()
+            mobile.locator("#avatar-grid .thumb").nth(1).click()
+            pw.wait_image(mobile, "#avatar-detail img.avatar-result")
+            mobile.wait_for_function("""() => [...document.querySelectorAll('#avatar-grid img')]
+                .every(i => i.complete && i.naturalWidth > 0)""")
+            save_png(mobile, args.out / "screenshot-mobile.png")
+            if os.environ.get("AVATAR_SHOTS_DEBUG"):
+                save_png(mobile, args.out / "debug-mobile-full.png", full_page=True)
+            browser.close()
+        app.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
