@@ -36,6 +36,7 @@ class Settings:
     concurrency: int = 32
     production: bool = False
     on_spaces: bool = False
+    trust_proxy: bool = False
     server_name: str = "127.0.0.1"
     server_port: int = 7860
     password_rounds: int = 3
@@ -128,6 +129,7 @@ def load_settings(
         concurrency=_int(env, "AVATAR_CONCURRENCY", 32, minimum=1),
         production=env.get("AVATAR_ENV", "development").strip().lower() == "production",
         on_spaces=on_spaces,
+        trust_proxy=_flag(env, "AVATAR_TRUST_PROXY") or on_spaces,
         server_name=env.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1",
         server_port=_int(env, "GRADIO_SERVER_PORT", 7860, minimum=1),
         extra={"GRADIO_ANALYTICS_ENABLED": env.get("GRADIO_ANALYTICS_ENABLED", "False")},

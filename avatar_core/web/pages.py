@@ -81,10 +81,16 @@ def _form(kind: str, error: str = "", username: str = "", hf_login: bool = False
     return page("Sign up" if signup else "Log in", body, 400 if error else 200)
 
 
-def client_address(request: Request) -> str:
-    """The caller's address (first X-Forwarded-For hop behind a proxy)."""
-    forwarded = request.headers.get("x-forwarded-for", "")
-    return forwarded.split(",")[0].strip() or (request.client.host if request.client else "")
+def client_address(request: Request, trust_proxy: bool = False) -> str:
+    """The caller's address: the socket peer, or behind a trusted proxy the hop it appended.
+
+    Only the last X-Forwarded-For entry is the proxy's own; earlier ones are the client's say.
+    """
+    peer = request.client.host if request.client else ""
+    if not trust_proxy:
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    return hops[-1] if hops else peer
 
 
 def build_router(app: App, codec: SessionCodec) -> APIRouter:
@@ -102,7 +108,7 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
     def login(request: Request, username: Annotated[str, Form()] = "",
               password: Annotated[str, Form()] = "") -> Response:  # fmt: skip
         try:
-            user = app.accounts.authenticate(username, password, client_address(request))
+            user = app.accounts.authenticate(username, password, client_address(request, app.settings.trust_proxy))
         except AvatarError as err:
             return _form("login", str(err), username[:64], hf_login=hf_login)
         response = RedirectResponse("/", status_code=303)

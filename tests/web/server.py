@@ -94,5 +94,6 @@ def with_admin(tmp_path: Path, database_url: str, **overrides: object) -> App:
     """A test App (cheap hashing, offline engine) that creates the admin on init."""
     from tests.conftest import make_app
 
+    overrides.setdefault("trust_proxy", True)  # the tests play the proxy with X-Forwarded-For
     return make_app(tmp_path, database_url, admin_username=ADMIN_USERNAME,
                     admin_password=ADMIN_PASSWORD, **overrides)  # fmt: skip

@@ -317,3 +317,15 @@ def test_every_event_has_an_explicit_api_name(live: LiveServer) -> None:
     deps = {d["api_name"]: d for d in config["dependencies"]}
     assert deps["session"]["targets"][0][1] == "load"
     assert any("grant" in n or "credit" in n for n in names)
+
+
+def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted() -> None:
+    from starlette.requests import Request
+
+    from avatar_core.web.pages import client_address
+
+    scope = {"type": "http", "client": ("192.0.2.7", 5000),
+             "headers": [(b"x-forwarded-for", b"10.9.9.9, 198.51.100.4")]}  # fmt: skip
+    request = Request(scope)
+    assert client_address(request) == "192.0.2.7"
+    assert client_address(request, trust_proxy=True) == "198.51.100.4"
