@@ -186,6 +186,18 @@ class Accounts:
                 raise NotFound(f"No user called {username!r}.")
             return info(user)
 
+    def session_epoch(self, user_id: int) -> int | None:
+        """The user's current session epoch (None for an unknown user)."""
+        with self.db.read() as session:
+            return session.scalar(select(User.session_epoch).where(User.id == user_id))
+
+    def end_sessions(self, user_id: int) -> None:
+        """Log the user out everywhere: cookies issued before now stop working."""
+        with self.db.transaction() as session:
+            user = session.get(User, user_id)
+            if user is not None:
+                user.session_epoch += 1
+
     def set_tier(self, username: str, tier: str) -> UserInfo:
         """Move a user to another tier."""
         if tier not in TIERS:

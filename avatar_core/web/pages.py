@@ -135,6 +135,9 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
 
     @router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
     def logout(request: Request) -> Response:
+        user_id = codec.user_id(request)
+        if user_id is not None:  # revokes this and every other cookie of the user
+            app.accounts.end_sessions(user_id)
         response = RedirectResponse("/login", status_code=303)
         clear_session(response, request)
         return response

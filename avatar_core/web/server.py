@@ -53,7 +53,7 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
     `gradio_defaults=True` keeps Gradio's default queue concurrency (1 per event): benchmarks only.
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    codec = SessionCodec(secret_key(app.settings))
+    codec = SessionCodec(secret_key(app.settings), app.accounts.session_epoch)
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     api.include_router(build_router(app, codec))
     if oauth_available(app):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -10,25 +12,33 @@ MAX_AGE = 30 * 24 * 3600
 
 
 class SessionCodec:
-    """Signs and reads the session cookie; the payload is just the user id."""
+    """Signs and reads the session cookie: the user id and the user's session epoch.
 
-    def __init__(self, secret: str) -> None:
+    Logging out bumps the epoch in the database, which revokes every cookie issued before.
+    """
+
+    def __init__(self, secret: str, epoch_of: Callable[[int], int | None]) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt="avatar-session")
+        self._epoch_of = epoch_of
 
     def dumps(self, user_id: int) -> str:
-        """A signed cookie value for `user_id`."""
-        return self._serializer.dumps({"uid": user_id})
+        """A signed cookie value for `user_id` at its current epoch."""
+        return self._serializer.dumps({"uid": user_id, "ep": self._epoch_of(user_id) or 0})
 
     def loads(self, value: str | None) -> int | None:
-        """The user id in a valid, unexpired cookie value, else None."""
+        """The user id in a valid, unexpired, unrevoked cookie value, else None."""
         if not value:
             return None
         try:
             data = self._serializer.loads(value, max_age=MAX_AGE)
         except BadSignature:
             return None
-        uid = data.get("uid") if isinstance(data, dict) else None
-        return uid if isinstance(uid, int) else None
+        if not isinstance(data, dict):
+            return None
+        uid, epoch = data.get("uid"), data.get("ep", 0)
+        if not isinstance(uid, int) or self._epoch_of(uid) != epoch:
+            return None
+        return uid
 
     def user_id(self, request: Request) -> int | None:
         """The logged-in user id of a request, or None."""

@@ -177,6 +177,17 @@ def test_logout_clears_the_cookie(live: LiveServer) -> None:
         assert c.get("/config").status_code == 401
 
 
+def test_logout_revokes_copies_of_the_cookie(live: LiveServer) -> None:
+    with live.client() as c:
+        c.post("/signup", data={"username": unique("fay"), "password": PASSWORD,
+                                "confirm": PASSWORD})  # fmt: skip
+        stolen = c.cookies[COOKIE]
+        c.get("/logout")
+    with live.client(cookies={COOKIE: stolen}) as thief:
+        assert thief.get("/", follow_redirects=False).status_code == 303
+        assert thief.get("/config").status_code == 401
+
+
 def test_sessions_survive_a_restart_with_the_same_data_dir(live: LiveServer, tmp_path: Any) -> None:
     cookie = live.signup(unique("fay"))
     settings = live.app.settings

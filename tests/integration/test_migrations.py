@@ -1,0 +1,49 @@
+"""Alembic migrations: upgrading an existing database keeps its data, on both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from avatar_core.db import Database, current_revision, head_revision, upgrade
+from tests.conftest import pg_base_url
+
+
+def _fresh_url(kind: str, tmp_path: Path) -> tuple[str, str | None]:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'm.db'}", None
+    base = pg_base_url()
+    if base is None:
+        from tests.conftest import missing
+
+        missing("PostgreSQL (set AVATAR_TEST_PG_URL)")
+    assert base is not None
+    schema = f"mig_{tmp_path.name[-12:].replace('-', '_').lower()}"
+    with Database(base).engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}", schema
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_upgrade_from_first_revision_keeps_users(kind: str, tmp_path: Path) -> None:
+    url, schema = _fresh_url(kind, tmp_path)
+    db = Database(url)
+    try:
+        upgrade(db, "0001")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (username, password_hash, tier, is_admin, balance, created_at)"
+                " VALUES ('old', 'x', 'pro', false, 7, CURRENT_TIMESTAMP)"))  # fmt: skip
+        upgrade(db)
+        assert current_revision(db) == head_revision()
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT tier, balance, session_epoch FROM users")).one()
+        assert tuple(row) == ("pro", 7, 0)
+        upgrade(db)  # idempotent at head
+    finally:
+        db.dispose()
+        if schema:
+            with Database(pg_base_url() or "").engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
