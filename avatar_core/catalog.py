@@ -70,12 +70,12 @@ def seed_catalog(session: Session, reset: bool = False) -> int:
     existing_presets = {p.key: p for p in session.scalars(select(Preset))}
     for order, preset in enumerate(PRESETS):
         values = _preset_values(preset, order)
-        row = existing_presets.get(preset.key)
-        if row is None:
+        found = existing_presets.get(preset.key)
+        if found is None:
             session.add(Preset(**values))
             changed += 1
         else:
-            changed += _update(row, values)
+            changed += _update(found, values)
     session.flush()
     return changed
 

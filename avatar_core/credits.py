@@ -185,8 +185,10 @@ def history(session: Session, user_id: int, limit: int = 50) -> list[Movement]:
 def check(session: Session) -> Sequence[str]:
     """Invariant violations (empty when healthy): sums match balances, one settle per reserve."""
     problems: list[str] = []
-    sums = select(LedgerEntry.user_id, func.coalesce(func.sum(LedgerEntry.amount), 0).label("s"))
-    sums = sums.group_by(LedgerEntry.user_id).subquery()
+    sums = (
+        select(LedgerEntry.user_id, func.coalesce(func.sum(LedgerEntry.amount), 0).label("s"))
+        .group_by(LedgerEntry.user_id).subquery()
+    )  # fmt: skip
     rows = session.execute(
         select(User.username, User.balance, func.coalesce(sums.c.s, 0))
         .outerjoin(sums, sums.c.user_id == User.id)

@@ -67,7 +67,8 @@ def run_checks(app: App) -> tuple[str, bool]:
     if s.engine_kind == "local":
         lines.append("[ok] engine: local (offline previews; set HF_TOKEN to use FLUX on Hugging Face)")
     else:
-        route = f"base URL {s.hf_base_url}" if s.hf_base_url else f"provider {s.hf_provider or 'replicate/auto'}"
+        provider = s.hf_provider or "replicate/auto"
+        route = f"base URL {s.hf_base_url}" if s.hf_base_url else f"provider {provider}"
         lines.append(f"[ok] engine: Hugging Face InferenceClient, {route}")
     check(bool(app.catalog.presets()), f"{len(app.catalog.presets())} presets")
     lines += ["", "Tier access matrix (credits per image, - = locked):", tier_matrix(app)]

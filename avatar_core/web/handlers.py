@@ -129,7 +129,8 @@ class Handlers:
     def generate(self, prompt: str = "", preset: str | None = None, model: str | None = AUTO,
                  prefer_realism: bool = False, prefer_hd: bool = False, fast: bool = False,
                  seed: float | None = -1, request: gr.Request | None = None,
-                 progress: gr.Progress = gr.Progress()) -> tuple[str, str, str, dict[str, Any]]:  # fmt: skip
+                 progress: gr.Progress = gr.Progress()  # noqa: B008 - how Gradio injects progress
+                 ) -> tuple[str, str, str, dict[str, Any]]:  # fmt: skip
         """Generate one avatar; returns (image html, details, quote line, result json)."""
         user = self.user(request)
         seed_value = None if seed is None or int(seed) < 0 else int(seed)

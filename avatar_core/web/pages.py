@@ -64,7 +64,8 @@ def _form(kind: str, error: str = "", username: str = "", hf_login: bool = False
     hint = "<small>3–32 letters, digits, . _ -; password at least 8 characters.</small>" if signup else ""
     alt = ('Already have an account? <a href="/login">Log in</a>' if signup
            else 'New here? <a href="/signup">Create an account</a>')  # fmt: skip
-    hf = ('<a class="btn hf" href="/login/huggingface?_target_url=/login/hf-complete">Sign in with Hugging Face</a>'
+    hf_url = "/login/huggingface?_target_url=/login/hf-complete"
+    hf = (f'<a class="btn hf" href="{hf_url}">Sign in with Hugging Face</a>'
           if hf_login and not signup else "")  # fmt: skip
     body = f"""<h1>{"Create your account" if signup else "Welcome back"}</h1>
 <p class="sub">{"Free tier with welcome credits." if signup else "Log in to create avatars."}</p>
@@ -108,7 +109,8 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
     def login(request: Request, username: Annotated[str, Form()] = "",
               password: Annotated[str, Form()] = "") -> Response:  # fmt: skip
         try:
-            user = app.accounts.authenticate(username, password, client_address(request, app.settings.trust_proxy))
+            address = client_address(request, app.settings.trust_proxy)
+            user = app.accounts.authenticate(username, password, address)
         except AvatarError as err:
             return _form("login", str(err), username[:64], hf_login=hf_login)
         response = RedirectResponse("/", status_code=303)
