@@ -11,7 +11,7 @@ from passlib.context import CryptContext
 from .auth import Accounts, UserInfo, make_hasher
 from .catalog import Catalog
 from .config import Settings
-from .db import Database, upgrade
+from .db import Database, init_lock, upgrade
 from .engines.base import Engine
 from .gallery import Gallery
 from .generation import GenerationService
@@ -93,10 +93,15 @@ def bootstrap(
 
 
 def init(app: App, reset_catalog: bool = False) -> tuple[int, UserInfo | None]:
-    """Migrate to head, seed the catalog, create the admin from settings if configured."""
-    upgrade(app.db)
-    changed = app.catalog.seed(reset=reset_catalog)
-    admin = None
-    if app.settings.admin_username and app.settings.admin_password:
-        admin = app.accounts.ensure_admin(app.settings.admin_username, app.settings.admin_password)
+    """Migrate to head, seed the catalog, create the admin from settings if configured.
+
+    Safe when several replicas start at once: they take turns (`init_lock`).
+    """
+    with init_lock(app.db):
+        upgrade(app.db)
+        changed = app.catalog.seed(reset=reset_catalog)
+        admin = None
+        if app.settings.admin_username and app.settings.admin_password:
+            admin = app.accounts.ensure_admin(app.settings.admin_username,
+                                              app.settings.admin_password)  # fmt: skip
     return changed, admin

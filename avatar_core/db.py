@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,6 +66,11 @@ class Database:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         self._write = sessionmaker(writer, expire_on_commit=False)
+        # SQLite has one writer at a time anyway; queueing this process's writers on a lock wakes
+        # the next one at once, where SQLite's busy handler sleeps in growing steps (up to 100 ms).
+        self._write_lock: contextlib.AbstractContextManager[object] = (
+            threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+        )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -74,7 +81,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on any exception."""
-        with self._write() as session, session.begin():
+        with self._write_lock, self._write() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
@@ -103,6 +110,42 @@ def current_revision(db: Database) -> str | None:
 def head_revision() -> str | None:
     """The newest revision shipped with the code."""
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+INIT_LOCK_KEY = 0x61766174617221  # pg_advisory_lock key shared by every replica's `init`
+
+
+@contextmanager
+def init_lock(db: Database) -> Iterator[None]:
+    """Serialise migrate + seed across processes (replicas starting together would collide).
+
+    PostgreSQL: a session advisory lock on a dedicated connection. SQLite: an exclusive flock on
+    a file beside the database. In-memory SQLite (and platforms without fcntl): nothing to share.
+    """
+    if not db.is_sqlite:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({INIT_LOCK_KEY})")
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({INIT_LOCK_KEY})")
+        return
+    database = db.engine.url.database
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        fcntl = None  # type: ignore[assignment]
+    if fcntl is None or not database or database == ":memory:":
+        yield
+        return
+    path = Path(database).with_name(Path(database).name + ".init-lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def lock_user(session: Session, user_id: int) -> User:

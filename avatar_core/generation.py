@@ -249,7 +249,8 @@ class GenerationService:
             "preset": preset.key if preset else None,
         }  # fmt: skip
         try:
-            stored = self.store.save(user_id, f"gen-{gen_id}", result.image, recipe)
+            stored = self.store.save(user_id, f"gen-{gen_id}", result.image, recipe,
+                                     source_png=result.source_png)  # fmt: skip
         except Exception:
             log.exception("generation.store_failed generation=%s", gen_id)
             return self._fail(user_id, gen_id, selection, seed, started,

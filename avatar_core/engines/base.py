@@ -37,6 +37,7 @@ class RenderResult:
     lora_scale_applied: float | None = None
     attempts: int = 1
     notes: tuple[str, ...] = ()
+    source_png: bytes | None = None  # the provider's PNG as received (stored without re-encoding)
 
 
 class EngineError(Exception):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 from huggingface_hub import InferenceClient
@@ -20,6 +21,8 @@ from avatar_core.engines.base import EngineError, RenderRequest, RenderResult
 RETRYABLE = frozenset({"loading", "rate_limited", "server", "timeout", "connection", "bad_output"})
 LORA_PROVIDERS = ("replicate", "fal-ai")
 GATED_MODELS = ("black-forest-labs/FLUX.1-dev",)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+T = TypeVar("T")
 KIND_BY_STATUS = {
     400: "refused",
     401: "auth",
@@ -277,9 +280,9 @@ class HFEngine:
                 raise self._final(route, request, failure, attempt, last_exc, out_of_time=True)
             attempt += 1
             try:
-                image = self._attempt(route, request, min(self.timeout, remaining))
+                image, png = self._attempt(route, request, min(self.timeout, remaining))
                 return RenderResult(image, route.label, request.model_id, route.lora_applied,
-                                    route.lora_scale, attempt, route.notes)  # fmt: skip
+                                    route.lora_scale, attempt, route.notes, png)  # fmt: skip
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised as EngineError
                 last_exc, failure = exc, classify(exc)
             bad_outputs += failure.kind == "bad_output"
@@ -292,17 +295,23 @@ class HFEngine:
                 raise self._final(route, request, failure, attempt, last_exc, out_of_time=True)
             self._sleep(wait)
 
-    def _attempt(self, route: Route, request: RenderRequest, timeout: float) -> Image.Image:
-        """One call to InferenceClient, bounded by `timeout` even where the library sets none."""
+    def _attempt(self, route: Route, request: RenderRequest, timeout: float
+                 ) -> tuple[Image.Image, bytes | None]:  # fmt: skip
+        """One call to InferenceClient, bounded by `timeout` even where the library sets none.
+
+        Also returns the PNG bytes as received (when the body was a PNG), so the store can keep
+        them instead of re-encoding the same pixels.
+        """
         client = self._client_factory(token=self.token, timeout=timeout, **route.client_kwargs)
 
-        def call() -> Image.Image:
+        def call() -> tuple[Image.Image, bytes | None]:
             image = client.text_to_image(request.prompt, **route.call_kwargs)
+            png = _received_png(image)
             try:
                 image.load()  # a truncated body only fails here
             except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError...
                 raise BadImageError(f"undecodable image: {exc}") from exc
-            return image
+            return image, png
 
         return _run_bounded(call, timeout + 0.25)
 
@@ -327,7 +336,19 @@ class HFEngine:
         return error
 
 
-def _run_bounded(fn: Callable[[], Image.Image], limit: float) -> Image.Image:
+def _received_png(image: Image.Image) -> bytes | None:
+    """The body a not-yet-loaded image is read from, if it is an in-memory PNG, else None.
+
+    InferenceClient returns `Image.open(BytesIO(body))`; PIL drops that buffer on `load()`.
+    """
+    fp = getattr(image, "fp", None)
+    if image.format != "PNG" or not isinstance(fp, io.BytesIO):
+        return None
+    data = fp.getvalue()
+    return data if data.startswith(PNG_SIGNATURE) else None
+
+
+def _run_bounded(fn: Callable[[], T], limit: float) -> T:
     """Run `fn` in a daemon thread; InferenceTimeoutError if not done within `limit` seconds."""
     box: dict[str, Any] = {}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import gradio as gr
@@ -66,10 +67,9 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
         uid = codec.user_id(request)
         return None if uid is None else str(uid)
 
-    try:  # shipped in assets/presets; re-rendered only if some are missing
+    # Shipped in assets/presets and re-rendered only if missing; a read-only install goes without.
+    with contextlib.suppress(OSError):
         render_preset_thumbnails(app.catalog.presets(), ASSETS / "presets")
-    except OSError:
-        pass  # a read-only install: the preset picker then shows fewer thumbnails
     demo = build_blocks(app, gradio_defaults=gradio_defaults)
     if gradio_defaults:
         demo.queue(api_open=False)
