@@ -67,7 +67,9 @@ class Database:
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         self._write = sessionmaker(writer, expire_on_commit=False)
         # SQLite has one writer at a time anyway; queueing this process's writers on a lock wakes
-        # the next one at once, where SQLite's busy handler sleeps in growing steps (up to 100 ms).
+        # the next one at once, where SQLite's busy handler sleeps in growing steps (up to 100 ms)
+        # and starves unlucky writers: 16 threads of reserve+capture had a p99 of 1.2 s without
+        # it, 0.33 s with it (docs/benchmarks.md). Other processes still meet the busy timeout.
         self._write_lock: contextlib.AbstractContextManager[object] = (
             threading.RLock() if self.is_sqlite else contextlib.nullcontext()
         )

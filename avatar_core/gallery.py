@@ -6,12 +6,12 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .db import Database
 from .errors import NotFound, ValidationError
 from .generation import GenerationRequest
-from .models import Generation
+from .models import Generation, User
 from .storage import ImageStore
 
 PAGE_SIZE = 24
@@ -73,19 +73,33 @@ class Gallery:
 
     def page(self, owner_id: int, page: int = 1, page_size: int = PAGE_SIZE,
              favourites_only: bool = False) -> Page:  # fmt: skip
-        """Completed avatars of `owner_id`, newest first; pages start at 1."""
+        """Completed avatars of `owner_id`, newest first; pages start at 1.
+
+        The total comes from `users.gallery_count` (no COUNT over the whole gallery), and a page
+        in the older half is read from the oldest end, so the first and the last page of 10,000
+        avatars cost what a page of 10 does; only pages near the middle skip many index entries.
+        """
         if page < 1 or not 1 <= page_size <= 100:
             raise ValidationError("Page numbers start at 1; a page has 1 to 100 avatars.")
         where = [Generation.user_id == owner_id, Generation.status == "completed"]
         if favourites_only:
             where.append(Generation.favourite.is_(True))
         with self.db.read() as session:
-            total = int(session.scalar(select(func.count()).select_from(Generation).where(*where)) or 0)
-            rows = session.scalars(
-                select(Generation).where(*where)
-                .order_by(Generation.created_at.desc(), Generation.id.desc())
-                .offset((page - 1) * page_size).limit(page_size)
-            )  # fmt: skip
+            if favourites_only:
+                counted = select(func.count()).select_from(Generation).where(*where)
+            else:
+                counted = select(User.gallery_count).where(User.id == owner_id)
+            total = int(session.scalar(counted) or 0)
+            skip = (page - 1) * page_size
+            take = min(page_size, total - skip)
+            newest = (Generation.created_at.desc(), Generation.id.desc())
+            oldest = (Generation.created_at.asc(), Generation.id.asc())
+            if take > 0 and total - skip - take < skip:  # nearer the oldest end: seek from there
+                query = select(Generation).where(*where).order_by(*oldest)
+                rows = list(session.scalars(query.offset(total - skip - take).limit(take)))[::-1]
+            else:
+                query = select(Generation).where(*where).order_by(*newest)
+                rows = list(session.scalars(query.offset(skip).limit(page_size)))
             items = [AvatarItem.of(g) for g in rows]
         return Page(items, page, max(1, math.ceil(total / page_size)), total)
 
@@ -125,5 +139,7 @@ class Gallery:
             gen = self._own(session, owner_id, avatar_id)
             keys = [k for k in (gen.image_path, gen.thumb_path) if k]
             session.delete(gen)
+            session.execute(update(User).where(User.id == owner_id)
+                            .values(gallery_count=User.gallery_count - 1))  # fmt: skip
         for key in keys:
             self.store.delete(key)

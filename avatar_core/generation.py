@@ -6,11 +6,12 @@ import logging
 import secrets
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from . import credits
 from .auth import UserInfo
@@ -85,9 +86,14 @@ def _log(event: str, **values: object) -> None:
     log.info("%s %s", event, _fields(**values))
 
 
+def printable(text: str) -> str:
+    """`text` without control characters and lone surrogates (NUL is refused by PostgreSQL)."""
+    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
 def validate(request: GenerationRequest) -> tuple[str, int | None]:
     """The cleaned user text and seed; ValidationError for anything out of range."""
-    text = " ".join((request.prompt or "").split())
+    text = " ".join(printable(request.prompt or "").split())
     if len(text) > MAX_PROMPT_CHARS:
         raise ValidationError(f"The prompt is too long: at most {MAX_PROMPT_CHARS} characters.")
     if not text and not request.preset:
@@ -161,9 +167,11 @@ class GenerationService:
         if not key:
             return None
         try:
+            if printable(key) != key:  # cannot name a preset; and NUL breaks a PostgreSQL query
+                raise NotFound(key)
             return self.catalog.preset(key)
         except NotFound:
-            raise ValidationError(f"Unknown preset {key!r}.") from None
+            raise ValidationError(f"Unknown preset {key[:60]!r}.") from None
 
     def _open(self, user_id: int, request: GenerationRequest, text: str, preset: PresetView | None,
               seed: int, models: list[ModelSpec]) -> tuple[int, Selection, str]:  # fmt: skip
@@ -260,6 +268,8 @@ class GenerationService:
             gen = session.get(Generation, gen_id)
             assert gen is not None
             entry = credits.capture(session, user_id, gen_id, charged=charged)
+            session.execute(update(User).where(User.id == user_id)
+                            .values(gallery_count=User.gallery_count + 1))  # fmt: skip
             gen.status, gen.seconds, gen.finished_at = "completed", seconds, utcnow()
             gen.credits_charged, gen.engine, gen.notes = charged, result.engine, "; ".join(notes)
             gen.image_path, gen.thumb_path = stored.image_key, stored.thumb_key

@@ -32,7 +32,7 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """An account; `balance` caches the sum of the user's ledger rows."""
+    """An account; `balance` caches its ledger sum, `gallery_count` its completed generations."""
 
     __tablename__ = "users"
 
@@ -42,6 +42,7 @@ class User(Base):
     tier: Mapped[str] = mapped_column(String(16), default="free")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     balance: Mapped[int] = mapped_column(Integer, default=0)
+    gallery_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     hf_username: Mapped[str | None] = mapped_column(String(96), unique=True)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -92,7 +93,10 @@ class Generation(Base):
     """One avatar request: what was asked, what ran, what it cost and where the image is."""
 
     __tablename__ = "generations"
-    __table_args__ = (Index("ix_generations_user_created", "user_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_generations_user_created", "user_id", "created_at", "id"),
+        Index("ix_generations_user_status_created", "user_id", "status", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -148,7 +148,7 @@ def select_model(
 def _explicit(enabled: list[ModelSpec], tier: str, key: str) -> Selection:
     model = next((m for m in enabled if m.model_key == key), None)
     if model is None:
-        raise ValidationError(f"Model {key!r} is unknown or disabled.")
+        raise ValidationError(f"Model {key[:80]!r} is unknown or disabled.")
     if not can_access(tier, model.tier):
         raise TierRefused(
             f"{model.name} needs the {model.tier} tier or higher; your tier is {tier}."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -133,7 +134,7 @@ class Handlers:
                  ) -> tuple[str, str, str, dict[str, Any]]:  # fmt: skip
         """Generate one avatar; returns (image html, details, quote line, result json)."""
         user = self.user(request)
-        seed_value = None if seed is None or int(seed) < 0 else int(seed)
+        seed_value = _seed(seed)
         req = GenerationRequest(
             prompt=prompt or "", preset=preset or None,
             model=None if model in (None, "", AUTO) else model,
@@ -346,6 +347,19 @@ class Handlers:
         chart = pd.DataFrame({"model": [s.model_key.split(":")[-1] for s in stats],
                               "generations": [s.count for s in stats]})  # fmt: skip
         return rows, chart
+
+
+def _seed(raw: object) -> int | None:
+    """The seed from the number box: None (random) for empty or negative; NaN/inf refused."""
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationError("The seed must be a whole number, or -1 for a random one.") from None
+    if not math.isfinite(value):
+        raise ValidationError("The seed must be a whole number, or -1 for a random one.")
+    return None if value < 0 else int(value)
 
 
 def _int_id(raw: object) -> int:
