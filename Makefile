@@ -40,7 +40,7 @@ init: $(STAMP)  ## migrate + seed the database, create the admin from .env
 test:  ## system packages + .venv + throwaway PostgreSQL, then the whole suite (ARGS=... for pytest)
 	@.ci/test.sh $(ARGS)
 
-bench: $(STAMP)  ## run every bench/bench_*.py (each prints a table)
+bench: $(DEV_STAMP)  ## run every bench/bench_*.py (each prints a table)
 	@set -e; found=0; for f in bench/bench_*.py; do \
 	  [ -e "$$f" ] || continue; found=1; echo "== $$f"; PYTHONPATH=. $(PY) "$$f"; echo; \
 	done; [ $$found = 1 ] || echo "no benchmarks in bench/"
