@@ -121,11 +121,10 @@ class GenerationService:
         preset = self._preset(request.preset)
         seed = secrets.randbelow(MAX_SEED + 1) if seed is None else seed
         models = self.catalog.models()
-        gen_id, selection, tier = self._open(user.id, request, text, preset, seed, models)
+        gen_id, selection, tier, render = self._open(user.id, request, text, preset, seed, models)
         model = selection.model
         report(f"Generating with {model.name} (about {model.expected_seconds} s)", 0.1)
         started = self.clock()
-        render = self._render_request(text, preset, seed, model)
         charged, notes = selection.price, []
         try:
             result = self._render(render)
@@ -174,20 +173,20 @@ class GenerationService:
             raise ValidationError(f"Unknown preset {key[:60]!r}.") from None
 
     def _open(self, user_id: int, request: GenerationRequest, text: str, preset: PresetView | None,
-              seed: int, models: list[ModelSpec]) -> tuple[int, Selection, str]:  # fmt: skip
+              seed: int, models: list[ModelSpec]
+              ) -> tuple[int, Selection, str, RenderRequest]:  # fmt: skip
         """One transaction: select for the user's current tier, create the row, reserve."""
         prefs = Preferences(request.prefer_realism, request.prefer_hd, request.fast)
         with self.db.transaction() as session:
             user = lock_user(session, user_id)
             selection = select_model(models, user.tier, prefs, request.model, request.size)
             model = selection.model
-            built = build_prompt(text, preset=preset.as_data() if preset else None,
-                                 realism=model.is_realism)  # fmt: skip
+            render = self._render_request(text, preset, seed, model)
             gen = Generation(
                 user_id=user.id, status="queued", model_key=model.model_key,
                 model_id=model.model_id, lora_model=model.lora_model, lora_scale=model.lora_scale,
-                preset_key=preset.key if preset else None, user_prompt=text, prompt=built.prompt,
-                negative_prompt=built.negative_prompt, seed=seed, width=model.width,
+                preset_key=preset.key if preset else None, user_prompt=text, prompt=render.prompt,
+                negative_prompt=render.negative_prompt, seed=seed, width=model.width,
                 height=model.height, steps=model.steps, guidance_scale=model.guidance_scale,
                 price=selection.price, reason=selection.reason,
             )  # fmt: skip
@@ -200,7 +199,7 @@ class GenerationService:
                  resolution=f"{model.width}x{model.height}", lora=model.lora_model,
                  lora_scale=model.lora_scale, steps=model.steps, guidance=model.guidance_scale,
                  engine=getattr(self.engine, "name", "?"))  # fmt: skip
-            return gen.id, selection, user.tier
+            return gen.id, selection, user.tier, render
 
     def _render_request(self, text: str, preset: PresetView | None, seed: int,
                         model: ModelSpec) -> RenderRequest:  # fmt: skip
