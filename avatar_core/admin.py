@@ -95,8 +95,7 @@ class AdminService:
                      ) -> None:  # fmt: skip
         """Enable/disable a model and set its price in one go."""
         require_admin(actor)
-        self.app.catalog.set_cost(model_key, price)
-        self.app.catalog.set_enabled(model_key, enabled)
+        self.app.catalog.update(model_key, enabled, price)
 
     def adjust_credits(self, actor: UserInfo | None, username: str, amount: int, reason: str
                        ) -> int:  # fmt: skip

@@ -183,6 +183,12 @@ class Catalog:
         with self.db.transaction() as session:
             return set_cost(session, model_key, credits)
 
+    def update(self, model_key: str, enabled: bool, credits: int) -> ModelSpec:
+        """Set a model's enabled flag and price in one transaction (both or neither)."""
+        with self.db.transaction() as session:
+            set_cost(session, model_key, credits)
+            return set_enabled(session, model_key, enabled)
+
     def presets(self) -> list[PresetView]:
         """All presets, detached from the session."""
         with self.db.read() as session:
