@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from .bootstrap import App
+from .errors import AvatarError
 from .generation import GenerationRequest
 
 
@@ -43,7 +44,13 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
         prefer_realism=args.prefer_realism, prefer_hd=args.prefer_hd, fast=args.fast,
         seed=args.seed,
     )  # fmt: skip
-    result = app.generations.generate(user, request)
+    try:
+        result = app.generations.generate(user, request)
+    except AvatarError as err:  # refused before anything was charged
+        if args.json:
+            print(json.dumps({"status": "refused", "error": str(err), "credits_charged": 0,
+                              "balance": app.accounts.get(user.id).balance}))  # fmt: skip
+        raise
     image = str(app.store.path(result.image_key)) if result.image_key else None
     if args.json:
         out = {

@@ -269,6 +269,34 @@ def test_credits_errors(ready: Cli) -> None:
 # --- models ----------------------------------------------------------------------------------
 
 
+def test_generate_json_offline(ready: Cli) -> None:
+    result = ready("generate", "--user", "alice", "--preset", "Yoga Instructor", "--seed", "3",
+                   "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    out = json.loads(result.out.strip().splitlines()[-1])
+    assert {"generation_id", "status", "model_key", "engine", "credits_charged", "balance", "seed",
+            "seconds", "image_path", "reason"} <= set(out)  # fmt: skip
+    assert (out["status"], out["engine"], out["seed"]) == ("completed", "local", 3)
+    assert out["model_key"] == "avatar-creator:flux-dev-realism" and out["credits_charged"] == 12
+    assert out["balance"] == 12 and out["offline_preview"] is True and "error" not in out
+    assert Path(out["image_path"]).is_file()
+
+
+def test_generate_refusals_are_one_line_and_charge_nothing(ready: Cli) -> None:
+    hd = ready("generate", "--user", "alice", "--prompt", "x",
+               "--model", "avatar-creator:flux-dev-hd-realism")  # fmt: skip
+    assert "needs the pro tier" in one_error_line(hd)
+    assert "Unknown preset" in one_error_line(ready("generate", "--user", "alice", "--preset", "nope"))
+    assert ready("generate", "--user", "alice", "--prompt", "a", "--json").code == 0
+    assert ready("generate", "--user", "alice", "--prompt", "b", "--json").code == 0
+    broke = ready("generate", "--user", "alice", "--prompt", "c", "--json")
+    assert "Not enough credits: this image costs 12 and your balance is 0" in one_error_line(broke)
+    refused = json.loads(broke.out.strip().splitlines()[-1])
+    assert refused["status"] == "refused" and refused["balance"] == 0 and refused["error"]
+    assert ready("credits", "show", "alice", "--json").json()["balance"] == 0
+    assert ready("credits", "check").code == 0
+
+
 def test_models_list_json_shape(ready: Cli) -> None:
     models = ready("models", "list", "--json").json()
     assert isinstance(models, list)
