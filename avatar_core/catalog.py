@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .db import Database
@@ -151,9 +151,11 @@ def list_presets(session: Session) -> list[Preset]:
 def find_preset(session: Session, key_or_name: str) -> Preset:
     """A preset by key or (case-insensitive) name, or NotFound."""
     wanted = key_or_name.strip().lower()
-    for preset in list_presets(session):
-        if wanted in (preset.key, preset.name.lower()):
-            return preset
+    found = session.scalars(
+        select(Preset).where(or_(Preset.key == wanted, func.lower(Preset.name) == wanted)).limit(1)
+    ).first()
+    if found is not None:
+        return found
     raise NotFound(f"No preset called {key_or_name!r}.")
 
 

@@ -232,13 +232,18 @@ def serve(env: dict[str, str], *extra_args: str, script: str = "bench/_serve.py"
         print(log.read_text()[-3000:], file=sys.stderr)
         raise
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.unlink(missing_ok=True)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a server process, killing it if it does not exit within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, bench_env, free_port, temp_dir, wait_http
+from _common import ROOT, bench_env, free_port, stop_process, temp_dir, wait_http
 from _report import median, report, table
 
 
@@ -31,12 +31,7 @@ def cold_start(script: Path, path: str) -> float:
             print(proc.stderr.read().decode()[-3000:] if proc.stderr else "", file=sys.stderr)
             raise
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
         return ready - start
 
 
