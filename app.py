@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     from avatar_core.bootstrap import bootstrap, init
     from avatar_core.config import load_settings
     from avatar_core.errors import AvatarError
+    from avatar_core.verify import log_routes
     from avatar_core.web.server import create_web_app
 
     try:
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if recovered:
         logging.getLogger("avatar_core").info("recovered %d interrupted generation(s)", recovered)
     app.generations.start_sweeper()
+    log_routes(app)  # what really runs per model (Hub mappings now cached); unsold rows warned
     web = create_web_app(app)
     host = args.host or app.settings.server_name
     port = args.port or app.settings.server_port

@@ -12,9 +12,14 @@ from sqlalchemy import case, func, or_, select
 
 from . import credits
 from .auth import UserInfo
-from .bootstrap import App
-from .errors import NotFound, PermissionDenied
+from .bootstrap import App, hub_planner
+from .engines.base import Plan, RouteTarget
+from .errors import NotFound, PermissionDenied, ValidationError
 from .models import Generation, LedgerEntry, User
+from .selection import ModelSpec
+
+# The acting user of a command-line session: the operator at the machine's shell.
+OPERATOR = UserInfo(id=0, username="(operator)", tier="enterprise", is_admin=True, balance=0)
 
 SPEND_TYPES = (credits.RESERVE, credits.CAPTURE, credits.RELEASE)
 
@@ -146,3 +151,25 @@ class AdminService:
             return self.app.accounts.by_name(username)
         except NotFound:
             raise NotFound(f"No user called {username!r}.") from None
+
+    def model_routes(self, actor: UserInfo | None) -> list[tuple[ModelSpec, Plan]]:
+        """Every catalog row with how the engine would serve it (what `verify` shows)."""
+        require_admin(actor)
+        return [(m, self.app.engine.plan(RouteTarget.of(m))) for m in self.app.catalog.models()]
+
+    def set_endpoint(self, actor: UserInfo | None, model_key: str, url: str | None,
+                     handler: str | None) -> tuple[ModelSpec, Plan]:  # fmt: skip
+        """Serve a row from a dedicated endpoint (or from the provider again with url=None)."""
+        require_admin(actor)
+        model = self.app.catalog.set_endpoint(model_key, url or None, handler)
+        return model, hub_planner(self.app)(RouteTarget.of(model))
+
+    def add_model(self, actor: UserInfo | None, model: ModelSpec, *, check: bool = True
+                  ) -> tuple[ModelSpec, Plan]:  # fmt: skip
+        """Add a catalog row after checking on the Hub that it can be served as described."""
+        require_admin(actor)
+        plan = hub_planner(self.app)(RouteTarget.of(model))
+        if check and (not plan.servable or plan.status == "unknown"):
+            why = plan.why or "the Hub mapping could not be checked"
+            raise ValidationError(f"Not added: {why}.")
+        return self.app.catalog.add(model), plan

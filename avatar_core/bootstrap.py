@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -12,7 +13,7 @@ from .auth import Accounts, UserInfo, make_hasher
 from .catalog import Catalog
 from .config import Settings
 from .db import Database, init_lock, upgrade
-from .engines.base import Engine
+from .engines.base import Engine, Plan, RouteTarget
 from .gallery import Gallery
 from .generation import GenerationService
 from .storage import ImageStore, LocalImageStore
@@ -53,7 +54,7 @@ class App:
     @property
     def offline(self) -> bool:
         """True when images are offline previews rather than FLUX renders."""
-        return getattr(self.engine, "name", "") == "local"
+        return bool(getattr(self.engine, "offline", False))
 
     def close(self) -> None:
         """Release database connections."""
@@ -66,12 +67,23 @@ def build_engine(settings: Settings) -> Engine:
         from .engines.local import LocalEngine
 
         return LocalEngine()
+    return build_hf_engine(settings)
+
+
+def hub_planner(app: App) -> Callable[[RouteTarget], Plan]:
+    """How rows would run on Hugging Face: the engine's plan, or the HF routes' when offline."""
+    return build_hf_engine(app.settings).plan if app.offline else app.engine.plan
+
+
+def build_hf_engine(settings: Settings) -> Engine:
+    """The Hugging Face engine for `settings` (builds nothing that does I/O)."""
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     from .engines.hf import HFEngine
 
     return HFEngine(
         token=settings.hf_token,
         base_url=settings.hf_base_url,
+        base_url_handler=settings.hf_base_url_handler,
         provider=settings.hf_provider or None,
         timeout=settings.hf_timeout,
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -12,28 +14,31 @@ from .db import Database
 from .errors import NotFound, ValidationError
 from .models import APP_ID, AIModel, Preset
 from .presets_data import PRESETS, Persona, PresetData, VisualAttributes
-from .selection import ModelSpec
+from .selection import ENDPOINT_HANDLERS as HANDLERS
+from .selection import TIERS, ModelSpec
 
 REALISM_LORA = "XLabs-AI/flux-RealismLora"
+DEV_LICENSE = "FLUX.1-dev non-commercial"  # FLUX.1-dev and XLabs-AI/flux-RealismLora
+SCHNELL_LICENSE = "Apache-2.0"
 
 # The four models of DESIGN.md §1, exactly.
 SEED_MODELS: tuple[dict[str, Any], ...] = (
     dict(model_key="avatar-creator:flux-dev-base", name="FLUX.1-dev Base", tier="free",
          credit_cost=8, model_id="black-forest-labs/FLUX.1-dev", lora_model=None,
          lora_scale=None, width=512, height=512, steps=28, guidance_scale=3.5,
-         processing_time="30-45s", expected_seconds=35),
+         processing_time="30-45s", expected_seconds=35, license=DEV_LICENSE),
     dict(model_key="avatar-creator:flux-dev-realism", name="FLUX.1-dev + Realism LoRA",
          tier="basic", credit_cost=12, model_id="black-forest-labs/FLUX.1-dev",
          lora_model=REALISM_LORA, lora_scale=0.9, width=768, height=768, steps=30,
-         guidance_scale=3.5, processing_time="45-60s", expected_seconds=50),
+         guidance_scale=3.5, processing_time="45-60s", expected_seconds=50, license=DEV_LICENSE),
     dict(model_key="avatar-creator:flux-dev-hd-realism", name="FLUX.1-dev HD + Realism LoRA",
          tier="pro", credit_cost=15, model_id="black-forest-labs/FLUX.1-dev",
          lora_model=REALISM_LORA, lora_scale=0.9, width=1024, height=1024, steps=35,
-         guidance_scale=3.5, processing_time="60-90s", expected_seconds=75),
+         guidance_scale=3.5, processing_time="60-90s", expected_seconds=75, license=DEV_LICENSE),
     dict(model_key="avatar-creator:flux-schnell-fast", name="FLUX.1-schnell Fast", tier="basic",
          credit_cost=6, model_id="black-forest-labs/FLUX.1-schnell", lora_model=None,
          lora_scale=None, width=512, height=512, steps=4, guidance_scale=0.0,
-         processing_time="5-15s", expected_seconds=10),
+         processing_time="5-15s", expected_seconds=10, license=SCHNELL_LICENSE),
 )  # fmt: skip
 
 # Columns an admin may change; a re-seed keeps them unless the catalog is reset.
@@ -107,7 +112,8 @@ def spec(row: AIModel) -> ModelSpec:
         model_id=row.model_id, lora_model=row.lora_model, lora_scale=row.lora_scale,
         width=row.width, height=row.height, steps=row.steps,
         guidance_scale=row.guidance_scale, enabled=row.enabled,
-        expected_seconds=row.expected_seconds,
+        expected_seconds=row.expected_seconds, endpoint_url=row.endpoint_url,
+        endpoint_handler=row.endpoint_handler, license=row.license,
     )  # fmt: skip
 
 
@@ -141,6 +147,60 @@ def set_cost(session: Session, model_key: str, credits: int) -> ModelSpec:
     row = get_model_row(session, model_key)
     row.credit_cost = credits
     return spec(row)
+
+
+def set_endpoint(session: Session, model_key: str, url: str | None, handler: str | None) -> ModelSpec:
+    """Serve one row from a dedicated endpoint (`url`), or from the provider again (None)."""
+    row = get_model_row(session, model_key)
+    if url is not None:
+        url = url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
+            raise ValidationError("An endpoint URL must be an http(s) URL of at most 500 characters.")
+        if (handler or "default") not in HANDLERS:
+            raise ValidationError(f"The endpoint handler must be one of {', '.join(HANDLERS)}.")
+    row.endpoint_url = url
+    row.endpoint_handler = (handler or "default") if url else None
+    return spec(row)
+
+
+def new_model_row(model: ModelSpec) -> AIModel:
+    """A catalog row for an admin-added model, after checking its fields."""
+    problems = model_problems(model)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9:._-]{2,95}", model.model_key):
+        problems.insert(0, "a key of 3-96 lowercase letters, digits and : . _ -")
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", model.model_id) or (
+        model.lora_model and not re.fullmatch(r"[\w.-]+/[\w.-]+", model.lora_model)):  # fmt: skip
+        problems.append("model and LoRA as Hub repo ids (owner/name)")
+    if model.tier not in TIERS:
+        problems.append(f"a tier among {', '.join(TIERS)}")
+    if problems:
+        raise ValidationError("Cannot add the model: " + "; ".join(problems) + ".")
+    row = dict(model_key=model.model_key, name=model.name, tier=model.tier,
+               credit_cost=model.credit_cost, model_id=model.model_id, lora_model=model.lora_model,
+               lora_scale=model.lora_scale, width=model.width, height=model.height,
+               steps=model.steps, guidance_scale=model.guidance_scale)  # fmt: skip
+    return AIModel(**row, app_id=APP_ID, capabilities=_capabilities(row), enabled=True,
+                   processing_time="", expected_seconds=model.expected_seconds,
+                   license=model.license, sort_order=100)  # fmt: skip
+
+
+def model_problems(model: ModelSpec) -> list[str]:
+    """What is wrong with one catalog row's configuration (empty when fine)."""
+    problems = []
+    if model.lora_model and model.lora_scale is None:
+        problems.append("LoRA without a scale")
+    if model.lora_scale is not None and not -1 <= model.lora_scale <= 3:
+        problems.append(f"LoRA scale {model.lora_scale} outside -1..3")
+    if not (256 <= model.width <= 2048 and 256 <= model.height <= 2048):
+        problems.append(f"size {model.width}x{model.height} outside 256..2048")
+    if not 1 <= model.steps <= 100:
+        problems.append(f"steps {model.steps} outside 1..100")
+    if not 0 <= model.guidance_scale <= 20:
+        problems.append(f"guidance {model.guidance_scale} outside 0..20")
+    if not 0 <= model.credit_cost <= 10_000:
+        problems.append("a price outside 0..10000 credits")
+    return problems
 
 
 def list_presets(session: Session) -> list[Preset]:
@@ -190,6 +250,21 @@ class Catalog:
         with self.db.transaction() as session:
             set_cost(session, model_key, credits)
             return set_enabled(session, model_key, enabled)
+
+    def set_endpoint(self, model_key: str, url: str | None, handler: str | None = None) -> ModelSpec:
+        """Point one row at a dedicated endpoint (or back at the provider with url=None)."""
+        with self.db.transaction() as session:
+            return set_endpoint(session, model_key, url, handler)
+
+    def add(self, model: ModelSpec) -> ModelSpec:
+        """Add a model row (checked); ValidationError if the key exists or a field is wrong."""
+        with self.db.transaction() as session:
+            if session.scalar(select(AIModel.id).where(AIModel.model_key == model.model_key)):
+                raise ValidationError(f"A model with key {model.model_key!r} already exists.")
+            row = new_model_row(model)
+            session.add(row)
+            session.flush()
+            return spec(row)
 
     def presets(self) -> list[PresetView]:
         """All presets, detached from the session."""

@@ -13,18 +13,10 @@ from . import credits
 from .bootstrap import App, bootstrap, init
 from .config import load_settings
 from .errors import AvatarError
-from .selection import TIERS, accessible_models, price_for
+from .selection import TIERS
+from .verify import table
 
 Handler = Callable[[App, argparse.Namespace], int]
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain-text table with aligned columns."""
-    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def _json(value: Any) -> None:
@@ -113,50 +105,10 @@ def cmd_credits_check(app: App, args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def cmd_models_list(app: App, args: argparse.Namespace) -> int:
-    models = app.catalog.models()
-    if args.json:
-        keys = ("model_key", "name", "tier", "credit_cost", "model_id", "lora_model", "lora_scale",
-                "width", "height", "steps", "guidance_scale", "enabled")  # fmt: skip
-        _json([{k: getattr(m, k) for k in keys} for m in models])
-        return 0
-    rows = [(m.model_key, m.name, m.tier, m.credit_cost, f"{m.width}x{m.height}", m.steps,
-             m.guidance_scale, f"{m.lora_model} @{m.lora_scale}" if m.lora_model else "-",
-             "yes" if m.enabled else "no") for m in models]  # fmt: skip
-    print(table(["key", "name", "tier", "credits", "size", "steps", "guidance", "lora", "enabled"],
-                rows))  # fmt: skip
-    return 0
-
-
-def _set_enabled(enabled: bool) -> Handler:
-    def run(app: App, args: argparse.Namespace) -> int:
-        model = app.catalog.set_enabled(args.key, enabled)
-        print(f"{model.model_key} {'enabled' if enabled else 'disabled'}")
-        return 0
-
-    return run
-
-
-def cmd_models_set_cost(app: App, args: argparse.Namespace) -> int:
-    model = app.catalog.set_cost(args.key, args.credits)
-    print(f"{model.model_key} now costs {model.credit_cost} credits")
-    return 0
-
-
 def cmd_generate(app: App, args: argparse.Namespace) -> int:
     from .cli_generate import run_generate
 
     return run_generate(app, args)
-
-
-def tier_matrix(app: App) -> str:
-    """Which tier reaches which model, and at what price."""
-    models = app.catalog.models()
-    rows = []
-    for tier in TIERS:
-        reach = {m.model_key for m in accessible_models(models, tier)}
-        rows.append([tier] + [str(price_for(m, tier)) if m.model_key in reach else "-" for m in models])
-    return table(["tier"] + [m.model_key.split(":")[-1] for m in models], rows)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -221,20 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "reserve is settled at most once. Exits 1 on a violation.")  # fmt: skip
     c.set_defaults(run=cmd_credits_check)
 
-    mo = sub.add_parser("models", help="list, enable, disable and price models",
-                        description="The model catalog.").add_subparsers(
-        dest="action", required=True, metavar="ACTION")  # fmt: skip
-    c = mo.add_parser("list", help="list the catalog", description="List the model catalog.")
-    c.add_argument("--json", action="store_true", help="print JSON")
-    c.set_defaults(run=cmd_models_list)
-    for name, flag in (("enable", True), ("disable", False)):
-        c = mo.add_parser(name, help=f"{name} a model", description=f"{name.title()} a model.")
-        c.add_argument("key", help="model key, e.g. avatar-creator:flux-dev-base")
-        c.set_defaults(run=_set_enabled(flag))
-    c = mo.add_parser("set-cost", help="set a model's price", description="Set a model's price.")
-    c.add_argument("key", help="model key")
-    c.add_argument("credits", type=int, help="price in credits (0-10000)")
-    c.set_defaults(run=cmd_models_set_cost)
+    from .cli_models import add_models_parser
+
+    add_models_parser(sub)
 
     from .cli_generate import add_generate_parser
 

@@ -56,17 +56,22 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
         out = {
             "generation_id": result.generation_id, "status": result.status,
             "model_key": result.model_key, "engine": result.engine,
-            "offline_preview": result.engine == "local",
+            "offline_preview": result.provider == "offline",
             "credits_charged": result.credits_charged, "balance": result.balance,
             "seed": result.seed, "seconds": result.seconds, "image_path": image,
             "reason": result.reason, "lora_applied": result.lora_applied,
-            "notes": list(result.notes),
+            "notes": list(result.notes), "width": result.width or None,
+            "height": result.height or None, "provider": result.provider or None,
+            "provider_model": result.provider_model or None,
+            "lora": {"repo": result.lora, "scale": result.lora_scale} if result.lora else None,
         }  # fmt: skip
         if result.error:
             out["error"] = result.error
         print(json.dumps(out))
     elif result.ok:
-        kind = "offline preview" if result.engine == "local" else result.engine
+        kind = "offline preview" if result.provider == "offline" else (
+            f"{result.provider}: {result.provider_model}"
+            + (f" + {result.lora} @ {result.lora_scale:g}" if result.lora else ""))  # fmt: skip
         print(f"Avatar #{result.generation_id} ({kind}): {image}")
         print(f"{result.reason}; charged {result.credits_charged}, balance {result.balance}, "
               f"seed {result.seed}, {result.seconds:.2f} s")  # fmt: skip

@@ -11,6 +11,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from .errors import ConfigError
+from .selection import ENDPOINT_HANDLERS as HANDLERS
 
 ENGINES = ("auto", "local", "hf")
 PROVIDERS = ("", "auto", "replicate", "fal-ai", "hf-inference")
@@ -27,6 +28,7 @@ class Settings:
     hf_base_url: str | None = None
     hf_provider: str = ""
     hf_timeout: float = 120.0
+    hf_base_url_handler: str = "default"  # "avatar-creator": the base URL runs our LoRA handler
     engine: str = "auto"
     generation_deadline: float = 300.0
     secret_key: str | None = None
@@ -95,6 +97,14 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (the first is the default); ConfigError naming the setting otherwise."""
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}.")
+    return value
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = ".env"
 ) -> Settings:
@@ -120,6 +130,7 @@ def load_settings(
         hf_base_url=env.get("AVATAR_HF_BASE_URL", "").strip().rstrip("/") or None,
         hf_provider=provider,
         hf_timeout=_float(env, "AVATAR_HF_TIMEOUT", 120.0),
+        hf_base_url_handler=_choice(env, "AVATAR_HF_BASE_URL_HANDLER", HANDLERS),
         engine=engine,
         generation_deadline=_float(env, "AVATAR_GENERATION_DEADLINE", 300.0),
         secret_key=env.get("AVATAR_SECRET_KEY", "").strip() or None,

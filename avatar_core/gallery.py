@@ -40,6 +40,8 @@ class AvatarItem:
     favourite: bool
     created_at: str
     notes: str
+    provider: str = ""
+    provider_model: str = ""
 
     @classmethod
     def of(cls, g: Generation) -> AvatarItem:
@@ -47,7 +49,8 @@ class AvatarItem:
         return cls(g.id, g.user_prompt, g.prompt, g.preset_key, g.model_key, g.engine,
                    g.lora_model, g.lora_scale, g.lora_applied, g.seed, g.width, g.height,
                    g.steps, g.guidance_scale, g.credits_charged, g.seconds, g.favourite,
-                   g.created_at.strftime("%Y-%m-%d %H:%M UTC"), g.notes)  # fmt: skip
+                   g.created_at.strftime("%Y-%m-%d %H:%M UTC"), g.notes, g.provider,
+                   g.provider_model)  # fmt: skip
 
     def settings(self) -> GenerationRequest:
         """'Use these settings again': the request that reproduces this avatar."""

@@ -8,7 +8,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -17,7 +17,7 @@ from . import credits
 from .auth import UserInfo
 from .catalog import Catalog, PresetView
 from .db import Database, lock_user
-from .engines.base import Engine, EngineError, RenderRequest, RenderResult
+from .engines.base import Engine, EngineError, Plan, RenderRequest, RenderResult, RouteTarget
 from .errors import NotFound, ValidationError
 from .models import Generation, User, utcnow
 from .prompts import MAX_PROMPT_CHARS, build_prompt
@@ -70,6 +70,12 @@ class GenerationResult:
     error: str | None = None
     lora_applied: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    width: int = 0  # of the stored image
+    height: int = 0
+    provider: str = ""  # the route that ran ("offline", "replicate", "fal-ai", "endpoint"...)
+    provider_model: str = ""  # the provider's model id that ran
+    lora: str | None = None  # the LoRA repo that ran, None when none did
+    lora_scale: float | None = None  # its effective scale
 
     @property
     def ok(self) -> bool:
@@ -120,7 +126,7 @@ class GenerationService:
         text, seed = validate(request)
         preset = self._preset(request.preset)
         seed = secrets.randbelow(MAX_SEED + 1) if seed is None else seed
-        models = self.catalog.models()
+        models = self._servable(self.catalog.models(), request.model)
         gen_id, selection, tier, render = self._open(user.id, request, text, preset, seed, models)
         model = selection.model
         report(f"Generating with {model.name} (about {model.expected_seconds} s)", 0.1)
@@ -131,15 +137,17 @@ class GenerationService:
         except EngineError as err:
             fallback = self._fallback(err, models, model, tier)
             if fallback is None:
-                return self._fail(user.id, gen_id, selection, seed, started, err.user_message)
+                return self._fail(user.id, gen_id, selection, seed, started, err.user_message,
+                                  err.detail)  # fmt: skip
             notes.append(f"{model.name} was refused ({err.status}); fell back to {fallback.name}")
             _log("generation.fallback", generation=gen_id, model=fallback.model_key, status=err.status)
             model, charged = fallback, min(price_for(fallback, tier), selection.price)
-            render = self._render_request(text, preset, seed, model)
+            render = self._render_request(text, preset, seed, model, self.plan(model))
             try:
                 result = self._render(render)
             except EngineError as err2:
-                return self._fail(user.id, gen_id, selection, seed, started, err2.user_message)
+                return self._fail(user.id, gen_id, selection, seed, started, err2.user_message,
+                                  err2.detail)  # fmt: skip
         except Exception:  # an engine bug must still refund
             log.exception("generation.engine_crash generation=%s", gen_id)
             return self._fail(user.id, gen_id, selection, seed, started,
@@ -153,7 +161,31 @@ class GenerationService:
         self._preset(request.preset)
         fresh_tier = self._tier(user.id)
         prefs = Preferences(request.prefer_realism, request.prefer_hd, request.fast)
-        return select_model(self.catalog.models(), fresh_tier, prefs, request.model, request.size)
+        models = self._servable(self.catalog.models(), request.model)
+        return select_model(models, fresh_tier, prefs, request.model, request.size)
+
+    def plan(self, model: ModelSpec) -> Plan:
+        """How the engine would serve `model` (route, LoRA, achievable size, sold or not)."""
+        return self.engine.plan(RouteTarget.of(model))
+
+    def sold_models(self) -> list[ModelSpec]:
+        """The catalog as users see it: rows that cannot be served as sold are disabled."""
+        return self._servable(self.catalog.models(), None)
+
+    def _servable(self, models: list[ModelSpec], explicit: str | None) -> list[ModelSpec]:
+        """The catalog with rows this engine cannot serve as sold treated as disabled.
+
+        An explicit request for such a row is refused here, before anything is charged.
+        """
+        out = []
+        for m in models:
+            plan = self.plan(m) if m.enabled else None
+            if plan is not None and not plan.servable:
+                if m.model_key == explicit:
+                    raise ValidationError(f"{m.name} is not available on this server right now.")
+                m = replace(m, enabled=False)
+            out.append(m)
+        return out
 
     def _tier(self, user_id: int) -> str:
         with self.db.read() as session:
@@ -181,14 +213,16 @@ class GenerationService:
             user = lock_user(session, user_id)
             selection = select_model(models, user.tier, prefs, request.model, request.size)
             model = selection.model
-            render = self._render_request(text, preset, seed, model)
+            plan = self.plan(model)
+            render = self._render_request(text, preset, seed, model, plan)
             gen = Generation(
                 user_id=user.id, status="queued", model_key=model.model_key,
-                model_id=model.model_id, lora_model=model.lora_model, lora_scale=model.lora_scale,
+                model_id=model.model_id, lora_model=plan.lora, lora_scale=plan.lora_scale,
                 preset_key=preset.key if preset else None, user_prompt=text, prompt=render.prompt,
-                negative_prompt=render.negative_prompt, seed=seed, width=model.width,
-                height=model.height, steps=model.steps, guidance_scale=model.guidance_scale,
-                price=selection.price, reason=selection.reason,
+                negative_prompt=render.negative_prompt, seed=seed, width=plan.width,
+                height=plan.height, steps=model.steps, guidance_scale=model.guidance_scale,
+                price=selection.price, reason=selection.reason, provider=plan.route,
+                provider_model=plan.provider_model,
             )  # fmt: skip
             session.add(gen)
             session.flush()
@@ -202,14 +236,16 @@ class GenerationService:
             return gen.id, selection, user.tier, render
 
     def _render_request(self, text: str, preset: PresetView | None, seed: int,
-                        model: ModelSpec) -> RenderRequest:  # fmt: skip
+                        model: ModelSpec, plan: Plan) -> RenderRequest:  # fmt: skip
         built = build_prompt(text, preset=preset.as_data() if preset else None,
                              realism=model.is_realism)  # fmt: skip
         return RenderRequest(
-            prompt=built.prompt, negative_prompt=built.negative_prompt, width=model.width,
-            height=model.height, steps=model.steps, guidance_scale=model.guidance_scale,
-            seed=seed, model_id=model.model_id, lora_model=model.lora_model,
-            lora_scale=model.lora_scale, attributes=dict(preset.attributes) if preset else {},
+            prompt=built.prompt, negative_prompt=built.negative_prompt if plan.negative_prompt else "",
+            width=model.width, height=model.height, steps=model.steps,
+            guidance_scale=model.guidance_scale, seed=seed, model_id=model.model_id,
+            lora_model=model.lora_model, lora_scale=model.lora_scale,
+            attributes=dict(preset.attributes) if preset else {}, endpoint_url=model.endpoint_url,
+            endpoint_handler=model.endpoint_handler,
         )  # fmt: skip
 
     def _render(self, request: RenderRequest) -> RenderResult:
@@ -224,7 +260,7 @@ class GenerationService:
         return min(fast, key=lambda m: m.credit_cost) if fast else None
 
     def _fail(self, user_id: int, gen_id: int, selection: Selection, seed: int, started: float,
-              message: str) -> GenerationResult:  # fmt: skip
+              message: str, detail: str = "") -> GenerationResult:  # fmt: skip
         seconds = round(self.clock() - started, 3)
         with self.db.transaction() as session:
             gen = session.get(Generation, gen_id)
@@ -234,7 +270,8 @@ class GenerationService:
                 "failed", message, seconds, utcnow())  # fmt: skip
             balance = entry.balance_after
         _log("generation.failed", generation=gen_id, model=selection.model.model_key,
-             seconds=seconds, refunded=selection.price, error=message)  # fmt: skip
+             seconds=seconds, refunded=selection.price, error=message,
+             detail=(detail or message)[:500])  # fmt: skip
         return GenerationResult(
             generation_id=gen_id, status="failed", model_key=selection.model.model_key,
             model_name=selection.model.name, engine=getattr(self.engine, "name", "?"),
@@ -247,13 +284,16 @@ class GenerationService:
                   preset: PresetView | None, notes: tuple[str, ...]
                   ) -> GenerationResult:  # fmt: skip
         seed = render.seed
+        width, height = result.image.size
+        lora = model.lora_model if result.lora_applied else None
+        lora_scale = result.lora_scale_applied if lora else None
         recipe = {
             "prompt": render.prompt, "negative_prompt": render.negative_prompt,
-            "model": model.model_key, "model_id": result.model_used, "lora": model.lora_model
-            if result.lora_applied else None, "lora_scale": result.lora_scale_applied,
-            "seed": seed, "steps": model.steps, "guidance": model.guidance_scale,
-            "size": f"{model.width}x{model.height}", "engine": result.engine,
-            "preset": preset.key if preset else None,
+            "model": model.model_key, "model_id": result.model_used, "lora": lora,
+            "lora_scale": lora_scale, "seed": seed,
+            "steps": model.steps, "guidance": model.guidance_scale, "size": f"{width}x{height}",
+            "engine": result.engine, "provider": result.provider,
+            "provider_model": result.provider_model, "preset": preset.key if preset else None,
         }  # fmt: skip
         try:
             stored = self.store.save(user_id, f"gen-{gen_id}", result.image, recipe,
@@ -272,10 +312,12 @@ class GenerationService:
             gen.status, gen.seconds, gen.finished_at = "completed", seconds, utcnow()
             gen.credits_charged, gen.engine, gen.notes = charged, result.engine, "; ".join(notes)
             gen.image_path, gen.thumb_path = stored.image_key, stored.thumb_key
-            gen.lora_applied, gen.lora_scale = result.lora_applied, result.lora_scale_applied
+            gen.lora_applied, gen.lora_model = lora is not None, lora
+            gen.lora_scale = lora_scale
+            gen.width, gen.height = width, height
+            gen.provider, gen.provider_model = result.provider, result.provider_model
             if model.model_key != gen.model_key:
                 gen.model_key, gen.model_id = model.model_key, model.model_id
-                gen.lora_model, gen.width, gen.height = model.lora_model, model.width, model.height
                 gen.steps, gen.guidance_scale = model.steps, model.guidance_scale
                 gen.prompt, gen.negative_prompt = render.prompt, render.negative_prompt
             balance = entry.balance_after
@@ -288,7 +330,9 @@ class GenerationService:
             generation_id=gen_id, status="completed", model_key=model.model_key,
             model_name=model.name, engine=result.engine, credits_charged=charged, balance=balance,
             seed=seed, seconds=seconds, reason=reason, image_key=stored.image_key,
-            thumb_key=stored.thumb_key, lora_applied=result.lora_applied, notes=notes,
+            thumb_key=stored.thumb_key, lora_applied=lora is not None, notes=notes, width=width,
+            height=height, provider=result.provider, provider_model=result.provider_model,
+            lora=lora, lora_scale=lora_scale,
         )  # fmt: skip
 
     def recover_stale(self, older_than: float | None = None) -> int:

@@ -71,6 +71,9 @@ class AIModel(Base):
     expected_seconds: Mapped[int] = mapped_column(Integer, default=30)
     capabilities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    endpoint_url: Mapped[str | None] = mapped_column(String(500))
+    endpoint_handler: Mapped[str | None] = mapped_column(String(32))
+    license: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class Preset(Base):
@@ -119,6 +122,8 @@ class Generation(Base):
     credits_charged: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(Text, default="")
     engine: Mapped[str] = mapped_column(String(32), default="")
+    provider: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    provider_model: Mapped[str] = mapped_column(String(160), default="", server_default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text)
     seconds: Mapped[float | None] = mapped_column(Float)

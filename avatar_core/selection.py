@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from .errors import NoModelsAvailable, TierRefused, ValidationError
 
 TIERS = ("free", "basic", "pro", "enterprise")
+# How a dedicated endpoint treats a LoRA: the toolkit's "default" handler cannot apply one (it
+# fails on `lora_weights`); "avatar-creator" (deploy/endpoint/handler.py) applies it or refuses.
+ENDPOINT_HANDLERS = ("default", "avatar-creator")
 HD_THRESHOLD = 1024
 
 
@@ -28,6 +31,9 @@ class ModelSpec:
     guidance_scale: float
     enabled: bool = True
     expected_seconds: int = 30
+    endpoint_url: str | None = None  # a dedicated Inference Endpoint for this row
+    endpoint_handler: str | None = None  # "default" toolkit handler or "avatar-creator"
+    license: str = ""
 
     @property
     def is_realism(self) -> bool:

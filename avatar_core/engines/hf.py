@@ -1,368 +1,243 @@
-"""Hugging Face engine: FLUX via InferenceClient, plus the retries and deadline it lacks."""
+"""Hugging Face engine: FLUX through huggingface_hub's provider helpers, honestly.
+
+Each call is built by the library itself (`get_provider_helper(...).prepare_request`: the Hub
+mapping lookup, the routed URL, auth headers, the provider payload including `lora_weights` /
+`loras`), exactly as `InferenceClient.text_to_image` builds it (huggingface_hub 2.4
+`inference/_client.py`: prepare_request -> _inner_post -> get_response). The last two steps are
+ours, because the library's `get_response` loses money on pay-per-image providers: Replicate's
+returns a bare `TimeoutError` when a prediction is still `starting` (the prediction keeps running
+and is billed, and its `urls.get` is lost) and downloads results without a status check. Here a
+pending prediction is polled, never re-submitted, and a failed download is retried as a download.
+What a result claims (LoRA, scale, provider model, size) comes from the route's `Plan`.
+"""
 
 from __future__ import annotations
 
 import io
-import json
+import logging
 import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
-from huggingface_hub import InferenceClient
-from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, OfflineModeIsEnabled
-from PIL import Image, UnidentifiedImageError
+from huggingface_hub.inference._providers import get_provider_helper  # pinned: huggingface-hub==2.4.0
+from huggingface_hub.utils import get_session, hf_raise_for_status
+from PIL import Image
 
-from avatar_core.engines.base import EngineError, RenderRequest, RenderResult
-
-RETRYABLE = frozenset({"loading", "rate_limited", "server", "timeout", "connection", "bad_output"})
-LORA_PROVIDERS = ("replicate", "fal-ai")
-GATED_MODELS = ("black-forest-labs/FLUX.1-dev",)
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-T = TypeVar("T")
-KIND_BY_STATUS = {
-    400: "refused",
-    401: "auth",
-    402: "credits",
-    403: "refused",
-    404: "not_found",
-    422: "invalid",
-}
-
-
-class BadImageError(Exception):
-    """The provider answered 200 but the body did not decode as a complete image."""
-
-
-BAD_OUTPUT_ERRORS = (
-    BadImageError,
-    UnidentifiedImageError,
-    json.JSONDecodeError,
-    KeyError,
-    IndexError,
+from avatar_core.engines.base import (
+    EngineError,
+    ErrorKind,
+    Plan,
+    RenderRequest,
+    RenderResult,
+    RouteTarget,
 )
+from avatar_core.engines.hf_errors import (
+    PAID_AGAIN,
+    BadImageError,
+    Failure,
+    ProviderFailure,
+    RetryPolicy,
+    classify,
+    error_kind,
+    user_message,
+)
+from avatar_core.engines.hub import MappingCache, hub_lookup
+from avatar_core.engines.routes import FAL, REPLICATE, Call, RouteConfig, build_call, plan_route
+
+log = logging.getLogger("avatar_core.engines.hf")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PAY_PER_IMAGE = (REPLICATE, FAL)
 
 
 @dataclass(frozen=True)
-class Failure:
-    """One failed attempt: `kind` drives the retry decision, `hint` is a server-given wait."""
+class Received:
+    """One decoded image and, when it came as PNG, its bytes as received."""
 
-    kind: str
-    status: int | None = None
-    hint: float | None = None
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Pure retry decisions: how long to wait after a failure, or None to give up."""
-
-    max_retries: int = 3
-    max_hint_wait: float = 60.0
-    backoff_base: float = 1.0
-    backoff_max: float = 30.0
-    jitter: float = 0.25
-    max_bad_output_retries: int = 1
-
-    def backoff(self, attempt: int, rand: float) -> float:
-        """Exponential backoff for `attempt` (1-based) plus up to `jitter` x that much, capped."""
-        base = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        return min(self.backoff_max, base * (1.0 + self.jitter * rand))
-
-    def delay(
-        self, failure: Failure, *, attempt: int, bad_outputs: int = 0, rand: float = 0.0
-    ) -> float | None:
-        """Seconds to wait before attempt `attempt + 1`, or None when the failure is final."""
-        if failure.kind not in RETRYABLE or attempt > self.max_retries:
-            return None
-        if failure.kind == "bad_output" and bad_outputs > self.max_bad_output_retries:
-            return None
-        if failure.kind == "loading" and failure.hint is not None:
-            return min(self.max_hint_wait, max(0.0, failure.hint) * 2 ** (attempt - 1))
-        if failure.kind == "rate_limited" and failure.hint is not None:
-            return min(self.max_hint_wait, max(0.0, failure.hint))
-        return self.backoff(attempt, rand)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds form only), else None."""
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def classify(exc: BaseException) -> Failure:
-    """Map whatever InferenceClient raised into a Failure (checked against huggingface_hub 2.4)."""
-    detail = f"{type(exc).__name__}: {exc}"[:2000]
-    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
-        response = exc.response
-        status = response.status_code
-        if status == 503:
-            estimated = _estimated_time(response)
-            loading = estimated is not None or "loading" in _text(response).lower()
-            kind = "loading" if loading else "server"
-            return Failure(kind, status, estimated, detail)
-        if status == 429:
-            return Failure(
-                "rate_limited",
-                status,
-                parse_retry_after(response.headers.get("retry-after")),
-                detail,
-            )
-        if status >= 500 or status == 408:
-            return Failure("server", status, None, detail)
-        return Failure("rejected", status, None, detail)
-    if isinstance(exc, (InferenceTimeoutError, httpx2.TimeoutException)):
-        return Failure("timeout", None, None, detail)
-    if isinstance(exc, OfflineModeIsEnabled):
-        return Failure("offline", None, None, detail)
-    if isinstance(exc, BAD_OUTPUT_ERRORS):
-        return Failure("bad_output", None, None, detail)
-    if isinstance(exc, TimeoutError):  # replicate: prediction returned without output
-        return Failure("timeout", None, None, detail)
-    if isinstance(exc, (httpx2.HTTPError, OSError)):
-        return Failure("connection", None, None, detail)
-    if isinstance(exc, ValueError):  # no provider mapping / token for a provider / task
-        return Failure("unsupported", None, None, detail)
-    return Failure("failed", None, None, detail)
-
-
-def _text(response: httpx2.Response) -> str:
-    """The error body as text, or "" when it was not read."""
-    try:
-        return response.text
-    except Exception:  # noqa: BLE001 - httpx2.ResponseNotRead on an unread stream
-        return ""
-
-
-def _estimated_time(response: httpx2.Response) -> float | None:
-    """The `estimated_time` of a 503 'currently loading' JSON body, if any."""
-    try:
-        value = json.loads(_text(response) or "{}").get("estimated_time")
-        return float(value) if value is not None else None
-    except (ValueError, AttributeError, TypeError):
-        return None
-
-
-def user_message(failure: Failure, model_id: str, provider: str) -> str:
-    """A user-safe sentence for a final failure: no stack traces, no URLs."""
-    if failure.status in (400, 403) and model_id in GATED_MODELS:
-        return (
-            f"{model_id} was refused: accept its licence on Hugging Face and check that your "
-            f"subscription/credits cover the '{provider}' provider."
-        )
-    messages = {
-        401: "The Hugging Face token was rejected. Check the configured HF token.",
-        402: "Hugging Face inference credits are exhausted for this token.",
-        400: f"The request for {model_id} was rejected by '{provider}'.",
-        403: f"Access to {model_id} was refused; check the token's permissions.",
-        404: f"Model {model_id} was not found (on '{provider}').",
-        422: f"'{provider}' rejected the generation parameters for {model_id}.",
-        "loading": f"{model_id} is still loading on '{provider}'. Try again in a minute.",
-        "rate_limited": "Hugging Face is rate-limiting requests right now. Try again shortly.",
-        "server": f"'{provider}' had a server error for {model_id}. Try again later.",
-        "timeout": f"{model_id} did not answer in time. Try again later.",
-        "connection": f"Could not reach '{provider}'. Try again later.",
-        "bad_output": f"'{provider}' did not return a valid image for {model_id}.",
-        "offline": "Hugging Face access is disabled on this server (offline mode).",
-        "unsupported": f"{model_id} cannot be served by '{provider}' with this configuration.",
-    }
-    fallback = f"The image could not be generated with {model_id}."
-    return messages.get(failure.status or 0) or messages.get(failure.kind, fallback)
-
-
-def error_kind(failure: Failure) -> str:
-    """EngineError.kind for a final failure."""
-    if failure.status in KIND_BY_STATUS:
-        return KIND_BY_STATUS[failure.status]
-    return "unavailable" if failure.kind in ("loading", "server", "connection") else failure.kind
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where one request goes: client and text_to_image kwargs, and what the result claims."""
-
-    label: str
-    provider: str
-    client_kwargs: dict[str, Any]
-    call_kwargs: dict[str, Any]
-    lora_applied: bool
-    lora_scale: float | None
-    notes: tuple[str, ...] = ()
+    image: Image.Image
+    png: bytes | None
 
 
 class HFEngine:
-    """Engine over InferenceClient: endpoint URL, replicate, fal-ai or plain provider routing."""
+    """Engine over Hugging Face routes: replicate, fal-ai, dedicated endpoints, a base URL."""
 
     name = "hf"
+    offline = False
 
     def __init__(
         self,
         *,
         token: str | None,
         base_url: str | None = None,
+        base_url_handler: str = "default",
         provider: str | None = None,
         timeout: float = 120.0,
         max_retries: int = 3,
         max_loading_wait: float = 60.0,
         backoff_base: float = 1.0,
+        poll_interval: float = 1.0,
+        download_retries: int = 2,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
-        client_factory: Callable[..., InferenceClient] = InferenceClient,
+        mappings: MappingCache | None = None,
     ) -> None:
         self.token = token
-        self.base_url = base_url.rstrip("/") if base_url else None
-        self.provider = provider
+        self.config = RouteConfig(provider or "", base_url.rstrip("/") if base_url else None,
+                                  base_url_handler)  # fmt: skip
         self.timeout = timeout
-        self.policy = RetryPolicy(
-            max_retries=max_retries, max_hint_wait=max_loading_wait, backoff_base=backoff_base
-        )
+        self.policy = RetryPolicy(max_retries=max_retries, max_hint_wait=max_loading_wait,
+                                  backoff_base=backoff_base)  # fmt: skip
+        self.paid_policy = RetryPolicy(max_retries=max_retries, max_hint_wait=max_loading_wait,
+                                       backoff_base=backoff_base, max_paid_retries=1)  # fmt: skip
+        self.poll_interval, self.download_retries = poll_interval, download_retries
         self._sleep, self._clock = sleep, clock
         self._rng = rng or random.Random()
-        self._client_factory = client_factory
+        self.mappings = mappings or MappingCache(hub_lookup(token))
 
-    def route(self, request: RenderRequest) -> Route:
-        """Decide where and how `request` is sent (pure: no I/O)."""
-        kwargs: dict[str, Any] = {
-            "negative_prompt": request.negative_prompt or None,
-            "width": request.width,
-            "height": request.height,
-            "num_inference_steps": request.steps,
-            "guidance_scale": request.guidance_scale,
-            "seed": request.seed,
-        }
-        lora, scale = request.lora_model, request.lora_scale
-        scale = 1.0 if lora and scale is None else scale
-        if self.base_url:
-            if lora:
-                kwargs["extra_body"] = {"lora_weights": lora, "lora_scale": scale}
-            client = {"model": f"{self.base_url}/models/{request.model_id}"}
-            return Route(
-                "hf:endpoint", "endpoint", client, kwargs, bool(lora), scale if lora else None
-            )
-        if not lora:
-            provider = self.provider or "auto"
-            kwargs["model"] = request.model_id
-            return Route(f"hf:{provider}", provider, {"provider": provider}, kwargs, False, None)
-        provider = "replicate" if self.provider in (None, "auto") else self.provider
-        if provider not in LORA_PROVIDERS:
-            raise EngineError(
-                f"{request.model_id} with LoRA {lora} cannot run on '{provider}': LoRAs need "
-                "replicate, fal-ai or an endpoint URL.",
-                kind="unsupported",
-                attempts=0,
-            )
-        if provider == "replicate":
-            kwargs["model"] = request.model_id
-            kwargs["extra_body"] = {
-                "lora_weights": f"https://huggingface.co/{lora}",
-                "lora_scale": scale,
-            }
-            return Route("hf:replicate", provider, {"provider": provider}, kwargs, True, scale)
-        kwargs["model"] = lora  # fal-ai applies a LoRA only when the LoRA repo is the model
-        note = f"The configured LoRA scale {scale:g} could not be honoured"
-        notes = (note + " (fal-ai fixes LoRA scale at 1.0).",) if scale != 1.0 else ()
-        return Route("hf:fal-ai", provider, {"provider": provider}, kwargs, True, 1.0, notes)
+    def plan(self, target: RouteTarget) -> Plan:
+        """How `target` would run here (Hub mappings looked up once, then cached)."""
+        return plan_route(target, self.config, self.mappings.get)
 
     def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
-        """Render one image, retrying transient failures, and finish (or fail) by `deadline`."""
-        route = self.route(request)
-        attempt, bad_outputs, failure = 0, 0, Failure("timeout")
-        last_exc: BaseException | None = None
+        """Render one image, retrying what is safe to retry, and finish (or fail) by `deadline`."""
+        plan = self.plan(request.target)
+        if not plan.servable:
+            raise EngineError("This model is not available on this server right now.",
+                              kind=ErrorKind.UNSUPPORTED, attempts=0, detail=plan.why)  # fmt: skip
+        call = build_call(plan, request, self.config)
+        policy = self.paid_policy if plan.route in PAY_PER_IMAGE else self.policy
+        attempt, bad_outputs, paid_retries, failure = 0, 0, 0, Failure("timeout")
         while True:
             remaining = deadline - self._clock()
             if remaining <= 0:
-                raise self._final(route, request, failure, attempt, last_exc, out_of_time=True)
+                raise self._final(failure, attempt, out_of_time=True)
             attempt += 1
             try:
-                image, png = self._attempt(route, request, min(self.timeout, remaining))
-                return RenderResult(image, route.label, request.model_id, route.lora_applied,
-                                    route.lora_scale, attempt, route.notes, png)  # fmt: skip
+                got = self._attempt(plan, call, request.prompt, min(self.timeout, remaining), deadline)
+                return RenderResult(got.image, f"hf:{plan.route}", request.model_id,
+                                    plan.lora is not None, plan.lora_scale, attempt, plan.notes,
+                                    got.png, plan.route, plan.provider_model or call.model)  # fmt: skip
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised as EngineError
-                last_exc, failure = exc, classify(exc)
+                failure = classify(exc)
+                log.info("hf.attempt_failed route=%s attempt=%d kind=%s detail=%s", plan.route,
+                         attempt, failure.kind, failure.detail[:300])  # fmt: skip
             bad_outputs += failure.kind == "bad_output"
-            wait = self.policy.delay(
-                failure, attempt=attempt, bad_outputs=bad_outputs, rand=self._rng.random()
-            )
+            wait = policy.delay(failure, attempt=attempt, bad_outputs=bad_outputs,
+                                rand=self._rng.random(), paid_retries=paid_retries)  # fmt: skip
             if wait is None:
-                raise self._final(route, request, failure, attempt, last_exc)
+                raise self._final(failure, attempt)
             if self._clock() + wait >= deadline:
-                raise self._final(route, request, failure, attempt, last_exc, out_of_time=True)
+                raise self._final(failure, attempt, out_of_time=True)
+            paid_retries += failure.kind in PAID_AGAIN
             self._sleep(wait)
 
-    def _attempt(self, route: Route, request: RenderRequest, timeout: float
-                 ) -> tuple[Image.Image, bytes | None]:  # fmt: skip
-        """One call to InferenceClient, bounded by `timeout` even where the library sets none.
+    def _attempt(self, plan: Plan, call: Call, prompt: str, timeout: float, deadline: float
+                 ) -> Received:  # fmt: skip
+        """One submission: the library builds the request; we post it and collect the image."""
+        helper = get_provider_helper(call.provider, task="text-to-image", model=call.model)  # type: ignore[arg-type]
+        params = helper.prepare_request(inputs=prompt, parameters=call.parameters,
+                                        headers={"accept": "image/png"}, model=call.model,
+                                        api_key=self.token)  # fmt: skip
+        response = get_session().post(params.url, json=params.json, content=params.data,
+                                      headers=params.headers, timeout=timeout)  # fmt: skip
+        hf_raise_for_status(response)
+        if plan.route == REPLICATE:
+            url = self._replicate_output(response.json(), params.url, params.headers, deadline)
+            return self._download(url, deadline)
+        if plan.route == FAL:
+            return self._download(_fal_output(response.json()), deadline)
+        return _decode(response.content)
 
-        Also returns the PNG bytes as received (when the body was a PNG), so the store can keep
-        them instead of re-encoding the same pixels.
-        """
-        client = self._client_factory(token=self.token, timeout=timeout, **route.client_kwargs)
+    def _replicate_output(self, body: dict[str, Any], post_url: str, headers: dict[str, Any],
+                          deadline: float) -> str:  # fmt: skip
+        """The output URL of a prediction, polling `urls.get` while it is starting/processing."""
+        while True:
+            status = body.get("status")
+            if status == "succeeded":
+                output = body.get("output")
+                return str(output[0] if isinstance(output, list) else output)
+            if status in ("failed", "canceled"):
+                error = str(body.get("error") or f"prediction {status}")
+                raise ProviderFailure("content" if "nsfw" in error.lower() else "rejected", error)
+            urls = body.get("urls") or {}
+            if self._clock() + self.poll_interval >= deadline:
+                self._cancel(urls.get("cancel"), post_url, headers)
+                raise TimeoutError(f"prediction {body.get('id')} still {status} at the deadline")
+            self._sleep(self.poll_interval)
+            wait = min(self.timeout, max(1.0, deadline - self._clock()))
+            poll = get_session().get(_via(post_url, urls["get"]), headers=headers, timeout=wait)
+            hf_raise_for_status(poll)
+            body = poll.json()
 
-        def call() -> tuple[Image.Image, bytes | None]:
-            image = client.text_to_image(request.prompt, **route.call_kwargs)
-            png = _received_png(image)
-            try:
-                image.load()  # a truncated body only fails here
-            except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError...
-                raise BadImageError(f"undecodable image: {exc}") from exc
-            return image, png
-
-        return _run_bounded(call, timeout + 0.25)
-
-    def _final(
-        self,
-        route: Route,
-        request: RenderRequest,
-        failure: Failure,
-        attempts: int,
-        cause: BaseException | None,
-        *,
-        out_of_time: bool = False,
-    ) -> EngineError:
-        """The EngineError for a failure that will not be retried, with detail kept for logs."""
-        kind = "timeout" if out_of_time or failure.kind == "timeout" else error_kind(failure)
-        message = user_message(failure, request.model_id, route.provider)
-        if out_of_time and failure.kind not in ("loading", "rate_limited", "timeout"):
-            message = f"{request.model_id} could not be generated in time. Try again later."
-        error = EngineError(message, status=failure.status, kind=kind, attempts=attempts)
-        error.detail = failure.detail  # type: ignore[attr-defined]
-        error.__cause__ = cause
-        return error
-
-
-def _received_png(image: Image.Image) -> bytes | None:
-    """The body a not-yet-loaded image is read from, if it is an in-memory PNG, else None.
-
-    InferenceClient returns `Image.open(BytesIO(body))`; PIL drops that buffer on `load()`.
-    """
-    fp = getattr(image, "fp", None)
-    if image.format != "PNG" or not isinstance(fp, io.BytesIO):
-        return None
-    data = fp.getvalue()
-    return data if data.startswith(PNG_SIGNATURE) else None
-
-
-def _run_bounded(fn: Callable[[], T], limit: float) -> T:
-    """Run `fn` in a daemon thread; InferenceTimeoutError if not done within `limit` seconds."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
+    def _cancel(self, cancel_url: str | None, post_url: str, headers: dict[str, Any]) -> None:
+        """Best effort: stop a prediction we will not wait for (it would be billed)."""
+        if not cancel_url:
+            return
         try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
-            box["error"] = exc
+            get_session().post(_via(post_url, cancel_url), headers=headers, timeout=5.0)
+        except Exception as exc:  # noqa: BLE001 - best effort; logged for operators
+            log.warning("hf.cancel_failed url=%s error=%s", cancel_url, exc)
 
-    thread = threading.Thread(target=target, name="hf-engine-call", daemon=True)
-    thread.start()
-    thread.join(max(0.0, limit))
-    if thread.is_alive():
-        raise InferenceTimeoutError(f"still running after {limit:.2f}s (untimed library request)")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    def _download(self, url: str, deadline: float) -> Received:
+        """Fetch a finished result, retrying the download itself (never the generation)."""
+        last: Exception | None = None
+        for attempt in range(1 + self.download_retries):
+            if attempt:
+                self._sleep(min(2.0, 0.5 * 2 ** (attempt - 1)))
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                break
+            try:
+                response = get_session().get(url, timeout=min(self.timeout, remaining))
+                response.raise_for_status()
+                return _decode(response.content)
+            except (httpx2.HTTPError, OSError, BadImageError) as exc:
+                last = exc
+        raise ProviderFailure("download", f"result download failed: {last}")
+
+    def _final(self, failure: Failure, attempts: int, *, out_of_time: bool = False) -> EngineError:
+        """The EngineError for a failure that will not be retried; the detail is for operators."""
+        kind = ErrorKind.TIMEOUT if out_of_time or failure.kind == "timeout" else error_kind(failure)
+        if failure.kind == "download":
+            kind = ErrorKind.BAD_OUTPUT
+        if failure.kind == "unsupported":
+            kind = ErrorKind.UNSUPPORTED
+        if failure.kind == "offline":
+            kind = ErrorKind.OFFLINE
+        log.warning("hf.failed kind=%s status=%s attempts=%d detail=%s", kind, failure.status,
+                    attempts, failure.detail[:500])  # fmt: skip
+        return EngineError(user_message(kind, failure), status=failure.status, kind=kind,
+                           attempts=attempts, detail=failure.detail)  # fmt: skip
+
+
+def _via(post_url: str, provider_url: str) -> str:
+    """`provider_url` (e.g. Replicate's urls.get) re-rooted on the base the POST went to.
+
+    Through the HF router the POST goes to `<router>/replicate/v1/models/...`; the prediction's
+    own URLs name api.replicate.com, which an HF token cannot call directly.
+    """
+    base = post_url[: post_url.index("/v1/")] if "/v1/" in post_url else post_url.rstrip("/")
+    parts = urlsplit(provider_url)
+    return base + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _fal_output(body: dict[str, Any]) -> str:
+    """The image URL of a fal response; a safety-filtered result is a content failure."""
+    if any(body.get("has_nsfw_concepts") or ()):
+        raise ProviderFailure("content", "the provider's safety checker flagged the image")
+    return str(body["images"][0]["url"])
+
+
+def _decode(data: bytes) -> Received:
+    """Decode image bytes completely (a truncated body only fails on load)."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError...
+        raise BadImageError(f"undecodable image: {exc}") from exc
+    png = data if image.format == "PNG" and data.startswith(PNG_SIGNATURE) else None
+    return Received(image, png)

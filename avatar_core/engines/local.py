@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import time
 
-from avatar_core.engines.base import EngineError, RenderRequest, RenderResult
+from avatar_core.engines.base import EngineError, ErrorKind, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.engines.portrait import portrait_features
 from avatar_core.engines.portrait_draw import draw_portrait
+
+OFFLINE_NOTE = "offline preview"
 
 
 class LocalEngine:
     """Renders a deterministic flat-illustration avatar from the prompt and attributes."""
 
     name = "local"
+    offline = True
+
+    def plan(self, target: RouteTarget) -> Plan:
+        """Every row runs here, at its own size, as a labelled preview that claims no LoRA."""
+        return Plan("offline", "offline-preview", target.width, target.height, status="n/a",
+                    notes=(OFFLINE_NOTE,))  # fmt: skip
 
     def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
-        """Draw the portrait, or raise EngineError(kind="timeout") if `deadline` has passed."""
+        """Draw the portrait, or raise EngineError(kind=timeout) if `deadline` has passed."""
         if time.monotonic() >= deadline:
-            raise EngineError("The image took too long to render.", kind="timeout")
+            raise EngineError("The image took too long to render.", kind=ErrorKind.TIMEOUT)
         features = portrait_features(request.prompt, request.attributes, request.seed)
         image = draw_portrait(features, request.width, request.height)
-        return RenderResult(
-            image=image,
-            engine=self.name,
-            model_used=request.model_id,
-            lora_applied=False,
-            notes=("offline preview",),
-        )
+        return RenderResult(image=image, engine=self.name, model_used=request.model_id,
+                            lora_applied=False, notes=(OFFLINE_NOTE,), provider="offline",
+                            provider_model="offline-preview", offline=True)  # fmt: skip

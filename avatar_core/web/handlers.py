@@ -17,6 +17,7 @@ from ..bootstrap import App
 from ..errors import AuthError, AvatarError, ValidationError
 from ..generation import GenerationRequest
 from ..selection import TIERS, ModelSpec, accessible_models, can_access
+from ..verify import route_rows
 
 log = logging.getLogger("avatar_core.web")
 AUTO = "auto"
@@ -94,7 +95,7 @@ class Handlers:
     def on_load(self, request: gr.Request) -> tuple[Any, ...]:
         """Per-session set-up: greeting, model choices for the tier, price, admin tab."""
         user = self.user(request)
-        models = [m for m in self.app.catalog.models() if m.enabled]
+        models = [m for m in self.app.generations.sold_models() if m.enabled]
         reach = accessible_models(models, user.tier)
         return (
             greeting_line(user),
@@ -123,7 +124,9 @@ class Handlers:
         except AvatarError as err:
             return f"**{err}** · Balance: **{user.balance}** credits"
         short = "" if user.balance >= sel.price else " — not enough credits"
-        return (f"Will use **{sel.model.name}** ({sel.model.width}×{sel.model.height}) · "
+        plan = self.app.generations.plan(sel.model)
+        lora = f" + LoRA @ {plan.lora_scale:g}" if plan.lora else ""
+        return (f"Will use **{sel.model.name}** ({plan.width}×{plan.height}{lora}) · "
                 f"**{sel.price}** credits · Balance: **{user.balance}** credits{short}")  # fmt: skip
 
     @user_errors
@@ -157,9 +160,12 @@ class Handlers:
             msg = (f"### Generation failed\n{result.error}\n\nYour credits were refunded: "
                    f"balance **{result.balance}** credits.")  # fmt: skip
             return '<div class="avatar-empty">No image</div>', msg, quote_line, data
-        kind = " · offline preview" if result.engine == "local" else ""
+        kind = " · offline preview" if result.provider == "offline" else (
+            f" · {html.escape(result.provider)}: {html.escape(result.provider_model)}"
+            + (f" + {html.escape(result.lora)} @ {result.lora_scale:g}" if result.lora else ""))
         notes = "".join(f"\n- {html.escape(n)}" for n in result.notes if n != "offline preview")
-        details = (f"**{html.escape(result.model_name)}**{kind}  \n{html.escape(result.reason)}  \n"
+        details = (f"**{html.escape(result.model_name)}**{kind} · {result.width}×{result.height}  \n"
+                   f"{html.escape(result.reason)}  \n"
                    f"Charged **{result.credits_charged}** credits · {result.seconds:.1f} s · "
                    f"seed {result.seed} · balance **{result.balance}** credits{notes}")  # fmt: skip
         return image_html(result.generation_id, prompt or preset or "avatar"), details, quote_line, data
@@ -221,8 +227,9 @@ class Handlers:
         if not str(avatar_id or "").strip():
             return "", "Select an avatar to see it full size."
         a = self.app.gallery.get(user.id, _int_id(avatar_id))
-        lora = f"{a.lora_model} @ {a.lora_scale}" if a.lora_applied else "none"
-        engine = "offline preview" if a.engine == "local" else a.engine
+        lora = f"{a.lora_model} @ {a.lora_scale:g}" if a.lora_applied and a.lora_scale else "none"
+        engine = "offline preview" if a.provider == "offline" or a.engine == "local" else (
+            f"{a.provider or a.engine}: {a.provider_model}" if a.provider_model else a.engine)
         model = {m.model_key: m.name for m in self.app.catalog.models()}.get(a.model_key)
         preset = {p.key: p.name for p in self.app.catalog.presets()}.get(a.preset_key or "")
         recipe = (
@@ -258,7 +265,7 @@ class Handlers:
         """'Use these settings again': prompt, preset, model and seed for the Generate tab."""
         user = self.user(request)
         s = self.app.gallery.get(user.id, _int_id(avatar_id)).settings()
-        reach = {m.model_key for m in accessible_models(self.app.catalog.models(), user.tier)}
+        reach = {m.model_key for m in accessible_models(self.app.generations.sold_models(), user.tier)}
         model = s.model if s.model in reach else AUTO
         return s.prompt, s.preset, model, s.seed, gr.update(selected="generate")
 
@@ -310,29 +317,64 @@ class Handlers:
 
     @user_errors
     def admin_models(self, request: gr.Request | None = None) -> list[list[Any]]:
-        """The catalog table."""
-        self.admin.require(self.user(request))
-        return [[m.model_key, m.name, m.tier, m.credit_cost, "yes" if m.enabled else "no",
-                 f"{m.width}×{m.height}", m.lora_model or ""] for m in self.app.catalog.models()]  # fmt: skip
+        """The catalog with what really runs for each row (route, LoRA, size, status, licence)."""
+        routes = self.admin.model_routes(self.user(request))
+        rows = route_rows([m for m, _ in routes], [p for _, p in routes])
+        return [[m.model_key, m.name, m.tier, m.credit_cost, "yes" if m.enabled else "no", *r[1:]]
+                for (m, _), r in zip(routes, rows, strict=True)]  # fmt: skip
 
     @user_errors
     def admin_model_fields(self, model_key: str = "", request: gr.Request | None = None
-                           ) -> tuple[bool, int]:  # fmt: skip
-        """The current enabled flag and price of one model (fills the edit form)."""
+                           ) -> tuple[bool, int, str, str]:  # fmt: skip
+        """The enabled flag, price and endpoint of one model (fills the edit form)."""
         self.admin.require(self.user(request))
         for m in self.app.catalog.models():
             if m.model_key == model_key:
-                return m.enabled, m.credit_cost
+                return m.enabled, m.credit_cost, m.endpoint_url or "", m.endpoint_handler or "default"
         raise ValidationError(f"Unknown model {model_key!r}.")
 
     @user_errors
     def admin_update_model(self, model_key: str = "", enabled: bool = True, price: float = 0,
+                           endpoint_url: str = "", endpoint_handler: str = "default",
                            request: gr.Request | None = None) -> str:  # fmt: skip
-        """Enable/disable a model and set its price."""
+        """Enable/disable a model, set its price and its dedicated endpoint (empty: provider)."""
         if price is None or int(price) != price:
             raise ValidationError("The price is a whole number of credits.")
-        self.admin.update_model(self.user(request), model_key, bool(enabled), int(price))
-        return f"Saved {model_key}: {'enabled' if enabled else 'disabled'}, {int(price)} credits."
+        actor = self.user(request)
+        current = next((m for m in self.app.catalog.models() if m.model_key == model_key), None)
+        self.admin.update_model(actor, model_key, bool(enabled), int(price))
+        url = (endpoint_url or "").strip() or None
+        note = ""
+        if current is not None and (url, endpoint_handler if url else None) != (
+                current.endpoint_url, current.endpoint_handler):  # fmt: skip
+            _, plan = self.admin.set_endpoint(actor, model_key, url, endpoint_handler)
+            note = f" Route: {plan.route}" + ("" if plan.servable else f" — not sold: {plan.why}")
+        return (f"Saved {model_key}: {'enabled' if enabled else 'disabled'}, {int(price)} credits."
+                + note)
+
+    @user_errors
+    def admin_add_model(self, key: str = "", model_id: str = "", lora: str = "",
+                        lora_scale: float | None = None, tier: str = "basic", price: float = 0,
+                        size: str = "1024x1024", steps: float = 28, guidance: float = 3.5,
+                        license_: str = "", request: gr.Request | None = None) -> str:  # fmt: skip
+        """Add a catalog row, checked against the Hub's provider mappings before it is saved."""
+        for label, value in (("price", price), ("steps", steps)):
+            if value is None or int(value) != value:
+                raise ValidationError(f"The {label} is a whole number.")
+        width, _, height = (size or "").lower().replace("×", "x").partition("x")
+        if not (width.strip().isdigit() and height.strip().isdigit()):
+            raise ValidationError("The size is WIDTHxHEIGHT, e.g. 1024x1024.")
+        model = ModelSpec(
+            model_key=(key or "").strip(), name=(key or "").strip().split(":")[-1], tier=tier,
+            credit_cost=int(price), model_id=(model_id or "").strip(),
+            lora_model=(lora or "").strip() or None,
+            lora_scale=None if not (lora or "").strip() else (1.0 if lora_scale is None else lora_scale),
+            width=int(width), height=int(height), steps=int(steps),
+            guidance_scale=float(guidance or 0), license=(license_ or "").strip(),
+        )  # fmt: skip
+        saved, plan = self.admin.add_model(self.user(request), model)
+        lora_note = f", LoRA runs @ {plan.lora_scale:g}" if plan.lora else ""
+        return f"Added {saved.model_key}: {plan.route} {plan.provider_model}, {plan.size}{lora_note}."
 
     @user_errors
     def admin_stats(self, request: gr.Request | None = None) -> tuple[list[list[Any]], Any]:

@@ -142,7 +142,9 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                                "reason"], interactive=False)  # fmt: skip
                 gr.Markdown("### Models")
                 model_table = gr.Dataframe(headers=["key", "name", "tier", "credits", "enabled",
-                                                    "size", "lora"], interactive=False)  # fmt: skip
+                                                    "route", "provider model", "LoRA runs", "size",
+                                                    "status", "licence", "served"],
+                                           interactive=False, wrap=True)  # fmt: skip
                 with gr.Row(elem_classes="align-end"):
                     first = models[0] if models else None
                     model_key = gr.Dropdown([m.model_key for m in models], label="Model",
@@ -152,7 +154,29 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                                 value=first.enabled if first else True)  # fmt: skip
                     model_price = gr.Number(label="Price (credits)", precision=0, scale=1,
                                             value=first.credit_cost if first else 0)  # fmt: skip
+                with gr.Row(elem_classes="align-end"):
+                    model_endpoint = gr.Textbox(label="Dedicated endpoint URL (empty: the provider)",
+                                                value=(first.endpoint_url or "") if first else "",
+                                                scale=3)  # fmt: skip
+                    model_handler = gr.Dropdown(["default", "avatar-creator"], label="Endpoint handler",
+                                                value=(first.endpoint_handler or "default") if first
+                                                else "default", interactive=True, scale=1)  # fmt: skip
                     model_save = gr.Button("Save model", scale=1)
+                with gr.Accordion("Add a model (checked against the Hub before it is saved)", open=False):
+                    with gr.Row():
+                        new_key = gr.Textbox(label="Key", placeholder="avatar-creator:flux-krea", scale=2)
+                        new_repo = gr.Textbox(label="Model repo", scale=3,
+                                              placeholder="black-forest-labs/FLUX.1-Krea-dev")  # fmt: skip
+                        new_lora = gr.Textbox(label="LoRA repo (optional)", scale=3)
+                        new_scale = gr.Number(label="LoRA scale", value=1.0, scale=1)
+                    with gr.Row(elem_classes="align-end"):
+                        new_tier = gr.Dropdown(list(TIERS), value="basic", label="Tier", interactive=True)
+                        new_price = gr.Number(label="Price (credits)", value=12)
+                        new_size = gr.Textbox(label="Size", value="1024x1024")
+                        new_steps = gr.Number(label="Steps", value=28)
+                        new_guidance = gr.Number(label="Guidance", value=3.5)
+                        new_license = gr.Textbox(label="Licence", placeholder="FLUX.1-dev non-commercial")
+                        new_add = gr.Button("Add model")
                 gr.Markdown("### Per-model stats")
                 with gr.Row(equal_height=False):
                     stats = gr.Dataframe(headers=["model", "count", "completed", "failed",
@@ -214,9 +238,15 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         tier_btn.click(h.admin_set_tier, [target, tier], admin_msg, api_name="admin_set_tier").then(
             h.admin_users, api_name="admin_users_after_tier", **hidden, **users_io)  # fmt: skip
         ledger_btn.click(h.admin_ledger, [target], ledger, api_name="admin_ledger")
-        model_key.change(h.admin_model_fields, [model_key], [model_enabled, model_price],
+        model_key.change(h.admin_model_fields, [model_key],
+                         [model_enabled, model_price, model_endpoint, model_handler],
                          api_name="admin_model_fields", **hidden)  # fmt: skip
-        model_save.click(h.admin_update_model, [model_key, model_enabled, model_price], admin_msg,
-                         api_name="admin_update_model").then(
+        model_save.click(h.admin_update_model,
+                         [model_key, model_enabled, model_price, model_endpoint, model_handler],
+                         admin_msg, api_name="admin_update_model").then(
             h.admin_models, None, model_table, api_name="admin_models_after_save", **hidden)  # fmt: skip
+        new_add.click(h.admin_add_model, [new_key, new_repo, new_lora, new_scale, new_tier, new_price,
+                                          new_size, new_steps, new_guidance, new_license],
+                      admin_msg, api_name="admin_add_model").then(
+            h.admin_models, None, model_table, api_name="admin_models_after_add", **hidden)  # fmt: skip
     return demo

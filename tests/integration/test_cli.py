@@ -22,7 +22,7 @@ MODEL_KEYS = ["avatar-creator:flux-dev-base", "avatar-creator:flux-dev-realism",
               "avatar-creator:flux-dev-hd-realism", "avatar-creator:flux-schnell-fast"]  # fmt: skip
 JSON_MODEL_FIELDS = {
     "model_key", "name", "tier", "credit_cost", "model_id", "lora_model", "lora_scale", "width",
-    "height", "steps", "guidance_scale", "enabled",
+    "height", "steps", "guidance_scale", "enabled", "endpoint_url", "endpoint_handler", "license",
 }  # fmt: skip
 # Everything load_settings reads; cleared so the developer's shell cannot leak into a test.
 SETTINGS_ENV = ("DATABASE_URL", "AVATAR_DATA_DIR", "HF_TOKEN", "HUGGINGFACE_API_KEY",
@@ -155,7 +155,7 @@ def test_verify_healthy(cli: Cli) -> None:
         "enterprise": ["0", "0", "0", "0"],
     }
     assert "[FAIL]" not in result.out
-    assert "engine: local" in result.out
+    assert "engine: offline previews" in result.out
     assert "HF token not set" in result.out
 
 

@@ -7,7 +7,16 @@ import pytest
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError, InferenceTimeoutError
 from PIL import UnidentifiedImageError
 
-from avatar_core.engines.hf import Failure, RetryPolicy, classify, parse_retry_after, user_message
+from avatar_core.engines.base import ErrorKind
+from avatar_core.engines.hf_errors import (
+    Failure,
+    ProviderFailure,
+    RetryPolicy,
+    classify,
+    error_kind,
+    parse_retry_after,
+    user_message,
+)
 
 POLICY = RetryPolicy(
     max_retries=3, max_hint_wait=60.0, backoff_base=1.0, backoff_max=30.0, jitter=0.25
@@ -99,11 +108,51 @@ def test_classify(exc: BaseException, kind: str, status: int | None, hint: float
     assert (failure.kind, failure.status, failure.hint) == (kind, status, hint)
 
 
-def test_messages_are_user_safe() -> None:
-    dev = "black-forest-labs/FLUX.1-dev"
-    assert "token was rejected" in user_message(Failure("rejected", 401), dev, "replicate")
-    assert "licence" in user_message(Failure("rejected", 403), dev, "replicate")
-    assert "licence" not in user_message(
-        Failure("rejected", 403), "black-forest-labs/FLUX.1-schnell", "replicate"
-    )
-    assert "not found" in user_message(Failure("rejected", 404), dev, "endpoint")
+def test_hf_ratelimit_header_is_honoured_without_retry_after() -> None:
+    headers = {"RateLimit": '"api";r=0;t=7', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'}
+    failure = classify(http_error(429, {"error": "slow down"}, headers))
+    assert (failure.kind, failure.hint) == ("rate_limited", 7.0)
+    assert POLICY.delay(failure, attempt=1) == 7.0
+
+
+@pytest.mark.parametrize("kind", ["server", "timeout", "connection", "loading", "bad_output"])
+def test_pay_per_image_routes_resubmit_at_most_once(kind: str) -> None:
+    paid = RetryPolicy(max_retries=3, max_paid_retries=1)
+    assert paid.delay(Failure(kind), attempt=1, paid_retries=0) is not None
+    assert paid.delay(Failure(kind), attempt=2, bad_outputs=1, paid_retries=1) is None
+
+
+def test_rate_limits_are_not_paid_resubmits() -> None:
+    paid = RetryPolicy(max_retries=3, max_paid_retries=1)
+    assert paid.delay(Failure("rate_limited", 429, 2.0), attempt=3, paid_retries=1) == 2.0
+
+
+@pytest.mark.parametrize(
+    ("failure", "kind"),
+    [
+        (Failure("rejected", 400, detail="x | {\"error\": \"NSFW content detected\"}"), ErrorKind.CONTENT),
+        (Failure("rejected", 400, detail="x | {\"error\": \"bad\"}"), ErrorKind.REFUSED),
+        (Failure("rejected", 401), ErrorKind.AUTH),
+        (Failure("rejected", 402), ErrorKind.CREDITS),
+        (Failure("rejected", 403), ErrorKind.FORBIDDEN),
+        (Failure("rejected", 422), ErrorKind.INVALID),
+        (classify(ProviderFailure("content", "flagged")), ErrorKind.CONTENT),
+        (Failure("server", 500), ErrorKind.UNAVAILABLE),
+        (Failure("loading", 503), ErrorKind.UNAVAILABLE),
+    ],
+)
+def test_error_kinds(failure: Failure, kind: ErrorKind) -> None:
+    assert error_kind(failure) is kind
+
+
+def test_messages_never_give_end_users_operator_advice() -> None:
+    for status in (400, 401, 402, 403, 404, 422, 500):
+        failure = Failure("rejected", status, detail="token hf_x licence https://huggingface.co/x")
+        text = user_message(error_kind(failure), failure)
+        assert not any(w in text.lower() for w in ("token", "licen", "http", "subscription", "hf_"))
+
+
+def test_content_refusals_show_the_providers_reason_without_urls() -> None:
+    failure = Failure("rejected", 400, detail='400 | {"error": "NSFW content detected, see https://x.y"}')
+    text = user_message(ErrorKind.CONTENT, failure)
+    assert "NSFW content detected" in text and "https" not in text

@@ -164,7 +164,11 @@ ADMIN_CALLS: dict[str, Callable[[Handlers, str, gr.Request], object]] = {
     "admin_ledger": lambda h, who, r: h.admin_ledger(who, r),
     "admin_models": lambda h, who, r: h.admin_models(r),
     "admin_model_fields": lambda h, who, r: h.admin_model_fields(HD_MODEL, r),
-    "admin_update_model": lambda h, who, r: h.admin_update_model(HD_MODEL, True, 0, r),
+    "admin_update_model": lambda h, who, r: h.admin_update_model(HD_MODEL, True, 0, "", "default", r),
+    "admin_add_model": lambda h, who, r: h.admin_add_model(
+        "avatar-creator:x", "black-forest-labs/FLUX.1-schnell", "", None, "free", 0, "512x512", 4, 0,
+        "", r
+    ),
     "admin_stats": lambda h, who, r: h.admin_stats(r),
 }
 
@@ -214,11 +218,14 @@ def test_admin_tier_models_and_stats(
     )
     _, _, _, data = generate(handlers, alice, model=HD_MODEL)
     assert data["model_key"] == HD_MODEL and data["credits_charged"] == 15
-    assert handlers.admin_model_fields(HD_MODEL, as_user(admin)) == (True, 15)
-    handlers.admin_update_model(HD_MODEL, False, 20, as_user(admin))
-    assert handlers.admin_model_fields(HD_MODEL, as_user(admin)) == (False, 20)
+    assert handlers.admin_model_fields(HD_MODEL, as_user(admin)) == (True, 15, "", "default")
+    handlers.admin_update_model(HD_MODEL, False, 20, "", "default", as_user(admin))
+    assert handlers.admin_model_fields(HD_MODEL, as_user(admin)) == (False, 20, "", "default")
     table = {r[0]: r for r in handlers.admin_models(as_user(admin))}
     assert table[HD_MODEL][3:5] == [20, "no"]
+    # offline engine: every row runs as a preview that claims no LoRA
+    assert table[HD_MODEL][5:] == ["offline", "offline-preview", "no", "1024x1024", "n/a",
+                                   "FLUX.1-dev non-commercial", "ok"]
     rows, chart = handlers.admin_stats(as_user(admin))
     assert rows == [["flux-dev-hd-realism", 1, 1, 0, "100%", rows[0][5]]]
     assert list(chart.columns) == ["model", "generations"] and chart["generations"].tolist() == [1]

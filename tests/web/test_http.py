@@ -293,7 +293,7 @@ def test_fn_index_attack_on_admin_handlers_changes_nothing(
     attacks: list[tuple[str, list[Any]]] = [
         ("admin_grant_credits", [name, 1000, "hack"]),
         ("admin_set_tier", [name, "enterprise"]),
-        ("admin_update_model", ["avatar-creator:flux-dev-hd-realism", True, 0]),
+        ("admin_update_model", ["avatar-creator:flux-dev-hd-realism", True, 0, "", "default"]),
         ("admin_users", [""]),
     ]
     for api_name, data in attacks:
