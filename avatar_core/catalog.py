@@ -114,6 +114,7 @@ def spec(row: AIModel) -> ModelSpec:
         guidance_scale=row.guidance_scale, enabled=row.enabled,
         expected_seconds=row.expected_seconds, endpoint_url=row.endpoint_url,
         endpoint_handler=row.endpoint_handler, license=row.license,
+        realism=bool((row.capabilities or {}).get("realism")),
     )  # fmt: skip
 
 
@@ -180,7 +181,8 @@ def new_model_row(model: ModelSpec) -> AIModel:
                credit_cost=model.credit_cost, model_id=model.model_id, lora_model=model.lora_model,
                lora_scale=model.lora_scale, width=model.width, height=model.height,
                steps=model.steps, guidance_scale=model.guidance_scale)  # fmt: skip
-    return AIModel(**row, app_id=APP_ID, capabilities=_capabilities(row), enabled=True,
+    capabilities = {**_capabilities(row), "realism": model.realism}
+    return AIModel(**row, app_id=APP_ID, capabilities=capabilities, enabled=True,
                    processing_time="", expected_seconds=model.expected_seconds,
                    license=model.license, sort_order=100)  # fmt: skip
 

@@ -77,7 +77,7 @@ def cmd_add(app: App, args: argparse.Namespace) -> int:
         model_key=args.key, name=args.name or args.key.split(":")[-1], tier=args.tier,
         credit_cost=args.credits, model_id=args.model, lora_model=args.lora,
         lora_scale=args.lora_scale, width=width, height=height, steps=args.steps,
-        guidance_scale=args.guidance, license=args.license or "",
+        guidance_scale=args.guidance, license=args.license or "", realism=args.realism,
     )  # fmt: skip
     saved, plan = AdminService(app).add_model(OPERATOR, model, check=not args.no_check)
     print(f"Added {saved.model_key} ({saved.name}, {saved.tier}, {saved.credit_cost} credits)")
@@ -128,5 +128,7 @@ def add_models_parser(sub: Any) -> None:
     c.add_argument("--guidance", type=float, required=True, help="guidance (0-20)")
     c.add_argument("--name", help="display name (default: from the key)")
     c.add_argument("--license", help="licence, e.g. 'FLUX.1-dev non-commercial'")
+    c.add_argument("--realism", action="store_true",
+                   help="count it as a realism model without a LoRA (e.g. FLUX.1-Krea-dev)")
     c.add_argument("--no-check", action="store_true", help="save without the Hub check")
     c.set_defaults(run=cmd_add)

@@ -34,11 +34,12 @@ class ModelSpec:
     endpoint_url: str | None = None  # a dedicated Inference Endpoint for this row
     endpoint_handler: str | None = None  # "default" toolkit handler or "avatar-creator"
     license: str = ""
+    realism: bool = False  # photoreal without a LoRA (e.g. FLUX.1-Krea-dev), set by an admin
 
     @property
     def is_realism(self) -> bool:
-        """True for models that run with a (realism) LoRA."""
-        return bool(self.lora_model)
+        """True for models that run with a (realism) LoRA, or that an admin marked photoreal."""
+        return bool(self.lora_model) or self.realism
 
     @property
     def is_fast(self) -> bool:

@@ -222,7 +222,8 @@ def _via(post_url: str, provider_url: str) -> str:
     """
     base = post_url[: post_url.index("/v1/")] if "/v1/" in post_url else post_url.rstrip("/")
     parts = urlsplit(provider_url)
-    return base + parts.path + (f"?{parts.query}" if parts.query else "")
+    path = parts.path[parts.path.index("/v1/") :] if "/v1/" in parts.path else parts.path
+    return base + path + (f"?{parts.query}" if parts.query else "")
 
 
 def _fal_output(body: dict[str, Any]) -> str:

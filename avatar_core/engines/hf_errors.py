@@ -113,7 +113,7 @@ def classify(exc: BaseException) -> Failure:
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
         response = exc.response
         status = response.status_code
-        detail = f"{detail} | {_text(response)[:1000]}"
+        detail = f"HTTP {status} {detail} | {_text(response)[:1000]}"
         if status == 503:
             estimated = _estimated_time(response)
             loading = estimated is not None or "loading" in _text(response).lower()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -155,6 +156,7 @@ def our_handler() -> ModuleType:
     if spec is None or spec.loader is None:
         raise RuntimeError(f"cannot load {HANDLER_PATH}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

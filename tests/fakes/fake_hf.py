@@ -17,6 +17,15 @@ EFFECTIVE run to `fake.runs` (see each module's docstring for the sources). Scri
 limit, drop, garbage, truncated, sleep) replaces the answer and is never logged as a run;
 `Reply.png()` / `fake.default` run normally; `Reply.starting` / `Reply.prediction_failed` are
 provider outcomes (inputs are validated first).
+
+Sources (file + line for every fact are in the module that models it):
+- huggingface_hub 2.4 (.venv site-packages): inference/_providers/{_common,replicate,fal_ai,
+  hf_inference}.py and hf_api.py -> hub.py, replicate.py, fal.py, endpoints.py.
+- Replicate: github.com/replicate/cog-flux @ 51e81e0 (predict.py, bfl_predictor.py),
+  replicate/cog-flux-kontext @ b9063c1, replicate/cog @ 6110c91 (coglet input stripping, 422).
+- fal: fal-ai/fal-js endpoint types (@ 381105e, zod ranges @ 5324132), fal-ai/fal toolkit presets.
+- Endpoints: huggingface/huggingface-inference-toolkit @ 833b5a2; diffusers FluxPipeline; our
+  deploy/endpoint/handler.py (run for real by the "avatar-creator" handler).
 """
 
 from __future__ import annotations
@@ -48,7 +57,8 @@ class Reply:
     """One scripted answer to a generation call (POST); build it with the class methods."""
 
     code: int = 200
-    kind: str = "png"  # "png" (run) | "json" | "garbage" | "truncated" | "drop" | "starting" | "failed"
+    kind: str = "png"  # "png" (run) | "json"/"raw" (body as is) | "garbage" | "truncated" | "drop"
+    # | "starting" | "failed"
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0

@@ -139,6 +139,8 @@ def _size(value: Any, errors: list[dict[str, Any]]) -> tuple[int, int]:
         return 0, 0
     values, _, problems = check_inputs({"width": _SIDE, "height": _SIDE}, value, lax=True)
     errors.extend(_pydantic(p, ["image_size", p.name]) for p in problems)
+    if problems:
+        return 0, 0
     return round16(values["width"], up=True), round16(values["height"], up=True)
 
 

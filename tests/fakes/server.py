@@ -21,6 +21,7 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
 
     class Handler(QuietHandler):
         def _read(self) -> tuple[str, dict[str, list[str]], Any]:
+            """Parse and record the request: (path, query, JSON body or raw bytes)."""
             path, query = parse(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -52,17 +53,19 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
             return self.send_json(404, {"error": "not found"}, {"X-Error-Code": "EntryNotFound"})
 
         def _model_info(self, repo: str, query: dict[str, list[str]]) -> None:
+            """The Hub's model info (404 RepoNotFound for `fake.mappings[repo] = None`)."""
             if repo in fake.mappings and fake.mappings[repo] is None:
                 return self.send_json(404, {"error": "Repository not found"}, hub.NOT_FOUND_HEADERS)
             return self.send_json(200, hub.model_info(repo, fake.mapping_for(repo), query.get("expand", [])))
 
         def _file(self, name: str) -> None:
+            """A stored result file, after any scripted download fault and `download_delay`."""
             fault = fake.next_download()
             if fault is not None and fault.delay and fake.closing.wait(fault.delay):
                 return self.drop()
             if fault is not None and fault.kind == "drop":
                 return self.drop()
-            if fault is not None and fault.kind == "json":
+            if fault is not None and fault.kind in ("json", "raw"):
                 return self.send(
                     fault.code, reply_bytes(fault), {"Content-Type": "application/json", **fault.headers}
                 )
@@ -80,6 +83,7 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
             return self.send(200, data, {"Content-Type": content_type})
 
         def _poll(self, prediction_id: str) -> None:
+            """GET a Replicate prediction (advances "starting" ones; logs the run once)."""
             with fake._lock:
                 prediction = fake.predictions.get(prediction_id)
                 run = prediction.poll() if prediction else None
@@ -90,6 +94,7 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
             return self.send_json(200, answer)
 
         def _queue(self, rest: str) -> None:
+            """fal queue: `<id>/status` advances the job, `<id>` returns its result once COMPLETED."""
             job_id, _, action = rest.partition("/")
             with fake._lock:
                 job = fake.jobs.get(job_id)
@@ -120,11 +125,14 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
                 return self.drop()
             if reply.kind == "drop":
                 return self.drop()
-            if reply.kind == "json":
+            if reply.kind in ("json", "raw"):  # the body verbatim, with the reply's headers
                 return self.send(
                     reply.code, reply_bytes(reply), {"Content-Type": "application/json", **reply.headers}
                 )
-            return route(body, reply)
+            try:
+                return route(body, reply)
+            except Exception as error:  # a bug in the fake: say so instead of dropping the socket
+                return self.send_json(500, {"error": f"fake provider crashed: {error!r}"})
 
         def _route(self, path: str, query: dict[str, list[str]]) -> Any:
             """The handler of a generation POST, None when no route matches."""
@@ -144,6 +152,7 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
             return None
 
         def _replicate(self, model: str, body: Any, reply: Reply) -> None:
+            """Create a prediction: 201 with its JSON, or Cog's 422 / Replicate's 404."""
             if model not in replicate.MODELS:
                 return self.send_json(404, replicate.NOT_FOUND)
             plan: replicate.Plan | None = None
@@ -177,6 +186,7 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
             return self.send_json(201, answer)
 
         def _cancel(self, prediction_id: str) -> None:
+            """Cancel a prediction (recorded in `fake.canceled`)."""
             with fake._lock:
                 prediction = fake.predictions.get(prediction_id)
                 if prediction is not None:
@@ -189,6 +199,7 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
             return self.send_json(200, answer)
 
         def _fal(self, model: str, queued: bool, body: Any, reply: Reply) -> None:
+            """A fal call: the result JSON (sync) or a queue ticket; 422 on bad input."""
             if model not in fal.MODELS:
                 return self.send_json(404, fal.NOT_FOUND)
             plan: fal.Plan | None = None
@@ -228,6 +239,7 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
                                         **job.urls(fake.url)})  # fmt: skip
 
         def _endpoint(self, name: str, body: Any, reply: Reply) -> None:
+            """A dedicated endpoint added with `fake.add_endpoint`."""
             endpoint = fake.endpoints.get(name)
             if endpoint is None:
                 return self.send_json(404, {"error": f"endpoint {name} not found"})
@@ -235,6 +247,7 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
             return self._pipeline("endpoint", *args)
 
         def _serverless(self, model: str, body: Any, reply: Reply) -> None:
+            """`/models/<id>` with `fake.serverless_handler` (404 for a repo mapped to None)."""
             if model in fake.mappings and fake.mappings[model] is None:
                 return self.send_json(404, {"error": f"Model {model} does not exist"})
             args = (model, fake.serverless_handler, fake.serverless_loras, body, reply)

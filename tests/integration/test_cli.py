@@ -27,6 +27,7 @@ JSON_MODEL_FIELDS = {
 # Everything load_settings reads; cleared so the developer's shell cannot leak into a test.
 SETTINGS_ENV = ("DATABASE_URL", "AVATAR_DATA_DIR", "HF_TOKEN", "HUGGINGFACE_API_KEY",
                 "AVATAR_HF_BASE_URL", "AVATAR_HF_PROVIDER", "AVATAR_HF_TIMEOUT", "AVATAR_ENGINE",
+                "AVATAR_HF_BASE_URL_HANDLER",
                 "AVATAR_GENERATION_DEADLINE", "AVATAR_SECRET_KEY", "AVATAR_ADMIN_USERNAME",
                 "AVATAR_ADMIN_PASSWORD", "AVATAR_SIGNUP_CREDITS", "AVATAR_CONCURRENCY",
                 "AVATAR_ENV", "SYSTEM")  # fmt: skip

@@ -94,13 +94,8 @@ def test_replicate_flux_dev_ignores_lora_and_size_it_does_not_declare(fake: Fake
     run = fake.last_run()
     assert (run.model, run.lora, run.lora_scale) == ("black-forest-labs/flux-dev", None, None)
     assert run.dropped == ("guidance_scale", "height", "lora_scale", "lora_weights", "width")
-    assert (run.width, run.height, run.format, image.size, image.format) == (
-        1024,
-        1024,
-        "webp",
-        (1024, 1024),
-        "WEBP",
-    )
+    assert (run.width, run.height, run.format) == (1024, 1024, "webp")
+    assert (image.size, image.format) == ((1024, 1024), "WEBP")
     assert (run.steps, run.guidance, run.seed) == (30, 3.0, 12)  # guidance: flux-dev's default
 
 
@@ -245,10 +240,14 @@ def test_endpoint_with_our_handler_applies_the_allowed_lora(fake: FakeHF) -> Non
     endpoint.text_to_image("a fox", **ASK, extra_body={"lora_weights": REALISM, "lora_scale": 0.9})
     run = fake.last_run()
     assert (run.lora, run.lora_scale, run.width, run.steps, run.seed) == (REALISM, 0.9, 768, 30, 12)
-    with pytest.raises(BadRequestError, match="is not allowed on this endpoint"):
+    endpoint.text_to_image("a fox", width=1000, height=600, extra_body={"lora_weights": REALISM_URL})
+    run = fake.last_run()  # our handler: URL form accepted, default scale 1.0, sizes half-up to 16
+    assert (run.lora, run.lora_scale, run.width, run.height) == (REALISM, 1.0, 1008, 608)
+    with pytest.raises(BadRequestError, match="is not served by this endpoint"):
         endpoint.text_to_image("a fox", extra_body={"lora_weights": "someone/other-lora"})
-    with pytest.raises(BadRequestError, match="unsupported parameter"):
+    with pytest.raises(BadRequestError, match="Unsupported parameter"):
         endpoint.text_to_image("a fox", extra_body={"strength": 0.3})
+    assert len(fake.runs) == 2
 
 
 def test_serverless_and_hf_inference_routes(fake: FakeHF) -> None:

@@ -7,21 +7,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import column, func, insert, select, table, text
 
 from avatar_core import credits
 from avatar_core.bootstrap import App
 from avatar_core.db import Database, upgrade
-from avatar_core.engines.base import EngineError, RenderRequest, RenderResult
+from avatar_core.engines.base import Engine, EngineError, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.generation import GenerationRequest
 from avatar_core.models import Generation, User
 from tests.conftest import make_app
 
 
-class TinyEngine:
+class TinyEngine(Engine):
     """A 64 px image at once; prompts containing "fail" fail."""
 
     name = "tiny"
+    offline = False
+
+    def plan(self, target: RouteTarget) -> Plan:
+        return Plan("tiny", "tiny", target.width, target.height)
 
     def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
         if "fail" in request.prompt:
@@ -85,7 +89,8 @@ def test_migration_counts_existing_avatars(tmp_path: Path) -> None:
                    guidance_scale=0.0, price=1, credits_charged=1, reason="", engine="local",
                    notes="", favourite=False)  # fmt: skip
         statuses = ["completed"] * 3 + ["failed", "running"]
-        conn.execute(insert(Generation.__table__),
+        at_0002 = table("generations", *(column(k) for k in (*row, "status", "created_at")))
+        conn.execute(insert(at_0002),
                      [{**row, "status": s, "created_at": datetime(2025, 1, i + 1, tzinfo=UTC)}
                       for i, s in enumerate(statuses)])  # fmt: skip
     upgrade(db)

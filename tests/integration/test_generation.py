@@ -15,7 +15,7 @@ from avatar_core import credits
 from avatar_core.auth import UserInfo
 from avatar_core.bootstrap import App
 from avatar_core.catalog import REALISM_LORA
-from avatar_core.engines.base import RenderRequest, RenderResult
+from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.engines.hf import HFEngine
 from avatar_core.errors import AvatarError, InsufficientCredits, TierRefused, ValidationError
 from avatar_core.generation import GenerationRequest
@@ -153,33 +153,57 @@ def test_enterprise_pays_nothing_for_the_best_model(app: App) -> None:
 # --------------------------------------------------------------------------- HF engine, real client
 
 
+LORA_URL = f"https://huggingface.co/{REALISM_LORA}"
+
+
 @pytest.mark.parametrize(
-    ("tier", "model_key", "price", "size", "steps", "lora"),
+    ("tier", "model_key", "price", "ran", "lora", "size"),
     [
-        ("free", "avatar-creator:flux-dev-base", 8, 512, 28, None),
-        ("basic", "avatar-creator:flux-dev-realism", 12, 768, 30, REALISM_LORA),
-        ("pro", "avatar-creator:flux-dev-hd-realism", 15, 1024, 35, REALISM_LORA),
+        ("free", "avatar-creator:flux-dev-base", 8, "black-forest-labs/flux-dev", None, 512),
+        ("basic", "avatar-creator:flux-dev-realism", 12, "black-forest-labs/flux-dev-lora", LORA_URL,
+         1024),  # the catalog's 768² cannot be made on Replicate: the next size up, same price
+        ("pro", "avatar-creator:flux-dev-hd-realism", 15, "black-forest-labs/flux-dev-lora", LORA_URL,
+         1024),
     ],
-)
-def test_tier_default_request_matches_the_catalog(
+)  # fmt: skip
+def test_tier_default_on_replicate_records_what_really_ran(
     tmp_path: Path, database_url: str, fake: FakeHF, tier: str, model_key: str, price: int,
-    size: int, steps: int, lora: str | None,
+    ran: str, lora: str | None, size: int,
 ) -> None:  # fmt: skip
-    app = hf_app(tmp_path, database_url, fake)
+    app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
     user = new_user(app, tier, 50)
     result = app.generations.generate(user, GenerationRequest(prompt="a portrait", seed=5))
+    run = fake.last_run()
+    assert (run.model, run.lora, run.seed, run.width, run.height) == (ran, lora, 5, size, size)
+    assert run.lora_scale == (0.9 if lora else None) and run.dropped == ()
     assert result.ok and result.model_key == model_key and result.credits_charged == price
-    assert result.balance == 50 - price and result.lora_applied == (lora is not None)
-    (call,) = fake.inference_calls()
-    assert call.path == f"/models/{DEV}"
-    params = call.body["parameters"]
-    assert (params["width"], params["height"], params["num_inference_steps"]) == (size, size, steps)
-    assert params["guidance_scale"] == 3.5 and params["seed"] == 5
-    assert params.get("lora_weights") == lora
-    assert params.get("lora_scale") == (0.9 if lora else None)
-    assert call.body["inputs"].startswith("a portrait") or "a portrait" in call.body["inputs"]
+    assert (result.width, result.height, result.provider, result.provider_model) == (
+        size, size, "replicate", ran)  # fmt: skip
+    assert (result.lora, result.lora_scale) == ((REALISM_LORA, 0.9) if lora else (None, None))
     item = app.gallery.get(user.id, result.generation_id)
-    assert item.lora_applied == (lora is not None) and item.engine == "hf:endpoint"
+    assert (item.width, item.height, item.lora_applied, item.provider_model) == (
+        size, size, lora is not None, ran)  # fmt: skip
+    recipe = json.loads(Image.open(app.store.path(result.image_key or "")).text["recipe"])  # type: ignore[attr-defined]
+    assert (recipe["size"], recipe["provider_model"], recipe["lora"]) == (
+        f"{size}x{size}", ran, REALISM_LORA if lora else None)  # fmt: skip
+    app.close()
+
+
+def test_a_lora_row_the_hub_does_not_map_is_not_sold(
+    tmp_path: Path, database_url: str, fake: FakeHF
+) -> None:
+    fake.unmap(REALISM_LORA, "replicate")
+    app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
+    user = new_user(app, "basic", 50)
+    with pytest.raises(ValidationError, match="not available on this server"):
+        app.generations.generate(user, GenerationRequest(prompt="a portrait",
+                                                         model="avatar-creator:flux-dev-realism"))  # fmt: skip
+    assert app.accounts.get(user.id).balance == 50 and generation_count(app) == 0
+    auto = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert auto.ok and auto.lora is None and fake.last_run().lora is None
+    assert auto.model_key == "avatar-creator:flux-dev-base" and auto.credits_charged == 8
+    sold = {m.model_key for m in app.generations.sold_models() if m.enabled}
+    assert "avatar-creator:flux-dev-realism" not in sold and "avatar-creator:flux-dev-base" in sold
     app.close()
 
 
@@ -239,18 +263,29 @@ def test_dev_refused_falls_back_to_schnell_and_charges_its_price(
     tmp_path: Path, database_url: str, fake: FakeHF
 ) -> None:
     fake.script([Reply.status(403, {"error": "gated: accept the licence"}), Reply.png()])
-    app = hf_app(tmp_path, database_url, fake)
+    app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
     user = new_user(app, "basic", 40)
     result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
     assert result.ok and result.model_key == "avatar-creator:flux-schnell-fast"
     assert result.credits_charged == 6 and result.balance == 34
     assert any("fell back" in n for n in result.notes)
-    first, second = fake.inference_calls()
-    assert first.path.endswith("FLUX.1-dev") and second.path.endswith("FLUX.1-schnell")
-    assert "lora_weights" not in second.body["parameters"]
+    assert [r.model for r in fake.runs] == ["black-forest-labs/flux-schnell"]
+    assert fake.last_run().lora is None and not result.lora_applied
     item = app.gallery.get(user.id, result.generation_id)
     assert item.model_key == "avatar-creator:flux-schnell-fast" and not item.lora_applied
+    assert "licen" not in (result.error or "") + " ".join(result.notes).lower()
     assert_ledger_ok(app)
+    app.close()
+
+
+def test_a_400_is_refunded_without_any_fallback(tmp_path: Path, database_url: str, fake: FakeHF) -> None:
+    fake.script([Reply.status(400, {"error": "NSFW content detected in the prompt"})])
+    app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
+    user = new_user(app, "basic", 40)
+    result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert result.status == "failed" and result.balance == 40 and fake.runs == []
+    assert "safety filter" in (result.error or "") and "NSFW content detected" in (result.error or "")
+    assert len(fake.inference_calls()) == 1
     app.close()
 
 
@@ -269,10 +304,14 @@ def test_free_tier_gets_no_fallback_and_a_full_refund(
 # --------------------------------------------------------------------------- crashes and storage
 
 
-class BrokenEngine:
+class BrokenEngine(Engine):
     """An engine with a bug: raises something that is not an EngineError."""
 
     name = "broken"
+    offline = False
+
+    def plan(self, target: RouteTarget) -> Plan:
+        return Plan("broken", "broken", target.width, target.height)
 
     def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
         raise RuntimeError("bug")

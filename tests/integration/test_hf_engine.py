@@ -1,20 +1,21 @@
-"""HFEngine with the real InferenceClient against a fake Hugging Face on 127.0.0.1."""
+"""HFEngine through huggingface_hub's real provider code against the provider-faithful fake.
+
+Every assertion about what ran is made on the fake's EFFECTIVE run (what the provider would run:
+the model, the LoRA and its effective scale, the size and format produced, the inputs it dropped),
+never on the request we sent; and what the engine *claims* must equal that run.
+"""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 
-import httpx2
 import pytest
 from huggingface_hub import constants
-from huggingface_hub.errors import InferenceTimeoutError
-from PIL import UnidentifiedImageError
 
-from avatar_core.engines.base import EngineError, RenderRequest
-from avatar_core.engines.hf import BadImageError, HFEngine
-from tests.fakes.fake_hf import FakeHF, Recorded, Reply
+from avatar_core.engines.base import EngineError, ErrorKind, RenderRequest, RenderResult
+from avatar_core.engines.hf import HFEngine
+from tests.fakes.fake_hf import EffectiveRun, FakeHF, Reply
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
 
 DEV, SCHNELL, REALISM = (
@@ -24,20 +25,18 @@ DEV, SCHNELL, REALISM = (
 )
 CATALOG = {
     "dev-base": RenderRequest("portrait of a fox", 512, 512, 28, 3.5, 11, DEV),
-    "dev-realism": RenderRequest(
-        "portrait of a fox", 768, 768, 30, 3.5, 12, DEV, lora_model=REALISM, lora_scale=0.9
-    ),
-    "dev-hd-realism": RenderRequest(
-        "portrait", 1024, 1024, 35, 3.5, 13, DEV, lora_model=REALISM, lora_scale=0.9
-    ),
+    "dev-realism": RenderRequest("portrait of a fox", 768, 768, 30, 3.5, 12, DEV,
+                                 lora_model=REALISM, lora_scale=0.9),  # fmt: skip
+    "dev-hd-realism": RenderRequest("portrait", 1024, 1024, 35, 3.5, 13, DEV,
+                                    lora_model=REALISM, lora_scale=0.9),  # fmt: skip
     "schnell-fast": RenderRequest("portrait of a fox", 512, 512, 4, 0.0, 14, SCHNELL),
 }
-SMALL = RenderRequest("a cat", 64, 64, 28, 3.5, 7, DEV)
+SMALL = CATALOG["dev-base"]
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHF]:
-    """A fake Hub/router/endpoint that huggingface_hub talks to (offline mode, telemetry off)."""
+    """A provider-faithful fake that huggingface_hub talks to (offline mode, telemetry off)."""
     with fake_hub(monkeypatch) as server:
         yield server
 
@@ -49,14 +48,10 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-def engine(fake: FakeHF, **kwargs: object) -> HFEngine:
-    """An engine on the base_url route by default, never really sleeping."""
-    options: dict[str, object] = {
-        "token": FAKE_TOKEN,
-        "base_url": fake.url,
-        "timeout": 5.0,
-        "sleep": Sleeps(),
-    }
+def engine(**kwargs: object) -> HFEngine:
+    """An engine on a provider route by default, never really sleeping."""
+    options: dict[str, object] = {"token": FAKE_TOKEN, "provider": "replicate", "timeout": 5.0,
+                                  "sleep": Sleeps(), "poll_interval": 0.01}  # fmt: skip
     options.update(kwargs)
     return HFEngine(**options)  # type: ignore[arg-type]
 
@@ -68,296 +63,223 @@ def fail(eng: HFEngine, request: RenderRequest = SMALL, seconds: float = 10.0) -
     return info.value
 
 
-def only_post(fake: FakeHF) -> Recorded:
-    """The single inference call the fake received."""
-    (call,) = fake.inference_calls()
-    return call
+def render(eng: HFEngine, request: RenderRequest) -> RenderResult:
+    return eng.render(request, deadline=time.monotonic() + 10)
 
 
-# ---- request shape -------------------------------------------------------------------------
+def claims_match(result: RenderResult, run: EffectiveRun) -> None:
+    """What the engine claims is exactly what the provider ran."""
+    assert result.provider == run.route
+    assert result.provider_model == run.model
+    assert result.lora_applied == (run.lora is not None)
+    assert result.lora_scale_applied == run.lora_scale
+    assert result.image.size == (run.width, run.height)
 
 
-@pytest.mark.parametrize("key", list(CATALOG))
-def test_endpoint_body_field_by_field(fake: FakeHF, key: str) -> None:
-    request = CATALOG[key]
-    result = engine(fake).render(request, deadline=time.monotonic() + 10)
-    call = only_post(fake)
-    assert call.path == f"/models/{request.model_id}"
-    assert call.headers["authorization"] == f"Bearer {FAKE_TOKEN}"
-    assert call.headers["accept"] == "image/png"
-    assert call.body["inputs"] == request.prompt
-    expected: dict[str, object] = {
-        "width": request.width,
-        "height": request.height,
-        "num_inference_steps": request.steps,
-        "guidance_scale": request.guidance_scale,
-        "seed": request.seed,
-    }
-    if request.lora_model:
-        expected |= {"lora_weights": REALISM, "lora_scale": 0.9}
-    assert call.body == {"inputs": request.prompt, "parameters": expected}
-    assert result.image.size == (request.width, request.height)
-    assert (result.engine, result.model_used, result.attempts) == (
-        "hf:endpoint",
-        request.model_id,
-        1,
-    )
-    assert result.lora_applied is bool(request.lora_model)
-    assert result.lora_scale_applied == (0.9 if request.lora_model else None)
+# ---- the route x model table of effective runs ----------------------------------------------
+# (route, row) -> (model that ran, LoRA, effective scale, size, format) or None when not sold.
+LORA_URL = f"https://huggingface.co/{REALISM}"
+FAL_LORA = f"https://huggingface.co/{REALISM}/resolve/main/lora.safetensors"
+EXPECTED: dict[tuple[str, str], tuple[str, str | None, float | None, tuple[int, int]] | None] = {
+    ("replicate", "dev-base"): ("black-forest-labs/flux-dev", None, None, (512, 512)),
+    ("replicate", "dev-realism"): ("black-forest-labs/flux-dev-lora", LORA_URL, 0.9, (1024, 1024)),
+    ("replicate", "dev-hd-realism"): ("black-forest-labs/flux-dev-lora", LORA_URL, 0.9, (1024, 1024)),
+    ("replicate", "schnell-fast"): ("black-forest-labs/flux-schnell", None, None, (512, 512)),
+    ("fal-ai", "dev-base"): ("fal-ai/flux/dev", None, None, (512, 512)),
+    ("fal-ai", "dev-realism"): ("fal-ai/flux-lora", FAL_LORA, 1.0, (768, 768)),
+    ("fal-ai", "dev-hd-realism"): ("fal-ai/flux-lora", FAL_LORA, 1.0, (1024, 1024)),
+    ("fal-ai", "schnell-fast"): ("fal-ai/flux/schnell", None, None, (512, 512)),
+    ("endpoint", "dev-base"): (DEV, None, None, (512, 512)),
+    ("endpoint", "dev-realism"): (DEV, REALISM, 0.9, (768, 768)),
+    ("endpoint", "dev-hd-realism"): (DEV, REALISM, 0.9, (1024, 1024)),
+    ("endpoint-default", "dev-base"): (DEV, None, None, (512, 512)),
+    ("endpoint-default", "dev-realism"): None,
+    ("hf-inference", "dev-base"): (DEV, None, None, (512, 512)),
+    ("hf-inference", "dev-realism"): None,
+}  # fmt: skip
 
 
-def test_negative_prompt_sent_only_when_given(fake: FakeHF) -> None:
-    request = RenderRequest("a cat", 64, 64, 4, 0.0, 1, SCHNELL, negative_prompt="blurry")
-    engine(fake).render(request, deadline=time.monotonic() + 10)
-    assert only_post(fake).body["parameters"]["negative_prompt"] == "blurry"
+def route_engine(fake: FakeHF, route: str, request: RenderRequest) -> tuple[HFEngine, RenderRequest]:
+    """The engine and request for one column of the table."""
+    if route.startswith("endpoint"):
+        handler = "default" if route == "endpoint-default" else "avatar-creator"
+        url = fake.add_endpoint(route, base_model=request.model_id, handler=handler)
+        from dataclasses import replace
+
+        return engine(), replace(request, endpoint_url=url, endpoint_handler=handler)
+    return engine(provider=route), request
 
 
-def test_replicate_route_sends_lora_url_and_scale(fake: FakeHF) -> None:
-    result = engine(fake, base_url=None).render(
-        CATALOG["dev-realism"], deadline=time.monotonic() + 10
-    )
-    lookup, call, download = fake.requests
-    assert lookup.path == f"/api/models/{DEV}" and lookup.query == {
-        "expand": ["inferenceProviderMapping"]
-    }
-    assert "authorization" not in lookup.headers  # no token from the machine leaks into lookups
-    assert call.path == "/replicate/v1/models/black-forest-labs/flux-dev/predictions"
-    assert (
-        call.headers["authorization"] == f"Bearer {FAKE_TOKEN}" and call.headers["prefer"] == "wait"
-    )
-    assert call.body == {
-        "input": {
-            "prompt": "portrait of a fox",
-            "width": 768,
-            "height": 768,
-            "num_inference_steps": 30,
-            "guidance_scale": 3.5,
-            "seed": 12,
-            "lora_weights": f"https://huggingface.co/{REALISM}",
-            "lora_scale": 0.9,
-        }
-    }
-    assert download.method == "GET" and download.path.startswith("/files/")
-    assert "authorization" not in download.headers
-    assert (result.engine, result.lora_applied, result.lora_scale_applied) == (
-        "hf:replicate",
-        True,
-        0.9,
-    )
-    assert result.image.size == (768, 768)
+@pytest.mark.parametrize(("route", "key"), list(EXPECTED))
+def test_effective_run_per_route_and_model(fake: FakeHF, route: str, key: str) -> None:
+    eng, request = route_engine(fake, route, CATALOG[key])
+    expected = EXPECTED[(route, key)]
+    if expected is None:  # not sold: refused before any generation call, nothing charged
+        error = fail(eng, request)
+        assert (error.kind, error.attempts, fake.inference_calls()) == (ErrorKind.UNSUPPORTED, 0, [])
+        assert "LoRA" in error.detail and "not available" in error.user_message
+        return
+    result = render(eng, request)
+    run = fake.last_run()
+    assert (run.model, run.lora, run.lora_scale, (run.width, run.height)) == expected
+    assert run.format == "png" and run.seed == request.seed and len(fake.runs) == 1
+    claims_match(result, run)
+    assert result.source_png is not None  # asked for PNG, stored as received
 
 
-def test_fal_ai_route_uses_lora_repo_and_notes_fixed_scale(fake: FakeHF) -> None:
-    result = engine(fake, base_url=None, provider="fal-ai").render(
-        CATALOG["dev-realism"], deadline=time.monotonic() + 10
-    )
-    lookup, call, _ = fake.requests
-    assert lookup.path == f"/api/models/{REALISM}"
-    assert call.path == "/fal-ai/fal-ai/flux-lora"
-    assert call.body["image_size"] == {"width": 768, "height": 768}
-    assert call.body["loras"] == [
-        {"path": f"https://huggingface.co/{REALISM}/resolve/main/lora.safetensors", "scale": 1}
-    ]
-    assert (result.engine, result.lora_applied, result.lora_scale_applied) == (
-        "hf:fal-ai",
-        True,
-        1.0,
-    )
-    assert any("0.9" in note and "fal-ai fixes LoRA scale at 1.0" in note for note in result.notes)
+def test_replicate_drops_nothing_we_send(fake: FakeHF) -> None:
+    for key in ("dev-base", "dev-realism", "schnell-fast"):
+        render(engine(), CATALOG[key])
+    assert [run.dropped for run in fake.runs] == [(), (), ()]
+    assert [run.steps for run in fake.runs] == [28, 30, 4]
+    assert [run.guidance for run in fake.runs] == [3.5, 3.5, None]  # schnell declares no guidance
+
+
+def test_realism_scale_is_what_the_catalog_says_not_go_fast_x_1_5(fake: FakeHF) -> None:
+    result = render(engine(), CATALOG["dev-realism"])
+    assert fake.last_run().lora_scale == 0.9 == result.lora_scale_applied
+
+
+def test_fal_notes_the_fixed_scale(fake: FakeHF) -> None:
+    result = render(engine(provider="fal-ai"), CATALOG["dev-realism"])
+    assert any("scale 1.0" in note and "0.9" in note for note in result.notes)
+
+
+def test_lora_unmapped_on_the_provider_is_not_sold(fake: FakeHF) -> None:
+    fake.unmap(REALISM, "replicate")
+    error = fail(engine(), CATALOG["dev-realism"])
+    assert error.kind is ErrorKind.UNSUPPORTED and fake.inference_calls() == []
+    assert "not mapped as a LoRA adapter on 'replicate'" in error.detail
+
+
+def test_serverless_base_url_with_our_handler_runs_the_lora(fake: FakeHF) -> None:
+    fake.serverless_handler = "avatar-creator"
+    eng = engine(provider=None, base_url=fake.url, base_url_handler="avatar-creator")
+    result = render(eng, CATALOG["dev-realism"])
+    run = fake.last_run()
+    assert (run.route, run.lora, run.lora_scale, run.width) == ("serverless", REALISM, 0.9, 768)
+    claims_match(result, run)
+
+
+def test_serverless_base_url_with_the_default_handler_sells_no_lora(fake: FakeHF) -> None:
+    eng = engine(provider=None, base_url=fake.url)
+    assert fail(eng, CATALOG["dev-realism"]).kind is ErrorKind.UNSUPPORTED
+    render(eng, CATALOG["dev-base"])
+    assert fake.last_run().route == "serverless" and fake.last_run().lora is None
+
+
+# ---- money: nothing re-submitted that may already run, errors that cost nobody -------------
+
+
+def test_a_starting_prediction_is_polled_not_resubmitted(fake: FakeHF) -> None:
+    fake.script([Reply.starting(polls=3)])
+    result = render(engine(), CATALOG["dev-realism"])
+    assert len(fake.inference_calls()) == 1 and result.attempts == 1
+    polls = [r for r in fake.requests if r.method == "GET" and "/v1/predictions/" in r.path]
+    assert len(polls) == 4 and all(p.headers["authorization"] == f"Bearer {FAKE_TOKEN}" for p in polls)
+    claims_match(result, fake.last_run())
+
+
+def test_a_prediction_still_running_at_the_deadline_is_cancelled_once(fake: FakeHF) -> None:
+    fake.script([Reply.starting(polls=10_000)])
+    eng = engine(poll_interval=0.05)
+    error = fail(eng, CATALOG["dev-base"], seconds=0.6)
+    assert error.kind is ErrorKind.TIMEOUT and len(fake.inference_calls()) == 1
+    assert len(fake.canceled) == 1 and fake.runs == []
+
+
+def test_a_content_filter_failure_shows_the_providers_reason(fake: FakeHF) -> None:
+    fake.script([Reply.prediction_failed("NSFW content detected. Try a different prompt.")])
+    error = fail(engine())
+    assert error.kind is ErrorKind.CONTENT and len(fake.inference_calls()) == 1
+    assert "NSFW content detected" in error.user_message and "licen" not in error.user_message
+
+
+def test_hf_ratelimit_header_is_waited_out(fake: FakeHF) -> None:
+    fake.script([Reply.rate_limited_hf(t=7), Reply.png()])
+    eng = engine()
+    result = eng.render(SMALL, deadline=time.monotonic() + 30)
+    assert result.attempts == 2 and eng._sleep == [7.0]  # type: ignore[attr-defined]
+
+
+def test_a_rate_limit_longer_than_the_deadline_fails_at_once(fake: FakeHF) -> None:
+    fake.script([Reply.rate_limited_hf(t=60)])
+    error = fail(engine(), seconds=5)
+    assert error.kind is ErrorKind.TIMEOUT and len(fake.inference_calls()) == 1
 
 
 @pytest.mark.parametrize(
-    ("provider", "path"),
+    ("reply", "kind", "text"),
     [
-        ("hf-inference", f"/hf-inference/models/{SCHNELL}"),
-        ("auto", "/replicate/v1/models/black-forest-labs/flux-schnell/predictions"),
+        (Reply.status(400, {"error": "prompt flagged by the safety checker"}), ErrorKind.CONTENT,
+         "safety checker"),
+        (Reply.status(400, {"error": "bad input"}), ErrorKind.REFUSED, "refused this request"),
+        (Reply.status(401, {"error": "invalid token hf_x"}), ErrorKind.AUTH, "not available"),
+        (Reply.status(402, {"error": "credits exhausted"}), ErrorKind.CREDITS, "not available"),
+        (Reply.status(403, {"error": "gated: accept the licence"}), ErrorKind.FORBIDDEN,
+         "not available"),
     ],
-)
-def test_plain_model_on_provider(fake: FakeHF, provider: str, path: str) -> None:
-    result = engine(fake, base_url=None, provider=provider).render(
-        CATALOG["schnell-fast"], deadline=time.monotonic() + 10
-    )
-    assert only_post(fake).path == path
-    assert (result.engine, result.lora_applied, result.image.size) == (
-        f"hf:{provider}",
-        False,
-        (512, 512),
-    )
+)  # fmt: skip
+def test_refusals_are_final_and_say_no_operator_advice(
+    fake: FakeHF, reply: Reply, kind: ErrorKind, text: str
+) -> None:
+    fake.script([reply])
+    error = fail(engine())
+    assert error.kind is kind and text in error.user_message and len(fake.inference_calls()) == 1
+    assert not any(w in error.user_message.lower() for w in ("token", "licen", "subscription"))
+    assert str(reply.code) in error.detail  # the operator gets the provider's answer in logs
 
 
-def test_lora_on_provider_without_lora_support_is_refused_up_front(fake: FakeHF) -> None:
-    error = fail(engine(fake, base_url=None, provider="together"), CATALOG["dev-realism"])
-    assert (error.kind, error.attempts, fake.requests) == ("unsupported", 0, [])
+@pytest.mark.parametrize("route", ["replicate", "fal-ai"])
+def test_pay_per_image_server_errors_are_resubmitted_at_most_once(fake: FakeHF, route: str) -> None:
+    fake.default = Reply.status(500, {"error": "boom"})
+    error = fail(engine(provider=route, max_retries=5))
+    assert error.kind is ErrorKind.UNAVAILABLE and len(fake.inference_calls()) == 2
+
+
+def test_endpoints_keep_the_full_retry_budget(fake: FakeHF) -> None:
+    fake.default = Reply.status(500, {"error": "boom"})
+    error = fail(engine(provider=None, base_url=fake.url, max_retries=3))
+    assert error.attempts == 4 and len(fake.inference_calls()) == 4
+
+
+def test_a_failed_download_is_retried_as_a_download(fake: FakeHF) -> None:
+    fake.script_downloads([Reply.status(500), Reply.drop()])
+    result = render(engine(), CATALOG["dev-base"])
+    downloads = [r for r in fake.requests if r.path.startswith("/files/")]
+    assert len(fake.inference_calls()) == 1 and len(downloads) == 3 and result.attempts == 1
+
+
+def test_a_download_that_never_works_fails_without_regenerating(fake: FakeHF) -> None:
+    fake.script_downloads([Reply.status(500)] * 3)
+    error = fail(engine())
+    assert error.kind is ErrorKind.BAD_OUTPUT and len(fake.inference_calls()) == 1
+
+
+def test_loading_then_success_on_an_endpoint(fake: FakeHF) -> None:
+    fake.script([Reply.loading(0.01), Reply.png()])
+    result = render(engine(provider=None, base_url=fake.url), SMALL)
+    assert result.attempts == 2 and len(fake.runs) == 1
+
+
+def test_a_stalled_provider_is_bounded_by_the_timeout(fake: FakeHF) -> None:
+    fake.default = Reply.sleep(3.0)
+    started = time.monotonic()
+    error = fail(engine(provider=None, base_url=fake.url, timeout=0.3, max_retries=1), seconds=10)
+    assert error.kind is ErrorKind.TIMEOUT and time.monotonic() - started < 3.0
 
 
 def test_offline_constant_set_at_import_blocks_even_loopback(
     fake: FakeHF, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        constants, "HF_HUB_OFFLINE", True
-    )  # what HF_HUB_OFFLINE=1 before import does
-    error = fail(engine(fake))
-    assert (error.kind, error.attempts, fake.requests) == ("offline", 1, [])
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # what HF_HUB_OFFLINE=1 before import does
+    error = fail(engine(provider=None, base_url=fake.url))
+    assert error.kind is ErrorKind.OFFLINE and fake.requests == []
 
 
-# ---- fault matrix --------------------------------------------------------------------------
-
-
-def test_loading_503_waits_estimated_time_then_succeeds(fake: FakeHF) -> None:
-    fake.script([Reply.loading(estimated_time=0.05), Reply.png()])
-    waits = Sleeps()
-    eng = engine(fake, sleep=waits)
-    result = eng.render(SMALL, deadline=time.monotonic() + 10)
-    assert (result.attempts, waits) == (2, [0.05])
-
-
-def test_loading_wait_is_capped(fake: FakeHF) -> None:
-    fake.script([Reply.loading(estimated_time=500), Reply.png()])
-    waits = Sleeps()
-    eng = engine(fake, max_loading_wait=3.0, sleep=waits)
-    assert eng.render(SMALL, deadline=time.monotonic() + 10).attempts == 2
-    assert waits == [3.0]
-
-
-def test_429_honours_retry_after(fake: FakeHF) -> None:
-    fake.script([Reply.rate_limited(retry_after=2), Reply.png()])
-    waits = Sleeps()
-    eng = engine(fake, sleep=waits)
-    assert eng.render(SMALL, deadline=time.monotonic() + 10).attempts == 2
-    assert waits == [2.0]
-
-
-def test_500_forever_gives_up_after_max_retries(fake: FakeHF) -> None:
-    fake.default = Reply.status(500)
-    waits = Sleeps()
-    eng = engine(fake, max_retries=3, sleep=waits)
-    error = fail(eng)
-    assert (error.status, error.kind, error.attempts, len(fake.inference_calls())) == (
-        500,
-        "unavailable",
-        4,
-        4,
-    )
-    assert len(waits) == 3 and all(1 * 2**i <= w <= 1.25 * 2**i for i, w in enumerate(waits))
-    assert "Traceback" not in error.user_message and "500" in error.detail  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize(
-    ("code", "kind", "words"),
-    [
-        (400, "refused", "licence"),
-        (401, "auth", "token was rejected"),
-        (403, "refused", "licence"),
-        (404, "not_found", "not found"),
-        (422, "invalid", "parameters"),
-    ],
-)
-def test_client_errors_are_not_retried(fake: FakeHF, code: int, kind: str, words: str) -> None:
-    fake.default = Reply.status(code)
-    waits = Sleeps()
-    eng = engine(fake, sleep=waits)
-    error = fail(eng)
-    assert (error.status, error.kind, error.attempts, waits) == (code, kind, 1, [])
-    assert words in error.user_message and error.refused is (code in (400, 403))
-    assert len(fake.inference_calls()) == 1
-
-
-def test_timeout_is_retried_then_reported(fake: FakeHF) -> None:
-    fake.default = Reply.sleep(3.0)
-    waits = Sleeps()
-    eng = engine(fake, timeout=0.3, max_retries=1, sleep=waits)
-    started = time.monotonic()
-    error = fail(eng)
-    assert (error.kind, error.attempts, error.status) == ("timeout", 2, None)
-    assert isinstance(error.__cause__, InferenceTimeoutError)
-    assert time.monotonic() - started < 2.0
-
-
-def test_dropped_connection_then_success(fake: FakeHF) -> None:
-    fake.script([Reply.drop(), Reply.png()])
-    assert engine(fake).render(SMALL, deadline=time.monotonic() + 10).attempts == 2
-
-
-def test_dropped_connection_forever_surfaces_remote_protocol_error(fake: FakeHF) -> None:
-    fake.default = Reply.drop()
-    error = fail(engine(fake, max_retries=2))
-    assert (error.kind, error.attempts) == ("unavailable", 3)
-    assert isinstance(error.__cause__, httpx2.RemoteProtocolError)
-
-
-def test_refused_connection_surfaces_connect_error(fake: FakeHF) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    error = fail(engine(fake, base_url=f"http://127.0.0.1:{closed_port}", max_retries=1))
-    assert (error.kind, error.attempts) == ("unavailable", 2)
-    assert isinstance(error.__cause__, httpx2.ConnectError)
-
-
-@pytest.mark.parametrize(
-    ("bad", "cause"),
-    [(Reply.garbage(), UnidentifiedImageError), (Reply.truncated_png(), BadImageError)],
-)
-def test_bad_image_retried_once_then_fails(
-    fake: FakeHF, bad: Reply, cause: type[Exception]
-) -> None:
-    fake.default = bad
-    error = fail(engine(fake, max_retries=3))
-    assert (error.kind, error.attempts, len(fake.inference_calls())) == ("bad_output", 2, 2)
-    assert isinstance(error.__cause__, cause)
-
-
-@pytest.mark.parametrize("bad", [Reply.garbage(), Reply.truncated_png()])
-def test_bad_image_once_then_success(fake: FakeHF, bad: Reply) -> None:
-    fake.script([bad, Reply.png()])
-    assert engine(fake).render(SMALL, deadline=time.monotonic() + 10).attempts == 2
-
-
-def test_provider_route_retries_too(fake: FakeHF) -> None:
-    fake.script([Reply.loading(estimated_time=0.01), Reply.png()])
-    result = engine(fake, base_url=None).render(
-        CATALOG["dev-realism"], deadline=time.monotonic() + 10
-    )
-    assert (result.attempts, result.engine) == (2, "hf:replicate")
-
-
-# ---- deadline ------------------------------------------------------------------------------
-
-
-def test_never_sleeps_past_the_deadline(fake: FakeHF) -> None:
-    fake.default = Reply.loading(estimated_time=30)
-    waits = Sleeps()
-    eng = engine(fake, sleep=waits)
-    error = fail(eng, seconds=1.0)
-    assert (error.kind, error.status, error.attempts, waits) == ("timeout", 503, 1, [])
-
-
-def test_backoff_stops_at_the_deadline_with_a_fake_clock(fake: FakeHF) -> None:
-    now = [1000.0]
-    sleeps = Sleeps()
-
-    def sleep(seconds: float) -> None:
-        sleeps(seconds)
-        now[0] += seconds
-
-    fake.default = Reply.status(502)
-    eng = engine(fake, clock=lambda: now[0], sleep=sleep, max_retries=10)
-    with pytest.raises(EngineError) as info:
-        eng.render(SMALL, deadline=1000.0 + 5.0)
-    assert info.value.kind == "timeout" and info.value.status == 502
-    assert sum(sleeps) < 5.0 and len(sleeps) == info.value.attempts - 1 >= 2
-
-
-def test_last_attempt_timeout_is_lowered_to_the_deadline(fake: FakeHF) -> None:
-    fake.default = Reply.sleep(3.0)
-    started = time.monotonic()
-    error = fail(engine(fake, timeout=120.0), seconds=0.4)
-    assert error.kind == "timeout" and time.monotonic() - started < 1.2
-
-
-def test_untimed_result_download_is_still_bounded(fake: FakeHF) -> None:
-    fake.download_delay = 3.0  # the library GETs replicate/fal-ai result URLs with no timeout
-    started = time.monotonic()
-    error = fail(engine(fake, base_url=None, timeout=0.3, max_retries=0), CATALOG["dev-realism"])
-    assert (error.kind, error.attempts) == ("timeout", 1)
-    assert time.monotonic() - started < 1.5
+def test_hub_lookups_are_cached_per_engine(fake: FakeHF) -> None:
+    eng = engine()
+    for _ in range(3):
+        render(eng, CATALOG["dev-realism"])
+    ours = [r for r in fake.requests if r.path == f"/api/models/{REALISM}"]
+    assert len(fake.runs) == 3 and 1 <= len(ours) <= 2  # ours once + the library's own (lru_cache)

@@ -47,12 +47,13 @@ FAULTS = {
     "503-then-200": Fault((Reply.status(503), Reply.png()), None, "completed", 2),
     "429-then-200": Fault((Reply.rate_limited(0), Reply.png()), None, "completed", 2),
     "truncated-then-200": Fault((Reply.truncated_png(), Reply.png()), None, "completed", 2),
-    "500-forever": Fault((), Reply.status(500), "failed", 4, "had a server error"),
-    "401": Fault((Reply.status(401),), None, "failed", 1, "token was rejected"),
-    "dropped-forever": Fault((), Reply.drop(), "failed", 4, "Could not reach"),
+    "500-forever": Fault((), Reply.status(500), "failed", 4, "not available right now"),
+    "401": Fault((Reply.status(401),), None, "failed", 1, "not available right now"),
+    "400": Fault((Reply.status(400),), None, "failed", 1, "refused this request"),
+    "dropped-forever": Fault((), Reply.drop(), "failed", 4, "not available right now"),
     "truncated-forever": Fault((), Reply.truncated_png(), "failed", 2,
-                               "did not return a valid image"),  # fmt: skip
-    "garbage-forever": Fault((), Reply.garbage(), "failed", 2, "did not return a valid image"),
+                               "did not return a usable image"),  # fmt: skip
+    "garbage-forever": Fault((), Reply.garbage(), "failed", 2, "did not return a usable image"),
 }
 
 
@@ -130,6 +131,6 @@ def test_fault_through_the_web_app(rig: Rig, name: str) -> None:
         assert fault.message in data["error"] and fault.message in (error or "")
         assert "Generation failed" in details and fault.message in details
         assert f"balance **{WELCOME}** credits" in details
-        for leak in ("Traceback", "http://", "127.0.0.1", "HfHubHTTPError", "hf_test"):
+        for leak in ("Traceback", "http://", "127.0.0.1", "HfHubHTTPError", "hf_test", "token", "licen"):
             assert leak not in details and leak not in data["error"]
     assert f"Balance: **{ledger.balance}** credits" in quote
