@@ -185,8 +185,10 @@ def user_message(kind: ErrorKind, failure: Failure) -> str:
     """A sentence for the end user: no tokens, licences, URLs or stack traces."""
     if kind is ErrorKind.CONTENT:
         reason = provider_reason(failure.detail)
-        return ("The image service's safety filter refused this request"
-                + (f" ({reason})" if reason else "") + ". Try a different prompt.")  # fmt: skip
+        if not reason:
+            return "The image service's safety filter refused this request. Try a different prompt."
+        return f"The image service's safety filter refused this request: {reason}" + (
+            "" if reason[-1] in ".!?" else ".")
     messages = {
         ErrorKind.REFUSED: "The image service refused this request.",
         ErrorKind.FORBIDDEN: "This model is not available right now.",

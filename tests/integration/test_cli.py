@@ -16,6 +16,8 @@ import pytest
 
 from avatar_core.cli import build_parser, main
 from tests.conftest import make_app
+from tests.fakes.fake_hf import FakeHF
+from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_KEYS = ["avatar-creator:flux-dev-base", "avatar-creator:flux-dev-realism",
@@ -423,3 +425,102 @@ def test_every_top_level_command_is_in_the_readme() -> None:
     missing = [p[0] for p, _, _ in COMMANDS if len(p) == 1 and f"avatar-creator {p[0]}" not in text
                and f"`{p[0]}`" not in text]  # fmt: skip
     assert missing == [], f"README.md does not document: {', '.join(missing)}"
+
+
+# --- against Hugging Face (the provider-faithful fake): what really runs ----------------------
+
+
+@pytest.fixture
+def hf(ready: Cli, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Cli, FakeHF]]:
+    """The ready CLI with HF_TOKEN set, on the Replicate route, talking to the fake."""
+    with fake_hub(monkeypatch) as fake:
+        monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+        monkeypatch.setenv("AVATAR_ENGINE", "hf")
+        monkeypatch.setenv("AVATAR_HF_PROVIDER", "replicate")
+        yield ready, fake
+
+
+def route_line(out: str, key: str) -> str:
+    """The row of verify's 'what really runs' table for `key`."""
+    table = out.split("What really runs")[1]
+    return next(line for line in table.splitlines() if line.startswith(key))
+
+
+def test_verify_shows_what_runs_on_replicate(hf: tuple[Cli, FakeHF]) -> None:
+    cli, _ = hf
+    result = cli("verify")
+    assert result.code == 0, result.out
+    realism = route_line(result.out, "avatar-creator:flux-dev-realism")
+    for part in ("replicate", "black-forest-labs/flux-dev-lora", "yes @0.9",
+                 "1024x1024 (catalog 768x768)", "live", "FLUX.1-dev non-commercial", "ok"):  # fmt: skip
+        assert part in realism, realism
+    schnell = route_line(result.out, "avatar-creator:flux-schnell-fast")
+    assert "black-forest-labs/flux-schnell" in schnell and "Apache-2.0" in schnell
+
+
+def test_verify_fails_when_the_lora_cannot_run(hf: tuple[Cli, FakeHF]) -> None:
+    cli, fake = hf
+    fake.unmap("XLabs-AI/flux-RealismLora", "replicate")
+    result = cli("verify")
+    assert result.code == 1 and "UNHEALTHY" in result.out
+    line = route_line(result.out, "avatar-creator:flux-dev-hd-realism")
+    assert "NOT SOLD" in line and "not mapped as a LoRA adapter on 'replicate'" in line
+    assert "not sold: avatar-creator:flux-dev-realism, avatar-creator:flux-dev-hd-realism" in result.out
+
+
+def test_generate_json_records_the_effective_run(hf: tuple[Cli, FakeHF]) -> None:
+    cli, fake = hf
+    result = cli("generate", "--user", "alice", "--prompt", "a portrait", "--seed", "9", "--json")
+    out = json.loads(result.out.strip().splitlines()[-1])
+    run = fake.last_run()
+    assert result.code == 0 and out["status"] == "completed" and out["credits_charged"] == 12
+    assert (out["width"], out["height"]) == (run.width, run.height) == (1024, 1024)
+    assert (out["provider"], out["provider_model"]) == ("replicate", run.model)
+    assert out["lora"] == {"repo": "XLabs-AI/flux-RealismLora", "scale": run.lora_scale} and run.lora
+    assert out["offline_preview"] is False and run.seed == 9
+
+
+KREA = ("models", "add", "avatar-creator:flux-krea", "--model", "black-forest-labs/FLUX.1-Krea-dev",
+        "--tier", "pro", "--credits", "14", "--size", "1024x1024", "--steps", "28",
+        "--guidance", "4.5", "--realism", "--license", "FLUX.1-dev non-commercial")  # fmt: skip
+
+
+def test_models_add_is_checked_against_the_hub(hf: tuple[Cli, FakeHF], monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:  # fmt: skip
+    cli, fake = hf
+    monkeypatch.setenv("AVATAR_HF_PROVIDER", "fal-ai")  # Krea is mapped on Replicate only
+    assert "not mapped to 'fal-ai'" in one_error_line(cli(*KREA))
+    assert "avatar-creator:flux-krea" not in cli("models", "list").out
+    monkeypatch.setenv("AVATAR_HF_PROVIDER", "replicate")
+    added = cli(*KREA)
+    assert added.code == 0 and "black-forest-labs/flux-krea-dev" in added.out, added.err
+    models = {m["model_key"]: m for m in cli("models", "list", "--json").json()}
+    assert models["avatar-creator:flux-krea"]["license"] == "FLUX.1-dev non-commercial"
+    out = json.loads(cli("generate", "--user", "alice", "--prompt", "x", "--model",
+                         "avatar-creator:flux-krea", "--json").out.splitlines()[-1])  # fmt: skip
+    assert out["status"] == "refused" and "pro tier" in out["error"]  # alice is basic
+    assert "already exists" in one_error_line(cli(*KREA))
+    unmapped_lora = ("models", "add", "avatar-creator:bad-lora", "--model", "black-forest-labs/FLUX.1-dev",
+                     "--lora", "someone/unmapped-lora", "--lora-scale", "0.8", "--tier", "basic",
+                     "--credits", "9", "--size", "1024x1024", "--steps", "28", "--guidance", "3.5")  # fmt: skip
+    assert "not mapped as a LoRA adapter" in one_error_line(cli(*unmapped_lora))
+    assert cli(*unmapped_lora, "--no-check").code == 0
+    assert "avatar-creator:bad-lora" in route_line(cli("verify").out, "avatar-creator:bad-lora")
+
+
+def test_set_endpoint_routes_a_row_to_our_handler(hf: tuple[Cli, FakeHF]) -> None:
+    cli, fake = hf
+    url = fake.add_endpoint("realism", handler="avatar-creator")
+    key = "avatar-creator:flux-dev-realism"
+    done = cli("models", "set-endpoint", key, url, "--handler", "avatar-creator")
+    assert done.code == 0 and "endpoint" in done.out and "yes @0.9" in done.out, done.err
+    out = json.loads(cli("generate", "--user", "alice", "--prompt", "p", "--json").out.splitlines()[-1])
+    run = fake.last_run()
+    assert (run.route, run.lora, run.lora_scale, run.width) == ("endpoint", "XLabs-AI/flux-RealismLora",
+                                                                0.9, 768)  # fmt: skip
+    assert (out["provider"], out["width"], out["lora"]["scale"]) == ("endpoint", 768, 0.9)
+    default = cli("models", "set-endpoint", key, url)  # the toolkit's handler: no LoRA there
+    assert default.code == 0 and "NOT SOLD" in default.out
+    assert cli("models", "set-endpoint", key, "--clear").code == 0
+    assert "must be an http(s) URL" in one_error_line(cli("models", "set-endpoint", key, "ftp://x"))
+    assert "--clear" in one_error_line(cli("models", "set-endpoint", key))
