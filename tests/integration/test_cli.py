@@ -500,9 +500,11 @@ def test_models_add_is_checked_against_the_hub(hf: tuple[Cli, FakeHF], monkeypat
                          "avatar-creator:flux-krea", "--json").out.splitlines()[-1])  # fmt: skip
     assert out["status"] == "refused" and "pro tier" in out["error"]  # alice is basic
     assert "already exists" in one_error_line(cli(*KREA))
-    unmapped_lora = ("models", "add", "avatar-creator:bad-lora", "--model", "black-forest-labs/FLUX.1-dev",
-                     "--lora", "someone/unmapped-lora", "--lora-scale", "0.8", "--tier", "basic",
-                     "--credits", "9", "--size", "1024x1024", "--steps", "28", "--guidance", "3.5")  # fmt: skip
+    unmapped_lora = (
+        "models", "add", "avatar-creator:bad-lora", "--model", "black-forest-labs/FLUX.1-dev",
+        "--lora", "someone/unmapped-lora", "--lora-scale", "0.8", "--tier", "basic", "--credits", "9",
+        "--size", "1024x1024", "--steps", "28", "--guidance", "3.5",
+    )  # fmt: skip
     assert "not mapped as a LoRA adapter" in one_error_line(cli(*unmapped_lora))
     assert cli(*unmapped_lora, "--no-check").code == 0
     assert "avatar-creator:bad-lora" in route_line(cli("verify").out, "avatar-creator:bad-lora")

@@ -196,8 +196,8 @@ def test_a_lora_row_the_hub_does_not_map_is_not_sold(
     app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
     user = new_user(app, "basic", 50)
     with pytest.raises(ValidationError, match="not available on this server"):
-        app.generations.generate(user, GenerationRequest(prompt="a portrait",
-                                                         model="avatar-creator:flux-dev-realism"))  # fmt: skip
+        realism = GenerationRequest(prompt="a portrait", model="avatar-creator:flux-dev-realism")
+        app.generations.generate(user, realism)
     assert app.accounts.get(user.id).balance == 50 and generation_count(app) == 0
     auto = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
     assert auto.ok and auto.lora is None and fake.last_run().lora is None
