@@ -320,8 +320,8 @@ class Handlers:
         """The catalog with what really runs for each row (route, LoRA, size, status, licence)."""
         routes = self.admin.model_routes(self.user(request))
         rows = route_rows([m for m, _ in routes], [p for _, p in routes])
-        return [[m.model_key, m.name, m.tier, m.credit_cost, "yes" if m.enabled else "no", *r[1:]]
-                for (m, _), r in zip(routes, rows, strict=True)]  # fmt: skip
+        return [[m.model_key, m.tier, m.credit_cost, "yes" if m.enabled else "no", f"{r[1]}: {r[2]}",
+                 *r[3:]] for (m, _), r in zip(routes, rows, strict=True)]  # fmt: skip
 
     @user_errors
     def admin_model_fields(self, model_key: str = "", request: gr.Request | None = None

@@ -90,7 +90,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                         go = gr.Button("Generate", variant="primary", elem_id="generate-btn")
                     with gr.Column(scale=6, min_width=320):
                         result_image = gr.HTML(EMPTY_RESULT, elem_id="result-image")
-                        result_info = gr.Markdown()
+                        result_info = gr.Markdown(elem_id="result-info")
                         result_json = gr.JSON(visible=False)
             with gr.Tab("Gallery", id="gallery") as gallery_tab:
                 with gr.Row(elem_classes="gallery-bar"):
@@ -141,10 +141,12 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                 ledger = gr.Dataframe(headers=["time", "type", "amount", "balance", "generation",
                                                "reason"], interactive=False)  # fmt: skip
                 gr.Markdown("### Models")
-                model_table = gr.Dataframe(headers=["key", "name", "tier", "credits", "enabled",
-                                                    "route", "provider model", "LoRA runs", "size",
-                                                    "status", "licence", "served"],
-                                           interactive=False, wrap=True)  # fmt: skip
+                model_msg = gr.Markdown(elem_id="model-msg")
+                model_table = gr.Dataframe(headers=["key", "tier", "credits", "enabled", "runs as",
+                                                    "LoRA runs", "size", "status", "licence", "served"],
+                                           interactive=False, wrap=True, elem_id="admin-models",
+                                           column_widths=["19%", "6%", "6%", "6%", "25%", "7%", "11%",
+                                                          "6%", "8%", "6%"])  # fmt: skip
                 with gr.Row(elem_classes="align-end"):
                     first = models[0] if models else None
                     model_key = gr.Dropdown([m.model_key for m in models], label="Model",
@@ -243,10 +245,10 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                          api_name="admin_model_fields", **hidden)  # fmt: skip
         model_save.click(h.admin_update_model,
                          [model_key, model_enabled, model_price, model_endpoint, model_handler],
-                         admin_msg, api_name="admin_update_model").then(
+                         model_msg, api_name="admin_update_model").then(
             h.admin_models, None, model_table, api_name="admin_models_after_save", **hidden)  # fmt: skip
         new_add.click(h.admin_add_model, [new_key, new_repo, new_lora, new_scale, new_tier, new_price,
                                           new_size, new_steps, new_guidance, new_license],
-                      admin_msg, api_name="admin_add_model").then(
+                      model_msg, api_name="admin_add_model").then(
             h.admin_models, None, model_table, api_name="admin_models_after_add", **hidden)  # fmt: skip
     return demo

@@ -222,9 +222,9 @@ def test_admin_tier_models_and_stats(
     handlers.admin_update_model(HD_MODEL, False, 20, "", "default", as_user(admin))
     assert handlers.admin_model_fields(HD_MODEL, as_user(admin)) == (False, 20, "", "default")
     table = {r[0]: r for r in handlers.admin_models(as_user(admin))}
-    assert table[HD_MODEL][3:5] == [20, "no"]
+    assert table[HD_MODEL][2:4] == [20, "no"]
     # offline engine: every row runs as a preview that claims no LoRA
-    assert table[HD_MODEL][5:] == ["offline", "offline-preview", "no", "1024x1024", "n/a",
+    assert table[HD_MODEL][4:] == ["offline: offline-preview", "no", "1024x1024", "n/a",
                                    "FLUX.1-dev non-commercial", "ok"]
     rows, chart = handlers.admin_stats(as_user(admin))
     assert rows == [["flux-dev-hd-realism", 1, 1, 0, "100%", rows[0][5]]]
