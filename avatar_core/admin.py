@@ -47,6 +47,7 @@ class ModelStats:
     failed: int
     success_rate: float
     mean_seconds: float | None
+    last_failure: str = ""  # the operator's detail of the newest failure (tokens, licences...)
 
 
 def require_admin(actor: UserInfo | None) -> UserInfo:
@@ -134,14 +135,19 @@ class AdminService:
         stmt = select(Generation.model_key, func.count(), done, failed, mean).group_by(
             Generation.model_key
         )
+        newest = (select(func.max(Generation.id)).where(Generation.status == "failed")
+                  .group_by(Generation.model_key))  # fmt: skip
+        last = select(Generation.model_key, func.coalesce(Generation.error_detail, Generation.error))
         with self.app.db.read() as session:
             rows = session.execute(stmt).all()
+            failures = {k: v for k, v in session.execute(last.where(Generation.id.in_(newest)))}
         out = []
         for key, n, ok, bad, secs in rows:
             finished = int(ok or 0) + int(bad or 0)
             rate = int(ok or 0) / finished if finished else 0.0
             out.append(ModelStats(key, int(n), int(ok or 0), int(bad or 0), rate,
-                                  None if secs is None else float(secs)))  # fmt: skip
+                                  None if secs is None else float(secs),
+                                  (failures.get(key) or "")[:300]))  # fmt: skip
         return sorted(out, key=lambda s: s.model_key)
 
     def user(self, actor: UserInfo | None, username: str) -> UserInfo:

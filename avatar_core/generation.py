@@ -268,6 +268,7 @@ class GenerationService:
             entry = credits.release(session, user_id, gen_id, reason="generation failed")
             gen.status, gen.error, gen.seconds, gen.finished_at = (
                 "failed", message, seconds, utcnow())  # fmt: skip
+            gen.error_detail = (detail or message)[:2000]
             balance = entry.balance_after
         _log("generation.failed", generation=gen_id, model=selection.model.model_key,
              seconds=seconds, refunded=selection.price, error=message,

@@ -126,6 +126,7 @@ class Generation(Base):
     provider_model: Mapped[str] = mapped_column(String(160), default="", server_default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text)
+    error_detail: Mapped[str | None] = mapped_column(Text)  # for operators: provider's answer, kind
     seconds: Mapped[float | None] = mapped_column(Float)
     image_path: Mapped[str | None] = mapped_column(String(255))
     thumb_path: Mapped[str | None] = mapped_column(String(255))

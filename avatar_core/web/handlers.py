@@ -384,7 +384,7 @@ class Handlers:
         stats = self.admin.model_stats(self.user(request))
         rows = [[s.model_key.split(":")[-1], s.count, s.completed, s.failed,
                  f"{s.success_rate:.0%}",
-                 "" if s.mean_seconds is None else round(s.mean_seconds, 2)]
+                 "" if s.mean_seconds is None else round(s.mean_seconds, 2), s.last_failure]
                 for s in stats]  # fmt: skip
         chart = pd.DataFrame({"model": [s.model_key.split(":")[-1] for s in stats],
                               "generations": [s.count for s in stats]})  # fmt: skip

@@ -182,7 +182,8 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                 gr.Markdown("### Per-model stats")
                 with gr.Row(equal_height=False):
                     stats = gr.Dataframe(headers=["model", "count", "completed", "failed",
-                                                  "success", "mean s"], interactive=False,
+                                                  "success", "mean s", "last failure (operators)"],
+                                         interactive=False, wrap=True,
                                          scale=3)  # fmt: skip
                     chart = gr.BarPlot(x="model", y="generations", title="Generations per model",
                                        y_lim=[0, None], scale=2, min_width=300)  # fmt: skip

@@ -289,6 +289,22 @@ def test_a_400_is_refunded_without_any_fallback(tmp_path: Path, database_url: st
     app.close()
 
 
+def test_operator_advice_goes_to_admins_not_to_the_user(
+    tmp_path: Path, database_url: str, fake: FakeHF
+) -> None:
+    from avatar_core.admin import OPERATOR, AdminService
+
+    fake.script([Reply.status(401, {"error": "Invalid credentials in Authorization header"})])
+    app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
+    user = new_user(app, "free", 30)
+    result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert result.status == "failed" and result.balance == 30
+    assert "token" not in (result.error or "").lower() and "not available" in (result.error or "")
+    [stats] = AdminService(app).model_stats(OPERATOR)
+    assert "HTTP 401" in stats.last_failure and "Invalid credentials" in stats.last_failure
+    app.close()
+
+
 def test_free_tier_gets_no_fallback_and_a_full_refund(
     tmp_path: Path, database_url: str, fake: FakeHF
 ) -> None:

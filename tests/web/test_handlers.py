@@ -227,7 +227,7 @@ def test_admin_tier_models_and_stats(
     assert table[HD_MODEL][4:] == ["offline: offline-preview", "no", "1024x1024", "n/a",
                                    "FLUX.1-dev non-commercial", "ok"]
     rows, chart = handlers.admin_stats(as_user(admin))
-    assert rows == [["flux-dev-hd-realism", 1, 1, 0, "100%", rows[0][5]]]
+    assert rows == [["flux-dev-hd-realism", 1, 1, 0, "100%", rows[0][5], ""]]
     assert list(chart.columns) == ["model", "generations"] and chart["generations"].tolist() == [1]
     with pytest.raises(gr.Error, match="Unknown tier"):
         handlers.admin_set_tier("alice", "platinum", as_user(admin))

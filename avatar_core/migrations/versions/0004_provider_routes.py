@@ -5,6 +5,7 @@
   which applies a LoRA or refuses).
 - ai_models.license: shown in the admin tab and `verify`.
 - generations.provider / provider_model: the route and the provider's model id that really ran.
+- generations.error_detail: the operator's detail of a failure (the user sees `error`).
 
 Revision ID: 0004
 Revises: 0003
@@ -35,10 +36,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("provider_model", sa.String(160), nullable=False, server_default="")
         )
+        batch_op.add_column(sa.Column("error_detail", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("generations", schema=None) as batch_op:
+        batch_op.drop_column("error_detail")
         batch_op.drop_column("provider_model")
         batch_op.drop_column("provider")
     with op.batch_alter_table("ai_models", schema=None) as batch_op:
