@@ -16,7 +16,9 @@ from .db import Database, init_lock, upgrade
 from .engines.base import Engine, Plan, RouteTarget
 from .gallery import Gallery
 from .generation import GenerationService
-from .storage import ImageStore, LocalImageStore
+from .photos import PhotoService
+from .storage import ImageStore
+from .storage_s3 import make_store
 
 
 @dataclass
@@ -37,14 +39,23 @@ class App:
 
     @cached_property
     def store(self) -> ImageStore:
-        """Where avatars are kept (the local directory unless a shared store is plugged in)."""
-        return LocalImageStore(self.settings.image_dir)
+        """Where avatars are kept: AVATAR_STORAGE_URL (the local directory by default)."""
+        return make_store(self.settings)
+
+    @cached_property
+    def photos(self) -> PhotoService:
+        """Users' source photos for likeness avatars (private, short-lived)."""
+        s = self.settings
+        return PhotoService(self.db, s.photo_dir, retention_hours=s.photo_retention_hours,
+                            max_bytes=s.max_upload_mb * 1024 * 1024,
+                            per_hour=s.photo_uploads_per_hour)  # fmt: skip
 
     @cached_property
     def generations(self) -> GenerationService:
         """The generation use case."""
         return GenerationService(self.db, self.catalog, self.engine, self.store,
-                                 deadline=self.settings.generation_deadline)  # fmt: skip
+                                 deadline=self.settings.generation_deadline,
+                                 photos=self.photos)  # fmt: skip
 
     @cached_property
     def gallery(self) -> Gallery:
@@ -90,18 +101,22 @@ def build_hf_engine(settings: Settings) -> Engine:
 
 
 def bootstrap(
-    settings: Settings, *, engine: Engine | None = None, hasher: CryptContext | None = None
+    settings: Settings, *, engine: Engine | None = None, hasher: CryptContext | None = None,
+    store: ImageStore | None = None,
 ) -> App:
-    """Wire the app for `settings`; tests pass a fake engine or a cheap hasher."""
+    """Wire the app for `settings`; tests pass a fake engine, a cheap hasher or a store."""
     db = Database(settings.resolved_database_url)
     hasher = hasher or make_hasher(settings.password_rounds, settings.password_memory_kib)
-    return App(
+    app = App(
         settings=settings,
         db=db,
         accounts=Accounts(db, hasher, settings.signup_credits),
         catalog=Catalog(db),
         engine_override=engine,
     )
+    if store is not None:
+        app.store = store
+    return app
 
 
 def init(app: App, reset_catalog: bool = False) -> tuple[int, UserInfo | None]:

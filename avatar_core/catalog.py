@@ -20,6 +20,7 @@ from .selection import TIERS, ModelSpec
 REALISM_LORA = "XLabs-AI/flux-RealismLora"
 DEV_LICENSE = "FLUX.1-dev non-commercial"  # FLUX.1-dev and XLabs-AI/flux-RealismLora
 SCHNELL_LICENSE = "Apache-2.0"
+LIKENESS_KEY = "avatar-creator:flux-kontext-likeness"
 
 # The four models of DESIGN.md §1, exactly.
 SEED_MODELS: tuple[dict[str, Any], ...] = (
@@ -39,7 +40,13 @@ SEED_MODELS: tuple[dict[str, Any], ...] = (
          credit_cost=6, model_id="black-forest-labs/FLUX.1-schnell", lora_model=None,
          lora_scale=None, width=512, height=512, steps=4, guidance_scale=0.0,
          processing_time="5-15s", expected_seconds=10, license=SCHNELL_LICENSE),
+    # Likeness (issue #14): an avatar from the user's own photo with FLUX.1 Kontext [dev].
+    dict(model_key=LIKENESS_KEY, name="FLUX.1 Kontext Likeness", tier="basic", credit_cost=14,
+         model_id="black-forest-labs/FLUX.1-Kontext-dev", lora_model=None, lora_scale=None,
+         width=1024, height=1024, steps=28, guidance_scale=2.5, processing_time="20-40s",
+         expected_seconds=30, license=DEV_LICENSE),
 )  # fmt: skip
+SEED_CAPABILITIES: dict[str, dict[str, Any]] = {LIKENESS_KEY: {"likeness": True}}
 
 # Columns an admin may change; a re-seed keeps them unless the catalog is reset.
 ADMIN_COLUMNS = ("enabled", "credit_cost")
@@ -61,7 +68,8 @@ def seed_catalog(session: Session, reset: bool = False) -> int:
     changed = 0
     existing = {m.model_key: m for m in session.scalars(select(AIModel))}
     for order, row in enumerate(SEED_MODELS):
-        values = {**row, "app_id": APP_ID, "capabilities": _capabilities(row), "sort_order": order}
+        caps = {**_capabilities(row), **SEED_CAPABILITIES.get(row["model_key"], {})}
+        values = {**row, "app_id": APP_ID, "capabilities": caps, "sort_order": order}
         model = existing.get(row["model_key"])
         if model is None:
             session.add(AIModel(**values, enabled=True))
@@ -115,6 +123,7 @@ def spec(row: AIModel) -> ModelSpec:
         expected_seconds=row.expected_seconds, endpoint_url=row.endpoint_url,
         endpoint_handler=row.endpoint_handler, license=row.license,
         realism=bool((row.capabilities or {}).get("realism")),
+        likeness=bool((row.capabilities or {}).get("likeness")),
     )  # fmt: skip
 
 

@@ -174,8 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(run=cmd_credits_check)
 
     from .cli_models import add_models_parser
+    from .cli_photos import add_photos_parser
 
     add_models_parser(sub)
+    add_photos_parser(sub)
 
     from .cli_generate import add_generate_parser
 

@@ -6,11 +6,13 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from .bootstrap import App
-from .errors import AvatarError
+from .errors import AvatarError, ValidationError
 from .generation import GenerationRequest
+from .photos import CONSENT
 
 
 def add_generate_parser(sub: Any, run: Any) -> None:
@@ -30,6 +32,11 @@ def add_generate_parser(sub: Any, run: Any) -> None:
     c.add_argument("--prefer-hd", action="store_true", help="prefer the highest resolution")
     c.add_argument("--fast", action="store_true", help="prefer the fast (schnell) model")
     c.add_argument("--seed", type=int, help="fixed seed (default random, always recorded)")
+    c.add_argument("--photo", type=Path, help="make the avatar from this photo of the person "
+                   "(JPEG/PNG/WebP; needs --consent; kept AVATAR_PHOTO_RETENTION_HOURS, see "
+                   "docs/likeness.md)")  # fmt: skip
+    c.add_argument("--consent", action="store_true",
+                   help=f"with --photo: {CONSENT.lower()} (recorded with the avatar)")
     c.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     c.set_defaults(run=run)
 
@@ -39,10 +46,17 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     app.generations.recover_stale()
     user = app.accounts.by_name(args.user)
+    photo_id = None
+    if args.photo is not None:
+        try:
+            data = args.photo.read_bytes()
+        except OSError as err:
+            raise ValidationError(f"Cannot read {args.photo}: {err.strerror or err}.") from None
+        photo_id = app.photos.upload(user, data, consent=args.consent).id
     request = GenerationRequest(
         prompt=args.prompt or "", preset=args.preset, model=args.model,
         prefer_realism=args.prefer_realism, prefer_hd=args.prefer_hd, fast=args.fast,
-        seed=args.seed,
+        seed=args.seed, from_photo=photo_id is not None, photo_id=photo_id,
     )  # fmt: skip
     try:
         result = app.generations.generate(user, request)
@@ -51,7 +65,10 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
             print(json.dumps({"status": "refused", "error": str(err), "credits_charged": 0,
                               "balance": app.accounts.get(user.id).balance}))  # fmt: skip
         raise
-    image = str(app.store.path(result.image_key)) if result.image_key else None
+    finally:
+        if photo_id is not None:  # used once from the command line: not kept for retention
+            app.photos.delete(user.id, photo_id)
+    image = app.store.location(result.image_key) if result.image_key else None  # path or s3:// URL
     if args.json:
         out = {
             "generation_id": result.generation_id, "status": result.status,
@@ -64,6 +81,7 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
             "height": result.height or None, "provider": result.provider or None,
             "provider_model": result.provider_model or None,
             "lora": {"repo": result.lora, "scale": result.lora_scale} if result.lora else None,
+            "from_photo": photo_id is not None,
         }  # fmt: skip
         if result.error:
             out["error"] = result.error

@@ -16,6 +16,9 @@ from .selection import ENDPOINT_HANDLERS as HANDLERS
 ENGINES = ("auto", "local", "hf")
 PROVIDERS = ("", "auto", "replicate", "fal-ai", "hf-inference")
 DEV_SECRET_FILE = "secret_key"
+# Passed to the S3 client when set (so `.env` works too); unset ones fall to botocore's own chain.
+STORAGE_AWS_VARS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION", "AWS_REGION",
+                    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class Settings:
     hf_provider: str = ""
     hf_timeout: float = 120.0
     hf_base_url_handler: str = "default"  # "avatar-creator": the base URL runs our LoRA handler
+    max_upload_mb: int = 10  # uploads (photos for likeness avatars, Gradio's upload route)
+    photo_retention_hours: float = 24.0  # source photos are deleted after this
+    photo_uploads_per_hour: int = 10  # per user
     engine: str = "auto"
     generation_deadline: float = 300.0
     secret_key: str | None = None
@@ -44,11 +50,18 @@ class Settings:
     password_rounds: int = 3
     password_memory_kib: int = 65536
     extra: Mapping[str, str] = field(default_factory=dict)
+    storage_aws: Mapping[str, str] = field(default_factory=dict, repr=False)  # AWS_* set (+ .env)
+    storage_url: str = ""  # "": <data_dir>/images; a directory; or s3://bucket/prefix
 
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite inside the data dir."""
         return self.database_url or f"sqlite:///{self.data_dir / 'avatar_creator.db'}"
+
+    @property
+    def photo_dir(self) -> Path:
+        """Where users' source photos are kept privately (never inside Gradio's cache)."""
+        return self.data_dir / "private-photos"
 
     @property
     def image_dir(self) -> Path:
@@ -105,6 +118,17 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _storage_url(env: Mapping[str, str]) -> str:
+    """AVATAR_STORAGE_URL: empty (the data dir), a directory, or `s3://bucket[/prefix]`."""
+    url = env.get("AVATAR_STORAGE_URL", "").strip()
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme not in ("", "file", "s3"):
+        raise ConfigError(f"AVATAR_STORAGE_URL must be a directory or s3://bucket/prefix, got {url!r}.")
+    if scheme == "s3" and not url[5:].strip("/"):
+        raise ConfigError("AVATAR_STORAGE_URL=s3://... needs a bucket name (s3://bucket/prefix).")
+    return url
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = ".env"
 ) -> Settings:
@@ -131,6 +155,9 @@ def load_settings(
         hf_provider=provider,
         hf_timeout=_float(env, "AVATAR_HF_TIMEOUT", 120.0),
         hf_base_url_handler=_choice(env, "AVATAR_HF_BASE_URL_HANDLER", HANDLERS),
+        max_upload_mb=_int(env, "AVATAR_MAX_UPLOAD_MB", 10, minimum=1),
+        photo_retention_hours=_float(env, "AVATAR_PHOTO_RETENTION_HOURS", 24.0),
+        photo_uploads_per_hour=_int(env, "AVATAR_PHOTO_UPLOADS_PER_HOUR", 10, minimum=1),
         engine=engine,
         generation_deadline=_float(env, "AVATAR_GENERATION_DEADLINE", 300.0),
         secret_key=env.get("AVATAR_SECRET_KEY", "").strip() or None,
@@ -144,6 +171,8 @@ def load_settings(
         server_name=env.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1",
         server_port=_int(env, "GRADIO_SERVER_PORT", 7860, minimum=1),
         extra={"GRADIO_ANALYTICS_ENABLED": env.get("GRADIO_ANALYTICS_ENABLED", "False")},
+        storage_aws={k: env[k].strip() for k in STORAGE_AWS_VARS if env.get(k, "").strip()},
+        storage_url=_storage_url(env),
     )
     check_settings(settings)
     return settings

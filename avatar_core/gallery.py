@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +13,10 @@ from .db import Database
 from .errors import NotFound, ValidationError
 from .generation import GenerationRequest
 from .models import Generation, User
-from .storage import ImageStore
+from .storage import FileBacked, ImageStore
 
 PAGE_SIZE = 24
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class AvatarItem:
     notes: str
     provider: str = ""
     provider_model: str = ""
+    from_photo: bool = False  # made from the user's photo (which is not kept with it)
 
     @classmethod
     def of(cls, g: Generation) -> AvatarItem:
@@ -50,7 +53,7 @@ class AvatarItem:
                    g.lora_model, g.lora_scale, g.lora_applied, g.seed, g.width, g.height,
                    g.steps, g.guidance_scale, g.credits_charged, g.seconds, g.favourite,
                    g.created_at.strftime("%Y-%m-%d %H:%M UTC"), g.notes, g.provider,
-                   g.provider_model)  # fmt: skip
+                   g.provider_model, g.photo_consent_at is not None)  # fmt: skip
 
     def settings(self) -> GenerationRequest:
         """'Use these settings again': the request that reproduces this avatar."""
@@ -117,14 +120,27 @@ class Gallery:
         with self.db.read() as session:
             return AvatarItem.of(self._own(session, owner_id, avatar_id))
 
-    def image_path(self, owner_id: int, avatar_id: int, thumb: bool = False) -> Path:
-        """The stored file of one of the owner's avatars."""
+    def _key(self, owner_id: int, avatar_id: int, thumb: bool) -> str:
         with self.db.read() as session:
             gen = self._own(session, owner_id, avatar_id)
             key = gen.thumb_path if thumb else gen.image_path
         if not key:
             raise NotFound("No such avatar.")
-        path = self.store.path(key)
+        return key
+
+    def image(self, owner_id: int, avatar_id: int, thumb: bool = False) -> bytes:
+        """The stored bytes of one of the owner's avatars (NotFound when the object is missing)."""
+        key = self._key(owner_id, avatar_id, thumb)
+        try:
+            return self.store.read(key)
+        except FileNotFoundError:
+            raise NotFound("The image file is missing.") from None
+
+    def image_path(self, owner_id: int, avatar_id: int, thumb: bool = False) -> Path:
+        """The local file of one of the owner's avatars (stores with local files only)."""
+        if not isinstance(self.store, FileBacked):
+            raise TypeError("this image store keeps no local files; use Gallery.image")
+        path = self.store.path(self._key(owner_id, avatar_id, thumb))
         if not path.is_file():
             raise NotFound("The image file is missing.")
         return path
@@ -137,12 +153,19 @@ class Gallery:
             return AvatarItem.of(gen)
 
     def delete(self, owner_id: int, avatar_id: int) -> None:
-        """Remove the row, then the files; credits are not touched."""
+        """Remove the row, then the thumbnail and the original; credits are not touched.
+
+        Once the row is gone nobody can reach the images, so a store that fails now (a bucket that
+        is down) leaves unreachable objects behind and a warning, not an error for the user.
+        """
         with self.db.transaction() as session:
             gen = self._own(session, owner_id, avatar_id)
-            keys = [k for k in (gen.image_path, gen.thumb_path) if k]
+            keys = [k for k in (gen.thumb_path, gen.image_path) if k]
             session.delete(gen)
             session.execute(update(User).where(User.id == owner_id)
                             .values(gallery_count=User.gallery_count - 1))  # fmt: skip
         for key in keys:
-            self.store.delete(key)
+            try:
+                self.store.delete(key)
+            except Exception:
+                log.warning("gallery.delete_left_object %s", key, exc_info=True)

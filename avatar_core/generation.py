@@ -9,7 +9,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -18,10 +18,13 @@ from .auth import UserInfo
 from .catalog import Catalog, PresetView
 from .db import Database, lock_user
 from .engines.base import Engine, EngineError, Plan, RenderRequest, RenderResult, RouteTarget
-from .errors import NotFound, ValidationError
+from .errors import NoModelsAvailable, NotFound, TierRefused, ValidationError
+from .likeness import likeness_instruction
 from .models import Generation, User, utcnow
-from .prompts import MAX_PROMPT_CHARS, build_prompt
+from .photos import PhotoService
+from .prompts import MAX_PROMPT_CHARS, BuiltPrompt, build_prompt
 from .selection import (
+    TIERS,
     ModelSpec,
     Preferences,
     Selection,
@@ -49,6 +52,16 @@ class GenerationRequest:
     fast: bool = False
     seed: int | None = None
     size: int | None = None
+    from_photo: bool = False  # "From my photo": a likeness model edits the user's photo
+    photo_id: int | None = None  # the uploaded photo (required with from_photo to generate)
+
+
+@dataclass(frozen=True)
+class Source:
+    """The user's photo for a likeness avatar: its cleaned bytes and when consent was given."""
+
+    image: bytes
+    consent_at: datetime
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,20 @@ def _log(event: str, **values: object) -> None:
     log.info("%s %s", event, _fields(**values))
 
 
+def _select(models: list[ModelSpec], tier: str, request: GenerationRequest) -> Selection:
+    """Selection for one request; "From my photo" only among likeness rows, without preferences."""
+    if not request.from_photo:
+        prefs = Preferences(request.prefer_realism, request.prefer_hd, request.fast)
+        return select_model(models, tier, prefs, request.model, request.size)
+    likeness = [m for m in models if m.enabled and m.likeness]
+    if not likeness:
+        raise NoModelsAvailable("“From my photo” is not available on this server right now.")
+    if not accessible_models(likeness, tier, likeness=True):
+        needed = min((m.tier for m in likeness), key=TIERS.index)
+        raise TierRefused(f"“From my photo” needs the {needed} tier or higher; your tier is {tier}.")
+    return select_model(models, tier, Preferences(), request.model, likeness=True)
+
+
 def printable(text: str) -> str:
     """`text` without control characters and lone surrogates (NUL is refused by PostgreSQL)."""
     return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs"))
@@ -115,9 +142,10 @@ class GenerationService:
     """Turns a request into an avatar; the engine runs outside any transaction."""
 
     def __init__(self, db: Database, catalog: Catalog, engine: Engine, store: ImageStore,
-                 deadline: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+                 deadline: float = 300.0, clock: Callable[[], float] = time.monotonic,
+                 photos: PhotoService | None = None) -> None:  # fmt: skip
         self.db, self.catalog, self.engine, self.store = db, catalog, engine, store
-        self.deadline, self.clock = deadline, clock
+        self.deadline, self.clock, self.photos = deadline, clock, photos
 
     def generate(self, user: UserInfo, request: GenerationRequest,
                  progress: Progress | None = None) -> GenerationResult:  # fmt: skip
@@ -126,8 +154,10 @@ class GenerationService:
         text, seed = validate(request)
         preset = self._preset(request.preset)
         seed = secrets.randbelow(MAX_SEED + 1) if seed is None else seed
-        models = self._servable(self.catalog.models(), request.model)
-        gen_id, selection, tier, render = self._open(user.id, request, text, preset, seed, models)
+        source = self._source(user.id, request)
+        models = self._servable(self.catalog.models(), request.model, request.from_photo)
+        gen_id, selection, tier, render = self._open(user.id, request, text, preset, seed, models,
+                                                     source)  # fmt: skip
         model = selection.model
         report(f"Generating with {model.name} (about {model.expected_seconds} s)", 0.1)
         started = self.clock()
@@ -142,7 +172,7 @@ class GenerationService:
             notes.append(f"{model.name} was refused ({err.status}); fell back to {fallback.name}")
             _log("generation.fallback", generation=gen_id, model=fallback.model_key, status=err.status)
             model, charged = fallback, min(price_for(fallback, tier), selection.price)
-            render = self._render_request(text, preset, seed, model, self.plan(model))
+            render = self._render_request(text, preset, seed, model, self.plan(model), source)
             try:
                 result = self._render(render)
             except EngineError as err2:
@@ -160,20 +190,20 @@ class GenerationService:
         """What `generate` would run and charge right now, without charging anything."""
         self._preset(request.preset)
         fresh_tier = self._tier(user.id)
-        prefs = Preferences(request.prefer_realism, request.prefer_hd, request.fast)
-        models = self._servable(self.catalog.models(), request.model)
-        return select_model(models, fresh_tier, prefs, request.model, request.size)
+        models = self._servable(self.catalog.models(), request.model, request.from_photo)
+        return _select(models, fresh_tier, request)
 
     def plan(self, model: ModelSpec) -> Plan:
         """How the engine would serve `model` (route, LoRA, achievable size, sold or not)."""
         return self.engine.plan(RouteTarget.of(model))
 
-    def sold_models(self) -> list[ModelSpec]:
-        """The catalog as users see it: rows that cannot be served as sold are disabled."""
-        return self._servable(self.catalog.models(), None)
+    def sold_models(self, from_photo: bool = False) -> list[ModelSpec]:
+        """The catalog as users see it for one mode: rows not sold (or of the other mode) disabled."""
+        return self._servable(self.catalog.models(), None, from_photo)
 
-    def _servable(self, models: list[ModelSpec], explicit: str | None) -> list[ModelSpec]:
-        """The catalog with rows this engine cannot serve as sold treated as disabled.
+    def _servable(self, models: list[ModelSpec], explicit: str | None,
+                  from_photo: bool = False) -> list[ModelSpec]:  # fmt: skip
+        """The catalog with rows this engine cannot serve as sold, or of the other mode, disabled.
 
         An explicit request for such a row is refused here, before anything is charged.
         """
@@ -184,8 +214,23 @@ class GenerationService:
                 if m.model_key == explicit:
                     raise ValidationError(f"{m.name} is not available on this server right now.")
                 m = replace(m, enabled=False)
+            if m.likeness != from_photo:
+                if m.model_key == explicit and m.enabled:
+                    raise ValidationError(f"{m.name} makes avatars from your photo: use "
+                                          "“From my photo”." if m.likeness else
+                                          f"{m.name} cannot make avatars from a photo.")  # fmt: skip
+                m = replace(m, enabled=False)
             out.append(m)
         return out
+
+    def _source(self, user_id: int, request: GenerationRequest) -> Source | None:
+        """The user's photo for "From my photo" (owner-checked), or None for a text avatar."""
+        if not request.from_photo:
+            return None
+        if request.photo_id is None or self.photos is None:
+            raise ValidationError("Upload a photo of yourself first.")
+        image, consent_at = self.photos.read(user_id, request.photo_id)
+        return Source(image, consent_at)
 
     def _tier(self, user_id: int) -> str:
         with self.db.read() as session:
@@ -205,16 +250,15 @@ class GenerationService:
             raise ValidationError(f"Unknown preset {key[:60]!r}.") from None
 
     def _open(self, user_id: int, request: GenerationRequest, text: str, preset: PresetView | None,
-              seed: int, models: list[ModelSpec]
+              seed: int, models: list[ModelSpec], source: Source | None
               ) -> tuple[int, Selection, str, RenderRequest]:  # fmt: skip
         """One transaction: select for the user's current tier, create the row, reserve."""
-        prefs = Preferences(request.prefer_realism, request.prefer_hd, request.fast)
         with self.db.transaction() as session:
             user = lock_user(session, user_id)
-            selection = select_model(models, user.tier, prefs, request.model, request.size)
+            selection = _select(models, user.tier, request)
             model = selection.model
             plan = self.plan(model)
-            render = self._render_request(text, preset, seed, model, plan)
+            render = self._render_request(text, preset, seed, model, plan, source)
             gen = Generation(
                 user_id=user.id, status="queued", model_key=model.model_key,
                 model_id=model.model_id, lora_model=plan.lora, lora_scale=plan.lora_scale,
@@ -223,6 +267,7 @@ class GenerationService:
                 height=plan.height, steps=model.steps, guidance_scale=model.guidance_scale,
                 price=selection.price, reason=selection.reason, provider=plan.route,
                 provider_model=plan.provider_model,
+                photo_consent_at=source.consent_at if source else None,
             )  # fmt: skip
             session.add(gen)
             session.flush()
@@ -235,17 +280,20 @@ class GenerationService:
                  engine=getattr(self.engine, "name", "?"))  # fmt: skip
             return gen.id, selection, user.tier, render
 
-    def _render_request(self, text: str, preset: PresetView | None, seed: int,
-                        model: ModelSpec, plan: Plan) -> RenderRequest:  # fmt: skip
-        built = build_prompt(text, preset=preset.as_data() if preset else None,
-                             realism=model.is_realism)  # fmt: skip
+    def _render_request(self, text: str, preset: PresetView | None, seed: int, model: ModelSpec,
+                        plan: Plan, source: Source | None = None) -> RenderRequest:  # fmt: skip
+        data = preset.as_data() if preset else None
+        if source is not None:  # an edit instruction that keeps who the person is
+            built = BuiltPrompt(likeness_instruction(text, data), "")
+        else:
+            built = build_prompt(text, preset=data, realism=model.is_realism)
         return RenderRequest(
             prompt=built.prompt, negative_prompt=built.negative_prompt if plan.negative_prompt else "",
             width=model.width, height=model.height, steps=model.steps,
             guidance_scale=model.guidance_scale, seed=seed, model_id=model.model_id,
             lora_model=model.lora_model, lora_scale=model.lora_scale,
             attributes=dict(preset.attributes) if preset else {}, endpoint_url=model.endpoint_url,
-            endpoint_handler=model.endpoint_handler,
+            endpoint_handler=model.endpoint_handler, image=source.image if source else None,
         )  # fmt: skip
 
     def _render(self, request: RenderRequest) -> RenderResult:
@@ -295,6 +343,7 @@ class GenerationService:
             "steps": model.steps, "guidance": model.guidance_scale, "size": f"{width}x{height}",
             "engine": result.engine, "provider": result.provider,
             "provider_model": result.provider_model, "preset": preset.key if preset else None,
+            "source": "from your photo" if render.image is not None else "prompt",
         }  # fmt: skip
         try:
             stored = self.store.save(user_id, f"gen-{gen_id}", result.image, recipe,
@@ -359,7 +408,7 @@ class GenerationService:
         return len(stale)
 
     def start_sweeper(self, interval: float | None = None) -> threading.Event:
-        """Recover interrupted generations now and then in a daemon thread; set the event to stop."""
+        """Refund interrupted generations and purge expired photos now and then (a daemon thread)."""
         stop = threading.Event()
         every = interval or max(5.0, self.deadline / 2)
 
@@ -367,6 +416,8 @@ class GenerationService:
             while not stop.wait(every):
                 try:
                     self.recover_stale()
+                    if self.photos is not None:
+                        self.photos.purge()  # photos past their retention
                 except Exception:  # noqa: BLE001 - keep sweeping; the next round retries
                     log.exception("generation.sweeper_failed")
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from avatar_core.engines.portrait_words import GARMENT_WORDS, families, find, tokens
 from avatar_core.presets_data import Persona, PresetData, VisualAttributes
 
 __all__ = [
@@ -84,30 +86,62 @@ def _persona_phrase(persona: Persona) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def _attribute_phrases(attributes: VisualAttributes) -> list[str]:
-    """Turn visual attributes into prompt phrases (the persona carries the age)."""
-    hair_style = _clean(attributes.hair_style).lower()
-    hair_color = _clean(attributes.hair_color)
-    if hair_style == "hijab":
-        hair = "wearing a hijab"
-    elif hair_style == "bald":
-        hair = "bald"
-    elif hair_style:
-        hair = f"{hair_color} {hair_style} hair" if hair_color else f"{hair_style} hair"
-    else:
-        hair = f"{hair_color} hair" if hair_color else ""
+def _hair_phrase(attributes: VisualAttributes, named: AbstractSet[str]) -> str:
+    """The preset's hair, without what the user's words name (colour, style, a headscarf)."""
+    style = _clean(attributes.hair_style).lower()
+    color = "" if "hair_color" in named else _clean(attributes.hair_color)
+    if "headwear" in named or (style == "hijab" and "hair_style" in named):
+        return ""
+    if style == "hijab":
+        return "wearing a hijab"
+    if style == "bald":
+        return "" if "hair_style" in named else "bald"
+    style = "" if "hair_style" in named else style
+    return _clean(f"{color} {style} hair") if color or style else ""
+
+
+def _attribute_phrases(attributes: VisualAttributes, named: AbstractSet[str] = frozenset()) -> list[str]:
+    """Turn visual attributes into prompt phrases, leaving out the families in `named`."""
     body = _clean(attributes.body_type)
-    eyes = _clean(attributes.eye_color)
+    eyes = "" if "eyes" in named else _clean(attributes.eye_color)
     skin = _clean(attributes.skin_tone)
     return [
         _clean(attributes.gender),
         _clean(attributes.ethnicity),
         f"{body} build" if body else "",
-        hair,
+        _hair_phrase(attributes, named),
         f"{eyes} eyes" if eyes else "",
         f"{skin} skin" if skin else "",
-        _clean(attributes.style),
+        "" if "clothing" in named else _clean(attributes.style),
     ]
+
+
+_HIJAB_CLAUSES = (re.compile(r"\s+with\s+(?:an?\s+)?(?:\w+\s+)?hijab\b"),
+                  re.compile(r"\b(?:an?\s+)?(?:\w+\s+)?hijab\s+and\s+"))
+
+
+def _without_clothes(phrase: str) -> str:
+    """`phrase` without its "in/wearing ... <garment> ..." clause."""
+    words = tokens(phrase)
+    if not find(words, list(GARMENT_WORDS)):
+        return phrase
+    for match in re.finditer(r"\s+(?:in|wearing)\s+", phrase):
+        if find(tokens(phrase[match.start():]), list(GARMENT_WORDS)):
+            return phrase[:match.start()]
+    return phrase
+
+
+def _preset_prompt(prompt: str, named: AbstractSet[str]) -> str:
+    """The preset's own prompt without its phrases about what the user's words name."""
+    if "headwear" not in named and "hair_style" in named:
+        for clause in _HIJAB_CLAUSES:
+            prompt = clause.sub("", prompt)
+    phrases = _clean(prompt).split(", ")
+    if "clothing" in named:
+        phrases = [_without_clothes(p) for p in phrases]
+    if "setting" in named:
+        phrases = [p for p in phrases if not {"background", "backdrop"} & set(tokens(p))]
+    return ", ".join(phrases)
 
 
 def _dedupe(parts: list[str]) -> list[str]:
@@ -133,9 +167,10 @@ def build_prompt(
 
     parts: list[str] = []
     if preset is not None:
-        parts.append(preset.prompt)
+        named = families(user)  # the user's words win over the preset's for these
+        parts.append(_preset_prompt(preset.prompt, named))
         parts.append(_persona_phrase(preset.persona))
-        parts.extend(_attribute_phrases(preset.attributes))
+        parts.extend(_attribute_phrases(preset.attributes, named))
     parts.append(user)
     if realism:
         parts.extend(REALISM_TERMS)

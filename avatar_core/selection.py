@@ -35,6 +35,7 @@ class ModelSpec:
     endpoint_handler: str | None = None  # "default" toolkit handler or "avatar-creator"
     license: str = ""
     realism: bool = False  # photoreal without a LoRA (e.g. FLUX.1-Krea-dev), set by an admin
+    likeness: bool = False  # edits the user's photo (image-to-image); only for "From my photo"
 
     @property
     def is_realism(self) -> bool:
@@ -78,9 +79,9 @@ def can_access(user_tier: str, model_tier: str) -> bool:
     return tier_rank(user_tier) >= tier_rank(model_tier)
 
 
-def accessible_models(models: Sequence[ModelSpec], tier: str) -> list[ModelSpec]:
-    """Enabled models the tier reaches, in catalog order."""
-    return [m for m in models if m.enabled and can_access(tier, m.tier)]
+def accessible_models(models: Sequence[ModelSpec], tier: str, likeness: bool = False) -> list[ModelSpec]:
+    """Enabled models of one mode (text, or likeness from a photo) the tier reaches, in order."""
+    return [m for m in models if m.enabled and m.likeness == likeness and can_access(tier, m.tier)]
 
 
 def price_for(model: ModelSpec, tier: str) -> int:
@@ -128,15 +129,19 @@ def select_model(
     preferences: Preferences = Preferences(),
     explicit: str | None = None,
     requested_size: int | None = None,
+    likeness: bool = False,
 ) -> Selection:
-    """Pick the model for one request following the catalog rules (DESIGN.md §1)."""
+    """Pick the model for one request following the catalog rules (DESIGN.md §1).
+
+    Text requests choose among text-to-image rows; `likeness` requests among the photo rows.
+    """
     tier_rank(tier)
-    enabled = [m for m in models if m.enabled]
+    enabled = [m for m in models if m.enabled and m.likeness == likeness]
     if not enabled:
         raise NoModelsAvailable("No models are available right now. Please try again later.")
     if explicit:
         return _explicit(enabled, tier, explicit)
-    usable = accessible_models(enabled, tier)
+    usable = accessible_models(enabled, tier, likeness)
     if not usable:
         # Every tier reaches the free models, so this means they are disabled too; a model above
         # the user's tier is never handed out as a fallback (that would bypass the tier).

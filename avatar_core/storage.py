@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -35,9 +35,27 @@ class ImageStore(Protocol):
     def save(self, owner_id: int, name: str, image: Image.Image, recipe: Mapping[str, object],
              source_png: bytes | None = None) -> StoredImage: ...  # fmt: skip
 
-    def path(self, key: str) -> Path: ...
+    def read(self, key: str) -> bytes:
+        """The stored bytes of `key`; FileNotFoundError when there is no such image."""
+        ...
 
     def delete(self, key: str) -> None: ...
+
+    def location(self, key: str) -> str:
+        """Where `key` lives, for people and logs: a file path or an `s3://` URL."""
+        ...
+
+
+@runtime_checkable
+class FileBacked(Protocol):
+    """A store whose images are local files (the local directory; never object storage)."""
+
+    def path(self, key: str) -> Path: ...
+
+
+def image_keys(owner_id: int, name: str) -> StoredImage:
+    """The keys of one avatar and its thumbnail: `<owner>/<name>.png`, `<owner>/<name>.thumb.webp`."""
+    return StoredImage(f"{owner_id}/{name}.png", f"{owner_id}/{name}.thumb.webp")
 
 
 def _recipe_info(recipe: Mapping[str, object]) -> PngInfo:
@@ -99,14 +117,14 @@ class LocalImageStore:
     def save(self, owner_id: int, name: str, image: Image.Image, recipe: Mapping[str, object],
              source_png: bytes | None = None) -> StoredImage:  # fmt: skip
         """Write the PNG and thumbnail atomically; on failure neither is left behind."""
-        image_key, thumb_key = f"{owner_id}/{name}.png", f"{owner_id}/{name}.thumb.webp"
-        _atomic_write(self.path(image_key), png_bytes(image, recipe, source_png))
+        keys = image_keys(owner_id, name)
+        _atomic_write(self.path(keys.image_key), png_bytes(image, recipe, source_png))
         try:
-            _atomic_write(self.path(thumb_key), thumbnail_bytes(image))
+            _atomic_write(self.path(keys.thumb_key), thumbnail_bytes(image))
         except BaseException:
-            self.delete(image_key)
+            self.delete(keys.image_key)
             raise
-        return StoredImage(image_key, thumb_key)
+        return keys
 
     def path(self, key: str) -> Path:
         """The file for `key`; refuses keys that escape the root."""
@@ -115,6 +133,14 @@ class LocalImageStore:
             raise ValueError("invalid image key")
         return path
 
+    def read(self, key: str) -> bytes:
+        """The file's bytes; FileNotFoundError when it is missing."""
+        return self.path(key).read_bytes()
+
     def delete(self, key: str) -> None:
         """Remove one file if it exists."""
         self.path(key).unlink(missing_ok=True)
+
+    def location(self, key: str) -> str:
+        """The file's path."""
+        return str(self.path(key))

@@ -28,7 +28,7 @@ def tier_matrix(models: Sequence[ModelSpec]) -> str:
     """Which tier reaches which model, and at what price."""
     rows = []
     for tier in TIERS:
-        reach = {m.model_key for m in accessible_models(models, tier)}
+        reach = {m.model_key for mode in (False, True) for m in accessible_models(models, tier, mode)}
         rows.append([tier] + [str(price_for(m, tier)) if m.model_key in reach else "-" for m in models])
     return table(["tier"] + [m.model_key.split(":")[-1] for m in models], rows)
 

@@ -29,6 +29,7 @@ class RenderRequest:
     attributes: Mapping[str, str] = field(default_factory=dict)
     endpoint_url: str | None = None
     endpoint_handler: str | None = None
+    image: bytes | None = None  # the (cleaned) source photo of a likeness avatar, as JPEG
 
     @property
     def target(self) -> RouteTarget:

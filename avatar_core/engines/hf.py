@@ -138,10 +138,10 @@ class HFEngine:
     def _attempt(self, plan: Plan, call: Call, prompt: str, timeout: float, deadline: float
                  ) -> Received:  # fmt: skip
         """One submission: the library builds the request; we post it and collect the image."""
-        helper = get_provider_helper(call.provider, task="text-to-image", model=call.model)  # type: ignore[arg-type]
-        params = helper.prepare_request(inputs=prompt, parameters=call.parameters,
-                                        headers={"accept": "image/png"}, model=call.model,
-                                        api_key=self.token)  # fmt: skip
+        helper = get_provider_helper(call.provider, task=call.task, model=call.model)  # type: ignore[arg-type]
+        params = helper.prepare_request(inputs=call.image if call.image is not None else prompt,
+                                        parameters=call.parameters, headers={"accept": "image/png"},
+                                        model=call.model, api_key=self.token)  # fmt: skip
         response = get_session().post(params.url, json=params.json, content=params.data,
                                       headers=params.headers, timeout=timeout)  # fmt: skip
         hf_raise_for_status(response)
@@ -149,7 +149,10 @@ class HFEngine:
             url = self._replicate_output(response.json(), params.url, params.headers, deadline)
             return self._download(url, deadline)
         if plan.route == FAL:
-            return self._download(_fal_output(response.json()), deadline)
+            body = response.json()
+            if "request_id" in body and "images" not in body:  # a queued job (image-to-image)
+                body = self._fal_result(body, params.url, params.headers, deadline)
+            return self._download(_fal_output(body), deadline)
         return _decode(response.content)
 
     def _replicate_output(self, body: dict[str, Any], post_url: str, headers: dict[str, Any],
@@ -172,6 +175,30 @@ class HFEngine:
             poll = get_session().get(_via(post_url, urls["get"]), headers=headers, timeout=wait)
             hf_raise_for_status(poll)
             body = poll.json()
+
+    def _fal_result(self, body: dict[str, Any], post_url: str, headers: dict[str, Any],
+                    deadline: float) -> dict[str, Any]:  # fmt: skip
+        """Poll a fal queue job until COMPLETED, then fetch its result (URLs built as the library does).
+
+        huggingface_hub 2.4 `FalAIQueueTask.get_response` polls `<base><response_url path>/status`
+        with no deadline; this is the same protocol, bounded by the generation's deadline.
+        """
+        parts = urlsplit(post_url)
+        router = parts.netloc == "router.huggingface.co"
+        base = f"{parts.scheme}://{parts.netloc}" + ("/fal-ai" if router else "")
+        query = f"?{parts.query}" if parts.query else ""
+        path = urlsplit(str(body.get("response_url") or "")).path
+        status = body.get("status")
+        while status != "COMPLETED":
+            if self._clock() + self.poll_interval >= deadline:
+                raise TimeoutError(f"fal job {body.get('request_id')} still {status} at the deadline")
+            self._sleep(self.poll_interval)
+            poll = get_session().get(f"{base}{path}/status{query}", headers=headers, timeout=self.timeout)
+            hf_raise_for_status(poll)
+            status = poll.json().get("status")
+        result = get_session().get(f"{base}{path}{query}", headers=headers, timeout=self.timeout)
+        hf_raise_for_status(result)
+        return dict(result.json())
 
     def _cancel(self, cancel_url: str | None, post_url: str, headers: dict[str, Any]) -> None:
         """Best effort: stop a prediction we will not wait for (it would be billed)."""

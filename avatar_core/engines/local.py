@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from avatar_core.engines.base import EngineError, ErrorKind, Plan, RenderRequest, RenderResult, RouteTarget
+from avatar_core.engines.offline_likeness import photo_preview
 from avatar_core.engines.portrait import portrait_features
 from avatar_core.engines.portrait_draw import draw_portrait
 
@@ -27,7 +28,10 @@ class LocalEngine:
         if time.monotonic() >= deadline:
             raise EngineError("The image took too long to render.", kind=ErrorKind.TIMEOUT)
         features = portrait_features(request.prompt, request.attributes, request.seed)
-        image = draw_portrait(features, request.width, request.height)
+        if request.image is not None:
+            image = photo_preview(request.image, features, request.width, request.height)
+        else:
+            image = draw_portrait(features, request.width, request.height)
         return RenderResult(image=image, engine=self.name, model_used=request.model_id,
                             lora_applied=False, notes=(OFFLINE_NOTE,), provider="offline",
                             provider_model="offline-preview", offline=True)  # fmt: skip

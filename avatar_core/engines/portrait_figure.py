@@ -7,7 +7,9 @@ import random
 from collections.abc import Sequence
 
 from avatar_core.engines.portrait import PortraitFeatures
-from avatar_core.engines.portrait_paint import Geo, Painter, Pt, arc, bezier, mix, shade, torso
+from avatar_core.engines.portrait_garments import glasses
+from avatar_core.engines.portrait_outfit import paint_clothes
+from avatar_core.engines.portrait_paint import Geo, Painter, Pt, arc, bezier, mix, shade
 
 
 def _wavy(pts: Sequence[Pt], amp: float, freq: float, cx: float) -> list[Pt]:
@@ -71,94 +73,6 @@ def _back_hair(p: Painter, f: PortraitFeatures, g: Geo) -> None:
         for x, y in outline[::2]:
             if y > cy - fh * 0.5:
                 p.ellipse(x, y, 0.02, 0.02, hair)
-
-
-def _clothes(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Torso, neck and the neckline of the outfit."""
-    cx, y, nw, cloth = g.cx, g.shoulder_y, g.nw, f.clothing_rgb
-    skin = f.skin_rgb
-    neck = shade(skin, 0.92)
-    dark = shade(cloth, 0.8 if sum(cloth) > 200 else 1.35)
-    kind = f.clothing
-    if kind == "hoodie":
-        p.ellipse(cx, y + 0.005, nw * 2.6, 0.06, dark)
-    if kind in ("suit", "labcoat", "jacket"):
-        inner = f.accent_rgb if kind == "jacket" else ((236, 240, 246) if kind == "suit" else
-                                                      (150, 184, 222))
-        p.poly([(cx - nw * 1.5, y), (cx + nw * 1.5, y), (cx, 0.9)], inner)
-    opening = {"scrubs": [(cx - nw * 1.2, y - 0.01), (cx + nw * 1.2, y - 0.01), (cx, y + 0.1)],
-               "traditional": [(cx - nw * 1.2, y - 0.01), (cx + nw * 1.2, y - 0.01),
-                               (cx, y + 0.08)]}.get(kind)
-    if opening:
-        p.poly(opening, neck)
-    elif kind in ("casual", "hoodie", "jacket"):
-        p.ellipse(cx, y + 0.006, nw * 1.35, 0.034, neck)
-    p.poly([(cx - nw, g.cy), (cx + nw, g.cy), (cx + nw, y + 0.01), (cx - nw, y + 0.01)], neck)
-    p.ellipse(cx, g.cy + g.fh * 0.82, nw, 0.05, shade(skin, 0.8))
-    if kind in ("casual", "jacket"):
-        p.line(arc(cx, y + 0.006, nw * 1.35, 0.034, 0, 180, 16),
-               shade(f.accent_rgb if kind == "jacket" else cloth, 0.82), 0.012)
-    if kind == "hoodie":
-        p.line(arc(cx, y + 0.006, nw * 1.35, 0.034, -10, 190, 16), dark, 0.014)
-        for side in (-1, 1):
-            p.line([(cx + side * 0.022, y + 0.04), (cx + side * 0.026, y + 0.15)],
-                   (236, 236, 236), 0.006)
-    if kind == "sporty":
-        acc = f.accent_rgb if f.accent_rgb != cloth else (240, 240, 240)
-
-        def stripes(q: Painter) -> None:
-            for side in (-1, 1):
-                q.line([(cx + side * nw * 1.3, y - 0.01), (cx + side * g.sw * 1.1, y + 0.2)],
-                       255, 0.026)
-
-        p.masked(acc, (cx - g.sw * 1.1, y - 0.05, cx + g.sw * 1.1, y + 0.3), stripes,
-                 lambda q: q.poly(torso(g), 255))
-        p.poly([(cx - nw * 1.12, y - 0.035), (cx + nw * 1.12, y - 0.035),
-                (cx + nw * 1.25, y + 0.02), (cx - nw * 1.25, y + 0.02)], dark)
-        p.line([(cx, y + 0.02), (cx, 1.2)], shade(dark, 0.8), 0.006)
-    if kind == "scrubs":
-        p.line(opening[:1] + opening[2:] + opening[1:2], dark, 0.014)  # type: ignore[index]
-        p.poly([(cx + 0.1, y + 0.13), (cx + 0.17, y + 0.13), (cx + 0.17, 1.1),
-                (cx + 0.1, 1.1)], dark)
-    if kind == "traditional":
-        p.poly([(cx - nw * 1.2, y - 0.01), (cx + nw * 1.2, y - 0.01), (cx, y + 0.08)],
-               (246, 244, 236))
-        band = f.accent_rgb
-        p.line(arc(cx, y - 0.02, nw * 1.3, 0.03, 180, 360, 12), shade(band, 0.85), 0.03)
-        p.line([(cx + nw * 1.3, y - 0.02), (cx + 0.01, y + 0.11)], shade(band, 0.85), 0.03)
-        p.line([(cx - nw * 1.3, y - 0.02), (cx + 0.1, y + 0.3)], band, 0.032)
-        p.line([(cx - nw * 1.3 + 0.02, y - 0.005), (cx + 0.11, y + 0.26)], shade(band, 0.75),
-               0.004)
-    if kind in ("suit", "labcoat"):
-        for side in (-1, 1):
-            p.poly([(cx + side * nw * 1.02, y - 0.04), (cx + side * 0.003, y + 0.045),
-                    (cx + side * nw * 1.35, y + 0.05)], (250, 250, 252))
-            p.line([(cx + side * nw * 1.02, y - 0.04), (cx + side * 0.003, y + 0.045),
-                    (cx + side * nw * 1.35, y + 0.05)], (200, 204, 212), 0.003)
-        if f.tie:
-            tie = f.accent_rgb
-            p.poly([(cx - 0.015, y + 0.035), (cx + 0.015, y + 0.035), (cx + 0.011, y + 0.062),
-                    (cx - 0.011, y + 0.062)], shade(tie, 0.85))
-            p.poly([(cx - 0.011, y + 0.062), (cx + 0.011, y + 0.062), (cx + 0.03, 0.96),
-                    (cx, 1.0), (cx - 0.03, 0.96)], tie)
-    if kind in ("suit", "labcoat", "jacket"):
-        lapel = shade(cloth, 0.86 if sum(cloth) > 200 else 1.25)
-        for side in (-1, 1):
-            pts = [(cx + side * nw * 1.5, y), (cx + side * 0.004, 0.9),
-                   (cx + side * 0.072, 0.79), (cx + side * 0.11, 0.775),
-                   (cx + side * nw * 2.05, y + 0.02)]
-            p.poly(pts, lapel)
-            p.line(pts[:2], shade(cloth, 0.7), 0.004)
-    if kind == "labcoat":
-        grey = (70, 74, 84)
-        p.line(bezier((cx - nw * 1.3, y - 0.01), (cx - 0.11, y + 0.08), (cx - 0.1, y + 0.16),
-                      (cx - 0.07, y + 0.2)), grey, 0.008)
-        p.line(bezier((cx + nw * 1.3, y - 0.01), (cx + 0.11, y + 0.08), (cx + 0.09, y + 0.14),
-                      (cx + 0.085, y + 0.17)), grey, 0.008)
-        p.ellipse(cx + 0.085, y + 0.185, 0.018, 0.018, (170, 176, 186))
-    if f.necklace and kind in ("casual", "scrubs"):
-        p.line(arc(cx, y - 0.02, nw * 1.1, 0.05, 20, 160, 16), (214, 176, 84), 0.004)
-        p.ellipse(cx, y + 0.032, 0.007, 0.009, (214, 176, 84))
 
 
 def _hair_cap(f: PortraitFeatures, g: Geo) -> list[Pt] | None:
@@ -331,26 +245,6 @@ def _hijab(p: Painter, f: PortraitFeatures, g: Geo, front: bool) -> None:
            shade(scarf, 0.85 if sum(scarf) > 200 else 1.3), 0.006)
 
 
-def _glasses(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Glasses or sunglasses over the eyes."""
-    frame = (34, 32, 36) if f.glasses == "sunglasses" else random.Random(f.scene_seed).choice(
-        ((34, 32, 36), (120, 70, 40), (150, 120, 60), (60, 70, 110)))
-    lens = (20, 24, 30, 215) if f.glasses == "sunglasses" else (255, 255, 255, 40)
-    boxes = []
-    for side in (-1, 1):
-        ex = g.cx + side * g.eye_dx + g.dx
-        box = p.px([(ex - 0.04, g.eye_y - 0.026), (ex + 0.04, g.eye_y + 0.028)])
-        boxes.append(box)
-        flat = (box[0][0], box[0][1], box[1][0], box[1][1])
-        p.d.rounded_rectangle(flat, radius=0.016 * p.s, fill=lens)  # type: ignore[arg-type]
-        p.d.rounded_rectangle(flat, radius=0.016 * p.s, outline=frame,  # type: ignore[arg-type]
-                              width=max(1, round(0.006 * p.s)))
-        p.line([(ex + side * 0.04, g.eye_y - 0.015), (g.cx + side * g.fw * 0.99,
-                                                       g.eye_y - 0.005)], frame, 0.006)
-    p.line(arc(g.cx + g.dx, g.eye_y - 0.008, 0.015, 0.008, 200, 340, 8), frame, 0.006)
-
-
-
 def _hair(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """The hair on top of the head with its shadow on the forehead, or a bald head's shine."""
     cap = _hair_cap(f, g)
@@ -377,9 +271,8 @@ def _hair(p: Painter, f: PortraitFeatures, g: Geo) -> None:
 
 def paint_figure(p: Painter, bp: Painter, f: PortraitFeatures, g: Geo) -> None:
     """Paints the whole figure: `p` draws in head units, `bp` in (smaller) body units."""
-    bp.poly(torso(g), f.clothing_rgb)
     _back_hair(p, f, g)
-    _clothes(bp, f, g)
+    paint_clothes(bp, f, g)
     if f.hair_style == "hijab":
         _hijab(p, f, g, front=False)
     _face(p, f, g)
@@ -387,4 +280,4 @@ def paint_figure(p: Painter, bp: Painter, f: PortraitFeatures, g: Geo) -> None:
     if f.hair_style == "hijab":
         _hijab(p, f, g, front=True)
     if f.glasses != "none":
-        _glasses(p, f, g)
+        glasses(p, f, g)

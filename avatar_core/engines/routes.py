@@ -60,6 +60,11 @@ REPLICATE_SCHEMAS: dict[str, InputSchema] = {
     "black-forest-labs/flux-krea-dev": InputSchema(_COG_DEV),
     "black-forest-labs/flux-schnell": InputSchema(_COG_COMMON, max_steps=4),
     "black-forest-labs/flux-dev-lora": InputSchema(_COG_DEV | _COG_LORA, lora_go_fast_factor=1.5),
+    # replicate/cog-flux-kontext predict.py: image-to-image with `input_image` (the library also
+    # sends image/images/input_images, which Cog drops), aspect_ratio "match_input_image".
+    "black-forest-labs/flux-kontext-dev": InputSchema(frozenset({
+        "prompt", "input_image", "aspect_ratio", "num_inference_steps", "guidance", "seed",
+        "output_format", "output_quality", "disable_safety_checker", "go_fast"})),  # fmt: skip
     "black-forest-labs/flux-schnell-lora": InputSchema(
         _COG_COMMON | {"lora_weights", "lora_scale"}, max_steps=4, lora_go_fast_factor=1.5
     ),
@@ -71,6 +76,8 @@ FAL_SCHEMAS: dict[str, InputSchema] = {
     "fal-ai/flux/dev": InputSchema(_FAL_COMMON | {"guidance_scale"}),
     "fal-ai/flux/schnell": InputSchema(_FAL_COMMON, max_steps=12),
     "fal-ai/flux-lora": InputSchema(_FAL_COMMON | {"guidance_scale", "loras"}),
+    "fal-ai/flux-kontext/dev": InputSchema(_FAL_COMMON | {"image_url", "guidance_scale",
+                                                          "resolution_mode"}),  # fmt: skip
 }
 
 
@@ -106,6 +113,12 @@ class Call:
     provider: str  # huggingface_hub provider name ("hf-inference" for URLs)
     model: str  # repo id, or the URL posted to verbatim
     parameters: dict[str, Any]
+    image: bytes | None = None  # image-to-image: the input photo (the library makes a data URL)
+
+    @property
+    def task(self) -> str:
+        """The library's task for this call."""
+        return "image-to-image" if self.image is not None else "text-to-image"
 
 
 def ceil16(value: int) -> int:
@@ -209,6 +222,8 @@ def _sized(plan: Plan) -> Plan:
 
 def build_call(plan: Plan, request: RenderRequest, config: RouteConfig) -> Call:
     """The library call for `request` on `plan`'s route: only inputs that route declares."""
+    if request.image is not None:
+        return _image_call(plan, request)
     if plan.route == REPLICATE:
         return _replicate_call(plan, request)
     if plan.route == FAL:
@@ -251,6 +266,32 @@ def _fal_call(plan: Plan, request: RenderRequest) -> Call:
     params = {k: v for k, v in params.items() if k in schema.inputs}
     params |= {"width": plan.width, "height": plan.height}  # the library turns them into image_size
     return Call(FAL, plan.lora if plan.lora else request.model_id, params)
+
+
+def _image_call(plan: Plan, request: RenderRequest) -> Call:
+    """An image-to-image edit (FLUX.1 Kontext): the photo, the instruction, the safety checker on."""
+    if plan.route == REPLICATE:
+        schema = REPLICATE_SCHEMAS.get(plan.provider_model, InputSchema(_COG_COMMON))
+        params: dict[str, Any] = {
+            "prompt": request.prompt, "aspect_ratio": "match_input_image",
+            "num_inference_steps": min(request.steps, schema.max_steps),
+            "guidance": request.guidance_scale, "seed": request.seed, "output_format": "png",
+            "go_fast": False, "disable_safety_checker": False,
+        }  # fmt: skip
+        params = {k: v for k, v in params.items() if k in schema.inputs}
+    elif plan.route == FAL:
+        schema = FAL_SCHEMAS.get(plan.provider_model, InputSchema(_FAL_COMMON))
+        params = {"prompt": request.prompt, "num_inference_steps": request.steps,
+                  "guidance_scale": request.guidance_scale, "seed": request.seed,
+                  "output_format": "png", "enable_safety_checker": True, "num_images": 1,
+                  "resolution_mode": "match_input"}  # fmt: skip
+        params = {k: v for k, v in params.items() if k in schema.inputs}
+    else:
+        params = {"prompt": request.prompt, "num_inference_steps": request.steps,
+                  "guidance_scale": request.guidance_scale, "seed": request.seed}  # fmt: skip
+    model = request.endpoint_url if plan.route == ENDPOINT and request.endpoint_url else request.model_id
+    provider = plan.route if plan.route in (REPLICATE, FAL) else "hf-inference"
+    return Call(provider, model, params, request.image)
 
 
 def _no_none(params: dict[str, Any]) -> dict[str, Any]:

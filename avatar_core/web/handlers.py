@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import gradio as gr
@@ -132,7 +134,8 @@ class Handlers:
     @user_errors
     def generate(self, prompt: str = "", preset: str | None = None, model: str | None = AUTO,
                  prefer_realism: bool = False, prefer_hd: bool = False, fast: bool = False,
-                 seed: float | None = -1, request: gr.Request | None = None,
+                 seed: float | None = -1, from_photo: bool = False, photo_id: str = "",
+                 request: gr.Request | None = None,
                  progress: gr.Progress = gr.Progress()  # noqa: B008 - how Gradio injects progress
                  ) -> tuple[str, str, str, dict[str, Any]]:  # fmt: skip
         """Generate one avatar; returns (image html, details, quote line, result json)."""
@@ -142,7 +145,8 @@ class Handlers:
             prompt=prompt or "", preset=preset or None,
             model=None if model in (None, "", AUTO) else model,
             prefer_realism=bool(prefer_realism), prefer_hd=bool(prefer_hd), fast=bool(fast),
-            seed=seed_value,
+            seed=seed_value, from_photo=bool(from_photo),
+            photo_id=_int_id(photo_id) if from_photo and str(photo_id or "").strip() else None,
         )  # fmt: skip
         progress(0.02, desc="Queued")
         result = self.app.generations.generate(
@@ -164,11 +168,40 @@ class Handlers:
             f" · {html.escape(result.provider)}: {html.escape(result.provider_model)}"
             + (f" + {html.escape(result.lora)} @ {result.lora_scale:g}" if result.lora else ""))
         notes = "".join(f"\n- {html.escape(n)}" for n in result.notes if n != "offline preview")
+        kind += " · from your photo" if from_photo else ""
         details = (f"**{html.escape(result.model_name)}**{kind} · {result.width}×{result.height}  \n"
                    f"{html.escape(result.reason)}  \n"
                    f"Charged **{result.credits_charged}** credits · {result.seconds:.1f} s · "
                    f"seed {result.seed} · balance **{result.balance}** credits{notes}")  # fmt: skip
         return image_html(result.generation_id, prompt or preset or "avatar"), details, quote_line, data
+
+    # ----- "From my photo" -----
+    @user_errors
+    def upload_photo(self, path: str | None = None, consent: bool = False,
+                     request: gr.Request | None = None) -> tuple[str, str, bool, None]:  # fmt: skip
+        """Keep a cleaned copy of the uploaded photo privately; Gradio's temporary copy is deleted."""
+        user = self.user(request)
+        if not path:
+            return "", "", False, None
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            raise ValidationError("The upload did not arrive; try again.") from None
+        finally:
+            _remove_upload(path)
+        kept = self.app.photos.upload(user, data, consent=bool(consent))
+        until = kept.expires_at.strftime("%H:%M UTC")
+        return (str(kept.id), f"Photo ready ({kept.width}×{kept.height}), kept until {until}.",
+                True, None)
+
+    @user_errors
+    def delete_photo(self, photo_id: str = "", request: gr.Request | None = None
+                     ) -> tuple[str, str, bool]:  # fmt: skip
+        """Delete the caller's photo now."""
+        user = self.user(request)
+        if str(photo_id or "").strip():
+            self.app.photos.delete(user.id, _int_id(photo_id))
+        return "", "Your photo was deleted.", False
 
     # ----- gallery -----
     @user_errors
@@ -234,6 +267,7 @@ class Handlers:
         preset = {p.key: p.name for p in self.app.catalog.presets()}.get(a.preset_key or "")
         recipe = (
             f"**Prompt:** {html.escape(a.user_prompt) or '—'}"
+            f"{'  ' + chr(10) + '**Source:** from your photo (not kept)' if a.from_photo else ''}"
             f"  \n**Preset:** {preset or a.preset_key or '—'}"
             f"  \n**Model:** {html.escape(model or a.model_key)} ({engine})"
             f"  \n**LoRA:** {lora}  \n**Seed:** {a.seed}"
@@ -389,6 +423,12 @@ class Handlers:
         chart = pd.DataFrame({"model": [s.model_key.split(":")[-1] for s in stats],
                               "generations": [s.count for s in stats]})  # fmt: skip
         return rows, chart
+
+
+def _remove_upload(path: str) -> None:
+    """Delete Gradio's temporary copy of an upload (photos are personal data)."""
+    with contextlib.suppress(OSError):
+        Path(path).unlink()
 
 
 def _seed(raw: object) -> int | None:

@@ -6,7 +6,7 @@ import html
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..bootstrap import App
 from ..errors import AvatarError, NotFound
@@ -151,16 +151,15 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
             return Response("Log in first.", status_code=401)
         if kind not in ("image.png", "thumb.webp", "download.png"):
             return Response("Not found.", status_code=404)
-        try:
-            path = app.gallery.image_path(user_id, avatar_id, thumb=kind == "thumb.webp")
+        try:  # read whole from the store (local file or one S3 GET): a 404 before any byte is sent
+            data = app.gallery.image(user_id, avatar_id, thumb=kind == "thumb.webp")
         except NotFound:
             return Response("Not found.", status_code=404)
         headers = {"Cache-Control": "private, max-age=86400"}
         if kind == "download.png":
-            return FileResponse(path, media_type="image/png", headers=headers,
-                                filename=f"avatar-{avatar_id}.png")  # fmt: skip
+            headers["Content-Disposition"] = f'attachment; filename="avatar-{avatar_id}.png"'
         media = "image/webp" if kind == "thumb.webp" else "image/png"
-        return FileResponse(path, media_type=media, headers=headers)
+        return Response(data, media_type=media, headers=headers)
 
     @router.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Any
 import gradio as gr
 
 from ..bootstrap import App
+from ..photos import CONSENT
 from ..selection import TIERS
 from .handlers import AUTO, Handlers, model_choices
 from .pages import LOGO_SVG
@@ -26,6 +27,9 @@ element.addEventListener('click', (event) => {
 });
 """
 EMPTY_RESULT = '<div class="avatar-empty">Your avatar appears here</div>'
+PHOTO_NOTE = ("Upload one clear, front-facing photo: the avatar keeps your face and takes the "
+              "preset's clothes, setting and light. The photo is cleaned of all metadata, never "
+              "shown to anyone, and deleted after {hours} h (or now, with the button).")  # fmt: skip
 LOGO = f'<div class="brand">{LOGO_SVG.format(size=34)}<span>Avatar Creator</span></div>'
 OFFLINE_NOTE = (
     "**Offline preview mode:** images are illustrated previews drawn locally, not FLUX renders. "
@@ -73,6 +77,21 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                 allow_preview=False, show_label=False, elem_id="preset-gallery",
                                 object_fit="cover", buttons=[], interactive=False,
                             )  # fmt: skip
+                        with gr.Accordion("From my photo", open=False, elem_id="photo-mode"):
+                            gr.Markdown(PHOTO_NOTE.format(hours=f"{app.settings.photo_retention_hours:g}"),
+                                        elem_classes="photo-note")  # fmt: skip
+                            with gr.Row(equal_height=False):
+                                photo = gr.Image(type="filepath", sources=["upload"], label="Your photo",
+                                                 height=200, elem_id="photo-input",
+                                                 buttons=[], min_width=180)  # fmt: skip
+                                with gr.Column(min_width=200):
+                                    consent = gr.Checkbox(label=CONSENT, value=False,
+                                                          elem_id="photo-consent")  # fmt: skip
+                                    from_photo = gr.Checkbox(label="Make the avatar from my photo",
+                                                             value=False, elem_id="from-photo")  # fmt: skip
+                                    photo_status = gr.Markdown(elem_id="photo-status")
+                                    photo_delete = gr.Button("Delete my photo now", size="sm")
+                            photo_id = gr.Textbox(visible=False, elem_id="photo-id")
                         with gr.Row():
                             preset = gr.Dropdown(preset_choices(app), value="", label="Preset",
                                                  interactive=True, min_width=200)  # fmt: skip
@@ -193,7 +212,11 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         demo.load(h.on_load, None, [greeting, model, locked, quote, admin_tab], api_name="session")
         gr.on([c.change for c in quote_inputs], h.quote, quote_inputs, quote, api_name="quote",
               queue=False, **hidden)  # fmt: skip
-        go.click(h.generate, [prompt, preset, model, realism, hd, fast, seed],
+        photo.upload(h.upload_photo, [photo, consent], [photo_id, photo_status, from_photo, photo],
+                     api_name="upload_photo")  # fmt: skip
+        photo_delete.click(h.delete_photo, [photo_id], [photo_id, photo_status, from_photo],
+                           api_name="delete_photo")  # fmt: skip
+        go.click(h.generate, [prompt, preset, model, realism, hd, fast, seed, from_photo, photo_id],
                  [result_image, result_info, quote, result_json], api_name="generate",
                  concurrency_limit=limit, concurrency_id="generate",
                  show_progress_on=[result_image]).then(

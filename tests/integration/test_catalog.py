@@ -26,6 +26,9 @@ EXPECTED = [
      0.9, 1024, 35, 3.5),
     ("avatar-creator:flux-schnell-fast", "FLUX.1-schnell Fast", "basic", 6, SCHNELL, None, None,
      512, 4, 0.0),
+    # issue #14: avatars from the user's own photo (image-to-image), sold only in that mode
+    ("avatar-creator:flux-kontext-likeness", "FLUX.1 Kontext Likeness", "basic", 14,
+     "black-forest-labs/FLUX.1-Kontext-dev", None, None, 1024, 28, 2.5),
 ]  # fmt: skip
 
 PRESET_NAMES = {
@@ -48,7 +51,7 @@ def snapshot(app: App) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return models, presets
 
 
-def test_four_models_exactly_as_designed(app: App) -> None:
+def test_the_design_four_models_and_the_likeness_row(app: App) -> None:
     models = app.catalog.models()
     actual = [(m.model_key, m.name, m.tier, m.credit_cost, m.model_id, m.lora_model, m.lora_scale,
                m.width, m.steps, m.guidance_scale)
@@ -58,6 +61,7 @@ def test_four_models_exactly_as_designed(app: App) -> None:
         assert m.width == m.height
         assert m.enabled
     assert [type(m.lora_scale) for m in models if m.lora_model] == [float, float]
+    assert [m.likeness for m in models] == [False, False, False, False, True]
 
 
 def test_model_rows_have_app_id_and_capabilities(app: App) -> None:
@@ -155,14 +159,14 @@ def test_seed_fills_an_empty_catalog(app: App) -> None:
         for preset in s.scalars(select(Preset)):
             s.delete(preset)
     assert app.catalog.models() == []
-    assert app.catalog.seed() == 4 + 19
-    assert len(app.catalog.models()) == 4
+    assert app.catalog.seed() == 5 + 19
+    assert len(app.catalog.models()) == 5
 
 
 def test_enable_disable(app: App) -> None:
     spec = app.catalog.set_enabled("avatar-creator:flux-dev-hd-realism", False)
     assert spec.enabled is False
-    assert [m.enabled for m in app.catalog.models()] == [True, True, False, True]
+    assert [m.enabled for m in app.catalog.models()] == [True, True, False, True, True]
     assert app.catalog.set_enabled("avatar-creator:flux-dev-hd-realism", True).enabled
 
 

@@ -21,7 +21,8 @@ from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_KEYS = ["avatar-creator:flux-dev-base", "avatar-creator:flux-dev-realism",
-              "avatar-creator:flux-dev-hd-realism", "avatar-creator:flux-schnell-fast"]  # fmt: skip
+              "avatar-creator:flux-dev-hd-realism", "avatar-creator:flux-schnell-fast",
+              "avatar-creator:flux-kontext-likeness"]  # fmt: skip
 JSON_MODEL_FIELDS = {
     "model_key", "name", "tier", "credit_cost", "model_id", "lora_model", "lora_scale", "width",
     "height", "steps", "guidance_scale", "enabled", "endpoint_url", "endpoint_handler", "license",
@@ -111,10 +112,10 @@ def one_error_line(result: Result) -> str:
 def test_init_twice_changes_nothing_the_second_time(cli: Cli) -> None:
     first = cli("init")
     assert first.code == 0, first.err
-    assert "4 models, 19 presets (23 rows changed)" in first.out
+    assert "5 models, 19 presets (24 rows changed)" in first.out
     second = cli("init")
     assert second.code == 0
-    assert "4 models, 19 presets (0 rows changed)" in second.out
+    assert "5 models, 19 presets (0 rows changed)" in second.out
     assert cli.db_path.is_file()
 
 
@@ -150,12 +151,12 @@ def test_verify_healthy(cli: Cli) -> None:
     matrix = result.out.split("Tier access matrix")[1].splitlines()
     rows = {line.split()[0]: line.split()[1:] for line in matrix[1:] if line.strip()
             and line.split()[0] in ("free", "basic", "pro", "enterprise")}  # fmt: skip
-    # columns: base, realism, hd-realism, schnell
+    # columns: base, realism, hd-realism, schnell, likeness (from a photo)
     assert rows == {
-        "free": ["8", "-", "-", "-"],
-        "basic": ["8", "12", "-", "6"],
-        "pro": ["8", "12", "15", "6"],
-        "enterprise": ["0", "0", "0", "0"],
+        "free": ["8", "-", "-", "-", "-"],
+        "basic": ["8", "12", "-", "6", "14"],
+        "pro": ["8", "12", "15", "6", "14"],
+        "enterprise": ["0", "0", "0", "0", "0"],
     }
     assert "[FAIL]" not in result.out
     assert "engine: offline previews" in result.out
@@ -186,7 +187,7 @@ def test_verify_fails_when_every_model_is_disabled(cli: Cli) -> None:
         assert cli("models", "disable", key).code == 0
     result = cli("verify")
     assert result.code == 1
-    assert "[FAIL] 4 models, 0 enabled" in result.out
+    assert "[FAIL] 5 models, 0 enabled" in result.out
 
 
 def test_other_commands_on_an_uninitialised_database(cli: Cli) -> None:

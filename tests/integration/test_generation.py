@@ -368,7 +368,7 @@ def test_interrupted_generation_is_refunded_once_on_start_up(app: App) -> None:
     user = new_user(app, "free", 24)
     service = app.generations
     gen_id, selection, _tier, _render = service._open(  # a crash right after the reserve
-        user.id, GenerationRequest(prompt="x"), "x", None, 1, app.catalog.models())
+        user.id, GenerationRequest(prompt="x"), "x", None, 1, app.catalog.models(), None)
     assert app.accounts.get(user.id).balance == 24 - selection.price
     assert service.recover_stale(older_than=3600) == 0  # not past the deadline yet
     assert service.recover_stale(older_than=0) == 1

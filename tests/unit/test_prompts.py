@@ -150,3 +150,51 @@ def test_negative_prompt() -> None:
         assert term in real
         assert term not in plain
     assert build_prompt("x", preset=WOMAN).negative_prompt == plain
+
+
+# --------------------------------------------------------------------------- the user's words win
+
+EVENING = BY_NAME["Elegant Evening"]
+MODEST = BY_NAME["Modest Fashion"]
+
+
+def test_user_hair_words_replace_the_presets_hair() -> None:
+    text = build_prompt("short silver hair", preset=EVENING).prompt
+    assert "short silver hair" in text
+    assert "auburn" not in text
+    assert "wavy" not in text
+    colour_only = build_prompt("blonde hair", preset=EVENING).prompt
+    assert "auburn" not in colour_only
+    assert "wavy hair" in colour_only
+
+
+def test_user_clothes_replace_the_presets_clothes_and_keep_the_rest() -> None:
+    text = build_prompt("a woman in a yellow raincoat", preset=EVENING).prompt
+    assert "yellow raincoat" in text
+    assert "gown" not in text
+    assert "emerald" not in text
+    assert "elegant portrait of a sophisticated woman" in text
+    assert "gala venue background" in text
+    assert "auburn wavy hair" in text
+
+
+def test_hair_words_drop_a_presets_hijab_and_a_hijab_drops_its_hair() -> None:
+    text = build_prompt("long black hair", preset=MODEST).prompt
+    assert "hijab" not in text
+    assert "dusty rose abaya" in text
+    covered = build_prompt("a navy hijab", preset=EVENING).prompt
+    assert "navy hijab" in covered
+    assert "auburn" not in covered
+
+
+def test_user_eyes_and_setting_replace_the_presets() -> None:
+    text = build_prompt("blue eyes, at the beach", preset=WOMAN).prompt
+    assert "hazel" not in text
+    assert "office background" not in text
+    assert "navy blazer" in text
+
+
+def test_words_in_no_family_leave_the_preset_whole() -> None:
+    built = build_prompt("holding a coffee mug, warm smile", preset=EVENING).prompt
+    assert built.startswith(EVENING.prompt)
+    assert "auburn wavy hair" in built and "emerald evening gown" in built

@@ -155,3 +155,28 @@ def test_base_url_route_keeps_the_serverless_shape() -> None:
 
 def test_ceil16() -> None:
     assert [ceil16(v) for v in (1, 16, 17, 768, 770)] == [16, 16, 32, 768, 784]
+
+
+@pytest.mark.parametrize(
+    ("route", "provider_model", "expected"),
+    [
+        ("replicate", "black-forest-labs/flux-kontext-dev",
+         {"prompt": "p", "aspect_ratio": "match_input_image", "num_inference_steps": 28,
+          "guidance": 2.5, "seed": 1, "output_format": "png", "go_fast": False,
+          "disable_safety_checker": False}),
+        ("fal-ai", "fal-ai/flux-kontext/dev",
+         {"prompt": "p", "num_inference_steps": 28, "guidance_scale": 2.5, "seed": 1,
+          "output_format": "png", "enable_safety_checker": True, "num_images": 1,
+          "resolution_mode": "match_input"}),
+    ],
+)  # fmt: skip
+def test_likeness_calls_send_the_photo_with_the_safety_checker_on(
+    route: str, provider_model: str, expected: dict[str, object]
+) -> None:
+    kontext = "black-forest-labs/FLUX.1-Kontext-dev"
+    hub = {kontext: {route: HubMapping(route, provider_model, task="image-to-image")}}
+    plan = plan_route(RouteTarget(kontext), RouteConfig(route), lambda r: hub.get(r, {}))
+    request = RenderRequest("p", 1024, 1024, 28, 2.5, 1, kontext, image=b"jpeg")
+    call = build_call(plan, request, RouteConfig(route))
+    assert (call.task, call.image, call.model, call.parameters) == (
+        "image-to-image", b"jpeg", kontext, expected)  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from avatar_core.catalog import SEED_MODELS
+from avatar_core.catalog import LIKENESS_KEY, SEED_CAPABILITIES, SEED_MODELS
 from avatar_core.errors import AvatarError, NoModelsAvailable, TierRefused, ValidationError
 from avatar_core.selection import (
     TIERS,
@@ -23,7 +23,8 @@ from avatar_core.selection import (
 )
 
 FIELDS = {f.name for f in dataclasses.fields(ModelSpec)}
-CATALOG = [ModelSpec(**{k: row[k] for k in FIELDS if k in row}) for row in SEED_MODELS]
+CATALOG = [ModelSpec(**{k: v for k, v in {**row, **SEED_CAPABILITIES.get(row["model_key"], {})}.items()
+                        if k in FIELDS}) for row in SEED_MODELS]  # fmt: skip
 BY_KEY = {m.model_key: m for m in CATALOG}
 
 BASE = "avatar-creator:flux-dev-base"
@@ -48,10 +49,27 @@ def keys(models: Iterable[ModelSpec]) -> list[str]:
 # --- the catalog the tests run on ---------------------------------------------------------
 
 
-def test_catalog_built_from_seed_has_the_four_models() -> None:
-    assert keys(CATALOG) == [BASE, REALISM, HD, FAST]
-    assert [m.is_realism for m in CATALOG] == [False, True, True, False]
-    assert [m.is_fast for m in CATALOG] == [False, False, False, True]
+def test_catalog_built_from_seed_has_the_four_models_and_the_likeness_row() -> None:
+    assert keys(CATALOG) == [BASE, REALISM, HD, FAST, LIKENESS_KEY]
+    assert [m.is_realism for m in CATALOG] == [False, True, True, False, False]
+    assert [m.is_fast for m in CATALOG] == [False, False, False, True, False]
+    assert [m.likeness for m in CATALOG] == [False, False, False, False, True]
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_text_requests_never_get_the_likeness_row(tier: str) -> None:
+    assert LIKENESS_KEY not in keys(accessible_models(CATALOG, tier))
+    for prefs in (Preferences(), REALISM_PREF, HD_PREF, FAST_PREF):
+        assert select_model(CATALOG, tier, prefs).model.model_key != LIKENESS_KEY
+    with pytest.raises(ValidationError):
+        select_model(CATALOG, tier, explicit=LIKENESS_KEY)
+
+
+def test_likeness_requests_get_the_likeness_row_from_basic_up() -> None:
+    assert select_model(CATALOG, "basic", likeness=True).model.model_key == LIKENESS_KEY
+    assert select_model(CATALOG, "enterprise", likeness=True).price == 0
+    with pytest.raises(NoModelsAvailable):
+        select_model(CATALOG, "free", likeness=True)
 
 
 # --- tier hierarchy -------------------------------------------------------------------------
@@ -354,8 +372,8 @@ def test_explicit_allowed_choice_is_used(tier: str, key: str, price: int) -> Non
 
 @settings(max_examples=300, deadline=None)
 @given(
-    enabled=st.lists(st.booleans(), min_size=4, max_size=4),
-    costs=st.lists(st.integers(0, 20), min_size=4, max_size=4),
+    enabled=st.lists(st.booleans(), min_size=5, max_size=5),
+    costs=st.lists(st.integers(0, 20), min_size=5, max_size=5),
     tier=st.sampled_from(TIERS),
     realism=st.booleans(),
     hd=st.booleans(),
