@@ -223,9 +223,9 @@ def _hijab(p: Painter, f: PortraitFeatures, g: Geo, front: bool) -> None:
     rx, ry, ocy = fw * 1.34, fh * 1.2, cy - 0.012
     if not front:
         side = bezier((cx + rx, cy + 0.02), (cx + rx, cy + 0.15),
-                      (cx + g.sw * 0.7, g.shoulder_y), (cx + g.sw * 0.7, 0.84), 10)
+                      (cx + g.sw * 0.7, g.shoulder_y), (cx + g.sw * 0.7, 0.78), 10)
         drape = (arc(cx, ocy, rx, ry, 180, 360, 24) + side
-                 + arc(cx, 0.82, g.sw * 0.7, 0.07, 0, 180, 20)[1:-1]
+                 + arc(cx, 0.76, g.sw * 0.7, 0.07, 0, 180, 20)[1:-1]
                  + [(2 * cx - x, y) for x, y in reversed(side)])
         p.poly(drape, scarf)
         fold = shade(scarf, 0.82 if sum(scarf) > 200 else 1.4)

@@ -66,8 +66,14 @@ def _bodice(p: Painter, f: PortraitFeatures, g: Geo) -> None:
             p.poly([(cx + side * nw * 1.3, y - 0.012), (cx + side * nw * 2.5, y - 0.004),
                     (cx + side * sw * 0.55, y + 0.12), (cx + side * nw * 1.9, y + 0.03)],
                    f.clothing_rgb)
-    p.line(arc(cx, y - 0.005, nw * 2.2, 0.02, 20, 160, 12), shade(f.skin_rgb, 0.9), 0.004)
+    crease = shade(f.skin_rgb, 0.86)
+    p.line(arc(cx, y - 0.005, nw * 2.2, 0.02, 20, 160, 12), crease, 0.004)
+    for side in (-1, 1):
+        p.line(bezier((cx + side * sw * 0.6, y + 0.1), (cx + side * sw * 0.66, y + 0.16),
+                      (cx + side * sw * 0.68, y + 0.24), (cx + side * sw * 0.7, y + 0.36)),
+               crease, 0.006)
     p.poly(shape, f.clothing_rgb)
+    p.line(top, shade(f.clothing_rgb, 0.75), 0.006)
 
 
 def _neck(p: Painter, f: PortraitFeatures, g: Geo, kind: str) -> None:

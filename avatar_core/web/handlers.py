@@ -103,7 +103,7 @@ class Handlers:
             greeting_line(user),
             gr.update(choices=model_choices(reach), value=AUTO),
             locked_note(models, user.tier),
-            self.quote(AUTO, None, False, False, False, request),
+            self.quote(AUTO, None, False, False, False, False, request),
             gr.update(visible=user.is_admin),
         )
 
@@ -114,13 +114,14 @@ class Handlers:
 
     @user_errors
     def quote(self, model: str | None, preset: str | None, prefer_realism: bool, prefer_hd: bool,
-              fast: bool, request: gr.Request | None = None) -> str:  # fmt: skip
+              fast: bool, from_photo: bool = False, request: gr.Request | None = None) -> str:  # fmt: skip
         """What Generate would run and cost, and the balance, before anyone clicks."""
         user = self.user(request)
+        photo = bool(from_photo)
         req = GenerationRequest(prompt="x", preset=preset or None,
-                                model=None if model in (None, "", AUTO) else model,
+                                model=None if model in (None, "", AUTO) or photo else model,
                                 prefer_realism=bool(prefer_realism), prefer_hd=bool(prefer_hd),
-                                fast=bool(fast))  # fmt: skip
+                                fast=bool(fast), from_photo=photo)  # fmt: skip
         try:
             sel = self.app.generations.quote(user, req)
         except AvatarError as err:
@@ -158,7 +159,7 @@ class Handlers:
             "seed": result.seed, "seconds": result.seconds, "reason": result.reason,
             "image_url": f"/avatars/{result.generation_id}/image.png" if result.ok else None,
         }  # fmt: skip
-        quote_line = self.quote(model, preset, prefer_realism, prefer_hd, fast, request)
+        quote_line = self.quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)
         if not result.ok:
             data["error"] = result.error
             msg = (f"### Generation failed\n{result.error}\n\nYour credits were refunded: "

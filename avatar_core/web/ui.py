@@ -29,7 +29,7 @@ element.addEventListener('click', (event) => {
 EMPTY_RESULT = '<div class="avatar-empty">Your avatar appears here</div>'
 PHOTO_NOTE = ("Upload one clear, front-facing photo: the avatar keeps your face and takes the "
               "preset's clothes, setting and light. The photo is cleaned of all metadata, never "
-              "shown to anyone, and deleted after {hours} h (or now, with the button).")  # fmt: skip
+              "shown to anyone, and deleted after {kept} (or now, with the button).")  # fmt: skip
 LOGO = f'<div class="brand">{LOGO_SVG.format(size=34)}<span>Avatar Creator</span></div>'
 OFFLINE_NOTE = (
     "**Offline preview mode:** images are illustrated previews drawn locally, not FLUX renders. "
@@ -42,6 +42,14 @@ def preset_choices(app: App) -> list[tuple[str, str]]:
     return [("No preset", "")] + [
         (p.name, p.key) for p in app.catalog.presets()
     ]
+
+
+def _duration(hours: float) -> str:
+    """'24 hours', '30 minutes', '4 seconds'."""
+    for unit, size in (("hours", 1.0), ("minutes", 1 / 60), ("seconds", 1 / 3600)):
+        if hours >= size:
+            return f"{hours / size:g} {unit}"
+    return f"{hours * 3600:.1f} seconds"
 
 
 def preset_gallery_items(app: App) -> list[tuple[str, str]]:
@@ -78,7 +86,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                 object_fit="cover", buttons=[], interactive=False,
                             )  # fmt: skip
                         with gr.Accordion("From my photo", open=False, elem_id="photo-mode"):
-                            gr.Markdown(PHOTO_NOTE.format(hours=f"{app.settings.photo_retention_hours:g}"),
+                            gr.Markdown(PHOTO_NOTE.format(kept=_duration(app.settings.photo_retention_hours)),
                                         elem_classes="photo-note")  # fmt: skip
                             with gr.Row(equal_height=False):
                                 photo = gr.Image(type="filepath", sources=["upload"], label="Your photo",
@@ -207,7 +215,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                     chart = gr.BarPlot(x="model", y="generations", title="Generations per model",
                                        y_lim=[0, None], scale=2, min_width=300)  # fmt: skip
 
-        quote_inputs: list[Any] = [model, preset, realism, hd, fast]
+        quote_inputs: list[Any] = [model, preset, realism, hd, fast, from_photo]
         hidden: dict[str, Any] = dict(api_visibility="private")
         demo.load(h.on_load, None, [greeting, model, locked, quote, admin_tab], api_name="session")
         gr.on([c.change for c in quote_inputs], h.quote, quote_inputs, quote, api_name="quote",

@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +19,15 @@ import httpx
 import pytest
 from PIL import Image
 
-from avatar_core import credits
-from avatar_core.bootstrap import App
+from avatar_core import credits, storage_s3
+from avatar_core.bootstrap import App, bootstrap
 from avatar_core.config import load_settings
 from avatar_core.errors import ConfigError, NotFound
 from avatar_core.generation import GenerationRequest, GenerationResult
 from avatar_core.models import Generation
 from avatar_core.storage import LocalImageStore
 from avatar_core.storage_s3 import S3ImageStore, make_store, s3_options
-from tests.conftest import make_app, missing
+from tests.conftest import CHEAP_HASHER, fresh_database_url, make_app, missing
 from tests.web.server import LiveServer, serve
 
 BUCKET = "avatars"
@@ -83,7 +84,7 @@ class S3:
         """Every object under `prefix` (listed and read as the admin)."""
         return {p: self.fs.cat_file(p) for p in self.fs.find(f"{BUCKET}/{prefix}")}
 
-    @property
+    @cached_property
     def fs(self) -> Any:
         """An s3fs filesystem with the admin's credentials."""
         key_id, secret = self.admin
@@ -134,6 +135,7 @@ def new_user(app: App) -> int:
 
 
 def generate(app: App, user_id: int) -> GenerationResult:
+    """One generation for the user, through the service."""
     return app.generations.generate(app.accounts.get(user_id), GenerationRequest(prompt="a sailor"))
 
 
@@ -176,6 +178,11 @@ def test_make_store_picks_the_store(tmp_path: Path) -> None:
     for bad in ("../1/x.png", "/1/x.png", "1//x.png", ""):
         with pytest.raises(ValueError):
             s3.read(bad)
+    given = LocalImageStore(tmp_path / "given")
+    app = bootstrap(load_settings(environ={"AVATAR_STORAGE_URL": "s3://b"}, dotenv_path=None),
+                    hasher=CHEAP_HASHER, store=given)  # fmt: skip
+    assert app.store is given and app.gallery.store is given
+    app.close()
 
 
 # ----- against the server -----
@@ -210,8 +217,6 @@ def test_save_read_thumbnail_delete(s3: S3, tmp_path: Path, sqlite_url: str) -> 
 def live_s3(s3: S3, tmp_path_factory: pytest.TempPathFactory,
             sqlite_template: Path) -> Iterator[tuple[LiveServer, str]]:  # fmt: skip
     """The real web app (SQLite) with its images in the bucket."""
-    from tests.conftest import fresh_database_url
-
     tmp_path = tmp_path_factory.mktemp("live-s3")
     app, prefix = s3_app(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None),
                          s3.aws())  # fmt: skip
@@ -275,7 +280,9 @@ def test_thumbnail_refused_midway_leaves_nothing(s3: S3, tmp_path: Path, sqlite_
         app.close()
 
 
-def test_server_down_during_a_save_is_refunded(s3: S3, tmp_path: Path, sqlite_url: str) -> None:
+def test_server_down_during_a_save_is_refunded(s3: S3, tmp_path: Path, sqlite_url: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setattr(storage_s3, "RETRIES", 1)  # no retry backoff: each failure is immediate
     doomed = Moto()  # a second endpoint onto the same in-process backend, taken down before the save
     app, prefix = s3_app(tmp_path, sqlite_url, s3.aws(url=doomed.url))
     try:

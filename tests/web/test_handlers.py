@@ -106,7 +106,7 @@ def test_insufficient_credits_is_a_clear_error_and_charges_nothing(
     assert balance(app, alice) == 4 and ledger(app, alice) == before
     with app.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Generation)) == 0
-    assert "not enough credits" in handlers.quote(AUTO, None, False, False, False, as_user(alice))
+    assert "not enough credits" in handlers.quote(AUTO, None, False, False, False, request=as_user(alice))
 
 
 def test_explicit_model_above_tier_is_refused_naming_the_tier(
@@ -143,7 +143,7 @@ def test_on_load_filters_models_by_tier_and_shows_admin_tab_only_to_admins(
 def test_requests_without_a_session_are_refused(handlers: Handlers, alice: UserInfo) -> None:
     calls: list[Callable[[], object]] = [
         lambda: handlers.on_load(gr.Request()),
-        lambda: handlers.quote(AUTO, None, False, False, False, gr.Request()),
+        lambda: handlers.quote(AUTO, None, False, False, False, request=gr.Request()),
         lambda: handlers.generate(prompt="x", request=None),
         lambda: handlers.gallery_page(1, False, "", gr.Request(username="not-a-number")),
         lambda: handlers.admin_users("", gr.Request(username="999999")),
