@@ -527,3 +527,22 @@ def test_set_endpoint_routes_a_row_to_our_handler(hf: tuple[Cli, FakeHF]) -> Non
     assert cli("models", "set-endpoint", key, "--clear").code == 0
     assert "must be an http(s) URL" in one_error_line(cli("models", "set-endpoint", key, "ftp://x"))
     assert "--clear" in one_error_line(cli("models", "set-endpoint", key))
+
+
+def test_generate_from_a_photo_needs_consent_and_keeps_no_photo(ready: Cli, tmp_path: Path) -> None:
+    from PIL import Image
+
+    selfie = tmp_path / "me.jpg"
+    Image.new("RGB", (400, 500), (200, 150, 120)).save(selfie)
+    refused = ready("generate", "--user", "alice", "--photo", str(selfie), "--preset", "Yoga Instructor")
+    assert "Please confirm" in one_error_line(refused)
+    missing = ready("generate", "--user", "alice", "--photo", str(tmp_path / "nope.jpg"),
+                    "--consent", "--prompt", "x")  # fmt: skip
+    assert "Cannot read" in one_error_line(missing)
+    done = ready("generate", "--user", "alice", "--photo", str(selfie), "--consent",
+                 "--preset", "Yoga Instructor", "--json")  # fmt: skip
+    out = json.loads(done.out.strip().splitlines()[-1])
+    assert done.code == 0 and out["from_photo"] is True and out["credits_charged"] == 14
+    assert out["model_key"] == "avatar-creator:flux-kontext-likeness"
+    assert not list((tmp_path / "data" / "private-photos").rglob("*.jpg"))  # used once, deleted
+    assert ready("photos", "purge").out.startswith("Deleted 0 photo(s)")

@@ -179,7 +179,7 @@ def test_make_store_picks_the_store(tmp_path: Path) -> None:
         with pytest.raises(ValueError):
             s3.read(bad)
     given = LocalImageStore(tmp_path / "given")
-    app = bootstrap(load_settings(environ={"AVATAR_STORAGE_URL": "s3://b"}, dotenv_path=None),
+    app = bootstrap(load_settings(environ={"AVATAR_DATA_DIR": str(tmp_path)}, dotenv_path=None),
                     hasher=CHEAP_HASHER, store=given)  # fmt: skip
     assert app.store is given and app.gallery.store is given
     app.close()
