@@ -116,12 +116,9 @@ def cross_collar(p: Painter, f: PortraitFeatures, g: Geo) -> None:
 def obi(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """A wide obi sash with a cord."""
     color = f.accent_rgb if f.accent_rgb != f.clothing_rgb else GOLD
-
-    def paint(q: Painter) -> None:
-        q.poly([(0, 0.9), (1, 0.9), (1, 1.2), (0, 1.2)], color)
-        q.line([(0, 0.925), (1, 0.925)], shade(color, 0.75), 0.008)
-
-    in_torso(p, g, paint)
+    x0, x1 = g.cx - g.sw * 1.02, g.cx + g.sw * 1.02
+    p.poly([(x0, 0.9), (x1, 0.9), (x1, 1.2), (x0, 1.2)], color)
+    p.line([(x0, 0.925), (x1, 0.925)], shade(color, 0.75), 0.008)
 
 
 def pallu(p: Painter, f: PortraitFeatures, g: Geo) -> None:
@@ -141,19 +138,16 @@ def pallu(p: Painter, f: PortraitFeatures, g: Geo) -> None:
 
 
 def kente(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Woven kente blocks and bands in the cloth and accent colours."""
+    """Woven kente blocks and bands in the cloth and accent colours (inside the torso)."""
     acc = f.accent_rgb if f.accent_rgb != f.clothing_rgb else (40, 120, 70)
-
-    def paint(q: Painter) -> None:
-        for i in range(-7, 8):
-            x = g.cx + i * 0.07
-            q.poly([(x, 0.6), (x + 0.022, 0.6), (x + 0.022, 1.2), (x, 1.2)], acc)
-        for k in range(5):
-            yy = g.shoulder_y + 0.02 + k * 0.08
-            q.poly([(0, yy), (1, yy), (1, yy + 0.025), (0, yy + 0.025)], (40, 36, 34))
-            q.line([(0, yy + 0.045), (1, yy + 0.045)], (200, 60, 50), 0.008)
-
-    in_torso(p, g, paint)
+    top, x0, x1 = g.shoulder_y + 0.1, g.cx - g.sw, g.cx + g.sw
+    for i in range(-int(g.sw / 0.07), int(g.sw / 0.07)):
+        x = g.cx + i * 0.07
+        p.poly([(x, top), (x + 0.022, top), (x + 0.022, 1.2), (x, 1.2)], acc)
+    for k in range(4):
+        yy = top + k * 0.08
+        p.poly([(x0, yy), (x1, yy), (x1, yy + 0.025), (x0, yy + 0.025)], (40, 36, 34))
+        p.line([(x0, yy + 0.045), (x1, yy + 0.045)], (200, 60, 50), 0.008)
 
 
 def drape(p: Painter, f: PortraitFeatures, g: Geo) -> None:
@@ -193,13 +187,9 @@ def toggles(p: Painter, f: PortraitFeatures, g: Geo) -> None:
 def gloss(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """Glossy streaks of a waterproof coat."""
     light = mix(f.clothing_rgb, (255, 255, 255), 0.45)
-
-    def paint(q: Painter) -> None:
-        for x, w in ((-0.62, 0.02), (-0.5, 0.008), (0.55, 0.014)):
-            x0 = g.cx + x * g.sw
-            q.line([(x0, g.shoulder_y + 0.06), (x0 + 0.015, 1.1)], light, w)
-
-    in_torso(p, g, paint)
+    for x, w in ((-0.62, 0.02), (-0.5, 0.008), (0.55, 0.014)):
+        x0 = g.cx + x * g.sw
+        p.line([(x0, g.shoulder_y + 0.08), (x0 + 0.015, 1.1)], light, w)
 
 
 def jacket_fronts(p: Painter, f: PortraitFeatures, g: Geo) -> None:

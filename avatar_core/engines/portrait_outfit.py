@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from avatar_core.engines import portrait_garments as gm
 from avatar_core.engines.portrait import PortraitFeatures
 from avatar_core.engines.portrait_garments import dark as _dark
-from avatar_core.engines.portrait_garments import in_torso as _in_torso
 from avatar_core.engines.portrait_paint import Color, Geo, Painter, arc, bezier, shade, torso
 
 Part = Callable[[Painter, PortraitFeatures, Geo], None]
@@ -192,17 +191,12 @@ def _rib(p: Painter, f: PortraitFeatures, g: Geo) -> None:
 
 
 def _knit(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Knitted cable columns down the front of a sweater."""
+    """Knitted cable columns down the front of a sweater (inside the torso)."""
     color = _dark(f.clothing_rgb)
-
-    def cables(q: Painter) -> None:
-        for i in range(-4, 5):
-            x = g.cx + i * 0.055
-            for k in range(7):
-                yy = g.shoulder_y + 0.05 + k * 0.045
-                q.line([(x - 0.012, yy), (x, yy + 0.02), (x + 0.012, yy)], color, 0.005)
-
-    _in_torso(p, g, cables)
+    for i in range(-4, 5):
+        x = g.cx + i * g.sw * 0.16
+        p.line([(x + 0.011 * (-1) ** k, g.shoulder_y + 0.06 + k * 0.0225) for k in range(15)],
+               color, 0.005)
 
 
 PARTS: dict[str, Part] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 RGB = tuple[int, int, int]
 
@@ -145,23 +146,37 @@ def tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+|[,.;]", text.lower())
 
 
+@lru_cache(maxsize=256)
+def _split(phrases: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each phrase with its words, longest phrase first."""
+    return tuple(sorted(((p, tuple(p.split())) for p in phrases), key=lambda h: -len(h[1])))
+
+
 def find(words: Sequence[str], phrases: Sequence[str]) -> list[tuple[int, int, str]]:
     """(start, end, phrase) for every occurrence of any phrase, longest phrase first."""
+    index: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        index.setdefault(word, []).append(i)
     hits: list[tuple[int, int, str]] = []
     taken: set[int] = set()
-    for phrase in sorted(phrases, key=lambda p: -len(p.split())):
-        parts = phrase.split()
-        for i in range(len(words) - len(parts) + 1):
+    for phrase, parts in _split(tuple(phrases)):
+        for i in index.get(parts[0], ()):
             span = range(i, i + len(parts))
-            if list(words[i:i + len(parts)]) == parts and not taken.intersection(span):
+            if tuple(words[i:i + len(parts)]) == parts and not taken.intersection(span):
                 hits.append((i, i + len(parts), phrase))
                 taken.update(span)
     return sorted(hits)
 
 
+@lru_cache(maxsize=256)
+def _vocabulary(phrases: tuple[str, ...]) -> frozenset[str]:
+    """Every word of the phrases."""
+    return frozenset(w for p in phrases for w in p.split())
+
+
 def described(words: Sequence[str], start: int, phrases: Sequence[str]) -> list[str]:
     """Phrases among the few words just before index `start` ("gold and green kente")."""
-    vocabulary = {w for p in phrases for w in p.split()}
+    vocabulary = _vocabulary(tuple(phrases))
     lo = start
     while lo > 0 and start - lo < 5:
         word = words[lo - 1]

@@ -99,7 +99,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                                              value=False, elem_id="from-photo")  # fmt: skip
                                     photo_status = gr.Markdown(elem_id="photo-status")
                                     photo_delete = gr.Button("Delete my photo now", size="sm")
-                            photo_id = gr.Textbox(visible=False, elem_id="photo-id")
+                            photo_id = gr.Textbox(value="", visible=False, elem_id="photo-id")
                         with gr.Row():
                             preset = gr.Dropdown(preset_choices(app), value="", label="Preset",
                                                  interactive=True, min_width=200)  # fmt: skip
@@ -127,7 +127,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                     prev_btn = gr.Button("← Newer", size="sm", scale=0, min_width=96)
                     next_btn = gr.Button("Older →", size="sm", scale=0, min_width=96)
                 page = gr.Number(value=1, visible=False, precision=0)
-                selected = gr.Textbox(visible=False, elem_id="selected-avatar")
+                selected = gr.Textbox(value="", visible=False, elem_id="selected-avatar")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=5, min_width=300):
                         grid = gr.HTML(js_on_load=PICK_JS, elem_id="avatar-grid")
