@@ -17,8 +17,10 @@ from .engines.base import Engine, Plan, RouteTarget
 from .gallery import Gallery
 from .generation import GenerationService
 from .photos import PhotoService
+from .projects import ProjectService
 from .storage import ImageStore
 from .storage_s3 import make_store
+from .tokens import TokenService
 
 
 @dataclass
@@ -56,6 +58,16 @@ class App:
         return GenerationService(self.db, self.catalog, self.engine, self.store,
                                  deadline=self.settings.generation_deadline,
                                  photos=self.photos)  # fmt: skip
+
+    @cached_property
+    def projects(self) -> ProjectService:
+        """Projects (folders of avatars) and avatar names."""
+        return ProjectService(self.db)
+
+    @cached_property
+    def tokens(self) -> TokenService:
+        """Personal access tokens for the REST API."""
+        return TokenService(self.db)
 
     @cached_property
     def gallery(self) -> Gallery:

@@ -175,9 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_models import add_models_parser
     from .cli_photos import add_photos_parser
+    from .cli_tokens import add_tokens_parser
 
     add_models_parser(sub)
     add_photos_parser(sub)
+    add_tokens_parser(sub)
 
     from .cli_generate import add_generate_parser
 

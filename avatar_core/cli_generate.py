@@ -37,6 +37,8 @@ def add_generate_parser(sub: Any, run: Any) -> None:
                    "docs/likeness.md)")  # fmt: skip
     c.add_argument("--consent", action="store_true",
                    help=f"with --photo: {CONSENT.lower()} (recorded with the avatar)")
+    c.add_argument("--project", help="project name (default \"My avatars\")")
+    c.add_argument("--name", help="the avatar's name (default: the preset's name or the prompt)")
     c.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     c.set_defaults(run=run)
 
@@ -46,6 +48,7 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     app.generations.recover_stale()
     user = app.accounts.by_name(args.user)
+    project_id = app.projects.resolve(user.id, args.project) if args.project else None
     photo_id = None
     if args.photo is not None:
         try:
@@ -57,6 +60,7 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
         prompt=args.prompt or "", preset=args.preset, model=args.model,
         prefer_realism=args.prefer_realism, prefer_hd=args.prefer_hd, fast=args.fast,
         seed=args.seed, from_photo=photo_id is not None, photo_id=photo_id,
+        project_id=project_id, name=args.name or "",
     )  # fmt: skip
     try:
         result = app.generations.generate(user, request)
@@ -70,21 +74,8 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
             app.photos.delete(user.id, photo_id)
     image = app.store.location(result.image_key) if result.image_key else None  # path or s3:// URL
     if args.json:
-        out = {
-            "generation_id": result.generation_id, "status": result.status,
-            "model_key": result.model_key, "engine": result.engine,
-            "offline_preview": result.provider == "offline",
-            "credits_charged": result.credits_charged, "balance": result.balance,
-            "seed": result.seed, "seconds": result.seconds, "image_path": image,
-            "reason": result.reason, "lora_applied": result.lora_applied,
-            "notes": list(result.notes), "width": result.width or None,
-            "height": result.height or None, "provider": result.provider or None,
-            "provider_model": result.provider_model or None,
-            "lora": {"repo": result.lora, "scale": result.lora_scale} if result.lora else None,
-            "from_photo": photo_id is not None,
-        }  # fmt: skip
-        if result.error:
-            out["error"] = result.error
+        out = result.as_dict() | {"image_path": image, "from_photo": photo_id is not None,
+                                  "name": result.name}
         print(json.dumps(out))
     elif result.ok:
         kind = "offline preview" if result.provider == "offline" else (

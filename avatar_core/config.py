@@ -35,6 +35,7 @@ class Settings:
     max_upload_mb: int = 10  # uploads (photos for likeness avatars, Gradio's upload route)
     photo_retention_hours: float = 24.0  # source photos are deleted after this
     photo_uploads_per_hour: int = 10  # per user
+    api_rate_per_minute: int = 60  # REST API calls per token per minute (per process)
     engine: str = "auto"
     generation_deadline: float = 300.0
     secret_key: str | None = None
@@ -158,6 +159,7 @@ def load_settings(
         max_upload_mb=_int(env, "AVATAR_MAX_UPLOAD_MB", 10, minimum=1),
         photo_retention_hours=_float(env, "AVATAR_PHOTO_RETENTION_HOURS", 24.0),
         photo_uploads_per_hour=_int(env, "AVATAR_PHOTO_UPLOADS_PER_HOUR", 10, minimum=1),
+        api_rate_per_minute=_int(env, "AVATAR_API_RATE_PER_MINUTE", 60, minimum=1),
         engine=engine,
         generation_deadline=_float(env, "AVATAR_GENERATION_DEADLINE", 300.0),
         secret_key=env.get("AVATAR_SECRET_KEY", "").strip() or None,

@@ -22,6 +22,7 @@ from .errors import NoModelsAvailable, NotFound, TierRefused, ValidationError
 from .likeness import likeness_instruction
 from .models import Generation, User, utcnow
 from .photos import PhotoService
+from .projects import clean_name, default_project, owned_project
 from .prompts import MAX_PROMPT_CHARS, BuiltPrompt, build_prompt
 from .selection import (
     TIERS,
@@ -54,6 +55,17 @@ class GenerationRequest:
     size: int | None = None
     from_photo: bool = False  # "From my photo": a likeness model edits the user's photo
     photo_id: int | None = None  # the uploaded photo (required with from_photo to generate)
+    project_id: int | None = None  # one of the user's projects (default "My avatars")
+    name: str = ""  # the avatar's name (default: the preset's name or the prompt's first words)
+    idempotency_key: str | None = None  # a retry with the same key returns the first generation
+
+
+class Replay(Exception):
+    """The request's idempotency key was used before: answer with that generation."""
+
+    def __init__(self, generation_id: int) -> None:
+        super().__init__(generation_id)
+        self.generation_id = generation_id
 
 
 @dataclass(frozen=True)
@@ -89,11 +101,29 @@ class GenerationResult:
     provider_model: str = ""  # the provider's model id that ran
     lora: str | None = None  # the LoRA repo that ran, None when none did
     lora_scale: float | None = None  # its effective scale
+    name: str = ""
+    project_id: int | None = None
 
     @property
     def ok(self) -> bool:
         """True when the image was made and paid for."""
         return self.status == "completed"
+
+    def as_dict(self) -> dict[str, object]:
+        """The fields `generate --json` and the REST API share."""
+        out: dict[str, object] = {
+            "generation_id": self.generation_id, "status": self.status,
+            "model_key": self.model_key, "engine": self.engine,
+            "offline_preview": self.provider == "offline", "credits_charged": self.credits_charged,
+            "balance": self.balance, "seed": self.seed, "seconds": self.seconds,
+            "reason": self.reason, "lora_applied": self.lora_applied, "notes": list(self.notes),
+            "width": self.width or None, "height": self.height or None,
+            "provider": self.provider or None, "provider_model": self.provider_model or None,
+            "lora": {"repo": self.lora, "scale": self.lora_scale} if self.lora else None,
+        }  # fmt: skip
+        if self.error:
+            out["error"] = self.error
+        return out
 
 
 def _fields(**values: object) -> str:
@@ -103,6 +133,17 @@ def _fields(**values: object) -> str:
 
 def _log(event: str, **values: object) -> None:
     log.info("%s %s", event, _fields(**values))
+
+
+def _avatar_name(request: GenerationRequest, text: str, preset: PresetView | None,
+                 from_photo: bool) -> str:  # fmt: skip
+    """The name given, else the preset's name, else the prompt's first words."""
+    if request.name.strip():
+        return clean_name(request.name, "avatar", 120)
+    if preset is not None:
+        return preset.name + (" (from my photo)" if from_photo else "")
+    words = text.split()
+    return (" ".join(words[:6]) + ("…" if len(words) > 6 else ""))[:120] or "Avatar"
 
 
 def _select(models: list[ModelSpec], tier: str, request: GenerationRequest) -> Selection:
@@ -135,6 +176,11 @@ def validate(request: GenerationRequest) -> tuple[str, int | None]:
         raise ValidationError(f"The seed must be between 0 and {MAX_SEED}.")
     if request.size is not None and not MIN_SIZE <= request.size <= MAX_SIZE:
         raise ValidationError(f"The size must be between {MIN_SIZE} and {MAX_SIZE} pixels.")
+    key = request.idempotency_key
+    if key is not None and not (0 < len(key) <= 128 and printable(key) == key):
+        raise ValidationError("An idempotency key is 1-128 printable characters.")
+    if request.name.strip():
+        clean_name(request.name, "avatar", 120)
     return text, request.seed
 
 
@@ -156,8 +202,11 @@ class GenerationService:
         seed = secrets.randbelow(MAX_SEED + 1) if seed is None else seed
         source = self._source(user.id, request)
         models = self._servable(self.catalog.models(), request.model, request.from_photo)
-        gen_id, selection, tier, render = self._open(user.id, request, text, preset, seed, models,
-                                                     source)  # fmt: skip
+        try:
+            gen_id, selection, tier, render = self._open(user.id, request, text, preset, seed,
+                                                         models, source)  # fmt: skip
+        except Replay as replay:
+            return self.result(user.id, replay.generation_id, wait=True)
         model = selection.model
         report(f"Generating with {model.name} (about {model.expected_seconds} s)", 0.1)
         started = self.clock()
@@ -254,11 +303,19 @@ class GenerationService:
               ) -> tuple[int, Selection, str, RenderRequest]:  # fmt: skip
         """One transaction: select for the user's current tier, create the row, reserve."""
         with self.db.transaction() as session:
-            user = lock_user(session, user_id)
+            user = lock_user(session, user_id)  # serialises this user's requests, retries included
+            if request.idempotency_key:
+                same_key = Generation.idempotency_key == request.idempotency_key
+                earlier = session.scalar(select(Generation.id).where(Generation.user_id == user_id,
+                                                                     same_key))  # fmt: skip
+                if earlier is not None:
+                    raise Replay(earlier)
             selection = _select(models, user.tier, request)
             model = selection.model
             plan = self.plan(model)
             render = self._render_request(text, preset, seed, model, plan, source)
+            project_id = (owned_project(session, user_id, request.project_id).id
+                          if request.project_id else default_project(session, user_id))  # fmt: skip
             gen = Generation(
                 user_id=user.id, status="queued", model_key=model.model_key,
                 model_id=model.model_id, lora_model=plan.lora, lora_scale=plan.lora_scale,
@@ -267,7 +324,9 @@ class GenerationService:
                 height=plan.height, steps=model.steps, guidance_scale=model.guidance_scale,
                 price=selection.price, reason=selection.reason, provider=plan.route,
                 provider_model=plan.provider_model,
-                photo_consent_at=source.consent_at if source else None,
+                photo_consent_at=source.consent_at if source else None, project_id=project_id,
+                name=_avatar_name(request, text, preset, source is not None),
+                idempotency_key=request.idempotency_key or None,
             )  # fmt: skip
             session.add(gen)
             session.flush()
@@ -366,6 +425,7 @@ class GenerationService:
             gen.lora_scale = lora_scale
             gen.width, gen.height = width, height
             gen.provider, gen.provider_model = result.provider, result.provider_model
+            name, project_id = gen.name, gen.project_id
             if model.model_key != gen.model_key:
                 gen.model_key, gen.model_id = model.model_key, model.model_id
                 gen.steps, gen.guidance_scale = model.steps, model.guidance_scale
@@ -382,8 +442,21 @@ class GenerationService:
             seed=seed, seconds=seconds, reason=reason, image_key=stored.image_key,
             thumb_key=stored.thumb_key, lora_applied=lora is not None, notes=notes, width=width,
             height=height, provider=result.provider, provider_model=result.provider_model,
-            lora=lora, lora_scale=lora_scale,
+            lora=lora, lora_scale=lora_scale, name=name, project_id=project_id,
         )  # fmt: skip
+
+    def result(self, user_id: int, generation_id: int, *, wait: bool = False) -> GenerationResult:
+        """The outcome of one of the user's generations (waiting while it runs, if asked)."""
+        stop = self.clock() + self.deadline
+        while True:
+            with self.db.read() as session:
+                gen = session.get(Generation, generation_id)
+                if gen is None or gen.user_id != user_id:
+                    raise NotFound("No such generation.")
+                balance = session.scalar(select(User.balance).where(User.id == user_id)) or 0
+                if gen.status in ("completed", "failed") or not wait or self.clock() > stop:
+                    return _result_of(gen, int(balance))
+            time.sleep(0.1)
 
     def recover_stale(self, older_than: float | None = None) -> int:
         """Fail and refund generations left queued/running past the deadline (after a crash)."""
@@ -423,3 +496,18 @@ class GenerationService:
 
         threading.Thread(target=sweep, name="generation-sweeper", daemon=True).start()
         return stop
+
+
+def _result_of(gen: Generation, balance: int) -> GenerationResult:
+    """A GenerationResult from a stored generation (for replays of an idempotent request)."""
+    return GenerationResult(
+        generation_id=gen.id, status=gen.status, model_key=gen.model_key, model_name=gen.model_key,
+        engine=gen.engine, credits_charged=gen.credits_charged, balance=balance, seed=gen.seed,
+        seconds=gen.seconds or 0.0, reason=gen.reason, image_key=gen.image_path,
+        thumb_key=gen.thumb_path, error=gen.error, lora_applied=gen.lora_applied,
+        notes=tuple(n for n in gen.notes.split("; ") if n), width=gen.width, height=gen.height,
+        provider=gen.provider, provider_model=gen.provider_model,
+        lora=gen.lora_model if gen.lora_applied else None,
+        lora_scale=gen.lora_scale if gen.lora_applied else None, name=gen.name,
+        project_id=gen.project_id,
+    )  # fmt: skip

@@ -99,6 +99,7 @@ class Generation(Base):
     __table_args__ = (
         Index("ix_generations_user_created", "user_id", "created_at", "id"),
         Index("ix_generations_user_status_created", "user_id", "status", "created_at", "id"),
+        UniqueConstraint("user_id", "idempotency_key", name="uq_generation_user_idempotency"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -129,6 +130,10 @@ class Generation(Base):
     error_detail: Mapped[str | None] = mapped_column(Text)  # for operators: provider's answer, kind
     # Likeness: the consent given for the source photo (the photo itself is never kept with it).
     photo_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Projects and names (the design's API); a retried API call with the same key is one generation.
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
     seconds: Mapped[float | None] = mapped_column(Float)
     image_path: Mapped[str | None] = mapped_column(String(255))
     thumb_path: Mapped[str | None] = mapped_column(String(255))
@@ -178,3 +183,30 @@ class Photo(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Project(Base):
+    """A user's folder of avatars; everyone gets "My avatars" on first use."""
+
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_project_user_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    """A personal access token for /api/v1: only its SHA-256 is stored; shown once at creation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the first characters, to recognise it
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

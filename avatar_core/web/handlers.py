@@ -18,7 +18,7 @@ from ..auth import UserInfo
 from ..bootstrap import App
 from ..errors import AuthError, AvatarError, ValidationError
 from ..generation import GenerationRequest
-from ..selection import TIERS, ModelSpec, accessible_models, can_access
+from ..selection import TIERS, ModelSpec, Selection, accessible_models, can_access, price_for
 from ..verify import route_rows
 
 log = logging.getLogger("avatar_core.web")
@@ -46,14 +46,68 @@ def user_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def model_label(m: ModelSpec) -> str:
-    """How a model reads in the dropdown."""
-    return f"{m.name} · {m.credit_cost} credits"
+PREVIEW_NOTE = ("**Preview mode:** this server isn't connected to an image model, so your "
+                "avatars are illustrated previews drawn on the server.")  # fmt: skip
+OPERATOR_NOTE = ("**Offline preview mode (admins only see this):** images are illustrated previews "
+                 "drawn locally, not FLUX renders. To use Hugging Face, set `HF_TOKEN` in `.env` "
+                 "(see `.env.example`) and restart.")  # fmt: skip
+TOGGLES = ("realism", "hd", "fast")
+TOGGLE_NAMES = {"realism": "Prefer realism", "hd": "Prefer HD", "fast": "Fast"}
 
 
-def model_choices(models: list[ModelSpec]) -> list[tuple[str, str]]:
-    """'Auto (recommended)' followed by the given models."""
-    return [("Auto (recommended)", AUTO)] + [(model_label(m), m.model_key) for m in models]
+def model_label(m: ModelSpec, tier: str | None = None) -> str:
+    """How a model reads in the dropdown: with what `tier` pays (list price without a tier)."""
+    price = m.credit_cost if tier is None else price_for(m, tier)
+    return f"{m.name} · {price} credit{'' if price == 1 else 's'}"
+
+
+def model_choices(models: list[ModelSpec], tier: str | None = None) -> list[tuple[str, str]]:
+    """'Auto (recommended)' followed by the given models, priced for `tier`."""
+    return [("Auto (recommended)", AUTO)] + [(model_label(m, tier), m.model_key) for m in models]
+
+
+def toggle_reasons(models: list[ModelSpec], tier: str, explicit: bool, from_photo: bool
+                   ) -> dict[str, str]:  # fmt: skip
+    """Why each preference toggle cannot apply for this user and form ('' when it can)."""
+    if from_photo:
+        return dict.fromkeys(TOGGLES, "Not used for “From my photo”.")
+    if explicit:
+        return dict.fromkeys(TOGGLES, "Not used with a chosen model (pick Auto to use it).")
+    enabled = [m for m in models if m.enabled and not m.likeness]
+    wants = {"realism": lambda m: m.is_realism, "hd": lambda m: m.is_realism,
+             "fast": lambda m: m.is_fast}  # fmt: skip
+    out = {}
+    for key, fits in wants.items():
+        if any(fits(m) and can_access(tier, m.tier) for m in enabled):
+            out[key] = ""
+            continue
+        needed = sorted({m.tier for m in enabled if fits(m)}, key=TIERS.index)
+        out[key] = (f"Needs the {needed[0]} tier (yours is {tier})." if needed
+                    else "Not offered on this server right now.")  # fmt: skip
+    return out
+
+
+def why_line(sel: Selection, req: GenerationRequest, tier: str, reasons: dict[str, str]) -> str:
+    """Why this model and price, naming any preference that falls back to the default."""
+    if req.from_photo:
+        why = "“From my photo” uses the likeness model"
+    elif req.model:
+        why = "you chose this model"
+    else:
+        asked = [k for k, on in (("fast", req.fast), ("hd", req.prefer_hd),
+                                 ("realism", req.prefer_realism)) if on]  # fmt: skip
+        blocked = [k for k in asked if reasons.get(k)]
+        if blocked:
+            k = blocked[0]
+            why = (f"{TOGGLE_NAMES[k]} can't apply ({reasons[k][0].lower()}{reasons[k][1:-1]}), "
+                   f"so your tier's default runs")  # fmt: skip
+        elif asked:
+            why = f"you asked for {TOGGLE_NAMES[asked[0]].replace('Prefer ', '').lower()}"
+        else:
+            why = f"the {tier} tier's default"
+    if sel.price == 0 and sel.model.credit_cost:
+        why += f"; {tier} renders are free (list price {sel.model.credit_cost})"
+    return f"Why: {why}."
 
 
 def locked_note(models: list[ModelSpec], tier: str) -> str:
@@ -101,7 +155,7 @@ class Handlers:
         reach = accessible_models(models, user.tier)
         return (
             greeting_line(user),
-            gr.update(choices=model_choices(reach), value=AUTO),
+            gr.update(choices=model_choices(reach, user.tier), value=AUTO),
             locked_note(models, user.tier),
             self.quote(AUTO, None, False, False, False, False, request),
             gr.update(visible=user.is_admin),
@@ -113,24 +167,64 @@ class Handlers:
         return greeting_line(self.user(request))
 
     @user_errors
+    def banner(self, request: gr.Request | None = None) -> str:
+        """The preview-mode note: plain words for users, the HF_TOKEN how-to for admins."""
+        return OPERATOR_NOTE if self.user(request).is_admin else PREVIEW_NOTE
+
+    @user_errors
     def quote(self, model: str | None, preset: str | None, prefer_realism: bool, prefer_hd: bool,
               fast: bool, from_photo: bool = False, request: gr.Request | None = None) -> str:  # fmt: skip
-        """What Generate would run and cost, and the balance, before anyone clicks."""
+        """What Generate would run and cost, why, and the balance, before anyone clicks."""
+        return self._quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)[0]
+
+    @user_errors
+    def quote_view(self, model: str | None, preset: str | None, prefer_realism: bool,
+                   prefer_hd: bool, fast: bool, from_photo: bool = False,
+                   request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
+        """The quote plus each preference toggle, disabled with the reason where it can't apply."""
+        line, reasons = self._quote(model, preset, prefer_realism, prefer_hd, fast, from_photo,
+                                    request)  # fmt: skip
+        toggles = tuple(
+            gr.update(interactive=False, value=False, info=reasons[k]) if reasons[k]
+            else gr.update(interactive=True, info=None) for k in TOGGLES
+        )  # fmt: skip
+        return (line, *toggles)
+
+    @user_errors
+    def refresh(self, model: str | None, preset: str | None, prefer_realism: bool,
+                prefer_hd: bool, fast: bool, from_photo: bool = False,
+                request: gr.Request | None = None) -> tuple[str, str]:  # fmt: skip
+        """Greeting and quote again (on an interval and when the tab regains focus)."""
+        line = self._quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)[0]
+        return greeting_line(self.user(request)), line
+
+    def _quote(self, model: str | None, preset: str | None, prefer_realism: bool, prefer_hd: bool,
+               fast: bool, from_photo: bool, request: gr.Request | None
+               ) -> tuple[str, dict[str, str]]:  # fmt: skip
+        """The quote line and the toggle reasons."""
         user = self.user(request)
         photo = bool(from_photo)
-        req = GenerationRequest(prompt="x", preset=preset or None,
-                                model=None if model in (None, "", AUTO) or photo else model,
-                                prefer_realism=bool(prefer_realism), prefer_hd=bool(prefer_hd),
-                                fast=bool(fast), from_photo=photo)  # fmt: skip
+        explicit = None if model in (None, "", AUTO) or photo else model
+        reasons = toggle_reasons(self.app.generations.sold_models(), user.tier, bool(explicit), photo)
+        req = GenerationRequest(prompt="x", preset=preset or None, model=explicit,
+                                prefer_realism=bool(prefer_realism) and not reasons["realism"],
+                                prefer_hd=bool(prefer_hd) and not reasons["hd"],
+                                fast=bool(fast) and not reasons["fast"], from_photo=photo)  # fmt: skip
         try:
             sel = self.app.generations.quote(user, req)
         except AvatarError as err:
-            return f"**{err}** · Balance: **{user.balance}** credits"
+            return f"**{err}** · Balance: **{user.balance}** credits", reasons
         short = "" if user.balance >= sel.price else " — not enough credits"
         plan = self.app.generations.plan(sel.model)
         lora = f" + LoRA @ {plan.lora_scale:g}" if plan.lora else ""
+        asked = GenerationRequest(prompt="x", model=explicit, prefer_realism=bool(prefer_realism),
+                                  prefer_hd=bool(prefer_hd), fast=bool(fast), from_photo=photo)
+        size = ("" if (plan.width, plan.height) == (sel.model.width, sel.model.height) else
+                f" The route makes {plan.width}×{plan.height} (catalog "
+                f"{sel.model.width}×{sel.model.height}).")  # fmt: skip
         return (f"Will use **{sel.model.name}** ({plan.width}×{plan.height}{lora}) · "
-                f"**{sel.price}** credits · Balance: **{user.balance}** credits{short}")  # fmt: skip
+                f"**{sel.price}** credits · Balance: **{user.balance}** credits{short}  \n"
+                f"{why_line(sel, asked, user.tier, reasons)}{size}"), reasons  # fmt: skip
 
     @user_errors
     def generate(self, prompt: str = "", preset: str | None = None, model: str | None = AUTO,
@@ -207,8 +301,11 @@ class Handlers:
     # ----- gallery -----
     @user_errors
     def gallery_page(self, page: float = 1, favourites_only: bool = False, selected: str = "",
-                     request: gr.Request | None = None) -> tuple[str, str, int]:  # fmt: skip
-        """One page of the caller's own avatars as a thumbnail grid (`selected` is outlined)."""
+                     request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
+        """One page of the caller's own avatars as a thumbnail grid (`selected` is outlined).
+
+        Returns (grid, label, page, newer button, older button): the pager shows only when needed.
+        """
         user = self.user(request)
         picked = str(selected or "").strip()
         wanted, fav = max(1, int(page or 1)), bool(favourites_only)
@@ -216,32 +313,36 @@ class Handlers:
         if wanted > result.pages:
             result = self.app.gallery.page(user.id, result.pages, favourites_only=fav)
         if not result.items:
-            grid = '<div class="avatar-empty">No avatars yet — create one on the Generate tab.</div>'
+            what = "No favourites yet" if fav else "No avatars yet"
+            grid = (f'<div class="avatar-empty">{what} — <a href="#generate" class="go-generate">'
+                    'create one on the Generate tab</a>.</div>')  # fmt: skip
         else:
             cells = "".join(
                 f'<button type="button" class="thumb{" picked" if str(a.id) == picked else ""}" '
-                f'data-id="{a.id}" '
+                f'data-id="{a.id}" aria-label="avatar {a.id}" '
                 f'title="{html.escape(a.user_prompt or a.preset_key or "")}">'
                 f'<img loading="lazy" src="/avatars/{a.id}/thumb.webp" alt="avatar {a.id}">'
                 f'{"<span class=fav>★</span>" if a.favourite else ""}</button>'
                 for a in result.items
             )  # fmt: skip
             grid = f'<div class="thumb-grid">{cells}</div>'
-        label = f"Page {result.page} of {result.pages} · {result.total} avatars"
-        return grid, label, result.page
+        count = f"{result.total} avatar{'' if result.total == 1 else 's'}"
+        label = f"Page {result.page} of {result.pages} · {count}" if result.pages > 1 else count
+        return (grid, label, result.page, gr.update(visible=result.pages > 1, interactive=result.page > 1),
+                gr.update(visible=result.pages > 1, interactive=result.page < result.pages))
 
     def gallery_first(self, favourites_only: bool = False,
-                      request: gr.Request | None = None) -> tuple[str, str, int]:  # fmt: skip
+                      request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
         """The first page (after a filter change)."""
         return self.gallery_page(1, favourites_only, "", request)
 
     def gallery_newer(self, page: float = 1, favourites_only: bool = False,
-                      request: gr.Request | None = None) -> tuple[str, str, int]:  # fmt: skip
+                      request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
         """The page before the current one."""
         return self.gallery_page(max(1, int(page or 1) - 1), favourites_only, "", request)
 
     def gallery_older(self, page: float = 1, favourites_only: bool = False,
-                      request: gr.Request | None = None) -> tuple[str, str, int]:  # fmt: skip
+                      request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
         """The page after the current one (clamped to the last page)."""
         return self.gallery_page(int(page or 1) + 1, favourites_only, "", request)
 
@@ -280,6 +381,20 @@ class Handlers:
         return image_html(a.id, a.user_prompt or "avatar"), recipe
 
     @user_errors
+    def avatar_actions(self, avatar_id: str = "", request: gr.Request | None = None
+                       ) -> tuple[Any, ...]:  # fmt: skip
+        """Favourite (or Unfavourite), reuse and delete: usable only with an avatar selected."""
+        user = self.user(request)
+        item = None
+        if str(avatar_id or "").strip():
+            with contextlib.suppress(AvatarError):
+                item = self.app.gallery.get(user.id, _int_id(avatar_id))
+        on = item is not None
+        label = "☆ Unfavourite" if item is not None and item.favourite else "★ Favourite"
+        return (gr.update(value=label, interactive=on), gr.update(interactive=on),
+                gr.update(interactive=on), gr.update(visible=False))
+
+    @user_errors
     def toggle_favourite(self, avatar_id: str = "", request: gr.Request | None = None) -> str:
         """Star or unstar one of the caller's avatars."""
         user = self.user(request)
@@ -311,6 +426,15 @@ class Handlers:
         rows = self.admin.users_overview_for(self.user(request), search or "")
         return [[u.username, u.tier, "yes" if u.is_admin else "", u.balance, u.spent,
                  u.generations, u.created_at] for u in rows]  # fmt: skip
+
+    @user_errors
+    def admin_users_view(self, search: str = "", request: gr.Request | None = None
+                         ) -> tuple[list[list[Any]], str]:  # fmt: skip
+        """The users table and a line saying when the search matches nobody."""
+        rows = self.admin_users(search, request)
+        term = (search or "").strip()
+        note = "" if rows else (f"No users match “{html.escape(term)}”." if term else "No users yet.")
+        return rows, note
 
     @user_errors
     def admin_adjust_credits(self, username: str = "", amount: float = 0, reason: str = "",
@@ -348,7 +472,16 @@ class Handlers:
         """One user's ledger history."""
         moves = self.admin.ledger(self.user(request), username)
         return [[m.created_at, m.type, m.amount, m.balance_after, m.generation_id or "", m.reason]
-                for m in moves]  # fmt: skip
+                for m in moves if m.amount != 0]  # fmt: skip
+
+    @user_errors
+    def admin_ledger_view(self, username: str = "", request: gr.Request | None = None
+                          ) -> tuple[str, list[list[Any]]]:  # fmt: skip
+        """The ledger's title (whose it is) and its rows without zero-amount moves."""
+        rows = self.admin_ledger(username, request)
+        name = html.escape((username or "").strip().lower())
+        title = f"### Ledger of {name}" + ("" if rows else "\n\nNo credit movements yet.")
+        return title, rows
 
     @user_errors
     def admin_models(self, request: gr.Request | None = None) -> list[list[Any]]:

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..bootstrap import App
 from ..config import secret_key
 from ..thumbnails import render_preset_thumbnails
+from .api import build_api
 from .hf_oauth import attach_hf_oauth, oauth_available
 from .pages import build_router
 from .sessions import SessionCodec
@@ -57,6 +58,8 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
     codec = SessionCodec(secret_key(app.settings), app.accounts.session_epoch)
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     api.include_router(build_router(app, codec))
+    # The REST API: Bearer tokens only (never the cookie), docs at /api/docs.
+    api.mount("/api", build_api(app, app.settings.api_rate_per_minute))
     if oauth_available(app):
         attach_hf_oauth(api, app, codec)
 

@@ -10,15 +10,18 @@ import gradio as gr
 from ..bootstrap import App
 from ..photos import CONSENT
 from ..selection import TIERS
-from .handlers import AUTO, Handlers, model_choices
+from .handlers import AUTO, PREVIEW_NOTE, Handlers, model_choices
 from .pages import LOGO_SVG
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-HEAD = ""
+HEAD = "<script>" + (ASSETS / "app.js").read_text() + "</script>" if (ASSETS / "app.js").is_file() else ""
+REFRESH_SECONDS = 30.0  # the balance and quote refresh this often (and when the tab regains focus)
 # The gallery grid is a gr.HTML whose `js_on_load` turns a thumbnail click into a `click` event
 # carrying the avatar id (event delegation on the component root survives re-renders).
 PICK_JS = """
 element.addEventListener('click', (event) => {
+  const go = event.target.closest('.go-generate');
+  if (go) { event.preventDefault(); window.avatarShowTab && window.avatarShowTab('Generate'); return; }
   const thumb = event.target.closest('.thumb');
   if (!thumb || !element.contains(thumb)) return;
   element.querySelectorAll('.thumb.picked').forEach(b => b.classList.remove('picked'));
@@ -30,11 +33,15 @@ EMPTY_RESULT = '<div class="avatar-empty">Your avatar appears here</div>'
 PHOTO_NOTE = ("Upload one clear, front-facing photo: the avatar keeps your face and takes the "
               "preset's clothes, setting and light. The photo is cleaned of all metadata, never "
               "shown to anyone, and deleted after {kept} (or now, with the button).")  # fmt: skip
-LOGO = f'<div class="brand">{LOGO_SVG.format(size=34)}<span>Avatar Creator</span></div>'
-OFFLINE_NOTE = (
-    "**Offline preview mode:** images are illustrated previews drawn locally, not FLUX renders. "
-    "To use Hugging Face, set `HF_TOKEN` in `.env` (see `.env.example`) and restart."
-)
+LOGO = f'<h1 class="brand">{LOGO_SVG.format(size=34)}<span>Avatar Creator</span></h1>'
+# Client-side only: one preference at a time (the ticked one wins), a draft kept for re-login,
+# the draft restored after logging in again, the status line cleared when an admin action starts.
+ONE_PREF_JS = "(r, h, f) => [r, h && !r, f && !r && !h]"
+DRAFT_JS = "(p, s) => { window.avatarDraft = {prompt: p, preset: s}; return []; }"
+RESTORE_JS = "(p, s) => { const d = window.avatarTakeDraft ? window.avatarTakeDraft() : null; " \
+             "return d ? [d.prompt || p, d.preset || s] : [p, s]; }"
+CLEAR_ADMIN_MSG_JS = "(...args) => { window.avatarClear && window.avatarClear('admin-msg'); return args; }"
+SCROLL_RESULT_JS = "() => { window.avatarResultArrived && window.avatarResultArrived(); return []; }"
 
 
 def preset_choices(app: App) -> list[tuple[str, str]]:
@@ -72,11 +79,11 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
             greeting = gr.Markdown(elem_classes="greeting", elem_id="greeting")
         with gr.Tabs() as tabs:
             with gr.Tab("Generate", id="generate"):
-                if app.offline:
-                    gr.Markdown(OFFLINE_NOTE, elem_classes="offline-note", elem_id="offline-note")
+                banner = gr.Markdown(PREVIEW_NOTE, elem_classes="offline-note", elem_id="offline-note",
+                                     visible=app.offline)  # fmt: skip
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=5, min_width=320):
-                        prompt = gr.Textbox(label="Prompt", lines=3, max_length=1000,
+                        prompt = gr.Textbox(label="Prompt", lines=3, max_length=1000, elem_id="prompt",
                                             placeholder="e.g. a smiling woman with curly red hair "
                                             "and glasses, green sweater, garden background")  # fmt: skip
                         with gr.Accordion("Presets", open=False):
@@ -107,14 +114,18 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                                 interactive=True, min_width=200)  # fmt: skip
                         locked = gr.Markdown(elem_classes="locked-note", elem_id="locked-note")
                         with gr.Row(elem_classes="align-end"):
-                            with gr.Group():
-                                realism = gr.Checkbox(label="Prefer realism", value=False)
-                                hd = gr.Checkbox(label="Prefer HD", value=False)
-                                fast = gr.Checkbox(label="Fast", value=False)
+                            with gr.Group(elem_id="prefs"):
+                                realism = gr.Checkbox(label="Prefer realism", value=False,
+                                                      elem_id="pref-realism")  # fmt: skip
+                                hd = gr.Checkbox(label="Prefer HD", value=False, elem_id="pref-hd")
+                                fast = gr.Checkbox(label="Fast", value=False, elem_id="pref-fast")
                             seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)",
                                              min_width=160)  # fmt: skip
                         quote = gr.Markdown(elem_classes="quote", elem_id="quote")
                         go = gr.Button("Generate", variant="primary", elem_id="generate-btn")
+                        refresh_now = gr.Button("Refresh balance", elem_id="refresh-balance",
+                                                elem_classes="offscreen")  # fmt: skip
+                        timer = gr.Timer(REFRESH_SECONDS)
                     with gr.Column(scale=6, min_width=320):
                         result_image = gr.HTML(EMPTY_RESULT, elem_id="result-image")
                         result_info = gr.Markdown(elem_id="result-info")
@@ -124,8 +135,8 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                     favs = gr.Checkbox(label="Favourites only", value=False, scale=0,
                                        min_width=170)  # fmt: skip
                     page_label = gr.Markdown(elem_classes="page-label", elem_id="page-label")
-                    prev_btn = gr.Button("← Newer", size="sm", scale=0, min_width=96)
-                    next_btn = gr.Button("Older →", size="sm", scale=0, min_width=96)
+                    prev_btn = gr.Button("← Newer", size="sm", scale=0, min_width=96, visible=False)
+                    next_btn = gr.Button("Older →", size="sm", scale=0, min_width=96, visible=False)
                 page = gr.Number(value=1, visible=False, precision=0)
                 selected = gr.Textbox(value="", visible=False, elem_id="selected-avatar")
                 with gr.Row(equal_height=False):
@@ -138,18 +149,30 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                         with gr.Column(min_width=240):
                             detail_info = gr.Markdown("Select an avatar to see it full size.",
                                                       elem_id="avatar-recipe")  # fmt: skip
-                            fav_btn = gr.Button("★ Favourite", size="sm")
-                            reuse_btn = gr.Button("Use these settings again", size="sm")
-                            del_btn = gr.Button("Delete", size="sm", variant="stop")
+                            fav_btn = gr.Button("★ Favourite", size="sm", interactive=False,
+                                                elem_id="fav-btn")  # fmt: skip
+                            reuse_btn = gr.Button("Use these settings again", size="sm",
+                                                  interactive=False)  # fmt: skip
+                            del_btn = gr.Button("Delete", size="sm", variant="stop",
+                                                interactive=False, elem_id="delete-btn")  # fmt: skip
+                            with gr.Group(visible=False, elem_id="confirm-delete") as confirm_box:
+                                gr.Markdown("Delete this avatar for good? This can't be undone.",
+                                            elem_classes="confirm-note")  # fmt: skip
+                                with gr.Row():
+                                    confirm_btn = gr.Button("Yes, remove it", size="sm",
+                                                            variant="stop")  # fmt: skip
+                                    keep_btn = gr.Button("Keep it", size="sm")
                             gallery_msg = gr.Markdown(elem_id="gallery-msg")
             with gr.Tab("Admin", id="admin", visible=False) as admin_tab:
                 gr.Markdown("### Users")
                 with gr.Row(elem_classes="align-end"):
                     search = gr.Textbox(label="Search users (name or tier)", scale=4)
                     refresh = gr.Button("Refresh", scale=0, min_width=120)
+                users_note = gr.Markdown(elem_id="admin-users-note")
                 users = gr.Dataframe(headers=["username", "tier", "admin", "balance", "spent",
                                               "generations", "created"], interactive=False,
-                                     elem_id="admin-users")  # fmt: skip
+                                     elem_id="admin-users", label="Users",
+                                     show_label=False)  # fmt: skip
                 gr.Markdown("### Credits and tier")
                 with gr.Row(elem_classes="align-end"):
                     target = gr.Textbox(label="Username", scale=2, elem_id="admin-target")
@@ -160,13 +183,15 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                     grant_btn = gr.Button("Grant credits", variant="primary")
                     deduct_btn = gr.Button("Deduct credits")
                     ledger_btn = gr.Button("Show ledger")
-                    tier = gr.Dropdown(list(TIERS), value="free", label="Tier", show_label=False,
-                                       interactive=True, container=False,
-                                       min_width=140)  # fmt: skip
+                    tier = gr.Dropdown(list(TIERS), value="free", label="New tier",
+                                       interactive=True, min_width=140,
+                                       elem_id="admin-tier")  # fmt: skip
                     tier_btn = gr.Button("Set tier")
                 admin_msg = gr.Markdown(elem_id="admin-msg")
+                ledger_title = gr.Markdown(elem_id="ledger-title")
                 ledger = gr.Dataframe(headers=["time", "type", "amount", "balance", "generation",
-                                               "reason"], interactive=False)  # fmt: skip
+                                               "reason"], interactive=False, label="Ledger",
+                                      show_label=False, elem_id="admin-ledger")  # fmt: skip
                 gr.Markdown("### Models")
                 model_msg = gr.Markdown(elem_id="model-msg")
                 model_table = gr.Dataframe(headers=["key", "tier", "credits", "enabled", "runs as",
@@ -218,8 +243,20 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         quote_inputs: list[Any] = [model, preset, realism, hd, fast, from_photo]
         hidden: dict[str, Any] = dict(api_visibility="private")
         demo.load(h.on_load, None, [greeting, model, locked, quote, admin_tab], api_name="session")
-        gr.on([c.change for c in quote_inputs], h.quote, quote_inputs, quote, api_name="quote",
-              queue=False, **hidden)  # fmt: skip
+        if app.offline:
+            demo.load(h.banner, None, banner, api_name="banner", queue=False, **hidden)
+        demo.load(None, [prompt, preset], [prompt, preset], js=RESTORE_JS, api_name="restore_draft",
+                  **hidden)  # fmt: skip
+        gr.on([c.change for c in quote_inputs], h.quote_view, quote_inputs,
+              [quote, realism, hd, fast], api_name="quote", queue=False, **hidden)  # fmt: skip
+        gr.on([timer.tick, refresh_now.click], h.refresh, quote_inputs, [greeting, quote],
+              api_name="refresh", queue=False, show_progress="hidden", **hidden)  # fmt: skip
+        gr.on([prompt.change, preset.change], None, [prompt, preset], None, js=DRAFT_JS,
+              api_name="keep_draft", **hidden)  # fmt: skip
+        for i, box in enumerate((realism, hd, fast)):
+            others = [b for b in (realism, hd, fast) if b is not box]
+            box.input(None, [box, *others], others, js="(me, a, b) => me ? [false, false] : [a, b]",
+                      api_name=f"one_preference_{'rhf'[i]}", **hidden)  # fmt: skip
         photo.upload(h.upload_photo, [photo, consent], [photo_id, photo_status, from_photo, photo],
                      api_name="upload_photo")  # fmt: skip
         photo_delete.click(h.delete_photo, [photo_id], [photo_id, photo_status, from_photo],
@@ -228,7 +265,8 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                  [result_image, result_info, quote, result_json], api_name="generate",
                  concurrency_limit=limit, concurrency_id="generate",
                  show_progress_on=[result_image]).then(
-            h.greeting, None, greeting, api_name="greeting", queue=False, **hidden)  # fmt: skip
+            h.greeting, None, greeting, api_name="greeting", queue=False, js=SCROLL_RESULT_JS,
+            **hidden)  # fmt: skip
 
         def pick_preset(evt: gr.SelectData) -> str:
             """A preset thumbnail click fills the preset dropdown."""
@@ -237,7 +275,9 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         preset_gallery.select(pick_preset, None, preset, api_name="pick_preset", queue=False,
                               **hidden)  # fmt: skip
 
-        page_io: dict[str, Any] = dict(outputs=[grid, page_label, page])
+        page_io: dict[str, Any] = dict(outputs=[grid, page_label, page, prev_btn, next_btn])
+        actions: dict[str, Any] = dict(inputs=[selected],
+                                       outputs=[fav_btn, reuse_btn, del_btn, confirm_box])  # fmt: skip
         gallery_tab.select(h.gallery_page, [page, favs, selected], api_name="gallery", **page_io)
         favs.change(h.gallery_first, [favs], api_name="gallery_first", **hidden, **page_io)
         prev_btn.click(h.gallery_newer, [page, favs], api_name="gallery_newer", **hidden, **page_io)
@@ -245,33 +285,42 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         grid.click(h.pick_avatar, None, selected, api_name="pick_avatar", queue=False, **hidden)
         selected.change(h.avatar_detail, [selected], [detail_image, detail_info],
                         api_name="avatar_detail")  # fmt: skip
+        selected.change(h.avatar_actions, api_name="avatar_actions", queue=False, **hidden, **actions)
         fav_btn.click(h.toggle_favourite, [selected], gallery_msg, api_name="favourite").then(
             h.gallery_page, [page, favs, selected], api_name="gallery_refresh", **hidden, **page_io
         ).then(h.avatar_detail, [selected], [detail_image, detail_info],
-               api_name="avatar_detail_refresh", **hidden)  # fmt: skip
-        del_btn.click(h.delete_avatar, [selected], [gallery_msg, selected],
-                      api_name="delete_avatar").then(
+               api_name="avatar_detail_refresh", **hidden).then(
+            h.avatar_actions, api_name="avatar_actions_refresh", **hidden, **actions)  # fmt: skip
+        del_btn.click(lambda: gr.update(visible=True), None, confirm_box, api_name="ask_delete",
+                      queue=False, **hidden)  # fmt: skip
+        keep_btn.click(lambda: gr.update(visible=False), None, confirm_box, api_name="keep_avatar",
+                       queue=False, **hidden)  # fmt: skip
+        confirm_btn.click(h.delete_avatar, [selected], [gallery_msg, selected],
+                          api_name="delete_avatar").then(
             h.gallery_page, [page, favs], api_name="gallery_after_delete", **hidden, **page_io)  # fmt: skip
         reuse_btn.click(h.reuse, [selected], [prompt, preset, model, seed, tabs],
                         api_name="reuse_settings")  # fmt: skip
 
-        users_io: dict[str, Any] = dict(inputs=[search], outputs=users)
-        admin_tab.select(h.admin_users, api_name="admin_users", **users_io).then(
+        users_io: dict[str, Any] = dict(inputs=[search], outputs=[users, users_note])
+        admin_tab.select(h.admin_users_view, api_name="admin_users", **users_io).then(
             h.admin_models, None, model_table, api_name="admin_models").then(
             h.admin_stats, None, [stats, chart], api_name="admin_stats")  # fmt: skip
-        search.submit(h.admin_users, api_name="admin_search", **hidden, **users_io)
-        refresh.click(h.admin_users, api_name="admin_refresh", **hidden, **users_io).then(
+        search.submit(h.admin_users_view, api_name="admin_search", **hidden, **users_io)
+        refresh.click(h.admin_users_view, api_name="admin_refresh", **hidden, **users_io).then(
             h.admin_stats, None, [stats, chart], api_name="admin_stats_refresh", **hidden)  # fmt: skip
         credit_in = [target, amount, reason]
+        clear: dict[str, Any] = dict(js=CLEAR_ADMIN_MSG_JS)
         grant_btn.click(h.admin_grant_credits, credit_in, admin_msg,
-                        api_name="admin_grant_credits").then(
-            h.admin_users, api_name="admin_users_after_grant", **hidden, **users_io)  # fmt: skip
+                        api_name="admin_grant_credits", **clear).then(
+            h.admin_users_view, api_name="admin_users_after_grant", **hidden, **users_io)  # fmt: skip
         deduct_btn.click(h.admin_deduct_credits, credit_in, admin_msg,
-                         api_name="admin_deduct_credits").then(
-            h.admin_users, api_name="admin_users_after_deduct", **hidden, **users_io)  # fmt: skip
-        tier_btn.click(h.admin_set_tier, [target, tier], admin_msg, api_name="admin_set_tier").then(
-            h.admin_users, api_name="admin_users_after_tier", **hidden, **users_io)  # fmt: skip
-        ledger_btn.click(h.admin_ledger, [target], ledger, api_name="admin_ledger")
+                         api_name="admin_deduct_credits", **clear).then(
+            h.admin_users_view, api_name="admin_users_after_deduct", **hidden, **users_io)  # fmt: skip
+        tier_btn.click(h.admin_set_tier, [target, tier], admin_msg, api_name="admin_set_tier",
+                       **clear).then(
+            h.admin_users_view, api_name="admin_users_after_tier", **hidden, **users_io)  # fmt: skip
+        ledger_btn.click(h.admin_ledger_view, [target], [ledger_title, ledger], api_name="admin_ledger",
+                         **clear)  # fmt: skip
         model_key.change(h.admin_model_fields, [model_key],
                          [model_enabled, model_price, model_endpoint, model_handler],
                          api_name="admin_model_fields", **hidden)  # fmt: skip

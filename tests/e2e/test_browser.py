@@ -47,7 +47,9 @@ def test_sign_up_generate_and_find_it_in_the_gallery(alice: tuple[str, Any]) -> 
     name, page = alice
     expect(page.locator("#greeting")).to_contain_text(f"Signed in as {name}")
     expect(page.locator("#greeting")).to_contain_text("24 credits")
-    expect(page.locator("#offline-note")).to_contain_text("Offline preview mode")
+    banner = page.locator("#offline-note")
+    expect(banner).to_contain_text("Preview mode: this server isn't connected to an image model")
+    expect(banner).not_to_contain_text("HF_TOKEN")  # operator how-to: admins only
     quote = page.locator("#quote")
     expect(quote).to_contain_text("Will use FLUX.1-dev Base")
     expect(quote).to_contain_text("8 credits · Balance: 24 credits")
@@ -65,7 +67,10 @@ def test_sign_up_generate_and_find_it_in_the_gallery(alice: tuple[str, Any]) -> 
     thumb = page.locator(f'#avatar-grid .thumb[data-id="{src.split("/")[2]}"]')
     expect(thumb).to_be_visible()
     pw.wait_image(page, "#avatar-grid .thumb img")
-    expect(page.locator("#page-label")).to_contain_text("1 avatars")
+    expect(page.locator("#page-label")).to_have_text("1 avatar")
+    expect(page.get_by_role("button", name="Older →")).to_have_count(0)  # no pager on one page
+    for action in ("★ Favourite", "Use these settings again", "Delete"):
+        expect(page.get_by_role("button", name=action, exact=True)).to_be_disabled()
     thumb.click()
     expect(thumb).to_have_class(re.compile(r"\bpicked\b"))
     detail = page.locator("#avatar-detail img.avatar-result")
@@ -81,6 +86,7 @@ def test_sign_up_generate_and_find_it_in_the_gallery(alice: tuple[str, Any]) -> 
     page.get_by_role("button", name="★ Favourite").click()
     expect(page.locator("#gallery-msg")).to_contain_text("Added to favourites")
     expect(thumb.locator(".fav")).to_be_visible()
+    expect(page.get_by_role("button", name="☆ Unfavourite")).to_be_enabled()
     page.get_by_role("button", name="Use these settings again").click()
     expect(page.get_by_role("tab", name="Generate")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_label("Prompt")).to_have_value(
@@ -88,11 +94,17 @@ def test_sign_up_generate_and_find_it_in_the_gallery(alice: tuple[str, Any]) -> 
     )
 
     page.get_by_role("tab", name="Gallery").click()
-    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("button", name="Delete", exact=True).click()  # asks first
+    page.get_by_role("button", name="Keep it").click()
+    expect(page.locator("#confirm-delete")).to_be_hidden()
+    expect(thumb).to_be_visible()
+    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("button", name="Yes, remove it").click()
     expect(page.locator("#gallery-msg")).to_contain_text("Avatar deleted.")
     expect(page.locator("#avatar-grid")).to_contain_text("No avatars yet")
     expect(page.locator("#avatar-detail img")).to_have_count(0)
     expect(page.locator("#avatar-recipe")).to_contain_text("Select an avatar")
+    expect(page.get_by_role("button", name="Delete", exact=True)).to_be_disabled()
     assert page.request.get(page.url.rstrip("/") + src).status == 404
     expect(page.locator("#greeting")).to_contain_text("16 credits")
 

@@ -239,15 +239,15 @@ def test_gallery_shows_only_the_callers_avatars(
 ) -> None:
     mine = [generate(handlers, alice, f"alice avatar {i}")[3]["generation_id"] for i in range(2)]
     theirs = generate(handlers, bob, "bob avatar")[3]["generation_id"]
-    grid, label, page = handlers.gallery_page(1, False, str(mine[0]), as_user(alice))
+    grid, label, page, *_ = handlers.gallery_page(1, False, str(mine[0]), as_user(alice))
     ids = [int(i) for i in re.findall(r'data-id="(\d+)"', grid)]
     assert ids == mine[::-1] and theirs not in ids and page == 1
     assert label == "Page 1 of 1 · 2 avatars"
     assert f'class="thumb picked" data-id="{mine[0]}"' in grid
     assert f"/avatars/{theirs}/" not in grid
-    grid, label, _ = handlers.gallery_page(1, False, "", as_user(bob))
+    grid, label, *_ = handlers.gallery_page(1, False, "", as_user(bob))
     assert re.findall(r'data-id="(\d+)"', grid) == [str(theirs)]
-    grid, label, page = handlers.gallery_older(5, False, as_user(bob))
+    grid, label, page, *_ = handlers.gallery_older(5, False, as_user(bob))
     assert page == 1  # clamped to the last page
     assert "No avatars yet" in handlers.gallery_first(True, as_user(bob))[0]
 

@@ -1,0 +1,90 @@
+/* Avatar Creator page helpers (loaded into <head> by ui.HEAD; no dependencies). */
+(() => {
+  const DRAFT = "avatar-draft";
+  let ended = false;
+
+  /* The prompt and preset saved when the session ended; read once after logging in again. */
+  window.avatarTakeDraft = () => {
+    try {
+      const draft = JSON.parse(sessionStorage.getItem(DRAFT) || "null");
+      sessionStorage.removeItem(DRAFT);
+      return draft;
+    } catch (err) { return null; }
+  };
+
+  /* Empty a Markdown status line (admin actions replace it, never stack on a stale one). */
+  window.avatarClear = (id) => {
+    const el = document.querySelector(`#${id} .prose`) || document.getElementById(id);
+    if (el) el.textContent = "";
+  };
+
+  /* Switch to a tab by its visible name. */
+  window.avatarShowTab = (name) => {
+    const tab = [...document.querySelectorAll("[role=tab]")].find(t => t.textContent.trim() === name);
+    if (tab) { tab.click(); window.scrollTo({top: 0}); }
+  };
+
+  /* On narrow screens bring a fresh result into view. */
+  window.avatarResultArrived = () => {
+    if (window.innerWidth > 760) return;
+    const el = document.getElementById("result-image");
+    if (el) el.scrollIntoView({block: "start"});
+  };
+
+  /* The session ended (logout elsewhere, expiry): say so, keep the draft, go to the login page. */
+  function sessionEnded() {
+    if (ended) return;
+    ended = true;
+    const box = document.querySelector("#prompt textarea");
+    const draft = Object.assign({prompt: box ? box.value : ""}, window.avatarDraft || {});
+    try { sessionStorage.setItem(DRAFT, JSON.stringify(draft)); } catch (err) { /* private mode */ }
+    const note = document.createElement("div");
+    note.id = "session-ended";
+    note.setAttribute("role", "alertdialog");
+    note.setAttribute("aria-modal", "true");
+    note.setAttribute("aria-labelledby", "session-ended-title");
+    note.innerHTML = '<div class="session-card"><h2 id="session-ended-title">Your session has ended</h2>'
+      + "<p>You were logged out, perhaps in another tab or on another device. Log in again and you "
+      + "will be back here with your prompt.</p>"
+      + '<a class="session-login" href="/login?next=/">Log in again</a></div>';
+    document.body.appendChild(note);
+    note.querySelector("a").focus();
+    setTimeout(() => window.location.assign("/login?next=/"), 2500);
+  }
+  window.avatarSessionEnded = sessionEnded;
+
+  const realFetch = window.fetch.bind(window);
+  window.fetch = async (...args) => {
+    const response = await realFetch(...args);
+    if (response.status === 401) {
+      const target = args[0];
+      const url = String(target && target.url ? target.url : target);
+      if (url.includes("/gradio_api/") || url.endsWith("/config")) sessionEnded();
+    }
+    return response;
+  };
+
+  /* A handler's AuthError arrives as a toast: treat it the same way. */
+  let queued = false;
+  new MutationObserver(() => {
+    if (queued || ended) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      for (const toast of document.querySelectorAll(".toast-body, [data-testid=toast-body]")) {
+        if (/session has expired/i.test(toast.textContent || "")) { sessionEnded(); return; }
+      }
+    });
+  }).observe(document.documentElement, {childList: true, subtree: true});
+
+  /* Balance and quote refresh when the tab comes back (an admin may have granted credits). */
+  let last = 0;
+  const refresh = () => {
+    if (document.visibilityState !== "visible" || Date.now() - last < 2000) return;
+    last = Date.now();
+    const button = document.getElementById("refresh-balance");
+    if (button) button.click();
+  };
+  document.addEventListener("visibilitychange", refresh);
+  window.addEventListener("focus", refresh);
+})();
