@@ -419,6 +419,35 @@ class Handlers:
         model = s.model if s.model in reach else AUTO
         return s.prompt, s.preset, model, s.seed, gr.update(selected="generate")
 
+    # ----- API tokens (the caller's own) -----
+    @user_errors
+    def api_tokens(self, request: gr.Request | None = None) -> list[list[Any]]:
+        """The caller's personal access tokens (never their secrets)."""
+        user = self.user(request)
+        return [[t.id, t.name or "-", t.prefix + "…", t.created_at.strftime("%Y-%m-%d %H:%M"),
+                 t.last_used_at.strftime("%Y-%m-%d %H:%M") if t.last_used_at else "never",
+                 "revoked" if t.revoked else "active"] for t in self.app.tokens.of_user(user.id)]  # fmt: skip
+
+    @user_errors
+    def create_token(self, name: str = "", request: gr.Request | None = None
+                     ) -> tuple[str, list[list[Any]]]:  # fmt: skip
+        """A new token for the caller, shown once."""
+        user = self.user(request)
+        view, secret = self.app.tokens.create(user.id, name or "")
+        message = (f"Token #{view.id} created. Copy it now, it is not shown again:\n\n"
+                   f"`{secret}`")  # fmt: skip
+        return message, self.api_tokens(request)
+
+    @user_errors
+    def revoke_token(self, token_id: float | None = None, request: gr.Request | None = None
+                     ) -> tuple[str, list[list[Any]]]:  # fmt: skip
+        """Revoke one of the caller's tokens."""
+        user = self.user(request)
+        if token_id is None or int(token_id) != token_id:
+            raise ValidationError("Give the id of the token to revoke.")
+        self.app.tokens.revoke(int(token_id), owner_id=user.id)
+        return f"Token #{int(token_id)} revoked.", self.api_tokens(request)
+
     # ----- admin (every handler re-checks the role in AdminService) -----
     @user_errors
     def admin_users(self, search: str = "", request: gr.Request | None = None) -> list[list[Any]]:

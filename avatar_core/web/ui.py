@@ -40,7 +40,6 @@ ONE_PREF_JS = "(r, h, f) => [r, h && !r, f && !r && !h]"
 DRAFT_JS = "(p, s) => { window.avatarDraft = {prompt: p, preset: s}; return []; }"
 RESTORE_JS = "(p, s) => { const d = window.avatarTakeDraft ? window.avatarTakeDraft() : null; " \
              "return d ? [d.prompt || p, d.preset || s] : [p, s]; }"
-CLEAR_ADMIN_MSG_JS = "(...args) => { window.avatarClear && window.avatarClear('admin-msg'); return args; }"
 SCROLL_RESULT_JS = "() => { window.avatarResultArrived && window.avatarResultArrived(); return []; }"
 
 
@@ -163,6 +162,18 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                                             variant="stop")  # fmt: skip
                                     keep_btn = gr.Button("Keep it", size="sm")
                             gallery_msg = gr.Markdown(elem_id="gallery-msg")
+                with gr.Accordion("API tokens (for the REST API at /api/docs)", open=False,
+                                  elem_id="api-tokens"):  # fmt: skip
+                    with gr.Row(elem_classes="align-end"):
+                        token_name = gr.Textbox(label="New token's name", scale=3)
+                        token_create = gr.Button("Create token", scale=1)
+                    token_msg = gr.Markdown(elem_id="token-msg")
+                    token_table = gr.Dataframe(headers=["id", "name", "starts with", "created",
+                                                        "last used", "state"], interactive=False,
+                                               label="Your tokens")  # fmt: skip
+                    with gr.Row(elem_classes="align-end"):
+                        token_id = gr.Number(label="Token id to revoke", precision=0, scale=3)
+                        token_revoke = gr.Button("Revoke token", variant="stop", scale=1)
             with gr.Tab("Admin", id="admin", visible=False) as admin_tab:
                 gr.Markdown("### Users")
                 with gr.Row(elem_classes="align-end"):
@@ -279,6 +290,11 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         actions: dict[str, Any] = dict(inputs=[selected],
                                        outputs=[fav_btn, reuse_btn, del_btn, confirm_box])  # fmt: skip
         gallery_tab.select(h.gallery_page, [page, favs, selected], api_name="gallery", **page_io)
+        gallery_tab.select(h.api_tokens, None, token_table, api_name="api_tokens", **hidden)
+        token_create.click(h.create_token, [token_name], [token_msg, token_table],
+                           api_name="create_token", **hidden)  # fmt: skip
+        token_revoke.click(h.revoke_token, [token_id], [token_msg, token_table],
+                           api_name="revoke_token", **hidden)  # fmt: skip
         favs.change(h.gallery_first, [favs], api_name="gallery_first", **hidden, **page_io)
         prev_btn.click(h.gallery_newer, [page, favs], api_name="gallery_newer", **hidden, **page_io)
         next_btn.click(h.gallery_older, [page, favs], api_name="gallery_older", **hidden, **page_io)
@@ -309,18 +325,23 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         refresh.click(h.admin_users_view, api_name="admin_refresh", **hidden, **users_io).then(
             h.admin_stats, None, [stats, chart], api_name="admin_stats_refresh", **hidden)  # fmt: skip
         credit_in = [target, amount, reason]
-        clear: dict[str, Any] = dict(js=CLEAR_ADMIN_MSG_JS)
-        grant_btn.click(h.admin_grant_credits, credit_in, admin_msg,
-                        api_name="admin_grant_credits", **clear).then(
+
+        def cleared(button: gr.Button, name: str) -> Any:
+            """The click first empties the status line, so no stale message sits beside an error."""
+            return button.click(lambda: "", None, admin_msg, api_name=f"clear_{name}", queue=False,
+                                **hidden)  # fmt: skip
+
+        cleared(grant_btn, "grant").then(h.admin_grant_credits, credit_in, admin_msg,
+                                         api_name="admin_grant_credits").then(
             h.admin_users_view, api_name="admin_users_after_grant", **hidden, **users_io)  # fmt: skip
-        deduct_btn.click(h.admin_deduct_credits, credit_in, admin_msg,
-                         api_name="admin_deduct_credits", **clear).then(
+        cleared(deduct_btn, "deduct").then(h.admin_deduct_credits, credit_in, admin_msg,
+                                           api_name="admin_deduct_credits").then(
             h.admin_users_view, api_name="admin_users_after_deduct", **hidden, **users_io)  # fmt: skip
-        tier_btn.click(h.admin_set_tier, [target, tier], admin_msg, api_name="admin_set_tier",
-                       **clear).then(
+        cleared(tier_btn, "tier").then(h.admin_set_tier, [target, tier], admin_msg,
+                                       api_name="admin_set_tier").then(
             h.admin_users_view, api_name="admin_users_after_tier", **hidden, **users_io)  # fmt: skip
-        ledger_btn.click(h.admin_ledger_view, [target], [ledger_title, ledger], api_name="admin_ledger",
-                         **clear)  # fmt: skip
+        cleared(ledger_btn, "ledger").then(h.admin_ledger_view, [target], [ledger_title, ledger],
+                                           api_name="admin_ledger")  # fmt: skip
         model_key.change(h.admin_model_fields, [model_key],
                          [model_enabled, model_price, model_endpoint, model_handler],
                          api_name="admin_model_fields", **hidden)  # fmt: skip

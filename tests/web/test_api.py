@@ -253,3 +253,25 @@ def test_rate_limit_per_token(live: LiveServer) -> None:
     assert codes[:200] == [200] * 200 and codes[200] == 429
     with api(live, fresh) as c:
         assert c.get("/me").status_code == 200  # per token, not per server
+
+
+def test_tokens_from_the_app_page(live: LiveServer) -> None:
+    import gradio as gr
+
+    from avatar_core.web.handlers import Handlers
+
+    uid, _ = user(live)
+    other_uid, _ = user(live)
+    h = Handlers(live.app)
+    me, other = gr.Request(username=str(uid)), gr.Request(username=str(other_uid))
+    message, rows = h.create_token("laptop", request=me)
+    secret = message.split("`")[1]
+    assert secret.startswith("avc_") and secret not in str(rows) and rows[0][1] == "laptop"
+    with api(live, secret) as c:
+        assert c.get("/me").status_code == 200
+    token_id = rows[0][0]
+    with pytest.raises(gr.Error):
+        h.revoke_token(token_id, request=other)  # not theirs
+    assert h.revoke_token(token_id, request=me)[1][0][5] == "revoked"
+    with api(live, secret) as c:
+        assert c.get("/me").status_code == 401
