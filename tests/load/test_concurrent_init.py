@@ -61,7 +61,7 @@ def test_simultaneous_inits_all_succeed(empty_db: str, tmp_path: Path) -> None:
     try:
         assert current_revision(db) == head_revision()
         with db.read() as session:
-            assert session.scalar(select(func.count()).select_from(AIModel)) == 4
+            assert session.scalar(select(func.count()).select_from(AIModel)) == 5
             admins = session.scalars(select(User.username).where(User.is_admin)).all()
         assert admins == [ADMIN]
     finally:
