@@ -9,7 +9,7 @@ STAMP     := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help run init test bench lint screenshots clean venv dev
+.PHONY: help run init test bench lint screenshots clean venv dev cluster cluster-stop
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t14
@@ -44,6 +44,13 @@ bench: $(DEV_STAMP)  ## run every bench/bench_*.py (each prints a table)
 	@set -e; found=0; for f in bench/bench_*.py; do \
 	  [ -e "$$f" ] || continue; found=1; echo "== $$f"; PYTHONPATH=. $(PY) "$$f"; echo; \
 	done; [ $$found = 1 ] || echo "no benchmarks in bench/"
+
+cluster: $(DEV_STAMP)  ## PostgreSQL + S3 (moto) + 2 app processes + nginx on 127.0.0.1:8080, in the background
+	@.ci/system-deps.sh >/dev/null
+	$(PY) scripts/cluster.py start $(ARGS)
+
+cluster-stop:  ## stop everything `make cluster` started
+	$(PY) scripts/cluster.py stop
 
 lint: $(DEV_STAMP)  ## ruff + mypy
 	$(VENV)/bin/ruff check avatar_core tests app.py bench

@@ -12,6 +12,19 @@ import os
 import sys
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line (AVATAR_LOG_FORMAT=json), for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}  # fmt: skip
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Migrate and seed, then serve the web app."""
     parser = argparse.ArgumentParser(
@@ -38,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         app = bootstrap(load_settings())
+        if app.settings.log_format == "json":
+            for handler in logging.getLogger().handlers:
+                handler.setFormatter(JsonFormatter())
         init(app)
     except AvatarError as err:
         print(f"error: {err}", file=sys.stderr)

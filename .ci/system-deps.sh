@@ -3,6 +3,7 @@
 #   chromium            Playwright browser tests (never `playwright install`)
 #   postgresql          the throwaway server started by .ci/pg.sh
 #   fonts-dejavu-core   text in the offline engine's images
+#   nginx               the proxy in front of the app processes (make cluster, tests/load/test_cluster.py)
 #   make, python3-venv  for `make` and `python3 -m venv` on a bare image
 set -euo pipefail
 
@@ -10,6 +11,7 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need+=(nginx)
 command -v make >/dev/null || need+=(make)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 

@@ -14,8 +14,10 @@ from .catalog import Catalog
 from .config import Settings
 from .db import Database, init_lock, upgrade
 from .engines.base import Engine, Plan, RouteTarget
+from .experiments import ExperimentService
 from .gallery import Gallery
 from .generation import GenerationService
+from .metrics import Metrics
 from .photos import PhotoService
 from .projects import ProjectService
 from .storage import ImageStore
@@ -57,7 +59,26 @@ class App:
         """The generation use case."""
         return GenerationService(self.db, self.catalog, self.engine, self.store,
                                  deadline=self.settings.generation_deadline,
-                                 photos=self.photos)  # fmt: skip
+                                 photos=self.photos, metrics=self.metrics)  # fmt: skip
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """Prometheus metrics for /metrics (this process's counters; queue depth from the database)."""
+        return Metrics(queue_depth=self._queue_depth)
+
+    def _queue_depth(self) -> int:
+        from sqlalchemy import func, select
+
+        from .models import Generation
+
+        with self.db.read() as session:
+            stmt = select(func.count()).where(Generation.status.in_(("queued", "running")))
+            return int(session.scalar(stmt) or 0)
+
+    @cached_property
+    def experiments(self) -> ExperimentService:
+        """A/B tests of a tier's Auto choice."""
+        return ExperimentService(self.db)
 
     @cached_property
     def projects(self) -> ProjectService:

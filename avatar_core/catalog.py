@@ -27,24 +27,26 @@ SEED_MODELS: tuple[dict[str, Any], ...] = (
     dict(model_key="avatar-creator:flux-dev-base", name="FLUX.1-dev Base", tier="free",
          credit_cost=8, model_id="black-forest-labs/FLUX.1-dev", lora_model=None,
          lora_scale=None, width=512, height=512, steps=28, guidance_scale=3.5,
-         processing_time="30-45s", expected_seconds=35, license=DEV_LICENSE),
+         processing_time="30-45s", expected_seconds=35, license=DEV_LICENSE, cost_usd=0.05),
     dict(model_key="avatar-creator:flux-dev-realism", name="FLUX.1-dev + Realism LoRA",
          tier="basic", credit_cost=12, model_id="black-forest-labs/FLUX.1-dev",
          lora_model=REALISM_LORA, lora_scale=0.9, width=768, height=768, steps=30,
-         guidance_scale=3.5, processing_time="45-60s", expected_seconds=50, license=DEV_LICENSE),
+         guidance_scale=3.5, processing_time="45-60s", expected_seconds=50, license=DEV_LICENSE,
+         cost_usd=0.05),
     dict(model_key="avatar-creator:flux-dev-hd-realism", name="FLUX.1-dev HD + Realism LoRA",
          tier="pro", credit_cost=15, model_id="black-forest-labs/FLUX.1-dev",
          lora_model=REALISM_LORA, lora_scale=0.9, width=1024, height=1024, steps=35,
-         guidance_scale=3.5, processing_time="60-90s", expected_seconds=75, license=DEV_LICENSE),
+         guidance_scale=3.5, processing_time="60-90s", expected_seconds=75, license=DEV_LICENSE,
+         cost_usd=0.05),
     dict(model_key="avatar-creator:flux-schnell-fast", name="FLUX.1-schnell Fast", tier="basic",
          credit_cost=6, model_id="black-forest-labs/FLUX.1-schnell", lora_model=None,
          lora_scale=None, width=512, height=512, steps=4, guidance_scale=0.0,
-         processing_time="5-15s", expected_seconds=10, license=SCHNELL_LICENSE),
+         processing_time="5-15s", expected_seconds=10, license=SCHNELL_LICENSE, cost_usd=0.01),
     # Likeness (issue #14): an avatar from the user's own photo with FLUX.1 Kontext [dev].
     dict(model_key=LIKENESS_KEY, name="FLUX.1 Kontext Likeness", tier="basic", credit_cost=14,
          model_id="black-forest-labs/FLUX.1-Kontext-dev", lora_model=None, lora_scale=None,
          width=1024, height=1024, steps=28, guidance_scale=2.5, processing_time="20-40s",
-         expected_seconds=30, license=DEV_LICENSE),
+         expected_seconds=30, license=DEV_LICENSE, cost_usd=0.05),
 )  # fmt: skip
 SEED_CAPABILITIES: dict[str, dict[str, Any]] = {LIKENESS_KEY: {"likeness": True}}
 
@@ -79,6 +81,7 @@ def seed_catalog(session: Session, reset: bool = False) -> int:
             values["enabled"] = True
         else:
             values.pop("credit_cost")
+            values.pop("cost_usd")
         changed += _update(model, values)
     existing_presets = {p.key: p for p in session.scalars(select(Preset))}
     for order, preset in enumerate(PRESETS):
@@ -123,7 +126,7 @@ def spec(row: AIModel) -> ModelSpec:
         expected_seconds=row.expected_seconds, endpoint_url=row.endpoint_url,
         endpoint_handler=row.endpoint_handler, license=row.license,
         realism=bool((row.capabilities or {}).get("realism")),
-        likeness=bool((row.capabilities or {}).get("likeness")),
+        likeness=bool((row.capabilities or {}).get("likeness")), cost_usd=row.cost_usd or 0.0,
     )  # fmt: skip
 
 
@@ -189,7 +192,7 @@ def new_model_row(model: ModelSpec) -> AIModel:
     row = dict(model_key=model.model_key, name=model.name, tier=model.tier,
                credit_cost=model.credit_cost, model_id=model.model_id, lora_model=model.lora_model,
                lora_scale=model.lora_scale, width=model.width, height=model.height,
-               steps=model.steps, guidance_scale=model.guidance_scale)  # fmt: skip
+               steps=model.steps, guidance_scale=model.guidance_scale, cost_usd=model.cost_usd)  # fmt: skip
     capabilities = {**_capabilities(row), "realism": model.realism}
     return AIModel(**row, app_id=APP_ID, capabilities=capabilities, enabled=True,
                    processing_time="", expected_seconds=model.expected_seconds,
@@ -261,6 +264,15 @@ class Catalog:
         with self.db.transaction() as session:
             set_cost(session, model_key, credits)
             return set_enabled(session, model_key, enabled)
+
+    def set_usd_cost(self, model_key: str, usd: float) -> ModelSpec:
+        """Set what the provider charges per image of this model (for usage and cost reports)."""
+        if not 0 <= usd <= 100 or usd != usd:
+            raise ValidationError("A provider cost is between 0 and 100 USD per image.")
+        with self.db.transaction() as session:
+            row = get_model_row(session, model_key)
+            row.cost_usd = round(usd, 6)
+            return spec(row)
 
     def set_endpoint(self, model_key: str, url: str | None, handler: str | None = None) -> ModelSpec:
         """Point one row at a dedicated endpoint (or back at the provider with url=None)."""

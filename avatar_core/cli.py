@@ -174,10 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(run=cmd_credits_check)
 
     from .cli_models import add_models_parser
+    from .cli_ops import add_ops_parsers
     from .cli_photos import add_photos_parser
     from .cli_tokens import add_tokens_parser
 
-    add_models_parser(sub)
+    add_ops_parsers(sub, add_models_parser(sub))
     add_photos_parser(sub)
     add_tokens_parser(sub)
 

@@ -17,7 +17,7 @@ from .verify import ROUTE_HEADERS, route_rows, table
 Handler = Callable[[App, argparse.Namespace], int]
 JSON_KEYS = ("model_key", "name", "tier", "credit_cost", "model_id", "lora_model", "lora_scale",
              "width", "height", "steps", "guidance_scale", "enabled", "endpoint_url",
-             "endpoint_handler", "license")  # fmt: skip
+             "endpoint_handler", "license", "cost_usd")  # fmt: skip
 
 
 def cmd_list(app: App, args: argparse.Namespace) -> int:
@@ -85,7 +85,7 @@ def cmd_add(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_models_parser(sub: Any) -> None:
+def add_models_parser(sub: Any) -> Any:
     """Register `models list|enable|disable|set-cost|set-endpoint|add`."""
     mo = sub.add_parser("models", help="list, add, enable, disable, price and route models",
                         description="The model catalog.").add_subparsers(
@@ -132,3 +132,4 @@ def add_models_parser(sub: Any) -> None:
                    help="count it as a realism model without a LoRA (e.g. FLUX.1-Krea-dev)")
     c.add_argument("--no-check", action="store_true", help="save without the Hub check")
     c.set_defaults(run=cmd_add)
+    return mo

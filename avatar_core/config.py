@@ -36,6 +36,8 @@ class Settings:
     photo_retention_hours: float = 24.0  # source photos are deleted after this
     photo_uploads_per_hour: int = 10  # per user
     api_rate_per_minute: int = 60  # REST API calls per token per minute (per process)
+    metrics_token: str | None = field(default=None, repr=False)  # /metrics bearer (else loopback)
+    log_format: str = "text"  # "text" | "json"
     engine: str = "auto"
     generation_deadline: float = 300.0
     secret_key: str | None = None
@@ -160,6 +162,8 @@ def load_settings(
         photo_retention_hours=_float(env, "AVATAR_PHOTO_RETENTION_HOURS", 24.0),
         photo_uploads_per_hour=_int(env, "AVATAR_PHOTO_UPLOADS_PER_HOUR", 10, minimum=1),
         api_rate_per_minute=_int(env, "AVATAR_API_RATE_PER_MINUTE", 60, minimum=1),
+        metrics_token=env.get("AVATAR_METRICS_TOKEN", "").strip() or None,
+        log_format=_choice(env, "AVATAR_LOG_FORMAT", ("text", "json")),
         engine=engine,
         generation_deadline=_float(env, "AVATAR_GENERATION_DEADLINE", 300.0),
         secret_key=env.get("AVATAR_SECRET_KEY", "").strip() or None,

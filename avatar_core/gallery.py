@@ -49,6 +49,7 @@ class AvatarItem:
     from_photo: bool = False  # made from the user's photo (which is not kept with it)
     name: str = ""
     project_id: int | None = None
+    rating: int | None = None
 
     @classmethod
     def of(cls, g: Generation) -> AvatarItem:
@@ -58,7 +59,7 @@ class AvatarItem:
                    g.steps, g.guidance_scale, g.credits_charged, g.seconds, g.favourite,
                    g.created_at.strftime("%Y-%m-%d %H:%M UTC"), g.notes, g.provider,
                    g.provider_model, g.photo_consent_at is not None, g.name,
-                   g.project_id)  # fmt: skip
+                   g.project_id, g.rating)  # fmt: skip
 
     def settings(self) -> GenerationRequest:
         """'Use these settings again': the request that reproduces this avatar."""
@@ -178,6 +179,18 @@ class Gallery:
         if not path.is_file():
             raise NotFound("The image file is missing.")
         return path
+
+    def rate(self, owner_id: int, avatar_id: int, rating: int | None, reason: str = "") -> AvatarItem:
+        """Thumbs up (+1), down (-1) or clear (None), with an optional reason (≤ 500 characters)."""
+        if rating not in (1, -1, None):
+            raise ValidationError("A rating is up, down or none.")
+        reason = " ".join((reason or "").split())
+        if len(reason) > 500:
+            raise ValidationError("A rating reason is at most 500 characters.")
+        with self.db.transaction() as session:
+            gen = self._own(session, owner_id, avatar_id)
+            gen.rating, gen.rating_reason = rating, reason if rating else ""
+            return AvatarItem.of(gen)
 
     def set_favourite(self, owner_id: int, avatar_id: int, favourite: bool) -> AvatarItem:
         """Mark or unmark a favourite."""

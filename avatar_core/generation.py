@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from . import credits
 from .auth import UserInfo
@@ -19,7 +20,9 @@ from .catalog import Catalog, PresetView
 from .db import Database, lock_user
 from .engines.base import Engine, EngineError, Plan, RenderRequest, RenderResult, RouteTarget
 from .errors import NoModelsAvailable, NotFound, TierRefused, ValidationError
+from .experiments import active_for, arm_for
 from .likeness import likeness_instruction
+from .metrics import Metrics
 from .models import Generation, User, utcnow
 from .photos import PhotoService
 from .projects import clean_name, default_project, owned_project
@@ -146,6 +149,25 @@ def _avatar_name(request: GenerationRequest, text: str, preset: PresetView | Non
     return (" ".join(words[:6]) + ("…" if len(words) > 6 else ""))[:120] or "Avatar"
 
 
+def _experiment(session: Session, models: list[ModelSpec], user_id: int, tier: str,
+                request: GenerationRequest) -> Selection | None:  # fmt: skip
+    """The A/B arm's selection for an Auto request of a tier with a running experiment."""
+    if request.model or request.from_photo or request.prefer_realism or request.prefer_hd \
+            or request.fast or request.size:  # fmt: skip
+        return None
+    experiment = active_for(session, tier)
+    if experiment is None:
+        return None
+    arm = arm_for(user_id, experiment)
+    key = experiment.model_b if arm == "B" else experiment.model_a
+    model = next((m for m in accessible_models(models, tier) if m.model_key == key), None)
+    if model is None:  # the arm's model is disabled, unsold or above the tier: the usual choice
+        return None
+    price = price_for(model, tier)
+    reason = f"{tier} tier, A/B test #{experiment.id} arm {arm} → {model.name}, {price} credits"
+    return Selection(model=model, price=price, reason=reason, arm=f"exp{experiment.id}:{arm}")
+
+
 def _select(models: list[ModelSpec], tier: str, request: GenerationRequest) -> Selection:
     """Selection for one request; "From my photo" only among likeness rows, without preferences."""
     if not request.from_photo:
@@ -189,9 +211,9 @@ class GenerationService:
 
     def __init__(self, db: Database, catalog: Catalog, engine: Engine, store: ImageStore,
                  deadline: float = 300.0, clock: Callable[[], float] = time.monotonic,
-                 photos: PhotoService | None = None) -> None:  # fmt: skip
+                 photos: PhotoService | None = None, metrics: Metrics | None = None) -> None:  # fmt: skip
         self.db, self.catalog, self.engine, self.store = db, catalog, engine, store
-        self.deadline, self.clock, self.photos = deadline, clock, photos
+        self.deadline, self.clock, self.photos, self.metrics = deadline, clock, photos, metrics
 
     def generate(self, user: UserInfo, request: GenerationRequest,
                  progress: Progress | None = None) -> GenerationResult:  # fmt: skip
@@ -217,7 +239,7 @@ class GenerationService:
             fallback = self._fallback(err, models, model, tier)
             if fallback is None:
                 return self._fail(user.id, gen_id, selection, seed, started, err.user_message,
-                                  err.detail)  # fmt: skip
+                                  err.detail, err.kind)  # fmt: skip
             notes.append(f"{model.name} was refused ({err.status}); fell back to {fallback.name}")
             _log("generation.fallback", generation=gen_id, model=fallback.model_key, status=err.status)
             model, charged = fallback, min(price_for(fallback, tier), selection.price)
@@ -226,11 +248,12 @@ class GenerationService:
                 result = self._render(render)
             except EngineError as err2:
                 return self._fail(user.id, gen_id, selection, seed, started, err2.user_message,
-                                  err2.detail)  # fmt: skip
+                                  err2.detail, err2.kind)  # fmt: skip
         except Exception:  # an engine bug must still refund
             log.exception("generation.engine_crash generation=%s", gen_id)
             return self._fail(user.id, gen_id, selection, seed, started,
-                              "The image engine failed unexpectedly; your credits were refunded.")
+                              "The image engine failed unexpectedly; your credits were refunded.",
+                              kind="crash")  # fmt: skip
         report("Saving", 0.9)
         return self._complete(user.id, gen_id, selection, model, charged, started, render, result,
                               preset, tuple(notes) + result.notes)  # fmt: skip
@@ -310,7 +333,8 @@ class GenerationService:
                                                                      same_key))  # fmt: skip
                 if earlier is not None:
                     raise Replay(earlier)
-            selection = _select(models, user.tier, request)
+            selection = _experiment(session, models, user.id, user.tier, request) or _select(
+                models, user.tier, request)
             model = selection.model
             plan = self.plan(model)
             render = self._render_request(text, preset, seed, model, plan, source)
@@ -326,7 +350,7 @@ class GenerationService:
                 provider_model=plan.provider_model,
                 photo_consent_at=source.consent_at if source else None, project_id=project_id,
                 name=_avatar_name(request, text, preset, source is not None),
-                idempotency_key=request.idempotency_key or None,
+                idempotency_key=request.idempotency_key or None, arm=selection.arm,
             )  # fmt: skip
             session.add(gen)
             session.flush()
@@ -367,7 +391,7 @@ class GenerationService:
         return min(fast, key=lambda m: m.credit_cost) if fast else None
 
     def _fail(self, user_id: int, gen_id: int, selection: Selection, seed: int, started: float,
-              message: str, detail: str = "") -> GenerationResult:  # fmt: skip
+              message: str, detail: str = "", kind: str = "failed") -> GenerationResult:  # fmt: skip
         seconds = round(self.clock() - started, 3)
         with self.db.transaction() as session:
             gen = session.get(Generation, gen_id)
@@ -377,6 +401,8 @@ class GenerationService:
                 "failed", message, seconds, utcnow())  # fmt: skip
             gen.error_detail = (detail or message)[:2000]
             balance = entry.balance_after
+        if self.metrics is not None:
+            self.metrics.failed(selection.model.model_key, selection.price, str(kind))
         _log("generation.failed", generation=gen_id, model=selection.model.model_key,
              seconds=seconds, refunded=selection.price, error=message,
              detail=(detail or message)[:500])  # fmt: skip
@@ -403,6 +429,7 @@ class GenerationService:
             "engine": result.engine, "provider": result.provider,
             "provider_model": result.provider_model, "preset": preset.key if preset else None,
             "source": "from your photo" if render.image is not None else "prompt",
+            "arm": selection.arm,
         }  # fmt: skip
         try:
             stored = self.store.save(user_id, f"gen-{gen_id}", result.image, recipe,
@@ -410,7 +437,8 @@ class GenerationService:
         except Exception:
             log.exception("generation.store_failed generation=%s", gen_id)
             return self._fail(user_id, gen_id, selection, seed, started,
-                              "The image could not be saved; your credits were refunded.")
+                              "The image could not be saved; your credits were refunded.",
+                              kind="storage")  # fmt: skip
         seconds = round(self.clock() - started, 3)
         with self.db.transaction() as session:
             gen = session.get(Generation, gen_id)
@@ -425,12 +453,15 @@ class GenerationService:
             gen.lora_scale = lora_scale
             gen.width, gen.height = width, height
             gen.provider, gen.provider_model = result.provider, result.provider_model
+            gen.cost_usd = 0.0 if result.offline else model.cost_usd  # what the provider charges us
             name, project_id = gen.name, gen.project_id
             if model.model_key != gen.model_key:
                 gen.model_key, gen.model_id = model.model_key, model.model_id
                 gen.steps, gen.guidance_scale = model.steps, model.guidance_scale
                 gen.prompt, gen.negative_prompt = render.prompt, render.negative_prompt
             balance = entry.balance_after
+        if self.metrics is not None:
+            self.metrics.completed(model.model_key, seconds, charged)
         _log("generation.completed", generation=gen_id, model=model.model_key, engine=result.engine,
              seconds=seconds, charged=charged, attempts=result.attempts,
              lora_applied=result.lora_applied)  # fmt: skip

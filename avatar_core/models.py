@@ -74,6 +74,7 @@ class AIModel(Base):
     endpoint_url: Mapped[str | None] = mapped_column(String(500))
     endpoint_handler: Mapped[str | None] = mapped_column(String(32))
     license: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # provider, per image
 
 
 class Preset(Base):
@@ -134,6 +135,11 @@ class Generation(Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    # Operations: provider cost of this image, the user's rating, the A/B arm it was served by.
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    rating: Mapped[int | None] = mapped_column(Integer)  # +1 / -1
+    rating_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    arm: Mapped[str | None] = mapped_column(String(32))  # e.g. "exp3:B"
     seconds: Mapped[float | None] = mapped_column(Float)
     image_path: Mapped[str | None] = mapped_column(String(255))
     thumb_path: Mapped[str | None] = mapped_column(String(255))
@@ -210,3 +216,18 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Experiment(Base):
+    """An A/B test of a tier's Auto choice: model A vs model B, split by a stable hash of the user."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tier: Mapped[str] = mapped_column(String(16), index=True)
+    model_a: Mapped[str] = mapped_column(String(96))
+    model_b: Mapped[str] = mapped_column(String(96))
+    split_pct: Mapped[int] = mapped_column(Integer)  # share of users on B, 0..100
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -36,6 +36,7 @@ class ModelSpec:
     license: str = ""
     realism: bool = False  # photoreal without a LoRA (e.g. FLUX.1-Krea-dev), set by an admin
     likeness: bool = False  # edits the user's photo (image-to-image); only for "From my photo"
+    cost_usd: float = 0.0  # what the provider charges us per image (admin-editable)
 
     @property
     def is_realism(self) -> bool:
@@ -64,6 +65,7 @@ class Selection:
     model: ModelSpec
     price: int
     reason: str
+    arm: str | None = None  # the A/B experiment arm that chose it, e.g. "exp3:B"
 
 
 def tier_rank(tier: str) -> int:

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -112,6 +112,15 @@ class GenerateBody(BaseModel):
     fast: bool = False
 
 
+class RatingBody(BaseModel):
+    """A 👍/👎 for an avatar, with an optional reason."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rating": "up"}, {"rating": "down", "reason": "the hands look wrong"}]})  # fmt: skip
+    rating: Literal["up", "down", "none"]
+    reason: str = Field("", max_length=500)
+
+
 class ProjectBody(BaseModel):
     """A project's name."""
 
@@ -160,6 +169,7 @@ def avatar_json(a: AvatarItem) -> dict[str, Any]:
             "provider": a.provider or None, "provider_model": a.provider_model or None,
             "lora": {"repo": a.lora_model, "scale": a.lora_scale} if a.lora_applied else None,
             "from_photo": a.from_photo, "created_at": a.created_at,
+            "rating": {1: "up", -1: "down"}.get(a.rating or 0),
             "image_url": f"/api/v1/avatars/{a.id}/image"}  # fmt: skip
 
 
@@ -279,6 +289,11 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
         if body.favourite is not None:
             app.gallery.set_favourite(uid, aid, body.favourite)
         return avatar_json(app.gallery.get(uid, aid))
+
+    @api.post("/v1/avatars/{avatar_id}/rating", summary="Rate an avatar 👍/👎 (or clear with none)")
+    def rate(who: Who, avatar_id: int, body: RatingBody) -> dict[str, Any]:
+        value = {"up": 1, "down": -1}.get(body.rating)
+        return avatar_json(app.gallery.rate(who.user.id, _id(avatar_id), value, body.reason))
 
     @api.delete("/v1/avatars/{avatar_id}", status_code=204, summary="Delete an avatar")
     def delete_avatar(who: Who, avatar_id: int) -> Response:

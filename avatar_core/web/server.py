@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import os
+from collections.abc import Callable
 
 import gradio as gr
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..bootstrap import App
@@ -49,6 +52,25 @@ class LoginRedirect:
         await self.app(scope, receive, send)
 
 
+def metrics_route(app: App) -> Callable[[Request], Response]:
+    """GET /metrics: Prometheus text for a bearer of AVATAR_METRICS_TOKEN, or a direct loopback call.
+
+    A request relayed by a proxy (X-Forwarded-For present) is never "loopback", even from 127.0.0.1.
+    """
+    token = app.settings.metrics_token
+
+    def metrics(request: Request) -> Response:
+        given = request.headers.get("authorization", "")
+        by_token = bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+        host = request.client.host if request.client else ""
+        direct = host in ("127.0.0.1", "::1") and "x-forwarded-for" not in request.headers
+        if not (by_token or direct):
+            return Response("Not found", status_code=404)
+        return Response(app.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
+
+
 def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
     """Build the FastAPI app serving the product for `app`.
 
@@ -58,6 +80,7 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
     codec = SessionCodec(secret_key(app.settings), app.accounts.session_epoch)
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     api.include_router(build_router(app, codec))
+    api.add_api_route("/metrics", metrics_route(app), methods=["GET"], include_in_schema=False)
     # The REST API: Bearer tokens only (never the cookie), docs at /api/docs.
     api.mount("/api", build_api(app, app.settings.api_rate_per_minute))
     if oauth_available(app):

@@ -258,7 +258,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
             demo.load(h.banner, None, banner, api_name="banner", queue=False, **hidden)
         demo.load(None, [prompt, preset], [prompt, preset], js=RESTORE_JS, api_name="restore_draft",
                   **hidden)  # fmt: skip
-        gr.on([c.change for c in quote_inputs], h.quote_view, quote_inputs,
+        gr.on([demo.load] + [c.change for c in quote_inputs], h.quote_view, quote_inputs,
               [quote, realism, hd, fast], api_name="quote", queue=False, **hidden)  # fmt: skip
         gr.on([timer.tick, refresh_now.click], h.refresh, quote_inputs, [greeting, quote],
               api_name="refresh", queue=False, show_progress="hidden", **hidden)  # fmt: skip

@@ -26,6 +26,7 @@ MODEL_KEYS = ["avatar-creator:flux-dev-base", "avatar-creator:flux-dev-realism",
 JSON_MODEL_FIELDS = {
     "model_key", "name", "tier", "credit_cost", "model_id", "lora_model", "lora_scale", "width",
     "height", "steps", "guidance_scale", "enabled", "endpoint_url", "endpoint_handler", "license",
+    "cost_usd",
 }  # fmt: skip
 # Everything load_settings reads; cleared so the developer's shell cannot leak into a test.
 SETTINGS_ENV = ("DATABASE_URL", "AVATAR_DATA_DIR", "HF_TOKEN", "HUGGINGFACE_API_KEY",

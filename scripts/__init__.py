@@ -1,0 +1,1 @@
+"""Operator scripts (the local cluster); importable by tests and benchmarks."""
