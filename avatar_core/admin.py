@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import case, func, or_, select
 
@@ -15,8 +16,10 @@ from .auth import UserInfo
 from .bootstrap import App, hub_planner
 from .engines.base import Plan, RouteTarget
 from .errors import NotFound, PermissionDenied, ValidationError
+from .experiments import ArmResult, ExperimentView
 from .models import Generation, LedgerEntry, User
 from .selection import ModelSpec
+from .usage import UsageRow, usage
 
 # The acting user of a command-line session: the operator at the machine's shell.
 OPERATOR = UserInfo(id=0, username="(operator)", tier="enterprise", is_admin=True, balance=0)
@@ -179,3 +182,24 @@ class AdminService:
             why = plan.why or "the Hub mapping could not be checked"
             raise ValidationError(f"Not added: {why}.")
         return self.app.catalog.add(model), plan
+
+    def usage(self, actor: UserInfo | None, since: date | None = None) -> list[UsageRow]:
+        """Usage and cost per day and model."""
+        require_admin(actor)
+        return usage(self.app.db, since)
+
+    def start_experiment(self, actor: UserInfo | None, tier: str, model_a: str, model_b: str,
+                         split_pct: int) -> ExperimentView:  # fmt: skip
+        """Start an A/B test of `tier`'s Auto choice."""
+        require_admin(actor)
+        return self.app.experiments.create(tier, model_a, model_b, split_pct)
+
+    def stop_experiment(self, actor: UserInfo | None, experiment_id: int) -> ExperimentView:
+        """End an experiment now."""
+        require_admin(actor)
+        return self.app.experiments.stop(experiment_id)
+
+    def experiment_results(self, actor: UserInfo | None, experiment_id: int) -> list[ArmResult]:
+        """Per-arm results."""
+        require_admin(actor)
+        return self.app.experiments.results(experiment_id)

@@ -7,7 +7,9 @@ import functools
 import html
 import logging
 import math
+import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +21,7 @@ from ..bootstrap import App
 from ..errors import AuthError, AvatarError, ValidationError
 from ..generation import GenerationRequest
 from ..selection import TIERS, ModelSpec, Selection, accessible_models, can_access, price_for
+from ..usage import as_csv
 from ..verify import route_rows
 
 log = logging.getLogger("avatar_core.web")
@@ -419,6 +422,55 @@ class Handlers:
         model = s.model if s.model in reach else AUTO
         return s.prompt, s.preset, model, s.seed, gr.update(selected="generate")
 
+    # ----- admin: usage and A/B tests -----
+    @user_errors
+    def admin_usage(self, since: str = "", request: gr.Request | None = None) -> tuple[Any, Any, Any]:
+        """Usage per day and model, a chart of it, and a CSV download."""
+        import pandas as pd
+
+        rows = self.admin.usage(self.user(request), _day(since))
+        table = [[r.day, r.model_key.split(":")[-1], r.generations, r.completed, r.failed,
+                  f"{r.success_rate:.0%}", r.p50_seconds if r.p50_seconds is not None else "",
+                  r.p95_seconds if r.p95_seconds is not None else "", r.credits_charged,
+                  r.credits_refunded, f"{r.cost_usd:.2f}", r.thumbs_up, r.thumbs_down]
+                 for r in rows]  # fmt: skip
+        chart = pd.DataFrame({"day": [r.day for r in rows],
+                              "generations": [r.generations for r in rows],
+                              "model": [r.model_key.split(":")[-1] for r in rows]})  # fmt: skip
+        path = Path(tempfile.mkdtemp(prefix="avatar-usage-")) / "usage.csv"
+        path.write_text(as_csv(rows))
+        return table, chart, gr.update(value=str(path), visible=True)
+
+    @user_errors
+    def admin_start_experiment(self, tier: str = "basic", model_a: str = "", model_b: str = "",
+                               split: float | None = 50,
+                               request: gr.Request | None = None) -> str:  # fmt: skip
+        """Start an A/B test of a tier's Auto choice."""
+        if split is None or int(split) != split:
+            raise ValidationError("The split is a whole percentage, 0 to 100.")
+        exp = self.admin.start_experiment(self.user(request), tier, model_a or "", model_b or "",
+                                          int(split))  # fmt: skip
+        return f"Experiment #{exp.id} running: {exp.tier} Auto → A {exp.model_a} / B {exp.model_b}."
+
+    @user_errors
+    def admin_experiment_results(self, experiment_id: float | None = None,
+                                 request: gr.Request | None = None
+                                 ) -> tuple[str, list[list[Any]]]:  # fmt: skip
+        """Per-arm results of one experiment."""
+        rows = self.admin.experiment_results(self.user(request), _whole(experiment_id))
+        table = [[r.arm, r.model_key.split(":")[-1], r.generations, f"{r.success_rate:.0%}",
+                  "" if r.mean_seconds is None else round(r.mean_seconds, 2),
+                  "" if r.rating is None else round(r.rating, 2),
+                  "" if r.cost_per_image is None else round(r.cost_per_image, 3)] for r in rows]  # fmt: skip
+        return f"Experiment #{_whole(experiment_id)}: {len(table)} arm(s) with data.", table
+
+    @user_errors
+    def admin_stop_experiment(self, experiment_id: float | None = None,
+                              request: gr.Request | None = None) -> str:  # fmt: skip
+        """End an experiment now."""
+        exp = self.admin.stop_experiment(self.user(request), _whole(experiment_id))
+        return f"Experiment #{exp.id} stopped."
+
     # ----- API tokens (the caller's own) -----
     @user_errors
     def api_tokens(self, request: gr.Request | None = None) -> list[list[Any]]:
@@ -586,6 +638,23 @@ class Handlers:
         chart = pd.DataFrame({"model": [s.model_key.split(":")[-1] for s in stats],
                               "generations": [s.count for s in stats]})  # fmt: skip
         return rows, chart
+
+
+def _day(text: str) -> date | None:
+    """A YYYY-MM-DD date, or None for empty; ValidationError otherwise."""
+    if not (text or "").strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError("Give the first day as YYYY-MM-DD.") from None
+
+
+def _whole(value: float | None) -> int:
+    """A whole positive id from a number box."""
+    if value is None or value != value or int(value) != value or value < 1:
+        raise ValidationError("Give the experiment's id (a whole number).")
+    return int(value)
 
 
 def _remove_upload(path: str) -> None:

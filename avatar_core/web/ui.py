@@ -250,6 +250,33 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                          scale=3)  # fmt: skip
                     chart = gr.BarPlot(x="model", y="generations", title="Generations per model",
                                        y_lim=[0, None], scale=2, min_width=300)  # fmt: skip
+                gr.Markdown("### Usage and cost")
+                with gr.Row(elem_classes="align-end"):
+                    usage_since = gr.Textbox(label="Since (YYYY-MM-DD, empty: everything)", scale=3)
+                    usage_btn = gr.Button("Show usage", scale=1)
+                    usage_csv = gr.DownloadButton("Download CSV", scale=1, visible=False)
+                usage_table = gr.Dataframe(headers=["day", "model", "gens", "ok", "failed", "success",
+                                                    "p50 s", "p95 s", "charged", "refunded", "cost $",
+                                                    "👍", "👎"], interactive=False, elem_id="admin-usage",
+                                           label="Usage per day and model")  # fmt: skip
+                usage_chart = gr.LinePlot(x="day", y="generations", color="model",
+                                          title="Generations per day", y_lim=[0, None])  # fmt: skip
+                gr.Markdown("### A/B tests of a tier's Auto model")
+                with gr.Row(elem_classes="align-end"):
+                    exp_tier = gr.Dropdown(list(TIERS), value="basic", label="Tier", interactive=True)
+                    keys = [m.model_key for m in models]
+                    exp_a = gr.Dropdown(keys, label="Model A", interactive=True)
+                    exp_b = gr.Dropdown(keys, label="Model B", interactive=True)
+                    exp_split = gr.Number(label="% of users on B", value=50)
+                    exp_start = gr.Button("Start test")
+                with gr.Row(elem_classes="align-end"):
+                    exp_id = gr.Number(label="Experiment id", precision=0)
+                    exp_results = gr.Button("Results")
+                    exp_stop = gr.Button("Stop test", variant="stop")
+                exp_msg = gr.Markdown(elem_id="exp-msg")
+                exp_table = gr.Dataframe(headers=["arm", "model", "gens", "success", "mean s", "rating",
+                                                  "$ / image"], interactive=False,
+                                         label="Results per arm")  # fmt: skip
 
         quote_inputs: list[Any] = [model, preset, realism, hd, fast, from_photo]
         hidden: dict[str, Any] = dict(api_visibility="private")
@@ -290,6 +317,13 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         actions: dict[str, Any] = dict(inputs=[selected],
                                        outputs=[fav_btn, reuse_btn, del_btn, confirm_box])  # fmt: skip
         gallery_tab.select(h.gallery_page, [page, favs, selected], api_name="gallery", **page_io)
+        usage_btn.click(h.admin_usage, [usage_since], [usage_table, usage_chart, usage_csv],
+                        api_name="admin_usage")  # fmt: skip
+        exp_start.click(h.admin_start_experiment, [exp_tier, exp_a, exp_b, exp_split], exp_msg,
+                        api_name="admin_start_experiment")  # fmt: skip
+        exp_results.click(h.admin_experiment_results, [exp_id], [exp_msg, exp_table],
+                          api_name="admin_experiment_results")  # fmt: skip
+        exp_stop.click(h.admin_stop_experiment, [exp_id], exp_msg, api_name="admin_stop_experiment")
         gallery_tab.select(h.api_tokens, None, token_table, api_name="api_tokens", **hidden)
         token_create.click(h.create_token, [token_name], [token_msg, token_table],
                            api_name="create_token", **hidden)  # fmt: skip

@@ -153,12 +153,8 @@ def test_the_quote_names_fallbacks_and_disables_toggles_that_cannot_apply(
         expect(page.locator("#pref-realism")).to_contain_text("Needs the basic tier (yours is free).")
         expect(page.get_by_label("Prefer HD")).to_be_disabled()
         fast = page.get_by_label("Fast", exact=True)
-        fast.check()
-        expect(quote).to_contain_text("Will use FLUX.1-schnell Fast")
-        expect(quote).to_contain_text("Why: you asked for fast.")
+        expect(fast).to_be_disabled()  # schnell is a basic-tier model
         pw.choose(page, "Model", "FLUX.1-dev Base · 8 credits")
-        expect(fast).to_be_disabled()
-        expect(fast).not_to_be_checked()
         expect(page.locator("#pref-fast")).to_contain_text("Not used with a chosen model")
         expect(quote).to_contain_text("Why: you chose this model.")
     finally:
@@ -173,6 +169,10 @@ def test_the_quote_names_fallbacks_and_disables_toggles_that_cannot_apply(
         fast.check()  # one preference at a time: the last ticked wins
         expect(realism).not_to_be_checked()
         expect(page.locator("#quote")).to_contain_text("Will use FLUX.1-schnell Fast")
+        expect(page.locator("#quote")).to_contain_text("Why: you asked for fast.")
+        pw.choose(page, "Model", "FLUX.1-dev + Realism LoRA · 12 credits")
+        expect(fast).to_be_disabled()
+        expect(fast).not_to_be_checked()
     finally:
         page.context.close()
 

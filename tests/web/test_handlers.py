@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -170,6 +171,12 @@ ADMIN_CALLS: dict[str, Callable[[Handlers, str, gr.Request], object]] = {
         "", r
     ),
     "admin_stats": lambda h, who, r: h.admin_stats(r),
+    "admin_usage": lambda h, who, r: h.admin_usage("", r),
+    "admin_start_experiment": lambda h, who, r: h.admin_start_experiment(
+        "free", "avatar-creator:flux-dev-base", "avatar-creator:flux-schnell-fast", 50, r
+    ),
+    "admin_experiment_results": lambda h, who, r: h.admin_experiment_results(1, r),
+    "admin_stop_experiment": lambda h, who, r: h.admin_stop_experiment(1, r),
 }
 
 
@@ -315,3 +322,21 @@ def _keys(app: App, gen_id: int) -> list[str]:
         gen = session.get(Generation, gen_id)
         assert gen is not None
         return [k for k in (gen.image_path, gen.thumb_path) if k]
+
+
+def test_admin_usage_and_experiments(app: App, handlers: Handlers, admin: UserInfo, alice: UserInfo) -> None:
+    generate(handlers, alice, "a portrait")
+    table, chart, download = handlers.admin_usage("", as_user(admin))
+    assert table and table[0][1] == "flux-dev-base" and table[0][2] == 1
+    assert list(chart.columns) == ["day", "generations", "model"]
+    assert Path(download["value"]).read_text().startswith("day,model_key")
+    with pytest.raises(gr.Error, match="YYYY-MM-DD"):
+        handlers.admin_usage("yesterday", as_user(admin))
+    started = handlers.admin_start_experiment("free", "avatar-creator:flux-dev-base",
+                                              "avatar-creator:flux-schnell-fast", 50, as_user(admin))  # fmt: skip
+    exp_id = int(started.split("#")[1].split(" ")[0])
+    message, rows = handlers.admin_experiment_results(exp_id, as_user(admin))
+    assert rows == [] and f"#{exp_id}" in message
+    with pytest.raises(gr.Error, match="whole percentage"):
+        handlers.admin_start_experiment("free", "a", "b", 12.5, as_user(admin))
+    assert "stopped" in handlers.admin_stop_experiment(exp_id, as_user(admin))
