@@ -332,8 +332,9 @@ def test_admin_usage_and_experiments(app: App, handlers: Handlers, admin: UserIn
     assert Path(download["value"]).read_text().startswith("day,model_key")
     with pytest.raises(gr.Error, match="YYYY-MM-DD"):
         handlers.admin_usage("yesterday", as_user(admin))
-    started = handlers.admin_start_experiment("free", "avatar-creator:flux-dev-base",
-                                              "avatar-creator:flux-schnell-fast", 50, as_user(admin))  # fmt: skip
+    started = handlers.admin_start_experiment(
+        "free", "avatar-creator:flux-dev-base", "avatar-creator:flux-schnell-fast", 50, as_user(admin)
+    )
     exp_id = int(started.split("#")[1].split(" ")[0])
     message, rows = handlers.admin_experiment_results(exp_id, as_user(admin))
     assert rows == [] and f"#{exp_id}" in message
