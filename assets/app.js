@@ -12,12 +12,6 @@
     } catch (err) { return null; }
   };
 
-  /* Empty a Markdown status line (admin actions replace it, never stack on a stale one). */
-  window.avatarClear = (id) => {
-    const el = document.querySelector(`#${id} .prose`) || document.getElementById(id);
-    if (el) el.textContent = "";
-  };
-
   /* Switch to a tab by its visible name. */
   window.avatarShowTab = (name) => {
     const tab = [...document.querySelectorAll("[role=tab]")].find(t => t.textContent.trim() === name);
@@ -64,6 +58,19 @@
     return response;
   };
 
+  /* Accessible names Gradio leaves out: its empty-value boxes and Vega charts (the data is in a table). */
+  function mend() {
+    for (const el of document.querySelectorAll("div.empty[aria-label]:not([role])")) el.setAttribute("role", "img");
+    for (const svg of document.querySelectorAll(".vega-embed svg:not([aria-hidden])")) {
+      svg.setAttribute("aria-hidden", "true");
+      const box = svg.closest(".vega-embed");
+      if (box && !box.hasAttribute("role")) {
+        box.setAttribute("role", "img");
+        box.setAttribute("aria-label", "Chart: " + (svg.getAttribute("aria-label") || "generations per model"));
+      }
+    }
+  }
+
   /* A handler's AuthError arrives as a toast: treat it the same way. */
   let queued = false;
   new MutationObserver(() => {
@@ -71,6 +78,7 @@
     queued = true;
     requestAnimationFrame(() => {
       queued = false;
+      mend();
       for (const toast of document.querySelectorAll(".toast-body, [data-testid=toast-body]")) {
         if (/session has expired/i.test(toast.textContent || "")) { sessionEnded(); return; }
       }

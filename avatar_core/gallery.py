@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from .db import Database
 from .errors import NotFound, ValidationError
@@ -132,8 +132,9 @@ class Gallery:
             where.append(Generation.favourite.is_(favourite))
         if cursor:
             at, last_id = _decode_cursor(cursor)
-            where.append(or_(Generation.created_at < at,
-                             and_(Generation.created_at == at, Generation.id < last_id)))  # fmt: skip
+            # `created_at <= at` bounds the index range scan; the OR only filters within it.
+            where += [Generation.created_at <= at,
+                      or_(Generation.created_at < at, Generation.id < last_id)]  # fmt: skip
         query = (select(Generation).where(*where)
                  .order_by(Generation.created_at.desc(), Generation.id.desc()).limit(limit + 1))  # fmt: skip
         with self.db.read() as session:

@@ -3,6 +3,8 @@
 Completed generation rows are inserted in bulk, then `app.gallery.page(user, n)` is timed
 server-side (median of R calls) for the first page and the deepest one (the last). Goal: the same
 time for both users within 20%, and the first page ≤ 100 ms. SQLite, and PostgreSQL when available.
+The REST API's keyset paging (`gallery.after`, GET /api/v1/avatars) is timed the same way for the
+first page and the last page of the 10,000-avatar gallery: goal within 20% of each other.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ def measure(label: str, url: str | None, data_dir: Path, repeats: int) -> list[l
             targets.append((users[count], page))
             info[(users[count], page)] = (count, page, pages)
     measured = time_pages(app, targets, repeats)
+    keyset = time_keyset(app, users[SIZES[-1]], repeats)
     timings = [(*info[t], *measured[t]) for t in targets]
     app.close()  # type: ignore[attr-defined]
     base = timings[0][3]  # the 10-avatar user's first page
@@ -104,7 +107,33 @@ def measure(label: str, url: str | None, data_dir: Path, repeats: int) -> list[l
                      str(items), f"{seconds * 1000:.2f}", f"**{ratio:.2f}**",
                      f"{seconds / full:.2f}", "—" if middle or count == 24 else "✅" if ok else "❌",
                      ])  # fmt: skip
+    first = keyset[0][1]
+    for name, seconds in keyset:
+        ratio = seconds / first
+        rows.append([label, f"{SIZES[-1]:,}", f"keyset: {name}", "24", f"{seconds * 1000:.2f}",
+                     f"**{seconds / base:.2f}**", f"{seconds / full:.2f}",
+                     "✅" if ratio <= 1.2 else "❌"])  # fmt: skip
     return rows
+
+
+def time_keyset(app: object, user_id: int, repeats: int) -> list[tuple[str, float]]:
+    """Median seconds of the first keyset page and of the last one (cursor from walking it)."""
+    gallery = app.gallery  # type: ignore[attr-defined]
+    cursor, last = None, None
+    while True:  # walk once to find the cursor of the deepest page
+        _items, next_cursor = gallery.after(user_id, cursor, 24)
+        if next_cursor is None:
+            break
+        last, cursor = cursor, next_cursor
+    times: dict[str, list[float]] = {"first page": [], "last page": []}
+    for round_ in range(repeats + 1):
+        for name, at in (("first page", None), ("last page", cursor)):
+            start = time.perf_counter()
+            gallery.after(user_id, at, 24)
+            if round_:
+                times[name].append(time.perf_counter() - start)
+    del last
+    return [(name, median(v)) for name, v in times.items()]
 
 
 def main() -> None:

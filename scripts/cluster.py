@@ -16,6 +16,7 @@ which `stop` signals (TERM, then KILL after a grace period).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -26,9 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "nginx" / "avatar-creator.conf"
@@ -126,10 +129,8 @@ class Proc:
 
     def signal_group(self, sig: int) -> None:
         """Send `sig` to the process group (the process and anything it started)."""
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def kill9(self) -> None:
         """SIGKILL, as a crash or the OOM killer would; waits until it is gone."""
@@ -359,6 +360,53 @@ class Cluster:
         (self.dir / "state.json").write_text(json.dumps(state, indent=2))
 
 
+class GenerateClient:
+    """Gradio's queue protocol by hand for the generate event, with a session cookie.
+
+    What a browser tab does (join, then the event stream), without gradio_client's polling. The
+    event's inputs are read from /config (each component's default, the prompt filled in), so it
+    keeps working when the UI gains inputs.
+    """
+
+    def __init__(self, url: str, cookie: str, config: dict[str, Any] | None = None) -> None:
+        import httpx
+
+        self.http = httpx.Client(base_url=url, headers={"Cookie": f"avatar_session={cookie}"},
+                                 timeout=httpx.Timeout(300, connect=10))  # fmt: skip
+        if config is None:
+            response = self.http.get("/config")
+            response.raise_for_status()
+            config = response.json()
+        self.config = config
+        components = {c["id"]: c.get("props", {}) for c in config["components"]}
+        [event] = [d for d in config["dependencies"] if d.get("api_name") == "generate"]
+        self.fn_index = event["id"]
+        self.inputs = [components.get(i, {}) for i in event["inputs"]]
+
+    def generate(self, prompt: str) -> dict[str, Any]:
+        """Run one generation to its end; the result record (`status`, `generation_id`, ...)."""
+        session = uuid.uuid4().hex[:12]
+        data = [prompt if p.get("label") == "Prompt" else p.get("value") for p in self.inputs]
+        joined = self.http.post("/gradio_api/queue/join", json={
+            "data": data, "fn_index": self.fn_index, "session_hash": session,
+            "event_data": None, "trigger_id": None})  # fmt: skip
+        joined.raise_for_status()
+        with self.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:
+            for line in stream.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                msg = json.loads(line[5:])
+                if msg.get("msg") == "process_completed":
+                    if not msg.get("success"):
+                        raise RuntimeError(f"generate failed: {msg.get('output')}")
+                    return dict(msg["output"]["data"][-1])
+        raise RuntimeError("the event stream ended without a result")
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.http.close()
+
+
 # ----- command line -----
 def stop_from_state(root: Path) -> int:
     """Stop a cluster started by `start` in another process, from its state file."""
@@ -397,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("start", "run"):
-        p = sub.add_parser(name, help=f"{name} the cluster ({'background' if name == 'start' else 'foreground'})")
+        where = "in the background" if name == "start" else "in the foreground"
+        p = sub.add_parser(name, help=f"{name} the cluster {where}")
         p.add_argument("--processes", type=int, default=2, help="app processes (default 2)")
         p.add_argument("--port", type=int, default=int(os.environ.get("AVATAR_CLUSTER_PORT", 8080)),
                        help="nginx port on 127.0.0.1 (default 8080 or AVATAR_CLUSTER_PORT)")  # fmt: skip

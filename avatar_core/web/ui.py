@@ -175,7 +175,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                         token_id = gr.Number(label="Token id to revoke", precision=0, scale=3)
                         token_revoke = gr.Button("Revoke token", variant="stop", scale=1)
             with gr.Tab("Admin", id="admin", visible=False) as admin_tab:
-                gr.Markdown("### Users")
+                gr.Markdown("## Users")
                 with gr.Row(elem_classes="align-end"):
                     search = gr.Textbox(label="Search users (name or tier)", scale=4)
                     refresh = gr.Button("Refresh", scale=0, min_width=120)
@@ -184,7 +184,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                               "generations", "created"], interactive=False,
                                      elem_id="admin-users", label="Users",
                                      show_label=False)  # fmt: skip
-                gr.Markdown("### Credits and tier")
+                gr.Markdown("## Credits and tier")
                 with gr.Row(elem_classes="align-end"):
                     target = gr.Textbox(label="Username", scale=2, elem_id="admin-target")
                     amount = gr.Number(label="Credits", value=10, precision=0, scale=1,
@@ -203,7 +203,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                 ledger = gr.Dataframe(headers=["time", "type", "amount", "balance", "generation",
                                                "reason"], interactive=False, label="Ledger",
                                       show_label=False, elem_id="admin-ledger")  # fmt: skip
-                gr.Markdown("### Models")
+                gr.Markdown("## Models")
                 model_msg = gr.Markdown(elem_id="model-msg")
                 model_table = gr.Dataframe(headers=["key", "tier", "credits", "enabled", "runs as",
                                                     "LoRA runs", "size", "status", "licence", "served"],
@@ -242,7 +242,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                         new_guidance = gr.Number(label="Guidance", value=3.5)
                         new_license = gr.Textbox(label="Licence", placeholder="FLUX.1-dev non-commercial")
                         new_add = gr.Button("Add model")
-                gr.Markdown("### Per-model stats")
+                gr.Markdown("## Per-model stats")
                 with gr.Row(equal_height=False):
                     stats = gr.Dataframe(headers=["model", "count", "completed", "failed",
                                                   "success", "mean s", "last failure (operators)"],
@@ -250,7 +250,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                          scale=3)  # fmt: skip
                     chart = gr.BarPlot(x="model", y="generations", title="Generations per model",
                                        y_lim=[0, None], scale=2, min_width=300)  # fmt: skip
-                gr.Markdown("### Usage and cost")
+                gr.Markdown("## Usage and cost")
                 with gr.Row(elem_classes="align-end"):
                     usage_since = gr.Textbox(label="Since (YYYY-MM-DD, empty: everything)", scale=3)
                     usage_btn = gr.Button("Show usage", scale=1)
@@ -261,7 +261,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                            label="Usage per day and model")  # fmt: skip
                 usage_chart = gr.LinePlot(x="day", y="generations", color="model",
                                           title="Generations per day", y_lim=[0, None])  # fmt: skip
-                gr.Markdown("### A/B tests of a tier's Auto model")
+                gr.Markdown("## A/B tests of a tier's Auto model")
                 with gr.Row(elem_classes="align-end"):
                     exp_tier = gr.Dropdown(list(TIERS), value="basic", label="Tier", interactive=True)
                     keys = [m.model_key for m in models]

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from avatar_core.db import Database
 from avatar_core.models import Generation, LedgerEntry, User
-from scripts.cluster import Cluster, nginx_binary
+from scripts.cluster import Cluster, GenerateClient, nginx_binary
 from tests.conftest import missing
 from tests.fakes.fake_hf import FakeHF, Reply
 from tests.load.launcher import PASSWORD, SECRET_KEY, hf_fake_env
@@ -34,7 +34,8 @@ PRICE = 8  # the free tier's default model
 DEADLINE = 5  # s: a killed process's generations are stale after 2 × DEADLINE; sweeper every 5 s
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings(
     "ignore:.*(no_silent_downcasting|The copy keyword is deprecated).*")]  # fmt: skip
-UPSTREAM = re.compile(r'"(?P<method>\S+) (?P<path>\S+) [^"]*" (?P<status>\d+) .* upstream=(?P<up>[\d.:, ]+) rt=')
+UPSTREAM = re.compile(
+    r'"(?P<method>\S+) (?P<path>\S+) [^"]*" (?P<status>\d+) .* upstream=(?P<up>[\d.:, ]+) rt=')
 
 
 @dataclass
@@ -44,12 +45,19 @@ class Person:
     name: str
     cookie: str
 
-    def client(self, url: str) -> Any:
-        """A gradio_client Client through `url` carrying the cookie."""
-        from gradio_client import Client
 
-        return Client(url, headers={"Cookie": f"avatar_session={self.cookie}"}, verbose=False,
-                      analytics_enabled=False, download_files=False)  # fmt: skip
+CONFIG: dict[str, Any] = {}  # Gradio's /config, fetched once
+
+
+def generate(person: Person, url: str, prompt: str, delay: float = 0.0) -> dict[str, Any]:
+    """One generation through `url` (Gradio's queue protocol); the result record."""
+    client = GenerateClient(url, person.cookie, CONFIG or None)
+    CONFIG.update(client.config)
+    try:
+        time.sleep(delay)
+        return client.generate(prompt)
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +128,11 @@ def make_people(cluster: Cluster, prefix: str, count: int) -> list[Person]:
     return people
 
 
+def cookie(value: str) -> dict[str, str]:
+    """The Cookie header of a session."""
+    return {"Cookie": f"avatar_session={value}"}
+
+
 def access_lines(cluster: Cluster) -> list[re.Match[str]]:
     """nginx's access log, parsed (method, path, status, upstream)."""
     lines = cluster.access_log.read_text().splitlines()
@@ -130,8 +143,8 @@ def upstream_of(cluster: Cluster, people: list[Person]) -> dict[str, int]:
     """Which app process (index) nginx sends each person to: a tagged /healthz per person."""
     with httpx.Client(base_url=cluster.url, timeout=10) as http:
         for p in people:
-            assert http.get(f"/healthz?probe={p.name}",
-                            cookies={"avatar_session": p.cookie}).status_code == 200  # fmt: skip
+            probe = http.get(f"/healthz?probe={p.name}", headers=cookie(p.cookie))
+            assert probe.status_code == 200
     ports = {f"127.0.0.1:{port}": i for i, port in enumerate(cluster.app_ports)}
     seen = {m["path"].split("probe=")[1]: ports[m["up"].split(",")[-1].strip()]
             for m in access_lines(cluster) if "probe=" in m["path"]}  # fmt: skip
@@ -143,8 +156,9 @@ def generations(url: str) -> list[tuple[str, int, str, str | None]]:
     db = Database(url)
     try:
         with db.read() as s:
-            rows = s.execute(select(User.username, Generation.id, Generation.status, Generation.error)
-                             .join(User, User.id == Generation.user_id).order_by(Generation.id)).all()  # fmt: skip
+            query = select(User.username, Generation.id, Generation.status, Generation.error)
+            rows = s.execute(query.join(User, User.id == Generation.user_id)
+                             .order_by(Generation.id)).all()  # fmt: skip
             return [tuple(r) for r in rows]  # type: ignore[misc]
     finally:
         db.dispose()
@@ -155,8 +169,9 @@ def ledger_rows(url: str, gen_id: int) -> list[tuple[str, int]]:
     db = Database(url)
     try:
         with db.read() as s:
-            rows = s.execute(select(LedgerEntry.type, LedgerEntry.amount)
-                             .where(LedgerEntry.generation_id == gen_id).order_by(LedgerEntry.id)).all()  # fmt: skip
+            query = select(LedgerEntry.type, LedgerEntry.amount)
+            rows = s.execute(query.where(LedgerEntry.generation_id == gen_id)
+                             .order_by(LedgerEntry.id)).all()  # fmt: skip
             return [tuple(r) for r in rows]  # type: ignore[misc]
     finally:
         db.dispose()
@@ -179,16 +194,6 @@ def run_all(jobs: list[Callable[[], Any]], timeout: float) -> list[Any]:
     for t in threads:
         t.join(max(0.0, end - time.monotonic()))
     return results
-
-
-def generate(person: Person, url: str, prompt: str, delay: float = 0.0) -> dict[str, Any]:
-    """One generation through `url` with gradio_client; the result's status record."""
-    client = person.client(url)
-    try:
-        time.sleep(delay)
-        return dict(client.predict(prompt=prompt, api_name="/generate")[-1])
-    finally:
-        client.close()
 
 
 def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:
@@ -315,12 +320,11 @@ def test_kill_9_mid_burst(cluster: Cluster, fake: FakeHF) -> None:
     for app_url in cluster.app_urls:
         with httpx.Client(base_url=app_url, timeout=30) as http:
             for name, gen_id, _, _ in completed:
-                r = http.get(f"/avatars/{gen_id}/image.png", cookies={"avatar_session": cookies[name]})
+                r = http.get(f"/avatars/{gen_id}/image.png", headers=cookie(cookies[name]))
                 assert r.status_code == 200 and r.content[:8] == b"\x89PNG\r\n\x1a\n", (app_url, gen_id)
             stranger = cookies[on_victim[0].name]
             foreign = next(g for g in completed if g[0] != on_victim[0].name)
-            assert http.get(f"/avatars/{foreign[1]}/image.png",
-                            cookies={"avatar_session": stranger}).status_code == 404  # fmt: skip
+            assert http.get(f"/avatars/{foreign[1]}/image.png", headers=cookie(stranger)).status_code == 404
 
 
 def make_cookies(cluster: Cluster, names: list[str]) -> list[Person]:
