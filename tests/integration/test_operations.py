@@ -99,3 +99,30 @@ def test_metrics_count_outcomes_and_are_not_public(tmp_path: Path, sqlite_url: s
     assert f'avatar_generations_total{{model="{BASE}",status="completed"}} 1.0' in text
     assert "avatar_credits_charged_total 8.0" in text and "avatar_queue_depth 0.0" in text
     assert "avatar_generation_seconds_bucket" in text
+
+
+def test_keyset_paging_walks_every_avatar_once_with_equal_timestamps(app: App) -> None:
+    from sqlalchemy import insert
+
+    from avatar_core.models import Generation
+
+    user = new_user(app)
+    moment = utcnow().replace(microsecond=0)
+    rows = [dict(user_id=user.id, status="completed", model_key="k", model_id="m", seed=i, width=512,
+                 height=512, steps=1, guidance_scale=0.0, price=0,
+                 created_at=moment - timedelta(seconds=i // 5))  # five avatars share each second
+            for i in range(250)]  # fmt: skip
+    with app.db.transaction() as session:
+        session.execute(insert(Generation), rows)
+    seen: list[int] = []
+    cursor = None
+    while True:
+        items, cursor = app.gallery.after(user.id, cursor, 7)
+        seen += [a.id for a in items]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 250
+    with app.db.read() as session:
+        stamps = dict(session.query(Generation.id, Generation.created_at).filter_by(user_id=user.id))
+    keys = [(stamps[i], i) for i in seen]
+    assert keys == sorted(keys, reverse=True)  # newest first, ties by id

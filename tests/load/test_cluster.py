@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -221,7 +222,7 @@ def test_browser_user_and_50_generations_over_both_processes(cluster: Cluster, f
 
     def run_burst() -> None:
         window["start"] = time.monotonic()
-        burst.extend(run_all([lambda p=p, i=i: generate(p, cluster.url, f"burst portrait {i}", i * 0.1)
+        burst.extend(run_all([partial(generate, p, cluster.url, f"burst portrait {i}", i * 0.1)
                               for i, p in enumerate(people)], timeout=90))  # fmt: skip
         window["end"] = time.monotonic()
 
@@ -269,7 +270,7 @@ def test_kill_9_mid_burst(cluster: Cluster, fake: FakeHF) -> None:
     calls_before = len(fake.inference_calls())
     results: list[Any] = []
     burster = threading.Thread(target=lambda: results.extend(run_all(
-        [lambda p=p: generate(p, cluster.url, f"crash portrait {p.name}") for p in people],
+        [partial(generate, p, cluster.url, f"crash portrait {p.name}") for p in people],
         timeout=60)), daemon=True)  # fmt: skip
     burster.start()
     wait_for(lambda: len(fake.inference_calls()) - calls_before >= len(people), 30,
@@ -279,6 +280,9 @@ def test_kill_9_mid_burst(cluster: Cluster, fake: FakeHF) -> None:
     cluster.kill_app(victim)
     killed_at = time.monotonic()
     fake.default = Reply.sleep(0.3)
+    # a supervisor restarts it; meanwhile nginx sends its users to the survivor
+    restart = threading.Thread(target=cluster.restart_app, args=(victim,), daemon=True)
+    restart.start()
 
     # The survivor keeps serving: a user of each process generates right away through nginx
     # (the victim's user is routed to the survivor: connection refused -> next upstream).
@@ -293,7 +297,8 @@ def test_kill_9_mid_burst(cluster: Cluster, fake: FakeHF) -> None:
                    for r in (by_name[p.name] for p in on_victim)), by_name  # fmt: skip
 
     # The killed process's generations: refunded once, by the survivor's sweeper or the restart.
-    cluster.restart_app(victim)
+    restart.join(90)
+    assert cluster.apps[victim].alive, cluster.apps[victim].log_tail()
     victims = {p.name for p in on_victim}
     interrupted = [g for g in generations(url) if g[0] in victims and g[1] in running]
     wait_for(lambda: not any(g[2] == "running" for g in generations(url)), 3 * DEADLINE + 10,
