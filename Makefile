@@ -27,8 +27,14 @@ $(DEV_STAMP): requirements-dev.txt $(STAMP)
 	$(PIP) install -r requirements-dev.txt
 	@touch $@
 
+# axe-core for the accessibility checks of the browser suite (read by tests/e2e/axe.py).
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	@if command -v npm >/dev/null; then npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4; \
+	else echo "npm not found: the axe-core browser test cannot run (apt-get install npm)"; fi
+
 venv: $(STAMP)  ## create .venv with the runtime dependencies
-dev: $(DEV_STAMP)  ## create .venv with the test and tooling dependencies
+dev: $(DEV_STAMP) $(AXE)  ## create .venv with the test and tooling dependencies (and axe-core)
 
 run: $(STAMP)  ## set up, migrate + seed, serve on http://127.0.0.1:7860
 	$(VENV)/bin/avatar-creator init

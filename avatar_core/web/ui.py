@@ -40,7 +40,18 @@ ONE_PREF_JS = "(r, h, f) => [r, h && !r, f && !r && !h]"
 DRAFT_JS = "(p, s) => { window.avatarDraft = {prompt: p, preset: s}; return []; }"
 RESTORE_JS = "(p, s) => { const d = window.avatarTakeDraft ? window.avatarTakeDraft() : null; " \
              "return d ? [d.prompt || p, d.preset || s] : [p, s]; }"
+BUSY_JS = "() => { const b = document.getElementById('generate-btn'); if (b) b.disabled = true; return []; }"
 SCROLL_RESULT_JS = "() => { window.avatarResultArrived && window.avatarResultArrived(); return []; }"
+
+
+def busy() -> Any:
+    """Generate while a generation runs: says so and cannot be clicked again."""
+    return gr.update(value="Generating…", interactive=False)
+
+
+def ready() -> Any:
+    """Generate again, once the result (or the error) is in."""
+    return gr.update(value="Generate", interactive=True)
 
 
 def preset_choices(app: App) -> list[tuple[str, str]]:
@@ -120,6 +131,13 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                 fast = gr.Checkbox(label="Fast", value=False, elem_id="pref-fast")
                             seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)",
                                              min_width=160)  # fmt: skip
+                        with gr.Row():
+                            project_dd = gr.Dropdown([("My avatars", "")], value="", label="Project",
+                                                     interactive=True, min_width=160,
+                                                     elem_id="project")  # fmt: skip
+                            avatar_name = gr.Textbox("", label="Avatar name (optional)", max_length=120,
+                                                     placeholder="from the preset or prompt",
+                                                     min_width=160, elem_id="avatar-name")  # fmt: skip
                         quote = gr.Markdown(elem_classes="quote", elem_id="quote")
                         go = gr.Button("Generate", variant="primary", elem_id="generate-btn")
                         refresh_now = gr.Button("Refresh balance", elem_id="refresh-balance",
@@ -299,12 +317,15 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                      api_name="upload_photo")  # fmt: skip
         photo_delete.click(h.delete_photo, [photo_id], [photo_id, photo_status, from_photo],
                            api_name="delete_photo")  # fmt: skip
-        go.click(h.generate, [prompt, preset, model, realism, hd, fast, seed, from_photo, photo_id],
-                 [result_image, result_info, quote, result_json], api_name="generate",
-                 concurrency_limit=limit, concurrency_id="generate",
-                 show_progress_on=[result_image]).then(
+        demo.load(h.project_choices, None, project_dd, api_name="projects", queue=False, **hidden)
+        go.click(busy, None, go, api_name="busy", queue=False, js=BUSY_JS, **hidden).then(
+            h.generate, [prompt, preset, model, realism, hd, fast, seed, from_photo, photo_id,
+                         project_dd, avatar_name],
+            [result_image, result_info, quote, result_json], api_name="generate",
+            concurrency_limit=limit, concurrency_id="generate",
+            show_progress_on=[result_image]).then(
             h.greeting, None, greeting, api_name="greeting", queue=False, js=SCROLL_RESULT_JS,
-            **hidden)  # fmt: skip
+            **hidden).then(ready, None, go, api_name="ready", queue=False, **hidden)  # fmt: skip
 
         def pick_preset(evt: gr.SelectData) -> str:
             """A preset thumbnail click fills the preset dropdown."""
