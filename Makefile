@@ -58,9 +58,10 @@ cluster: $(DEV_STAMP)  ## PostgreSQL + S3 (moto) + 2 app processes + nginx on 12
 cluster-stop:  ## stop everything `make cluster` started
 	$(PY) scripts/cluster.py stop
 
-lint: $(DEV_STAMP)  ## ruff + mypy
-	$(VENV)/bin/ruff check avatar_core tests app.py bench
+lint: $(DEV_STAMP)  ## ruff + mypy + import contracts (also run by `make test`)
+	$(VENV)/bin/ruff check avatar_core tests app.py bench deploy
 	$(VENV)/bin/mypy avatar_core
+	$(VENV)/bin/lint-imports --no-cache
 
 screenshots: $(DEV_STAMP)  ## regenerate docs/screenshot-*.png with the browser
 	$(PY) -m tests.e2e.screenshots

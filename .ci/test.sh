@@ -35,7 +35,13 @@ PG_URL="$DATABASE_URL"
 unset DATABASE_URL   # tests that want the SQLite default must not see postgres here
 echo "postgres up at $(since)"
 
-# 4. pytest: PostgreSQL only through AVATAR_TEST_PG_URL. No HF_HUB_OFFLINE: it blocks the
+# 4. gates: lint, types and the import contracts (DESIGN.md §2's one-way flow, pyproject.toml)
+.venv/bin/ruff check avatar_core tests app.py bench deploy
+.venv/bin/mypy avatar_core
+.venv/bin/lint-imports --no-cache
+echo "lint, types and import contracts done at $(since)"
+
+# 5. pytest: PostgreSQL only through AVATAR_TEST_PG_URL. No HF_HUB_OFFLINE: it blocks the
 #    loopback fake Hugging Face server too.
 rc=0
 env -u DATABASE_URL \

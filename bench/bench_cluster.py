@@ -15,7 +15,6 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 from _common import PASSWORD, PROMPT, cheap_hasher, fake_hf, photo_png
@@ -140,5 +139,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    Path(__file__)  # run as `python bench/bench_cluster.py` with PYTHONPATH=. (make bench)
     main()
