@@ -60,6 +60,15 @@
 
   /* Accessible names Gradio leaves out: its empty-value boxes and Vega charts (the data is in a table). */
   function mend() {
+    /* Gradio's "queue: 2/3 | 1.2s" in words, shown through a data attribute Svelte leaves alone. */
+    for (const el of document.querySelectorAll(".progress-text")) {
+      const m = /queue:\s*(\d+)\s*\/\s*\d+\s*\|?\s*(.*)/.exec(el.textContent || "");
+      const ahead = m ? Number(m[1]) - 1 : 0;
+      const words = m ? "Waiting for a free slot: " + (ahead ? `${ahead} ahead of you` : "you're next")
+        + (m[2].trim() ? ` · ${m[2].trim()}` : "") : "";
+      if (words && el.dataset.words !== words) el.dataset.words = words;
+      if (!words && el.dataset.words) delete el.dataset.words;
+    }
     for (const el of document.querySelectorAll("div.empty[aria-label]:not([role])")) el.setAttribute("role", "img");
     for (const svg of document.querySelectorAll(".vega-embed svg:not([aria-hidden])")) {
       svg.setAttribute("aria-hidden", "true");
@@ -83,7 +92,7 @@
         if (/session has expired/i.test(toast.textContent || "")) { sessionEnded(); return; }
       }
     });
-  }).observe(document.documentElement, {childList: true, subtree: true});
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
 
   /* Balance and quote refresh when the tab comes back (an admin may have granted credits). */
   let last = 0;
