@@ -11,10 +11,15 @@ generations per second. Goal: ≤ 1.5 with 2 processes, and ≥ 1.7× the throug
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 from _common import PASSWORD, PROMPT, cheap_hasher, fake_hf, photo_png
@@ -77,8 +82,56 @@ def fire(clients: list[GenerateClient]) -> tuple[float, int]:
     return max(ends) - start, len(failures)
 
 
-def run(processes: int, users: int, bursts: int, fake_url: str, database_url: str | None
-        ) -> tuple[list[float], int, Counter[str]]:  # fmt: skip
+def group_cpu(groups: set[int]) -> float:
+    """User + system CPU seconds used so far by every process in these process groups (/proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) in groups:  # pgrp
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def app_cpu(cluster: Cluster) -> float:
+    """CPU seconds of the app processes so far."""
+    return group_cpu({p.pid for p in cluster.apps})
+
+
+def stack_cpu(cluster: Cluster) -> float:
+    """CPU seconds so far of everything but PostgreSQL: apps, nginx, moto, and this process
+    (the fake provider and the 32 clients)."""
+    others = {p.pid for p in (cluster.nginx, cluster.moto) if p is not None}
+    me = os.times()
+    return app_cpu(cluster) + group_cpu(others) + me.user + me.system
+
+
+def start_profile(cluster: Cluster, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy record --gil (collapsed stacks of the GIL holder) of app process 0 until stopped."""
+    spy = Path(sys.executable).parent / "py-spy"
+    proc = subprocess.Popen([str(spy), "record", "-p", str(cluster.apps[0].pid), "-f", "raw",  # noqa: S603
+                             "-r", "200", "-o", str(out), "--nonblocking", "--gil"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    time.sleep(1.0)
+    return proc
+
+
+def stop_profile(proc: subprocess.Popen[bytes], out: Path) -> None:
+    """Stop py-spy (it writes the profile on SIGINT)."""
+    proc.send_signal(signal.SIGINT)
+    proc.wait(30)
+    print(f"py-spy profile of app0: {out}")
+
+
+LOAD: list[float] = []  # the 1-minute load average when each measurement started
+Outcome = tuple[list[float], int, Counter[str], tuple[float, float]]
+
+
+def run(processes: int, users: int, bursts: int, fake_url: str, database_url: str | None,
+        profile: Path | None = None) -> Outcome:  # fmt: skip
     """One cluster of `processes`; the burst walls, failures and joins per upstream."""
     env = {"AVATAR_ENGINE": "hf", "AVATAR_HF_BASE_URL": fake_url, "HF_TOKEN": "hf_test",
            "AVATAR_CONCURRENCY": "32"}  # fmt: skip
@@ -90,14 +143,21 @@ def run(processes: int, users: int, bursts: int, fake_url: str, database_url: st
         clients = [first] + [GenerateClient(cluster.url, c, first.config) for c in cookies[1:]]
         try:
             fire(clients)  # warm-up: connections, first-call imports, PostgreSQL caches
+            spy = start_profile(cluster, profile) if profile else None
+            LOAD.append(os.getloadavg()[0])  # other work on the machine shares the cores
+            cpu0, all0 = app_cpu(cluster), stack_cpu(cluster)
             runs = [fire(clients) for _ in range(bursts)]
+            cpu = (app_cpu(cluster) - cpu0) / (users * bursts)
+            everything = (stack_cpu(cluster) - all0) / (users * bursts)
+            if spy is not None:
+                stop_profile(spy, profile)  # type: ignore[arg-type]
         finally:
             for client in clients:
                 client.close()
         joins = Counter(line.rsplit("upstream=", 1)[1].split()[0]
                         for line in cluster.access_log.read_text().splitlines()
                         if "/gradio_api/queue/join" in line and "upstream=" in line)  # fmt: skip
-    return [w for w, _ in runs], sum(f for _, f in runs), joins
+    return [w for w, _ in runs], sum(f for _, f in runs), joins, (cpu, everything)
 
 
 def main() -> None:
@@ -107,6 +167,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=1.0, help="L: fake provider seconds")
     parser.add_argument("--bursts", type=int, default=3, help="measured bursts per cluster (median)")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--profile", type=Path, help="py-spy (collapsed stacks) of one process here")
     args = parser.parse_args()
     from tests.fakes.fake_hf import Reply
 
@@ -118,7 +179,8 @@ def main() -> None:
             with pg_schema_url() as url:
                 if url:
                     pg_note = settings_note(url)
-                walls, failed, joins = run(n, args.users, args.bursts, fake.url, url)  # type: ignore[attr-defined]
+                walls, failed, joins, (cpu, everything) = run(n, args.users, args.bursts, fake.url, url,  # type: ignore[attr-defined]
+                                                args.profile if n == args.processes[0] else None)
             wall = median(walls)
             rates[n] = args.users / wall
             ratio = wall / args.latency
@@ -126,16 +188,24 @@ def main() -> None:
             spread = " / ".join(str(c) for _, c in sorted(joins.items()))
             rows.append([f"{n}", f"{args.latency:g}", ", ".join(f"{w:.2f}" for w in walls),
                          f"**{ratio:.2f}**", goal, f"{rates[n]:.1f}",
-                         f"{rates[n] / rates[args.processes[0]]:.2f}×", spread,
+                         f"{rates[n] / rates[args.processes[0]]:.2f}×", f"{cpu * 1000:.0f}",
+                         f"{everything * 1000:.0f}", f"{LOAD[-1]:.1f}", spread,
                          f"{args.users * args.bursts - failed}/{args.users * args.bursts}"])  # fmt: skip
     body = table(["app processes", "L s", "burst walls s", "wall / L (median)", "≤ 1.5",
-                  "generations/s", "÷ 1 process", "joins per process", "completed"], rows)  # fmt: skip
+                  "generations/s", "÷ 1 process", "app CPU ms / gen", "stack CPU ms / gen",
+                  "load avg", "joins per process",
+                  "completed"], rows)  # fmt: skip
     report(f"7. Cluster ({args.users} users at once through nginx, PostgreSQL + S3)", body,
            f"`scripts/cluster.py`: nginx (hash on the session cookie) → N × `python app.py` "
            f"(AVATAR_CONCURRENCY=32) → PostgreSQL ({pg_note or 'from .ci/pg.sh'}) and moto's S3 "
            "server, all on this machine, as is the fake provider and the 32 clients. Goal: "
            "≤ 1.5 with 2 processes and ≥ 1.7× the generations/s of one. \"joins per process\" "
-           "counts every `queue/join` nginx passed to each process (warm-up included).")
+           "counts every `queue/join` nginx passed to each process (warm-up included); app CPU is "
+           "user + system time of the app processes over the measured bursts (/proc), summed; "
+           "stack CPU adds nginx, moto's S3 server and this process (the fake provider and the "
+           "clients), PostgreSQL excluded. This machine has "
+           f"{os.cpu_count()} cores for all of it; \"load avg\" is the 1-minute load average when the "
+           "measured bursts began (above the core count, other work was competing for them).")
 
 
 if __name__ == "__main__":

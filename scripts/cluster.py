@@ -382,10 +382,11 @@ class GenerateClient:
         [event] = [d for d in config["dependencies"] if d.get("api_name") == "generate"]
         self.fn_index = event["id"]
         self.inputs = [components.get(i, {}) for i in event["inputs"]]
+        self.session = uuid.uuid4().hex[:12]  # one per client, like a browser tab
 
     def generate(self, prompt: str) -> dict[str, Any]:
         """Run one generation to its end; the result record (`status`, `generation_id`, ...)."""
-        session = uuid.uuid4().hex[:12]
+        session = self.session
         data = [prompt if p.get("label") == "Prompt" else p.get("value") for p in self.inputs]
         joined = self.http.post("/gradio_api/queue/join", json={
             "data": data, "fn_index": self.fn_index, "session_hash": session,

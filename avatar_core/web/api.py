@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -110,6 +111,8 @@ class GenerateBody(BaseModel):
     prefer_realism: bool = False
     prefer_hd: bool = False
     fast: bool = False
+    photo_id: int | None = Field(None, ge=1, lt=2**31, description="make it from this uploaded "
+                                 "photo (POST /v1/photos): an avatar of the person in it")  # fmt: skip
 
 
 class RatingBody(BaseModel):
@@ -260,13 +263,36 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
             prompt=body.prompt, preset=body.preset, model=body.model, seed=body.seed,
             prefer_realism=body.prefer_realism, prefer_hd=body.prefer_hd, fast=body.fast,
             size=max(sizes) if sizes else None, project_id=_id(project_id), name=body.name,
-            idempotency_key=idempotency_key,
+            idempotency_key=idempotency_key, from_photo=body.photo_id is not None,
+            photo_id=body.photo_id,
         )  # fmt: skip
         result = app.generations.generate(app.accounts.get(who.user.id), request)
         if not result.ok:
             return error(502, "generation_failed", result.error or "The generation failed.",
                          generation=generation_json(result))  # fmt: skip
         return generation_json(result)
+
+    @api.post("/v1/photos", status_code=201, summary="Upload a photo of yourself (for likeness avatars)",
+              description="multipart/form-data: `photo` (JPEG/PNG/WebP, ≤ AVATAR_MAX_UPLOAD_MB, ≥ 256 px) "
+              "and `consent=true` (\"I am the person in this photo or have their permission\"). "
+              "The photo is re-encoded without metadata, kept privately for "
+              "AVATAR_PHOTO_RETENTION_HOURS, never shown; use its id as `photo_id` in generate.")  # fmt: skip
+    async def upload_photo(who: Who, request: Request) -> dict[str, Any]:
+        limit = app.settings.max_upload_mb * 1024 * 1024
+        form = await request.form(max_files=1, max_fields=4, max_part_size=limit + 1)
+        photo, consent = form.get("photo"), str(form.get("consent", "")).lower() in ("true", "1", "yes")
+        if photo is None or isinstance(photo, str):
+            raise ValidationError("Send the photo as the multipart field `photo`.")
+        data = await photo.read(limit + 1)
+        kept = await run_in_threadpool(app.photos.upload, app.accounts.get(who.user.id), data,
+                                       consent=consent)  # fmt: skip
+        return {"photo_id": kept.id, "width": kept.width, "height": kept.height,
+                "expires_at": kept.expires_at.isoformat()}  # fmt: skip
+
+    @api.delete("/v1/photos/{photo_id}", status_code=204, summary="Delete your photo now")
+    def delete_photo(who: Who, photo_id: int) -> Response:
+        app.photos.delete(who.user.id, _id(photo_id))
+        return Response(status_code=204)
 
     @api.get("/v1/avatars", summary="The caller's avatars, newest first, keyset-paged")
     def avatars(who: Who, project: int | None = Query(None, ge=1, lt=2**31),

@@ -378,8 +378,7 @@ class Handlers:
         if wanted > result.pages:
             result = self.app.gallery.page(user.id, result.pages, favourites_only=fav)
         if not result.items:
-            what = "No favourites yet" if fav else "No avatars yet"
-            grid = (f'<div class="avatar-empty">{what} — <a href="#generate" class="go-generate">'
+            grid = ('<div class="avatar-empty">No avatars yet — <a href="#generate" class="go-generate">'
                     'create one on the Generate tab</a>.</div>')  # fmt: skip
         else:
             cells = "".join(
@@ -519,18 +518,19 @@ class Handlers:
                                  request: gr.Request | None = None
                                  ) -> tuple[str, list[list[Any]]]:  # fmt: skip
         """Per-arm results of one experiment."""
-        rows = self.admin.experiment_results(self.user(request), _whole(experiment_id))
+        exp_id = _experiment_id(experiment_id)
+        rows = self.admin.experiment_results(self.user(request), exp_id)
         table = [[r.arm, r.model_key.split(":")[-1], r.generations, f"{r.success_rate:.0%}",
                   "" if r.mean_seconds is None else round(r.mean_seconds, 2),
                   "" if r.rating is None else round(r.rating, 2),
                   "" if r.cost_per_image is None else round(r.cost_per_image, 3)] for r in rows]  # fmt: skip
-        return f"Experiment #{_whole(experiment_id)}: {len(table)} arm(s) with data.", table
+        return f"Experiment #{exp_id}: {len(table)} arm(s) with data.", table
 
     @user_errors
     def admin_stop_experiment(self, experiment_id: float | None = None,
                               request: gr.Request | None = None) -> str:  # fmt: skip
         """End an experiment now."""
-        exp = self.admin.stop_experiment(self.user(request), _whole(experiment_id))
+        exp = self.admin.stop_experiment(self.user(request), _experiment_id(experiment_id))
         return f"Experiment #{exp.id} stopped."
 
     # ----- API tokens (the caller's own) -----
@@ -712,7 +712,7 @@ def _day(text: str) -> date | None:
         raise ValidationError("Give the first day as YYYY-MM-DD.") from None
 
 
-def _whole(value: float | None) -> int:
+def _experiment_id(value: float | None) -> int:
     """A whole positive id from a number box."""
     if value is None or value != value or int(value) != value or value < 1:
         raise ValidationError("Give the experiment's id (a whole number).")

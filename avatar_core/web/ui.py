@@ -35,8 +35,8 @@ PHOTO_NOTE = ("Upload one clear, front-facing photo: the avatar keeps your face 
               "shown to anyone, and deleted after {kept} (or now, with the button).")  # fmt: skip
 LOGO = f'<h1 class="brand">{LOGO_SVG.format(size=34)}<span>Avatar Creator</span></h1>'
 # Client-side only: one preference at a time (the ticked one wins), a draft kept for re-login,
-# the draft restored after logging in again, the status line cleared when an admin action starts.
-ONE_PREF_JS = "(r, h, f) => [r, h && !r, f && !r && !h]"
+# the draft restored after logging in again, Generate disabled at once, a phone scrolled to the result.
+ONE_PREF_JS = "(me, a, b) => me ? [false, false] : [a, b]"
 DRAFT_JS = "(p, s) => { window.avatarDraft = {prompt: p, preset: s}; return []; }"
 RESTORE_JS = "(p, s) => { const d = window.avatarTakeDraft ? window.avatarTakeDraft() : null; " \
              "return d ? [d.prompt || p, d.preset || s] : [p, s]; }"
@@ -311,7 +311,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
               api_name="keep_draft", **hidden)  # fmt: skip
         for i, box in enumerate((realism, hd, fast)):
             others = [b for b in (realism, hd, fast) if b is not box]
-            box.input(None, [box, *others], others, js="(me, a, b) => me ? [false, false] : [a, b]",
+            box.input(None, [box, *others], others, js=ONE_PREF_JS,
                       api_name=f"one_preference_{'rhf'[i]}", **hidden)  # fmt: skip
         photo.upload(h.upload_photo, [photo, consent], [photo_id, photo_status, from_photo, photo],
                      api_name="upload_photo")  # fmt: skip

@@ -2,7 +2,7 @@
 
 Starts the real web app (offline engine, throwaway SQLite data dir) with a user who has a few
 avatars from different presets and an admin, then saves docs/screenshot-{generate,gallery,admin,
-mobile}.png with Debian Chromium.
+mobile,mobile-generate,progress}.png with Debian Chromium.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from PIL import Image
 from avatar_core.admin import AdminService
 from avatar_core.generation import GenerationRequest
 from tests.e2e import browser as pw
+from tests.e2e.slow_engine import SlowEngine
 from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, serve, with_admin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,12 +86,22 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="avatar-shots-") as tmp:
         tmp_path = Path(tmp)
-        app = with_admin(tmp_path, f"sqlite:///{tmp_path / 'shots.db'}")
+        slow = SlowEngine()
+        app = with_admin(tmp_path, f"sqlite:///{tmp_path / 'shots.db'}", engine_impl=slow)
         with serve(app) as server, sync_playwright() as p:
             seed_data(app)
             browser = pw.launch(p)
-            # Generate tab, after a generation.
+            # Generate tab, during a (slowed-down) generation.
             page = pw.login(browser, server.url, "maya", PASSWORD)
+            slow.delay = 6.0
+            page.get_by_label("Prompt").fill("a lighthouse keeper with a grey beard")
+            page.click("#generate-btn")
+            expect(page.locator("#result-image")).to_contain_text("s of about", timeout=15_000)
+            page.wait_for_timeout(1500)
+            save_png(page, args.out / "screenshot-progress.png")
+            expect(page.locator("#result-image img.avatar-result")).to_be_attached(timeout=20_000)
+            slow.delay = 0.0
+            # Generate tab, after a generation.
             pw.generate(page, "warm smile, freckles", preset_label="Tech Professional")
             expect(page.locator("#greeting")).to_contain_text("credits")
             page.mouse.move(0, 0)
@@ -118,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
             admin.wait_for_timeout(500)  # let the chart finish its transition
             admin.mouse.move(0, 0)
             save_png(admin, args.out / "screenshot-admin.png", full_page=True)
-            # Mobile width.
+            # Mobile width: the Generate tab, then the gallery.
             mobile = pw.login(browser, server.url, "maya", PASSWORD, viewport=(390, 844))
+            expect(mobile.locator("#quote")).to_contain_text("Will use")
+            save_png(mobile, args.out / "screenshot-mobile-generate.png")
             mobile.get_by_role("tab", name="Gallery").click()
             expect(mobile.locator("#avatar-grid .thumb").nth(4)).to_be_visible()
             mobile.locator("#avatar-grid .thumb").nth(1).click()

@@ -3,8 +3,8 @@ the preview banner, gallery and admin finish, axe-core, and 390 px phones."""
 
 from __future__ import annotations
 
+import re
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 
 from avatar_core.admin import AdminService
-from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
-from avatar_core.engines.local import LocalEngine
 from avatar_core.generation import GenerationRequest
 from tests.conftest import fresh_database_url, missing
 from tests.e2e import browser as pw
 from tests.e2e.axe import axe_available, describe, run_axe, serious
+from tests.e2e.slow_engine import SlowEngine
 from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, LiveServer, serve, with_admin
 
 pytestmark = [
@@ -33,28 +32,6 @@ def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as _expect
 
     return _expect(locator)
-
-
-class SlowEngine(Engine):
-    """The offline engine, optionally slowed down (`delay` seconds per render)."""
-
-    name = "local"
-    offline = True
-
-    def __init__(self) -> None:
-        self.inner = LocalEngine()
-        self.delay = 0.0
-        self.started = threading.Event()
-
-    def plan(self, target: RouteTarget) -> Plan:
-        """The offline engine's plan."""
-        return self.inner.plan(target)
-
-    def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
-        """Sleep `delay` seconds, then draw the offline preview."""
-        self.started.set()
-        time.sleep(self.delay)
-        return self.inner.render(request, deadline=deadline)
 
 
 @pytest.fixture(scope="module")
@@ -116,10 +93,10 @@ def test_a_session_ended_elsewhere_goes_to_login_and_comes_back_with_the_prompt(
         page.context.close()
 
 
-def test_the_layout_does_not_move_during_a_slow_generation_or_an_empty_selection(
+def test_a_slow_generation_keeps_the_layout_and_shows_a_busy_button_and_stages(
     site: LiveServer, chromium: Any, slow: SlowEngine
 ) -> None:
-    _, page = new_user(site, chromium)
+    name, page = new_user(site, chromium)
     try:
         before = page.evaluate(WIDTH_JS)
         slow.delay, slow.started = 2.5, threading.Event()
@@ -129,6 +106,11 @@ def test_the_layout_does_not_move_during_a_slow_generation_or_an_empty_selection
         page.wait_for_timeout(300)  # Gradio's progress overlay is showing now
         expect(page.locator("#result-image img.avatar-result")).to_have_count(0)
         during = page.evaluate(WIDTH_JS)
+        go = page.locator("#generate-btn")  # busy, and cannot be clicked twice
+        expect(go).to_have_text("Generating…")
+        expect(go).to_be_disabled()
+        expect(page.locator("#result-image")).to_contain_text(
+            re.compile(r"Generating with FLUX\.1-dev Base · \d+ s of about \d+ s"))  # fmt: skip
         expect(page.locator("#result-image img.avatar-result")).to_be_attached(timeout=15_000)
         after = page.evaluate(WIDTH_JS)
         page.get_by_role("tab", name="Gallery").click()
@@ -136,6 +118,14 @@ def test_the_layout_does_not_move_during_a_slow_generation_or_an_empty_selection
         gallery = page.evaluate(WIDTH_JS)
         assert before == during == after == gallery, (before, during, after, gallery)
         assert before > 1100
+        expect(go).to_have_text("Generate")
+        expect(go).to_be_enabled()
+        assert site.app.gallery.page(site.app.accounts.by_name(name).id).total == 1  # one charge
+        # Gradio's "queue: 3/5 | 1.2s" reads as words (checked on a stand-in status line).
+        page.evaluate("""() => document.querySelector('#result-image').insertAdjacentHTML(
+            'beforeend', '<div class="progress-text" id="fake-queue">queue: 3/5 | 1.2s</div>')""")
+        expect(page.locator("#fake-queue")).to_have_attribute(
+            "data-words", "Waiting for a free slot: 2 ahead of you · 1.2s")  # fmt: skip
     finally:
         slow.delay = 0.0
         page.context.close()
@@ -157,6 +147,9 @@ def test_the_quote_names_fallbacks_and_disables_toggles_that_cannot_apply(
         pw.choose(page, "Model", "FLUX.1-dev Base · 8 credits")
         expect(page.locator("#pref-fast")).to_contain_text("Not used with a chosen model")
         expect(quote).to_contain_text("Why: you chose this model.")
+        page.get_by_role("tab", name="Gallery").click()  # an empty gallery leads to Generate
+        page.get_by_role("link", name="create one on the Generate tab").click()
+        expect(page.get_by_role("tab", name="Generate")).to_have_attribute("aria-selected", "true")
     finally:
         page.context.close()
 
@@ -242,10 +235,14 @@ def test_axe_finds_nothing_serious_on_any_page(site: LiveServer, chromium: Any) 
         expect(page.locator("#quote")).to_contain_text("Will use")
         found["generate"] = run_axe(page)
         pw.generate(page, "a violinist in a green velvet jacket")
+        expect(page.locator("#generate-btn")).to_be_enabled()
         found["generate with a result"] = run_axe(page)
         page.get_by_role("tab", name="Gallery").click()
         page.locator("#avatar-grid .thumb").first.click()
         pw.wait_image(page, "#avatar-detail img.avatar-result")
+        expect(page.locator("#avatar-recipe")).to_contain_text("Seed:")
+        expect(page.locator("#fav-btn")).to_be_enabled()
+        page.wait_for_timeout(400)  # Gradio fades a pending Markdown in; measure it settled
         found["gallery"] = run_axe(page)
         expect(page.get_by_role("heading", level=1)).to_have_count(1)
     finally:

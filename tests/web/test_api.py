@@ -275,3 +275,30 @@ def test_tokens_from_the_app_page(live: LiveServer) -> None:
     assert h.revoke_token(token_id, request=me)[1][0][5] == "revoked"
     with api(live, secret) as c:
         assert c.get("/me").status_code == 401
+
+
+def test_an_avatar_from_a_photo_over_the_api(live: LiveServer) -> None:
+    import io
+
+    from PIL import Image
+
+    raw = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    Image.new("RGB", (400, 500), (200, 150, 120)).save(raw, "JPEG", exif=exif.tobytes())
+    uid, token = user(live, "basic", 50)
+    with api(live, token) as c:
+        refused = c.post("/photos", files={"photo": ("me.jpg", raw.getvalue(), "image/jpeg")})
+        assert refused.status_code == 422 and "Please confirm" in refused.json()["error"]["message"]
+        kept = c.post("/photos", files={"photo": ("me.jpg", raw.getvalue(), "image/jpeg")},
+                      data={"consent": "true"}).json()  # fmt: skip
+        [stored] = list(live.app.settings.photo_dir.rglob("*.jpg"))
+        assert b"PhoneMaker" not in stored.read_bytes() and kept["width"] == 400
+        made = generate(c, {"preset": "yoga-instructor", "photo_id": kept["photo_id"]})
+        assert made.status_code == 201, made.text
+        assert made.json()["model_key"] == "avatar-creator:flux-kontext-likeness"
+        assert made.json()["credits_charged"] == 14
+        assert c.delete(f"/photos/{kept['photo_id']}").status_code == 204
+        again = generate(c, {"preset": "yoga-instructor", "photo_id": kept["photo_id"]})
+        assert again.status_code == 404 and live.app.accounts.get(uid).balance == 36
+    assert not stored.exists()

@@ -1,0 +1,31 @@
+"""An engine that renders like the offline one, optionally slowly (progress and layout tests)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
+from avatar_core.engines.local import LocalEngine
+
+
+class SlowEngine(Engine):
+    """The offline engine, slowed down by `delay` seconds per render (0 by default)."""
+
+    name = "local"
+    offline = True
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.inner = LocalEngine()
+        self.delay = delay
+        self.started = threading.Event()
+
+    def plan(self, target: RouteTarget) -> Plan:
+        """The offline engine's plan."""
+        return self.inner.plan(target)
+
+    def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
+        """Sleep `delay` seconds, then draw the offline preview."""
+        self.started.set()
+        time.sleep(self.delay)
+        return self.inner.render(request, deadline=deadline)
