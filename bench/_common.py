@@ -167,7 +167,12 @@ class QueueClient:
         self.http = httpx.Client(base_url=url, cookies={"avatar_session": cookie}, timeout=300)
         config = self.http.get("/config")
         config.raise_for_status()
-        self.fn_index = {d.get("api_name"): d["id"] for d in config.json()["dependencies"]}
+        spec = config.json()
+        self.fn_index = {d.get("api_name"): d["id"] for d in spec["dependencies"]}
+        values = {c["id"]: c.get("props", {}).get("value") for c in spec["components"]}
+        # Each event's inputs with their defaults: a call may give only the first few.
+        self.defaults = {d.get("api_name"): [values.get(i) for i in d["inputs"]]
+                         for d in spec["dependencies"]}  # fmt: skip
         self.session = uuid.uuid4().hex[:12]
 
     def call(self, api_name: str, data: list[object]) -> list[object]:
@@ -175,6 +180,7 @@ class QueueClient:
         import json
 
         session = self.session
+        data = list(data) + self.defaults.get(api_name, [])[len(data):]
         joined = self.http.post("/gradio_api/queue/join", json={
             "data": data, "fn_index": self.fn_index[api_name], "session_hash": session,
             "event_data": None, "trigger_id": None})  # fmt: skip
