@@ -69,6 +69,11 @@
       if (words && el.dataset.words !== words) el.dataset.words = words;
       if (!words && el.dataset.words) delete el.dataset.words;
     }
+    const queued = !!document.querySelector("#result-image .progress-text[data-words]");
+    const cancel = document.getElementById("cancel-btn");  /* shown only while queued */
+    if (cancel && cancel.style.display !== (queued ? "block" : "none")) {
+      cancel.style.display = queued ? "block" : "none";
+    }
     for (const el of document.querySelectorAll("div.empty[aria-label]:not([role])")) el.setAttribute("role", "img");
     for (const svg of document.querySelectorAll(".vega-embed svg:not([aria-hidden])")) {
       svg.setAttribute("aria-hidden", "true");

@@ -112,6 +112,8 @@ def stack_cpu(cluster: Cluster) -> float:
 def start_profile(cluster: Cluster, out: Path) -> subprocess.Popen[bytes]:
     """py-spy record --gil (collapsed stacks of the GIL holder) of app process 0 until stopped."""
     spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        raise SystemExit("--profile needs py-spy in the venv: .venv/bin/pip install py-spy")
     proc = subprocess.Popen([str(spy), "record", "-p", str(cluster.apps[0].pid), "-f", "raw",  # noqa: S603
                              "-r", "200", "-o", str(out), "--nonblocking", "--gil"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip

@@ -337,8 +337,7 @@ class Cluster:
 
     def _start_nginx(self, timeout: float) -> None:
         runtime = self.dir / "nginx"
-        for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (runtime / "tmp" / sub).mkdir(parents=True, exist_ok=True)
+        runtime.mkdir(parents=True, exist_ok=True)  # nginx creates its *_temp dirs inside
         runtime.chmod(0o755)
         if not self.port:
             self.port = free_port()

@@ -140,6 +140,9 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                                      min_width=160, elem_id="avatar-name")  # fmt: skip
                         quote = gr.Markdown(elem_classes="quote", elem_id="quote")
                         go = gr.Button("Generate", variant="primary", elem_id="generate-btn")
+                        cancel_btn = gr.Button("Cancel: leave the queue (nothing is charged)",
+                                               elem_id="cancel-btn", elem_classes="cancel-queued",
+                                               size="sm")  # fmt: skip
                         refresh_now = gr.Button("Refresh balance", elem_id="refresh-balance",
                                                 elem_classes="offscreen")  # fmt: skip
                         timer = gr.Timer(REFRESH_SECONDS)
@@ -318,14 +321,18 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         photo_delete.click(h.delete_photo, [photo_id], [photo_id, photo_status, from_photo],
                            api_name="delete_photo")  # fmt: skip
         demo.load(h.project_choices, None, project_dd, api_name="projects", queue=False, **hidden)
-        go.click(busy, None, go, api_name="busy", queue=False, js=BUSY_JS, **hidden).then(
+        generating = go.click(busy, None, go, api_name="busy", queue=False, js=BUSY_JS, **hidden).then(
             h.generate, [prompt, preset, model, realism, hd, fast, seed, from_photo, photo_id,
                          project_dd, avatar_name],
             [result_image, result_info, quote, result_json], api_name="generate",
             concurrency_limit=limit, concurrency_id="generate",
-            show_progress_on=[result_image]).then(
-            h.greeting, None, greeting, api_name="greeting", queue=False, js=SCROLL_RESULT_JS,
-            **hidden).then(ready, None, go, api_name="ready", queue=False, **hidden)  # fmt: skip
+            show_progress_on=[result_image])  # fmt: skip
+        generating.then(h.greeting, None, greeting, api_name="greeting", queue=False,
+                        js=SCROLL_RESULT_JS, **hidden).then(
+            ready, None, go, api_name="ready", queue=False, **hidden)  # fmt: skip
+        # Shown (by app.js) only while the generation waits in the queue: nothing is charged yet.
+        cancel_btn.click(ready, None, go, cancels=[generating], api_name="cancel_generate",
+                         queue=False, **hidden)  # fmt: skip
 
         def pick_preset(evt: gr.SelectData) -> str:
             """A preset thumbnail click fills the preset dropdown."""

@@ -282,3 +282,40 @@ def test_phones_reach_generate_quickly_and_admin_fits(site: LiveServer, chromium
         expect(page.get_by_role("link", name="Log out")).to_be_in_viewport()
     finally:
         page.context.close()
+
+
+def test_a_queued_generation_can_be_cancelled_before_it_starts(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, chromium: Any
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("e2e-queue")
+    engine = SlowEngine(delay=4.0)
+    app = with_admin(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None),
+                     engine_impl=engine, concurrency=1)  # fmt: skip
+    try:
+        with serve(app) as one_slot:
+            first_name, first = new_user(one_slot, chromium)
+            second_name, second = new_user(one_slot, chromium)
+            try:
+                first.get_by_label("Prompt").fill("a first portrait")
+                first.click("#generate-btn")
+                assert engine.started.wait(10)
+                second.get_by_label("Prompt").fill("a second portrait")
+                second.click("#generate-btn")
+                progress = second.locator("#result-image .progress-text")
+                expect(progress).to_have_attribute("data-words", re.compile(
+                    r"^Waiting for a free slot: you're next"))  # fmt: skip
+                cancel = second.get_by_role("button", name="Cancel: leave the queue")
+                expect(cancel).to_be_visible()
+                cancel.click()
+                expect(second.locator("#generate-btn")).to_be_enabled()
+                expect(cancel).to_be_hidden()
+                expect(first.locator("#result-image img.avatar-result")).to_be_attached(timeout=15_000)
+                second.wait_for_timeout(1000)
+                user = app.accounts.by_name(second_name)
+                assert user.balance == 24 and app.gallery.page(user.id).total == 0
+                assert app.gallery.page(app.accounts.by_name(first_name).id).total == 1
+            finally:
+                first.context.close()
+                second.context.close()
+    finally:
+        app.close()

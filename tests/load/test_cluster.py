@@ -254,6 +254,10 @@ def test_browser_user_and_50_generations_over_both_processes(cluster: Cluster, f
     assert len(done) == 51
     check = cluster.cli("credits", "check")
     assert check.returncode == 0 and "ledger OK" in check.stdout, check.stdout + check.stderr
+    # nginx refuses uploads above AVATAR_MAX_UPLOAD_MB (10 MB) + 1 MB of form before any app sees them
+    big = httpx.post(f"{cluster.url}/gradio_api/upload", headers=cookie(people[0].cookie),
+                     files={"files": ("big.png", b"x" * (12 << 20), "image/png")}, timeout=30)  # fmt: skip
+    assert big.status_code == 413, big.status_code
 
 
 def test_kill_9_mid_burst(cluster: Cluster, fake: FakeHF) -> None:
