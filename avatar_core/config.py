@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -14,6 +15,8 @@ from .errors import ConfigError
 
 ENGINES = ("auto", "local", "hf")
 PROVIDERS = ("", "auto", "replicate", "fal-ai", "hf-inference")
+SIGNUP_MODES = ("open", "invite", "closed")
+PLACEHOLDER_ADMIN_PASSWORD = "change-me-to-something-long"  # the example value in .env.example
 DEV_SECRET_FILE = "secret_key"
 
 
@@ -42,6 +45,14 @@ class Settings:
     password_rounds: int = 3
     password_memory_kib: int = 65536
     extra: Mapping[str, str] = field(default_factory=dict)
+    allowed_origins: tuple[str, ...] = ()
+    signup_mode: str = "open"
+    signup_per_hour: int = 5
+    signup_global_per_hour: int = 200
+    max_upload_mb: int = 10
+    user_concurrency: int = 4
+    queue_max_size: int = 200
+    space_host: str | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -134,8 +145,41 @@ def load_settings(
         server_port=_int(env, "GRADIO_SERVER_PORT", 7860, minimum=1),
         extra={"GRADIO_ANALYTICS_ENABLED": env.get("GRADIO_ANALYTICS_ENABLED", "False")},
     )
+    settings = settings.with_overrides(**_security_settings(env, on_spaces))
     check_settings(settings)
     return settings
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """`AVATAR_ALLOWED_ORIGINS`: comma-separated `scheme://host[:port]` values."""
+    out = []
+    for item in (part.strip().rstrip("/") for part in raw.split(",")):
+        if not item:
+            continue
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", item):
+            raise ConfigError(
+                f"AVATAR_ALLOWED_ORIGINS: {item!r} is not an origin like https://app.example.com."
+            )
+        out.append(item.lower())
+    return tuple(out)
+
+
+def _security_settings(env: Mapping[str, str], on_spaces: bool) -> dict[str, object]:
+    """The fields of the Security block of .env.example."""
+    mode = env.get("AVATAR_SIGNUP", "open").strip().lower() or "open"
+    if mode not in SIGNUP_MODES:
+        raise ConfigError(f"AVATAR_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, got {mode!r}.")
+    space_host = env.get("SPACE_HOST", "").strip().lower() or None if on_spaces else None
+    return dict(
+        allowed_origins=_origins(env.get("AVATAR_ALLOWED_ORIGINS", "")),
+        signup_mode=mode,
+        signup_per_hour=_int(env, "AVATAR_SIGNUP_PER_HOUR", 5),
+        signup_global_per_hour=_int(env, "AVATAR_SIGNUP_GLOBAL_PER_HOUR", 200),
+        max_upload_mb=_int(env, "AVATAR_MAX_UPLOAD_MB", 10, minimum=1),
+        user_concurrency=_int(env, "AVATAR_USER_CONCURRENCY", 4, minimum=1),
+        queue_max_size=_int(env, "AVATAR_QUEUE_MAX_SIZE", 200, minimum=1),
+        space_host=space_host,
+    )
 
 
 def check_settings(settings: Settings) -> None:
@@ -151,6 +195,9 @@ def check_settings(settings: Settings) -> None:
         )
     if settings.admin_password is not None and len(settings.admin_password) < 12:
         raise ConfigError("AVATAR_ADMIN_PASSWORD must be at least 12 characters in production.")
+    if settings.admin_password == PLACEHOLDER_ADMIN_PASSWORD:
+        raise ConfigError("AVATAR_ADMIN_PASSWORD is the example value from .env.example; "
+                          "choose your own in production.")  # fmt: skip
 
 
 def secret_key(settings: Settings) -> str:

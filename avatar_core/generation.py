@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from . import credits
 from .auth import UserInfo
@@ -109,9 +110,10 @@ class GenerationService:
     """Turns a request into an avatar; the engine runs outside any transaction."""
 
     def __init__(self, db: Database, catalog: Catalog, engine: Engine, store: ImageStore,
-                 deadline: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+                 deadline: float = 300.0, clock: Callable[[], float] = time.monotonic,
+                 admit: Callable[[Session, User], None] | None = None) -> None:  # fmt: skip
         self.db, self.catalog, self.engine, self.store = db, catalog, engine, store
-        self.deadline, self.clock = deadline, clock
+        self.deadline, self.clock, self.admit = deadline, clock, admit  # admit: under the user lock
 
     def generate(self, user: UserInfo, request: GenerationRequest,
                  progress: Progress | None = None) -> GenerationResult:  # fmt: skip
@@ -179,6 +181,8 @@ class GenerationService:
         prefs = Preferences(request.prefer_realism, request.prefer_hd, request.fast)
         with self.db.transaction() as session:
             user = lock_user(session, user_id)
+            if self.admit is not None:
+                self.admit(session, user)
             selection = select_model(models, user.tier, prefs, request.model, request.size)
             model = selection.model
             render = self._render_request(text, preset, seed, model)

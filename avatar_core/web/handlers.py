@@ -17,6 +17,7 @@ from ..bootstrap import App
 from ..errors import AuthError, AvatarError, ValidationError
 from ..generation import GenerationRequest
 from ..selection import TIERS, ModelSpec, accessible_models, can_access
+from .text import md_text, plain
 
 log = logging.getLogger("avatar_core.web")
 AUTO = "auto"
@@ -64,7 +65,7 @@ def locked_note(models: list[ModelSpec], tier: str) -> str:
 
 def greeting_line(user: UserInfo) -> str:
     """Who is signed in, their tier and balance, and the log-out link."""
-    return (f"Signed in as **{html.escape(user.username)}** · {user.tier} tier · "
+    return (f"Signed in as **{md_text(user.username)}** · {user.tier} tier · "
             f"**{user.balance}** credits · [Log out](/logout)")  # fmt: skip
 
 
@@ -121,7 +122,7 @@ class Handlers:
         try:
             sel = self.app.generations.quote(user, req)
         except AvatarError as err:
-            return f"**{err}** · Balance: **{user.balance}** credits"
+            return f"**{md_text(str(err))}** · Balance: **{user.balance}** credits"
         short = "" if user.balance >= sel.price else " — not enough credits"
         return (f"Will use **{sel.model.name}** ({sel.model.width}×{sel.model.height}) · "
                 f"**{sel.price}** credits · Balance: **{user.balance}** credits{short}")  # fmt: skip
@@ -162,7 +163,8 @@ class Handlers:
         details = (f"**{html.escape(result.model_name)}**{kind}  \n{html.escape(result.reason)}  \n"
                    f"Charged **{result.credits_charged}** credits · {result.seconds:.1f} s · "
                    f"seed {result.seed} · balance **{result.balance}** credits{notes}")  # fmt: skip
-        return image_html(result.generation_id, prompt or preset or "avatar"), details, quote_line, data
+        shown = plain(prompt) or plain(preset or "") or "avatar"  # what was stored, never raw input
+        return image_html(result.generation_id, shown), details, quote_line, data
 
     # ----- gallery -----
     @user_errors
@@ -226,8 +228,8 @@ class Handlers:
         model = {m.model_key: m.name for m in self.app.catalog.models()}.get(a.model_key)
         preset = {p.key: p.name for p in self.app.catalog.presets()}.get(a.preset_key or "")
         recipe = (
-            f"**Prompt:** {html.escape(a.user_prompt) or '—'}"
-            f"  \n**Preset:** {preset or a.preset_key or '—'}"
+            f"**Prompt:** {md_text(a.user_prompt) or '—'}"
+            f"  \n**Preset:** {md_text(preset or a.preset_key or '') or '—'}"
             f"  \n**Model:** {html.escape(model or a.model_key)} ({engine})"
             f"  \n**LoRA:** {lora}  \n**Seed:** {a.seed}"
             f"  \n**Size:** {a.width}×{a.height} · {a.steps} steps · guidance {a.guidance_scale}"
@@ -275,7 +277,7 @@ class Handlers:
                              direction: str = "grant", request: gr.Request | None = None
                              ) -> str:  # fmt: skip
         """Grant or deduct credits with a reason (an admin_adjust ledger row)."""
-        if amount is None or int(amount) != amount or int(amount) <= 0:
+        if not _whole(amount) or int(amount) <= 0:  # checked before any rounding (precision=None)
             raise ValidationError("Enter a positive whole number of credits.")
         signed = int(amount) if direction == "grant" else -int(amount)
         balance = self.admin.adjust_credits(self.user(request), username, signed, reason or "")
@@ -329,7 +331,7 @@ class Handlers:
     def admin_update_model(self, model_key: str = "", enabled: bool = True, price: float = 0,
                            request: gr.Request | None = None) -> str:  # fmt: skip
         """Enable/disable a model and set its price."""
-        if price is None or int(price) != price:
+        if not _whole(price):
             raise ValidationError("The price is a whole number of credits.")
         self.admin.update_model(self.user(request), model_key, bool(enabled), int(price))
         return f"Saved {model_key}: {'enabled' if enabled else 'disabled'}, {int(price)} credits."
@@ -357,9 +359,16 @@ def _seed(raw: object) -> int | None:
         value = float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ValidationError("The seed must be a whole number, or -1 for a random one.") from None
-    if not math.isfinite(value):
+    if not math.isfinite(value) or (value >= 0 and value != int(value)):
         raise ValidationError("The seed must be a whole number, or -1 for a random one.")
     return None if value < 0 else int(value)
+
+
+def _whole(raw: object) -> bool:
+    """True for a finite whole number (an int, or a float without a fraction), not a bool."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return False
+    return math.isfinite(raw) and raw == int(raw)
 
 
 def _int_id(raw: object) -> int:
