@@ -22,7 +22,8 @@ from avatar_core.config import Settings
 from avatar_core.db import Database, upgrade
 
 REQUIRE_ALL = os.environ.get("AVATAR_REQUIRE_ALL") == "1"
-TABLES = ("credit_ledger", "generations", "users", "ai_models", "presets")
+TABLES = ("credit_ledger", "generations", "throttle_events", "invites", "users", "ai_models",
+          "presets")
 CHEAP_HASHER = make_hasher(rounds=1, memory_kib=1024)
 
 
