@@ -27,10 +27,10 @@ def known(overrides: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in overrides.items() if k in FIELDS}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def live_factory(tmp_path_factory: pytest.TempPathFactory,
                  sqlite_template: Path) -> Iterator[LiveFactory]:  # fmt: skip
-    """Start live apps (SQLite, an admin) with settings overrides; all stop at module end."""
+    """Start live apps (SQLite, an admin) with settings overrides; all stop at the end of the package."""
     with ExitStack() as stack:
 
         def start(**overrides: Any) -> LiveServer:
@@ -44,7 +44,7 @@ def live_factory(tmp_path_factory: pytest.TempPathFactory,
         yield start
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def live(live_factory: LiveFactory) -> LiveServer:
     """The default live app: trusts X-Forwarded-For (the tests play the proxy)."""
     return live_factory()
