@@ -36,11 +36,15 @@ def call(live: LiveServer, cookie: str, api_name: str, data: list[Any]) -> list[
         assert joined.status_code == 200, joined.text
         messages = []
         with c.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as s:
-            for line in s.iter_lines():
-                if line.startswith("data:"):
-                    messages.append(json.loads(line[5:]))
-                    if messages[-1].get("msg") in ("process_completed", "unexpected_error"):
-                        break
+            buffer = b""  # split on b"\n" as EventSource does (httpx's iter_lines splits on \x85)
+            for chunk in s.iter_bytes():
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    if line.startswith(b"data:"):
+                        messages.append(json.loads(line[5:]))
+                if messages and messages[-1].get("msg") in ("process_completed", "unexpected_error"):
+                    break
         return messages
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -102,8 +103,11 @@ def test_one_user_gets_at_most_n_generations_at_once(tmp_path: Path, database_ur
             assert engine.entered.acquire(timeout=10)
         with pytest.raises(TooBusy, match="Nothing was charged"):
             app.generations.generate(app.accounts.get(user.id), GenerationRequest(prompt="more"))
-        mid = app.accounts.get(user.id).balance
-        assert mid == 24 - 2 * 8  # only the two running ones are reserved
+        deadline = time.monotonic() + 10
+        while len(results) < 3 and time.monotonic() < deadline:  # the other three are refused
+            time.sleep(0.01)
+        assert len(results) == 3 and all(isinstance(r, TooBusy) for r in results)
+        assert app.accounts.get(user.id).balance == 24 - 2 * 8  # only the two running are held
         engine.gate.set()  # others are unaffected by busy's limit; let everything finish
         other = app.accounts.by_name("other")
         assert app.generations.generate(other, GenerationRequest(prompt="x")).ok
