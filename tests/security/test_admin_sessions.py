@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -97,8 +98,8 @@ def test_placeholder_admin_password_refused_in_production() -> None:
            "AVATAR_ADMIN_USERNAME": "admin", "AVATAR_ADMIN_PASSWORD": PLACEHOLDER_ADMIN_PASSWORD}
     with pytest.raises(ConfigError, match="AVATAR_ADMIN_PASSWORD is the example value"):
         load_settings(env, dotenv_path=None)
-    with open(".env.example") as fh:
-        assert f"AVATAR_ADMIN_PASSWORD={PLACEHOLDER_ADMIN_PASSWORD}" in fh.read()
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    assert f"AVATAR_ADMIN_PASSWORD={PLACEHOLDER_ADMIN_PASSWORD}" in example.read_text()
 
 
 def test_admin_password_errors_name_the_setting(live: LiveServer) -> None:
