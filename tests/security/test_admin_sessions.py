@@ -14,12 +14,13 @@ from sqlalchemy import select
 from avatar_core.auth import EPOCH_TTL
 from avatar_core.bootstrap import init
 from avatar_core.cli import main
-from avatar_core.config import PLACEHOLDER_ADMIN_PASSWORD, load_settings
+from avatar_core.config import load_settings
 from avatar_core.errors import ConfigError
 from avatar_core.models import User
 from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, LiveServer
 
 COOKIE = "avatar_session"
+PLACEHOLDER_ADMIN_PASSWORD = "change-me-to-something-long"  # the example value in .env.example
 
 
 def logged_in(live: LiveServer, cookie: str) -> bool:

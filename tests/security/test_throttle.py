@@ -12,13 +12,12 @@ from sqlalchemy import func, select
 
 from avatar_core.bootstrap import App
 from avatar_core.errors import AuthError, RateLimited
-from avatar_core.models import ThrottleEvent
-from avatar_core.throttle import ADDRESS_CEILING, PAIR_FREE, Throttle, address_group
 from tests.conftest import make_app
 from tests.security.conftest import LiveFactory
 from tests.web.server import PASSWORD, LiveServer
 
 WRONG = "wrong-secret-9"
+PAIR_FREE, ADDRESS_CEILING = 5, 50  # as in avatar_core.throttle (imported lazily: old-code replay)
 
 
 class Clock:
@@ -36,6 +35,8 @@ class Clock:
 
 @pytest.fixture
 def clock(app: App) -> Clock:
+    from avatar_core.throttle import Throttle
+
     fake = Clock()
     app.accounts.throttle = Throttle(app.db, fake)
     return fake
@@ -87,6 +88,9 @@ def test_address_ceiling_stops_stuffing_but_not_known_accounts(app: App, clock: 
 
 def test_counters_are_shared_survive_restarts_and_expire(app: App, clock: Clock,
                                                          tmp_path: object) -> None:  # fmt: skip
+    from avatar_core.models import ThrottleEvent
+    from avatar_core.throttle import Throttle
+
     app.accounts.register("erin", PASSWORD)
     fail(app, "erin", "10.9.0.1", PAIR_FREE)
     other = make_app(tmp_path, app.settings.database_url)  # type: ignore[arg-type]
@@ -105,6 +109,11 @@ def test_counters_are_shared_survive_restarts_and_expire(app: App, clock: Clock,
 
 
 def test_ipv6_counts_per_64() -> None:
+    from avatar_core.throttle import ADDRESS_CEILING as CEILING
+    from avatar_core.throttle import PAIR_FREE as FREE
+    from avatar_core.throttle import address_group
+
+    assert (FREE, CEILING) == (PAIR_FREE, ADDRESS_CEILING)
     assert address_group("2001:db8:1:2:aaaa::1") == address_group("2001:db8:1:2:ffff::9")
     assert address_group("2001:db8:1:2::1") != address_group("2001:db8:1:3::1")
     assert address_group("::ffff:192.0.2.1") == "192.0.2.1"
