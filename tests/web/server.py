@@ -95,7 +95,5 @@ def with_admin(tmp_path: Path, database_url: str, **overrides: object) -> App:
     from tests.conftest import make_app
 
     overrides.setdefault("trust_proxy", True)  # the tests play the proxy with X-Forwarded-For
-    overrides.setdefault("signup_per_hour", 100_000)  # one address signs many test users up
-    overrides.setdefault("signup_global_per_hour", 100_000)
     return make_app(tmp_path, database_url, admin_username=ADMIN_USERNAME,
                     admin_password=ADMIN_PASSWORD, **overrides)  # fmt: skip
