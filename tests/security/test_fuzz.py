@@ -14,7 +14,7 @@ from tests.security.test_input import call
 from tests.web.server import ADMIN_USERNAME, LiveServer
 
 COOKIE = "avatar_session"
-FAST = settings(max_examples=30, deadline=None, derandomize=True,
+FAST = settings(max_examples=20, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 TEXT = st.text(st.characters(codec="utf-8"), max_size=80) | st.sampled_from(
     ["", " ", "admin", "a" * 300, "x\x00y", "../../etc/passwd", "![](/logout)", "<script>"])

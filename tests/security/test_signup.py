@@ -1,14 +1,19 @@
-"""Finding 5: sign-ups limited per address and globally (in the database), modes and invites."""
+"""Finding 5: sign-ups limited per address and globally (in the database), modes, invites (the
+Admin tab and the CLI)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
+import pytest
 from sqlalchemy import select
 
 from avatar_core.models import LedgerEntry
 from tests.security.conftest import LiveFactory
-from tests.web.server import PASSWORD, LiveServer
+from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, LiveServer
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")
 
 
 def name() -> str:
@@ -60,3 +65,32 @@ def test_closed_and_invite_modes(live_factory: LiveFactory) -> None:
     assert signup(live, "10.0.0.4", other.code or "").status_code == 400
     listed = {i.id: i for i in live.app.invites.list()}
     assert listed[invite.id].uses == 2 and listed[other.id].revoked
+
+
+def test_invites_from_the_admin_tab_and_the_cli(live: LiveServer, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    from avatar_core.cli import main
+    from tests.security.test_input import call
+
+    admin = live.login(ADMIN_USERNAME, ADMIN_PASSWORD)
+    out = call(live, admin, "admin_create_invite", [3, 5])[-1]
+    assert out.get("success"), out
+    assert re.search(r"Invite #\d+: `[\w-]{16}`", out["output"]["data"][0])
+    nobody = live.signup(name())
+    refused = call(live, nobody, "admin_create_invite", [3, 5])[-1]
+    assert not refused.get("success") and "Only admins" in str(refused)
+    fraction = call(live, admin, "admin_create_invite", [1.5, 0])[-1]
+    assert not fraction.get("success") and "whole numbers" in str(fraction)
+
+    monkeypatch.chdir(live.app.settings.data_dir)  # no .env here
+    monkeypatch.setenv("DATABASE_URL", live.app.settings.database_url)
+    capsys.readouterr()
+    assert main(["invites", "create", "--uses", "2", "--credits", "7"]) == 0
+    code = capsys.readouterr().out.strip()
+    assert main(["invites", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert f"{code[:4]}…" in listing and code not in listing  # only a hint is kept
+    invite_id = max(i.id for i in live.app.invites.list())
+    assert main(["invites", "revoke", str(invite_id)]) == 0
+    assert main(["invites", "create", "--uses", "0"]) == 1  # bad input: a clear error
+    assert signup(live, "10.7.0.1", code).status_code == 400  # revoked
