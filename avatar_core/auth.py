@@ -131,7 +131,7 @@ class Accounts:
     def authenticate(self, username: str, password: str, client: str = "") -> UserInfo:
         """The user for these credentials; AuthError (same wording, same cost) otherwise."""
         name = (username or "").strip().lower()
-        self.throttle.check_login(name, client)
+        attempt = self.throttle.begin_login(name, client)
         dummy = self._dummy_hash()
         user = None
         if USERNAME_RE.match(name):  # a name that cannot exist is not looked up (NUL breaks PostgreSQL)
@@ -141,10 +141,9 @@ class Accounts:
         candidate = password[:MAX_PASSWORD] if isinstance(password, str) else ""
         stored = user.password_hash if user is not None and user.password_hash else None
         ok = self.hasher.verify(candidate, stored or dummy) and valid
+        self.throttle.end_login(attempt, ok and user is not None and stored is not None)
         if user is None or stored is None or not ok:
-            self.throttle.login_failed(name, client)
             raise AuthError("Wrong username or password.")
-        self.throttle.login_succeeded(name, client)
         return info(user)
 
     def get(self, user_id: int) -> UserInfo:

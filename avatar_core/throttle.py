@@ -4,7 +4,8 @@ Logins: failures count per (account, address); after `PAIR_FREE` of them inside 
 further try waits twice as long as the one before. An address with `ADDRESS_CEILING` failures in
 the window (credential stuffing) is refused for accounts that have never signed in from it; an
 account's own earlier sign-in from that address ("known") still goes through, so failures on
-other accounts or from other addresses never refuse a correct password. Sign-ups count per
+other accounts or from other addresses never refuse a correct password. Each attempt is counted
+before its password is checked, so parallel guesses cannot outrun the count. Sign-ups count per
 address and globally per hour. Rows expire (`TTL`); IPv6 addresses count per /64.
 """
 
@@ -15,6 +16,7 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
@@ -71,6 +73,15 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt already counted as a failure: its pair key, address group and row ids."""
+
+    pair: str
+    address: str
+    ids: tuple[int, ...]
+
+
 class Throttle:
     """The login and sign-up throttles over the `throttle_events` table."""
 
@@ -80,45 +91,61 @@ class Throttle:
         self.signup_per_hour, self.signup_global_per_hour = signup_per_hour, signup_global_per_hour
 
     # ----- logins -----
-    def check_login(self, username: str, address: str) -> None:
-        """RateLimited when this (account, address) must wait, or the address is at its ceiling."""
+    def begin_login(self, username: str, address: str) -> Attempt:
+        """Count this attempt as a failure before the password is checked (a burst of parallel
+        guesses cannot outrun the count); RateLimited, uncounted, when it has to wait."""
         pair, group, now = self._pair(username, address), address_group(address), self.clock()
-        since = now - timedelta(seconds=WINDOW)
-        with self.db.read() as session:
-            count, last = session.execute(
-                select(func.count(), func.max(ThrottleEvent.created_at))
-                .where(ThrottleEvent.kind == FAIL, ThrottleEvent.key == pair,
-                       ThrottleEvent.created_at > since)
-            ).one()  # fmt: skip
-            if count >= PAIR_FREE and last is not None:
-                wait = min(WINDOW, PAIR_BASE * 2 ** (count - PAIR_FREE))
-                left = (_aware(last) + timedelta(seconds=wait) - now).total_seconds()
-                if left > 0:
-                    raise RateLimited(max(1, math.ceil(left)))
-            if not address:
-                return
-            failures = self._recent(session, ADDRESS, group, since, ADDRESS_CEILING)
-            if len(failures) >= ADDRESS_CEILING and not self._known(session, pair, now):
-                left = (_aware(failures[-1]) + timedelta(seconds=WINDOW) - now).total_seconds()
-                raise RateLimited(max(1, math.ceil(left)))
-
-    def login_failed(self, username: str, address: str) -> None:
-        """Count one failure for the (account, address) and for the address."""
-        now = self.clock()
         with self.db.transaction() as session:
-            session.add(ThrottleEvent(kind=FAIL, key=self._pair(username, address), created_at=now))
+            rows = [ThrottleEvent(kind=FAIL, key=pair, created_at=now)]
             if address:
-                session.add(ThrottleEvent(kind=ADDRESS, key=address_group(address), created_at=now))
+                rows.append(ThrottleEvent(kind=ADDRESS, key=group, created_at=now))
+            session.add_all(rows)
+            session.flush()
+            attempt = Attempt(pair, group if address else "", tuple(r.id for r in rows))
             self._expire(session, now)
+        try:
+            with self.db.read() as session:
+                self._refuse(session, attempt, now)
+        except RateLimited:
+            self._forget(attempt)
+            raise
+        return attempt
 
-    def login_succeeded(self, username: str, address: str) -> None:
-        """Forget this pair's failures and remember that the account signs in from here."""
-        pair, now = self._pair(username, address), self.clock()
+    def end_login(self, attempt: Attempt, ok: bool) -> None:
+        """A wrong password stays counted; a right one clears the pair and marks it known."""
+        if not ok:
+            return
         with self.db.transaction() as session:
             session.execute(delete(ThrottleEvent).where(
-                ThrottleEvent.kind.in_((FAIL, KNOWN)), ThrottleEvent.key == pair))  # fmt: skip
-            if address:
-                session.add(ThrottleEvent(kind=KNOWN, key=pair, created_at=now))
+                ThrottleEvent.kind.in_((FAIL, KNOWN)), ThrottleEvent.key == attempt.pair))  # fmt: skip
+            session.execute(delete(ThrottleEvent).where(ThrottleEvent.id.in_(attempt.ids)))
+            if attempt.address:
+                session.add(ThrottleEvent(kind=KNOWN, key=attempt.pair, created_at=self.clock()))
+
+    def _refuse(self, session: Session, attempt: Attempt, now: datetime) -> None:
+        """RateLimited when the failures before this attempt make it wait."""
+        since = now - timedelta(seconds=WINDOW)
+        count, last = session.execute(
+            select(func.count(), func.max(ThrottleEvent.created_at))
+            .where(ThrottleEvent.kind == FAIL, ThrottleEvent.key == attempt.pair,
+                   ThrottleEvent.created_at > since, ThrottleEvent.id < attempt.ids[0])
+        ).one()  # fmt: skip
+        if count >= PAIR_FREE and last is not None:
+            wait = min(WINDOW, PAIR_BASE * 2 ** (count - PAIR_FREE))
+            left = (_aware(last) + timedelta(seconds=wait) - now).total_seconds()
+            if left > 0:
+                raise RateLimited(max(1, math.ceil(left)))
+        if not attempt.address:
+            return
+        failures = self._recent(session, ADDRESS, attempt.address, since, ADDRESS_CEILING,
+                                before=attempt.ids[1])  # fmt: skip
+        if len(failures) >= ADDRESS_CEILING and not self._known(session, attempt.pair, now):
+            left = (_aware(failures[-1]) + timedelta(seconds=WINDOW) - now).total_seconds()
+            raise RateLimited(max(1, math.ceil(left)))
+
+    def _forget(self, attempt: Attempt) -> None:
+        with self.db.transaction() as session:
+            session.execute(delete(ThrottleEvent).where(ThrottleEvent.id.in_(attempt.ids)))
 
     # ----- sign-ups -----
     def check_signup(self, address: str) -> None:
@@ -155,16 +182,16 @@ class Throttle:
         return f"{name}|{address_group(address) if address else '-'}"
 
     @staticmethod
-    def _recent(session: Session, kind: str, key: str, since: datetime, limit: int) -> list[datetime]:
-        """Up to `limit` event times of (kind, key) after `since`, newest first."""
+    def _recent(session: Session, kind: str, key: str, since: datetime, limit: int,
+                before: int | None = None) -> list[datetime]:  # fmt: skip
+        """Up to `limit` event times of (kind, key) after `since` (ids below `before`), newest first."""
         if limit <= 0:
             return []
-        return list(session.scalars(
-            select(ThrottleEvent.created_at)
-            .where(ThrottleEvent.kind == kind, ThrottleEvent.key == key,
-                   ThrottleEvent.created_at > since)
-            .order_by(ThrottleEvent.created_at.desc()).limit(limit)
-        ))  # fmt: skip
+        stmt = select(ThrottleEvent.created_at).where(
+            ThrottleEvent.kind == kind, ThrottleEvent.key == key, ThrottleEvent.created_at > since)
+        if before is not None:
+            stmt = stmt.where(ThrottleEvent.id < before)
+        return list(session.scalars(stmt.order_by(ThrottleEvent.created_at.desc()).limit(limit)))
 
     @staticmethod
     def _known(session: Session, pair: str, now: datetime) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -72,6 +73,32 @@ def test_delay_grows_after_five_failures(app: App, clock: Clock) -> None:
     assert waits[0] < waits[1] < waits[2], waits
     clock.advance(900)
     assert app.accounts.authenticate("bob", PASSWORD, "10.0.0.1").username == "bob"
+
+
+def test_a_burst_of_parallel_guesses_gets_five_tries(app: App, clock: Clock) -> None:
+    app.accounts.register("burst", PASSWORD)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    gate = threading.Barrier(20)
+
+    def guess(i: int) -> None:
+        gate.wait()
+        try:
+            app.accounts.authenticate("burst", f"guess-{i}-secret", "203.0.113.80")
+        except AuthError:
+            kind = "checked"
+        except RateLimited:
+            kind = "refused"
+        with lock:
+            outcomes.append(kind)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(outcomes) == 20
+    assert outcomes.count("checked") <= PAIR_FREE + 1, outcomes  # not 20 guesses at once
 
 
 def test_address_ceiling_stops_stuffing_but_not_known_accounts(app: App, clock: Clock) -> None:
