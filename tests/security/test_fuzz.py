@@ -79,3 +79,43 @@ def test_generate_charges_only_for_an_avatar(live: LiveServer, player: tuple[str
     else:
         assert after == user.balance, last
         assert "went wrong on our side" not in str(last), last  # a clear message, not a crash
+
+
+NUMBER = (st.integers(-(2**40), 2**40) | st.floats(allow_nan=True, allow_infinity=True)
+          | st.none() | st.sampled_from([1.5, 0.5, -0.0, 2.0, 10**7]))  # fmt: skip
+
+
+@settings(FAST, max_examples=60)
+@given(amount=NUMBER, price=NUMBER, uses=NUMBER, extra=NUMBER)
+def test_admin_numbers_are_whole_or_refused(live: LiveServer, amount: object, price: object,
+                                            uses: object, extra: object) -> None:  # fmt: skip
+    import gradio as gr
+
+    from avatar_core.web.handlers import Handlers
+    from avatar_core.web.invite_handlers import InviteHandlers
+
+    app = live.app
+    admin = gr.Request(username=str(app.accounts.by_name(ADMIN_USERNAME).id))
+    h = Handlers(app)
+    target = app.accounts.by_name(ADMIN_USERNAME)
+    before = target.balance
+    try:
+        h.admin_grant_credits(ADMIN_USERNAME, amount, "fuzz", admin)  # type: ignore[arg-type]
+        assert isinstance(amount, (int, float)) and amount == int(amount) > 0
+        assert app.accounts.get(target.id).balance == before + int(amount)
+    except gr.Error:
+        assert app.accounts.get(target.id).balance == before
+    key = "avatar-creator:flux-dev-base"
+    cost = next(m.credit_cost for m in app.catalog.models() if m.model_key == key)
+    try:
+        h.admin_update_model(key, True, price, admin)  # type: ignore[arg-type]
+        assert isinstance(price, (int, float)) and price == int(price)
+        app.catalog.update(key, True, cost)  # put the price back for the other tests
+    except gr.Error:
+        assert next(m.credit_cost for m in app.catalog.models() if m.model_key == key) == cost
+    count = len(app.invites.list())
+    try:
+        InviteHandlers(h).create(uses, extra, admin)  # type: ignore[arg-type]
+        assert isinstance(uses, (int, float)) and uses == int(uses) >= 1
+    except gr.Error:
+        assert len(app.invites.list()) == count
