@@ -64,9 +64,8 @@ def locked_note(models: list[ModelSpec], tier: str) -> str:
 
 
 def greeting_line(user: UserInfo) -> str:
-    """Who is signed in, their tier and balance, and the log-out link."""
-    return (f"Signed in as **{md_text(user.username)}** · {user.tier} tier · "
-            f"**{user.balance}** credits · [Log out](/logout)")  # fmt: skip
+    """Who is signed in, their tier and balance (the log-out button sits beside it)."""
+    return f"Signed in as **{md_text(user.username)}** · {user.tier} tier · **{user.balance}** credits"
 
 
 def image_html(avatar_id: int, alt: str) -> str:

@@ -27,6 +27,10 @@ element.addEventListener('click', (event) => {
   trigger('click', { id: thumb.dataset.id });
 });
 """
+# A POST form: logging out is an action (GET /logout only shows a confirmation button), and a
+# Markdown link would open in a new tab (Gradio sets target=_blank on them).
+LOGOUT_FORM = ('<form method="post" action="/logout" class="logout-form">'
+               '<button type="submit" class="logout-btn">Log out</button></form>')
 EMPTY_RESULT = '<div class="avatar-empty">Your avatar appears here</div>'
 LOGO = f'<div class="brand">{LOGO_SVG.format(size=34)}<span>Avatar Creator</span></div>'
 OFFLINE_NOTE = (
@@ -62,6 +66,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         with gr.Row(elem_classes="topbar"):
             gr.HTML(LOGO, elem_classes="brand-box", padding=False, scale=0, min_width=230)
             greeting = gr.Markdown(elem_classes="greeting", elem_id="greeting")
+            gr.HTML(LOGOUT_FORM, elem_id="logout", padding=False, scale=0, min_width=90)
         with gr.Tabs() as tabs:
             with gr.Tab("Generate", id="generate"):
                 if app.offline:

@@ -144,3 +144,13 @@ def test_markdown_in_a_prompt_is_text_in_the_recipe(victim: tuple[Any, str, list
     expect(recipe).to_contain_text("![](/logout) ![x](https://evil.test/x.png) a cat")
     expect(recipe.locator("img")).to_have_count(0)
     still_victim(page, sites[0], name)
+
+
+def test_the_log_out_button_posts(victim: tuple[Any, str, list[str]],
+                                      sites: tuple[str, str, str]) -> None:  # fmt: skip
+    page, name, _ = victim  # runs last in this module: it ends the victim's session
+    still_victim(page, sites[0], name)
+    page.locator("#logout").get_by_role("button", name="Log out").click()  # a POST, same tab
+    page.wait_for_url(f"{sites[0]}/login")
+    page.goto(f"{sites[0]}/")
+    page.wait_for_url(f"{sites[0]}/login")
