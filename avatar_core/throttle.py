@@ -93,22 +93,25 @@ class Throttle:
     # ----- logins -----
     def begin_login(self, username: str, address: str) -> Attempt:
         """Count this attempt as a failure before the password is checked (a burst of parallel
-        guesses cannot outrun the count); RateLimited, uncounted, when it has to wait."""
+        guesses cannot outrun the count); RateLimited, uncounted, when it has to wait.
+
+        Attempts of one (account, address) take turns while they are counted: PostgreSQL with an
+        advisory lock on the pair, SQLite because its writers do anyway.
+        """
         pair, group, now = self._pair(username, address), address_group(address), self.clock()
         with self.db.transaction() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                digest = hashlib.sha256(pair.encode()).digest()
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                                {"k": int.from_bytes(digest[:8], "big", signed=True)})  # fmt: skip
             rows = [ThrottleEvent(kind=FAIL, key=pair, created_at=now)]
             if address:
                 rows.append(ThrottleEvent(kind=ADDRESS, key=group, created_at=now))
             session.add_all(rows)
             session.flush()
             attempt = Attempt(pair, group if address else "", tuple(r.id for r in rows))
+            self._refuse(session, attempt, now)  # raising rolls this attempt's rows back
             self._expire(session, now)
-        try:
-            with self.db.read() as session:
-                self._refuse(session, attempt, now)
-        except RateLimited:
-            self._forget(attempt)
-            raise
         return attempt
 
     def end_login(self, attempt: Attempt, ok: bool) -> None:
@@ -142,10 +145,6 @@ class Throttle:
         if len(failures) >= ADDRESS_CEILING and not self._known(session, attempt.pair, now):
             left = (_aware(failures[-1]) + timedelta(seconds=WINDOW) - now).total_seconds()
             raise RateLimited(max(1, math.ceil(left)))
-
-    def _forget(self, attempt: Attempt) -> None:
-        with self.db.transaction() as session:
-            session.execute(delete(ThrottleEvent).where(ThrottleEvent.id.in_(attempt.ids)))
 
     # ----- sign-ups -----
     def check_signup(self, address: str) -> None:
