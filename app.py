@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     port = args.port or app.settings.server_port
     print(f"Avatar Creator on http://{host}:{port}  "
           f"({'offline previews' if app.offline else 'Hugging Face'})", flush=True)
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    # X-Forwarded-* are read by our own code, and only with AVATAR_TRUST_PROXY (uvicorn would
+    # otherwise believe them from any loopback peer).
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)
     return 0
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,12 +10,14 @@ from dataclasses import dataclass
 from passlib.context import CryptContext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from . import credits
 from .db import Database
-from .errors import AuthError, NotFound, RateLimited, ValidationError
+from .errors import AuthError, ConfigError, NotFound, ValidationError
 from .models import User
 from .selection import TIERS, tier_rank
+from .throttle import Throttle
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
@@ -78,43 +78,6 @@ def make_hasher(rounds: int = 3, memory_kib: int = 65536) -> CryptContext:
     )
 
 
-class LoginThrottle:
-    """Counts failed logins per key (username, client address) in a sliding window."""
-
-    def __init__(self, limit: int = 5, window: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
-        self.limit, self.window, self.clock = limit, window, clock
-        self.max_keys = 10_000
-        self._fails: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, *keys: str) -> None:
-        """RateLimited when any key has reached the limit inside the window."""
-        now = self.clock()
-        with self._lock:
-            for key in keys:
-                recent = [t for t in self._fails.get(key, []) if now - t < self.window]
-                self._fails[key] = recent
-                if not recent:
-                    del self._fails[key]
-                elif len(recent) >= self.limit:
-                    raise RateLimited(max(1, math.ceil(self.window - (now - recent[0]))))
-
-    def failed(self, *keys: str) -> None:
-        """Record one failure for each key (old keys are swept so memory stays bounded)."""
-        now = self.clock()
-        with self._lock:
-            if len(self._fails) > self.max_keys:
-                self._fails = {k: v for k, v in self._fails.items() if now - v[-1] < self.window}
-            for key in keys:
-                self._fails.setdefault(key, []).append(now)
-
-    def succeeded(self, username_key: str) -> None:
-        """Forget the failures of a user who just logged in."""
-        with self._lock:
-            self._fails.pop(username_key, None)
-
-
 EPOCH_TTL = 2.0  # seconds a session epoch read from the database is trusted (see session_epoch)
 
 
@@ -122,9 +85,9 @@ class Accounts:
     """Sign-up, login and tier changes; owns its transactions."""
 
     def __init__(self, db: Database, hasher: CryptContext, signup_credits: int,
-                 throttle: LoginThrottle | None = None) -> None:  # fmt: skip
+                 throttle: Throttle | None = None) -> None:  # fmt: skip
         self.db, self.hasher, self.signup_credits = db, hasher, signup_credits
-        self.throttle = throttle or LoginThrottle()
+        self.throttle = throttle or Throttle(db)
         self._dummy: str | None = None
         self._epochs: dict[int, tuple[int | None, float]] = {}  # user id -> (epoch, read at)
 
@@ -135,8 +98,13 @@ class Accounts:
         return self._dummy
 
     def register(self, username: str, password: str, *, tier: str = "free",
-                 is_admin: bool = False, hf_username: str | None = None) -> UserInfo:  # fmt: skip
-        """Create an account with the welcome grant written to the ledger."""
+                 is_admin: bool = False, hf_username: str | None = None,
+                 admit: Callable[[Session, User], None] | None = None) -> UserInfo:  # fmt: skip
+        """Create an account with the welcome grant written to the ledger.
+
+        `admit(session, user)` runs inside the same transaction (sign-up limits, invite codes):
+        when it raises, nothing is created.
+        """
         name = normalise_username(username)
         tier_rank(tier)
         password_hash = None
@@ -151,6 +119,8 @@ class Accounts:
                             is_admin=is_admin, balance=0, hf_username=hf_username)  # fmt: skip
                 session.add(user)
                 session.flush()
+                if admit is not None:
+                    admit(session, user)
                 if self.signup_credits > 0:
                     credits.grant(session, user.id, self.signup_credits, key="welcome",
                                   reason="welcome grant")  # fmt: skip
@@ -161,8 +131,7 @@ class Accounts:
     def authenticate(self, username: str, password: str, client: str = "") -> UserInfo:
         """The user for these credentials; AuthError (same wording, same cost) otherwise."""
         name = (username or "").strip().lower()
-        keys = [f"user:{name}"] + ([f"addr:{client}"] if client else [])
-        self.throttle.check(*keys)
+        attempt = self.throttle.begin_login(name, client)
         dummy = self._dummy_hash()
         user = None
         if USERNAME_RE.match(name):  # a name that cannot exist is not looked up (NUL breaks PostgreSQL)
@@ -172,10 +141,9 @@ class Accounts:
         candidate = password[:MAX_PASSWORD] if isinstance(password, str) else ""
         stored = user.password_hash if user is not None and user.password_hash else None
         ok = self.hasher.verify(candidate, stored or dummy) and valid
+        self.throttle.end_login(attempt, ok and user is not None and stored is not None)
         if user is None or stored is None or not ok:
-            self.throttle.failed(*keys)
             raise AuthError("Wrong username or password.")
-        self.throttle.succeeded(keys[0])
         return info(user)
 
     def get(self, user_id: int) -> UserInfo:
@@ -235,25 +203,77 @@ class Accounts:
             user.tier = tier
             return info(user)
 
-    def ensure_admin(self, username: str, password: str) -> UserInfo:
-        """Create the admin account, or make an existing one admin and reset its password."""
-        name = normalise_username(username)
-        check_password(password, name)
+    def ensure_admin(self, username: str, password: str, promote_existing: bool = False,
+                     source: str = "AVATAR_ADMIN") -> UserInfo:  # fmt: skip
+        """Create the admin account, or rotate an existing admin's password (ending its sessions).
+
+        An existing non-admin account is promoted only with `promote_existing`: someone may have
+        signed up under the admin's name first. Errors name the settings (`source`_USERNAME/_PASSWORD).
+        """
+        try:
+            name = normalise_username(username)
+        except ValidationError as err:
+            raise ConfigError(f"{source}_USERNAME: {err}") from None
+        try:
+            check_password(password, name)
+        except ValidationError as err:
+            raise ConfigError(f"{source}_PASSWORD: {err}") from None
         with self.db.transaction() as session:
             user = session.scalars(select(User).where(User.username == name)).one_or_none()
             if user is not None:
+                if not user.is_admin and not promote_existing:
+                    raise ConfigError(
+                        f"{source}_USERNAME: an ordinary account called {name!r} already exists; "
+                        "it was not made an admin. If it is yours, run `avatar-creator init "
+                        "--promote-existing`; otherwise choose another admin name."
+                    )
+                changed = not user.is_admin
                 user.is_admin = True
                 if not user.password_hash or not self.hasher.verify(password, user.password_hash):
                     user.password_hash = self.hasher.hash(password)
+                    changed = True
+                if changed:  # promoted or password rotated: every earlier session ends
+                    user.session_epoch += 1
+                self._epochs.pop(user.id, None)
                 return info(user)
         return self.register(name, password, tier="enterprise", is_admin=True)
 
-    def hf_user(self, hf_username: str) -> UserInfo:
+    def _change(self, username: str, apply: Callable[[User], None]) -> UserInfo:
+        """Change one user and end all of its sessions (password and role changes)."""
+        with self.db.transaction() as session:
+            user = session.scalars(
+                select(User).where(User.username == (username or "").strip().lower())
+            ).one_or_none()
+            if user is None:
+                raise NotFound(f"No user called {username!r}.")
+            apply(user)
+            user.session_epoch += 1
+            self._epochs.pop(user.id, None)
+            return info(user)
+
+    def set_password(self, username: str, password: str) -> UserInfo:
+        """A new password; every session of the user ends."""
+        name = (username or "").strip().lower()
+        check_password(password, name)
+        hashed = self.hasher.hash(password)
+        return self._change(name, lambda user: setattr(user, "password_hash", hashed))
+
+    def set_admin(self, username: str, is_admin: bool) -> UserInfo:
+        """Grant or take away the admin role; every session of the user ends."""
+        return self._change(username, lambda user: setattr(user, "is_admin", is_admin))
+
+    def revoke(self, username: str) -> UserInfo:
+        """End every session of the user (e.g. a stolen cookie)."""
+        return self._change(username, lambda user: None)
+
+    def hf_user(self, hf_username: str, create: bool = True) -> UserInfo:
         """The local account for a Hugging Face login, created on first use (free tier)."""
         with self.db.read() as session:
             user = session.scalars(select(User).where(User.hf_username == hf_username)).one_or_none()
             if user is not None:
                 return info(user)
+        if not create:
+            raise NotFound("Sign-up is not open on this server.")
         base = re.sub(r"[^a-z0-9_.-]", "-", hf_username.lower())[:28].strip("-._") or "hf-user"
         name = base if len(base) >= 3 else f"hf-{base}"
         for suffix in ["", *[f"-{i}" for i in range(2, 50)]]:

@@ -17,11 +17,15 @@ from .engines.base import Engine, Plan, RouteTarget
 from .experiments import ExperimentService
 from .gallery import Gallery
 from .generation import GenerationService
+from .invites import Invites
+from .limits import per_user_limit
 from .metrics import Metrics
 from .photos import PhotoService
 from .projects import ProjectService
+from .signup import Signups
 from .storage import ImageStore
 from .storage_s3 import make_store
+from .throttle import Throttle
 from .tokens import TokenService
 
 
@@ -59,7 +63,8 @@ class App:
         """The generation use case."""
         return GenerationService(self.db, self.catalog, self.engine, self.store,
                                  deadline=self.settings.generation_deadline,
-                                 photos=self.photos, metrics=self.metrics)  # fmt: skip
+                                 photos=self.photos, metrics=self.metrics,
+                                 admit=per_user_limit(self.settings.user_concurrency))  # fmt: skip
 
     @cached_property
     def metrics(self) -> Metrics:
@@ -89,6 +94,17 @@ class App:
     def tokens(self) -> TokenService:
         """Personal access tokens for the REST API."""
         return TokenService(self.db)
+
+    @cached_property
+    def invites(self) -> Invites:
+        """Sign-up invite codes."""
+        return Invites(self.db)
+
+    @cached_property
+    def signups(self) -> Signups:
+        """Web sign-up: mode, hourly limits, invites."""
+        return Signups(self.accounts, self.accounts.throttle, self.invites,
+                       self.settings.signup_mode)  # fmt: skip
 
     @cached_property
     def gallery(self) -> Gallery:
@@ -143,7 +159,9 @@ def bootstrap(
     app = App(
         settings=settings,
         db=db,
-        accounts=Accounts(db, hasher, settings.signup_credits),
+        accounts=Accounts(db, hasher, settings.signup_credits, Throttle(
+            db, signup_per_hour=settings.signup_per_hour,
+            signup_global_per_hour=settings.signup_global_per_hour)),  # fmt: skip
         catalog=Catalog(db),
         engine_override=engine,
     )
@@ -152,9 +170,11 @@ def bootstrap(
     return app
 
 
-def init(app: App, reset_catalog: bool = False) -> tuple[int, UserInfo | None]:
+def init(app: App, reset_catalog: bool = False,
+         promote_existing: bool = False) -> tuple[int, UserInfo | None]:  # fmt: skip
     """Migrate to head, seed the catalog, create the admin from settings if configured.
 
+    An existing ordinary account of the admin's name is promoted only with `promote_existing`.
     Safe when several replicas start at once: they take turns (`init_lock`).
     """
     with init_lock(app.db):
@@ -163,5 +183,6 @@ def init(app: App, reset_catalog: bool = False) -> tuple[int, UserInfo | None]:
         admin = None
         if app.settings.admin_username and app.settings.admin_password:
             admin = app.accounts.ensure_admin(app.settings.admin_username,
-                                              app.settings.admin_password)  # fmt: skip
+                                              app.settings.admin_password,
+                                              promote_existing=promote_existing)  # fmt: skip
     return changed, admin

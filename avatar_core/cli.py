@@ -11,6 +11,7 @@ from typing import Any
 
 from . import credits
 from .bootstrap import App, bootstrap, init
+from .cli_security import add_invite_commands, add_user_commands
 from .config import load_settings
 from .errors import AvatarError
 from .selection import TIERS
@@ -24,7 +25,8 @@ def _json(value: Any) -> None:
 
 
 def cmd_init(app: App, args: argparse.Namespace) -> int:
-    changed, admin = init(app, reset_catalog=args.reset_catalog)
+    changed, admin = init(app, reset_catalog=args.reset_catalog,
+                          promote_existing=args.promote_existing)  # fmt: skip
     models = app.catalog.models()
     print(f"Database ready at {app.db.engine.url.render_as_string(hide_password=True)}")
     print(f"Catalog: {len(models)} models, {len(app.catalog.presets())} presets ({changed} rows changed)")
@@ -126,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "the admin from AVATAR_ADMIN_USERNAME/AVATAR_ADMIN_PASSWORD if set.")  # fmt: skip
     c.add_argument("--reset-catalog", action="store_true",
                    help="also reset prices and enabled flags to the seed values")  # fmt: skip
+    c.add_argument("--promote-existing", action="store_true",
+                   help="make an existing ordinary account of AVATAR_ADMIN_USERNAME the admin "
+                   "(resets its password, ends its sessions)")  # fmt: skip
     c.set_defaults(run=cmd_init)
 
     c = sub.add_parser("verify", help="check database, models, environment and the tier matrix",
@@ -153,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("name", help="username")
     c.add_argument("tier", choices=TIERS, help="new tier")
     c.set_defaults(run=cmd_users_set_tier)
+    add_user_commands(users)
 
     cr = sub.add_parser("credits", help="grant, show and check credits",
                         description="The credit ledger.").add_subparsers(
@@ -185,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_generate import add_generate_parser
 
     add_generate_parser(sub, cmd_generate)
+    add_invite_commands(sub)
     return p
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -15,6 +16,8 @@ from .selection import ENDPOINT_HANDLERS as HANDLERS
 
 ENGINES = ("auto", "local", "hf")
 PROVIDERS = ("", "auto", "replicate", "fal-ai", "hf-inference")
+SIGNUP_MODES = ("open", "invite", "closed")
+PLACEHOLDER_ADMIN_PASSWORD = "change-me-to-something-long"  # the example value in .env.example
 DEV_SECRET_FILE = "secret_key"
 # Passed to the S3 client when set (so `.env` works too); unset ones fall to botocore's own chain.
 STORAGE_AWS_VARS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION", "AWS_REGION",
@@ -32,7 +35,6 @@ class Settings:
     hf_provider: str = ""
     hf_timeout: float = 120.0
     hf_base_url_handler: str = "default"  # "avatar-creator": the base URL runs our LoRA handler
-    max_upload_mb: int = 10  # uploads (photos for likeness avatars, Gradio's upload route)
     photo_retention_hours: float = 24.0  # source photos are deleted after this
     photo_uploads_per_hour: int = 10  # per user
     api_rate_per_minute: int = 60  # REST API calls per token per minute (per process)
@@ -55,6 +57,14 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
     storage_aws: Mapping[str, str] = field(default_factory=dict, repr=False)  # AWS_* set (+ .env)
     storage_url: str = ""  # "": <data_dir>/images; a directory; or s3://bucket/prefix
+    allowed_origins: tuple[str, ...] = ()
+    signup_mode: str = "open"
+    signup_per_hour: int = 5
+    signup_global_per_hour: int = 200
+    max_upload_mb: int = 10
+    user_concurrency: int = 4
+    queue_max_size: int = 200
+    space_host: str | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -158,7 +168,6 @@ def load_settings(
         hf_provider=provider,
         hf_timeout=_float(env, "AVATAR_HF_TIMEOUT", 120.0),
         hf_base_url_handler=_choice(env, "AVATAR_HF_BASE_URL_HANDLER", HANDLERS),
-        max_upload_mb=_int(env, "AVATAR_MAX_UPLOAD_MB", 10, minimum=1),
         photo_retention_hours=_float(env, "AVATAR_PHOTO_RETENTION_HOURS", 24.0),
         photo_uploads_per_hour=_int(env, "AVATAR_PHOTO_UPLOADS_PER_HOUR", 10, minimum=1),
         api_rate_per_minute=_int(env, "AVATAR_API_RATE_PER_MINUTE", 60, minimum=1),
@@ -180,8 +189,41 @@ def load_settings(
         storage_aws={k: env[k].strip() for k in STORAGE_AWS_VARS if env.get(k, "").strip()},
         storage_url=_storage_url(env),
     )
+    settings = settings.with_overrides(**_security_settings(env, on_spaces))
     check_settings(settings)
     return settings
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """`AVATAR_ALLOWED_ORIGINS`: comma-separated `scheme://host[:port]` values."""
+    out = []
+    for item in (part.strip().rstrip("/") for part in raw.split(",")):
+        if not item:
+            continue
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", item):
+            raise ConfigError(
+                f"AVATAR_ALLOWED_ORIGINS: {item!r} is not an origin like https://app.example.com."
+            )
+        out.append(item.lower())
+    return tuple(out)
+
+
+def _security_settings(env: Mapping[str, str], on_spaces: bool) -> dict[str, object]:
+    """The fields of the Security block of .env.example."""
+    mode = env.get("AVATAR_SIGNUP", "open").strip().lower() or "open"
+    if mode not in SIGNUP_MODES:
+        raise ConfigError(f"AVATAR_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, got {mode!r}.")
+    space_host = env.get("SPACE_HOST", "").strip().lower() or None if on_spaces else None
+    return dict(
+        allowed_origins=_origins(env.get("AVATAR_ALLOWED_ORIGINS", "")),
+        signup_mode=mode,
+        signup_per_hour=_int(env, "AVATAR_SIGNUP_PER_HOUR", 5),
+        signup_global_per_hour=_int(env, "AVATAR_SIGNUP_GLOBAL_PER_HOUR", 200),
+        max_upload_mb=_int(env, "AVATAR_MAX_UPLOAD_MB", 10, minimum=1),
+        user_concurrency=_int(env, "AVATAR_USER_CONCURRENCY", 4, minimum=1),
+        queue_max_size=_int(env, "AVATAR_QUEUE_MAX_SIZE", 200, minimum=1),
+        space_host=space_host,
+    )
 
 
 def check_settings(settings: Settings) -> None:
@@ -197,6 +239,9 @@ def check_settings(settings: Settings) -> None:
         )
     if settings.admin_password is not None and len(settings.admin_password) < 12:
         raise ConfigError("AVATAR_ADMIN_PASSWORD must be at least 12 characters in production.")
+    if settings.admin_password == PLACEHOLDER_ADMIN_PASSWORD:
+        raise ConfigError("AVATAR_ADMIN_PASSWORD is the example value from .env.example; "
+                          "choose your own in production.")  # fmt: skip
 
 
 def secret_key(settings: Settings) -> str:

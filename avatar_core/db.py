@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,12 +43,27 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def private_file(path: Path) -> None:
+    """Create `path` readable by its owner only (0600), or tighten an existing one."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+    except OSError:  # a read-only install, or someone else's file: SQLite reports what matters
+        pass
+
+
 def make_engine(url: str) -> Engine:
-    """An Engine for `url`; SQLite files get their directory created and the pragmas set."""
+    """An Engine for `url`; SQLite files are 0600, their directory created, the pragmas set."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
+            "file:"
+        ):
+            db_path = Path(parsed.database)
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            for path in (db_path, *(db_path.with_name(db_path.name + s) for s in ("-wal", "-shm"))):
+                if path == db_path or path.exists():  # SQLite gives -wal/-shm the file's own mode
+                    private_file(path)
         engine = create_engine(url, connect_args={"timeout": 30})
         _sqlite_setup(engine)
         return engine

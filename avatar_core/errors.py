@@ -56,3 +56,7 @@ class RateLimited(AvatarError):
 
 class ConfigError(AvatarError):
     """A setting is missing or unsafe for this deployment."""
+
+
+class TooBusy(AvatarError):
+    """The user already has as many generations queued or running as allowed."""

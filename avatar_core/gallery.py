@@ -146,6 +146,8 @@ class Gallery:
         return items, next_cursor
 
     def _own(self, session: object, owner_id: int, avatar_id: int) -> Generation:
+        if not 0 < avatar_id < 2**31:  # bigger ids overflow the database's integer: not found
+            raise NotFound("No such avatar.")
         gen = session.get(Generation, avatar_id)  # type: ignore[attr-defined]
         if gen is None or gen.user_id != owner_id or gen.status != "completed":
             raise NotFound("No such avatar.")

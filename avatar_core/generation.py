@@ -211,9 +211,11 @@ class GenerationService:
 
     def __init__(self, db: Database, catalog: Catalog, engine: Engine, store: ImageStore,
                  deadline: float = 300.0, clock: Callable[[], float] = time.monotonic,
-                 photos: PhotoService | None = None, metrics: Metrics | None = None) -> None:  # fmt: skip
+                 photos: PhotoService | None = None, metrics: Metrics | None = None,
+                 admit: Callable[[Session, User], None] | None = None) -> None:  # fmt: skip
         self.db, self.catalog, self.engine, self.store = db, catalog, engine, store
         self.deadline, self.clock, self.photos, self.metrics = deadline, clock, photos, metrics
+        self.admit = admit  # called under the user lock before a charge (per-user concurrency)
 
     def generate(self, user: UserInfo, request: GenerationRequest,
                  progress: Progress | None = None) -> GenerationResult:  # fmt: skip
@@ -333,6 +335,8 @@ class GenerationService:
                                                                      same_key))  # fmt: skip
                 if earlier is not None:
                     raise Replay(earlier)
+            if self.admit is not None:
+                self.admit(session, user)
             selection = _experiment(session, models, user.id, user.tier, request) or _select(
                 models, user.tier, request)
             model = selection.model

@@ -231,3 +231,30 @@ class Experiment(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+class ThrottleEvent(Base):
+    """One counted event (a failed login, a sign-up, a known sign-in) for the DB-backed throttles."""
+
+    __tablename__ = "throttle_events"
+    __table_args__ = (Index("ix_throttle_kind_key_at", "kind", "key", "created_at"),
+                      Index("ix_throttle_at", "created_at"))  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Invite(Base):
+    """A sign-up invite code (only its SHA-256 is stored), with uses and optional credits."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(8))
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    credits: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)

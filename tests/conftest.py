@@ -22,7 +22,8 @@ from avatar_core.config import Settings
 from avatar_core.db import Database, upgrade
 
 REQUIRE_ALL = os.environ.get("AVATAR_REQUIRE_ALL") == "1"
-TABLES = ("credit_ledger", "generations", "users", "ai_models", "presets")
+TABLES = ("credit_ledger", "generations", "throttle_events", "invites", "users", "ai_models",
+          "presets")
 CHEAP_HASHER = make_hasher(rounds=1, memory_kib=1024)
 
 
@@ -117,6 +118,7 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
     base = Settings(
         data_dir=tmp_path / "data", database_url=database_url, engine="local",
         signup_credits=24, password_rounds=1, password_memory_kib=1024,
+        signup_per_hour=100_000, signup_global_per_hour=100_000,  # many users from one address
     )  # fmt: skip
     return base.with_overrides(**overrides)
 

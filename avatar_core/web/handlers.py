@@ -27,6 +27,7 @@ from ..generation import GenerationRequest
 from ..selection import TIERS, ModelSpec, Selection, accessible_models, can_access, price_for
 from ..usage import as_csv
 from ..verify import route_rows
+from .text import md_text, plain
 
 log = logging.getLogger("avatar_core.web")
 AUTO = "auto"
@@ -127,9 +128,8 @@ def locked_note(models: list[ModelSpec], tier: str) -> str:
 
 
 def greeting_line(user: UserInfo) -> str:
-    """Who is signed in, their tier and balance, and the log-out link."""
-    return (f"Signed in as **{html.escape(user.username)}** · {user.tier} tier · "
-            f"**{user.balance}** credits · [Log out](/logout)")  # fmt: skip
+    """Who is signed in, their tier and balance (the log-out button sits beside it)."""
+    return f"Signed in as **{md_text(user.username)}** · {user.tier} tier · **{user.balance}** credits"
 
 
 def image_html(avatar_id: int, alt: str) -> str:
@@ -276,7 +276,7 @@ class Handlers:
         try:
             sel = self.app.generations.quote(user, req)
         except AvatarError as err:
-            return f"**{err}** · Balance: **{user.balance}** credits", reasons
+            return f"**{md_text(str(err))}** · Balance: **{user.balance}** credits", reasons
         short = "" if user.balance >= sel.price else " — not enough credits"
         plan = self.app.generations.plan(sel.model)
         lora = f" + LoRA @ {plan.lora_scale:g}" if plan.lora else ""
@@ -333,7 +333,8 @@ class Handlers:
                    f"{html.escape(result.reason)}  \n"
                    f"Charged **{result.credits_charged}** credits · {result.seconds:.1f} s · "
                    f"seed {result.seed} · balance **{result.balance}** credits{notes}")  # fmt: skip
-        return image_html(result.generation_id, prompt or preset or "avatar"), details, quote_line, data
+        shown = plain(prompt) or plain(preset or "") or "avatar"  # what was stored, never raw input
+        return image_html(result.generation_id, shown), details, quote_line, data
 
     # ----- "From my photo" -----
     @user_errors
@@ -432,9 +433,9 @@ class Handlers:
         model = {m.model_key: m.name for m in self.app.catalog.models()}.get(a.model_key)
         preset = {p.key: p.name for p in self.app.catalog.presets()}.get(a.preset_key or "")
         recipe = (
-            f"**Prompt:** {html.escape(a.user_prompt) or '—'}"
+            f"**Prompt:** {md_text(a.user_prompt) or '—'}"
             f"{'  ' + chr(10) + '**Source:** from your photo (not kept)' if a.from_photo else ''}"
-            f"  \n**Preset:** {preset or a.preset_key or '—'}"
+            f"  \n**Preset:** {md_text(preset or a.preset_key or '') or '—'}"
             f"  \n**Model:** {html.escape(model or a.model_key)} ({engine})"
             f"  \n**LoRA:** {lora}  \n**Seed:** {a.seed}"
             f"  \n**Size:** {a.width}×{a.height} · {a.steps} steps · guidance {a.guidance_scale}"
@@ -584,7 +585,7 @@ class Handlers:
                              direction: str = "grant", request: gr.Request | None = None
                              ) -> str:  # fmt: skip
         """Grant or deduct credits with a reason (an admin_adjust ledger row)."""
-        if amount is None or int(amount) != amount or int(amount) <= 0:
+        if not _whole(amount) or int(amount) <= 0:  # checked before any rounding (precision=None)
             raise ValidationError("Enter a positive whole number of credits.")
         signed = int(amount) if direction == "grant" else -int(amount)
         balance = self.admin.adjust_credits(self.user(request), username, signed, reason or "")
@@ -649,7 +650,7 @@ class Handlers:
                            endpoint_url: str = "", endpoint_handler: str = "default",
                            request: gr.Request | None = None) -> str:  # fmt: skip
         """Enable/disable a model, set its price and its dedicated endpoint (empty: provider)."""
-        if price is None or int(price) != price:
+        if not _whole(price):
             raise ValidationError("The price is a whole number of credits.")
         actor = self.user(request)
         current = next((m for m in self.app.catalog.models() if m.model_key == model_key), None)
@@ -733,9 +734,16 @@ def _seed(raw: object) -> int | None:
         value = float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ValidationError("The seed must be a whole number, or -1 for a random one.") from None
-    if not math.isfinite(value):
+    if not math.isfinite(value) or (value >= 0 and value != int(value)):
         raise ValidationError("The seed must be a whole number, or -1 for a random one.")
     return None if value < 0 else int(value)
+
+
+def _whole(raw: object) -> bool:
+    """True for a finite whole number (an int, or a float without a fraction), not a bool."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return False
+    return math.isfinite(raw) and raw == int(raw)
 
 
 def _int_id(raw: object) -> int:

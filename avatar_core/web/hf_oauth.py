@@ -38,7 +38,7 @@ def attach_hf_oauth(api: FastAPI, app: App, codec: SessionCodec) -> None:
         if not hf_name:
             return RedirectResponse("/login", status_code=303)
         try:
-            user = app.accounts.hf_user(str(hf_name))
+            user = app.accounts.hf_user(str(hf_name), create=app.settings.signup_mode == "open")
         except AvatarError:
             log.exception("hf login mapping failed")
             return RedirectResponse("/login", status_code=303)

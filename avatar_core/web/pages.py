@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..bootstrap import App
-from ..errors import AvatarError, NotFound
+from ..errors import AvatarError, NotFound, RateLimited
 from .hf_oauth import oauth_available
 from .sessions import SessionCodec, clear_session, set_session
 
@@ -53,17 +53,27 @@ def page(title: str, body: str, status: int = 200) -> HTMLResponse:
                                     logo=LOGO_SVG.format(size=44)), status_code=status)
 
 
-def _form(kind: str, error: str = "", username: str = "", hf_login: bool = False) -> HTMLResponse:
+def _form(kind: str, error: str = "", username: str = "", hf_login: bool = False,
+          signup_mode: str = "open", status: int | None = None) -> HTMLResponse:  # fmt: skip
     signup = kind == "signup"
+    if signup and signup_mode == "closed":
+        body = ('<h1>Sign-up is closed</h1><p class="sub">This server does not take new accounts '
+                'right now.</p><p class="alt"><a href="/login">Log in</a></p>')  # fmt: skip
+        return page("Sign up", body, status or 403)
     err = f'<div class="error" role="alert">{html.escape(error)}</div>' if error else ""
     confirm = (
         '<label for="confirm">Repeat password</label>'
         '<input id="confirm" name="confirm" type="password" autocomplete="new-password" required>'
         if signup else ""
     )  # fmt: skip
+    if signup and signup_mode == "invite":
+        confirm += ('<label for="invite">Invite code</label><input id="invite" name="invite" '
+                    'maxlength="64" required autocomplete="off">')  # fmt: skip
     hint = "<small>3–32 letters, digits, . _ -; password at least 8 characters.</small>" if signup else ""
     alt = ('Already have an account? <a href="/login">Log in</a>' if signup
            else 'New here? <a href="/signup">Create an account</a>')  # fmt: skip
+    if not signup and signup_mode == "closed":
+        alt = ""
     hf_url = "/login/huggingface?_target_url=/login/hf-complete"
     hf = (f'<a class="btn hf" href="{hf_url}">Sign in with Hugging Face</a>'
           if hf_login and not signup else "")  # fmt: skip
@@ -79,7 +89,17 @@ def _form(kind: str, error: str = "", username: str = "", hf_login: bool = False
 {confirm}{hint}
 <button type="submit">{"Sign up" if signup else "Log in"}</button></form>{hf}
 <p class="alt">{alt}</p>"""
-    return page("Sign up" if signup else "Log in", body, 400 if error else 200)
+    return page("Sign up" if signup else "Log in", body, status or (400 if error else 200))
+
+
+LOGOUT_BODY = """<h1>Log out?</h1><p class="sub">You are signed in as <b>{name}</b>.</p>
+<form method="post" action="/logout"><button type="submit">Log out</button></form>
+<p class="alt"><a href="/">Back to the app</a></p>"""
+
+
+def _id_in_range(value: int) -> bool:
+    """Ids are positive 31-bit integers (bigger ones overflow the database: a 404, not a 500)."""
+    return 0 < value < 2**31
 
 
 def client_address(request: Request, trust_proxy: bool = False) -> str:
@@ -98,12 +118,13 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
     """The plain routes, bound to one app."""
     router = APIRouter()
     hf_login = oauth_available(app)
+    mode = app.settings.signup_mode
 
     @router.get("/login", include_in_schema=False)
     def login_form(request: Request) -> Response:
         if codec.user_id(request) is not None:
             return RedirectResponse("/", status_code=303)
-        return _form("login", hf_login=hf_login)
+        return _form("login", hf_login=hf_login, signup_mode=mode)
 
     @router.post("/login", include_in_schema=False)
     def login(request: Request, username: Annotated[str, Form()] = "",
@@ -112,36 +133,54 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
             address = client_address(request, app.settings.trust_proxy)
             user = app.accounts.authenticate(username, password, address)
         except AvatarError as err:
-            return _form("login", str(err), username[:64], hf_login=hf_login)
+            return _form("login", str(err), username[:64], hf_login=hf_login, signup_mode=mode)
         response = RedirectResponse("/", status_code=303)
         set_session(response, request, codec, user.id)
         return response
 
     @router.get("/signup", include_in_schema=False)
     def signup_form() -> Response:
-        return _form("signup")
+        return _form("signup", signup_mode=mode, status=200)
 
     @router.post("/signup", include_in_schema=False)
     def signup(request: Request, username: Annotated[str, Form()] = "",
                password: Annotated[str, Form()] = "",
-               confirm: Annotated[str | None, Form()] = None) -> Response:  # fmt: skip
+               confirm: Annotated[str | None, Form()] = None,
+               invite: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+        if mode == "closed":
+            return _form("signup", signup_mode=mode)
         if confirm is not None and confirm != password:
-            return _form("signup", "The two passwords differ.", username[:64])
+            return _form("signup", "The two passwords differ.", username[:64], signup_mode=mode)
         try:
-            user = app.accounts.register(username, password)
+            address = client_address(request, app.settings.trust_proxy)
+            user = app.signups.register(username, password, address, invite)
+        except RateLimited as err:
+            return _form("signup", str(err), username[:64], signup_mode=mode, status=429)
         except AvatarError as err:
-            return _form("signup", str(err), username[:64])
+            return _form("signup", str(err), username[:64], signup_mode=mode)
         response = RedirectResponse("/", status_code=303)
         set_session(response, request, codec, user.id)
         return response
 
-    @router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
+    @router.get("/logout", include_in_schema=False)
+    def logout_form(request: Request) -> Response:
+        """A button, not an action: a link or an <img> elsewhere must not log anyone out."""
+        user_id = codec.user_id(request)
+        if user_id is None:
+            return RedirectResponse("/login", status_code=303)
+        try:
+            name = app.accounts.get(user_id).username
+        except AvatarError:
+            return RedirectResponse("/login", status_code=303)
+        return page("Log out", LOGOUT_BODY.format(name=html.escape(name)))
+
+    @router.post("/logout", include_in_schema=False)
     def logout(request: Request) -> Response:
         user_id = codec.user_id(request)
         if user_id is not None:  # revokes this and every other cookie of the user
             app.accounts.end_sessions(user_id)
         response = RedirectResponse("/login", status_code=303)
-        clear_session(response, request)
+        clear_session(response, request, codec)
         return response
 
     @router.get("/avatars/{avatar_id}/{kind}", include_in_schema=False)
@@ -149,7 +188,7 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
         user_id = codec.user_id(request)
         if user_id is None:
             return Response("Log in first.", status_code=401)
-        if kind not in ("image.png", "thumb.webp", "download.png"):
+        if kind not in ("image.png", "thumb.webp", "download.png") or not _id_in_range(avatar_id):
             return Response("Not found.", status_code=404)
         try:  # read whole from the store (local file or one S3 GET): a 404 before any byte is sent
             data = app.gallery.image(user_id, avatar_id, thumb=kind == "thumb.webp")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import gradio as gr
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -19,6 +20,7 @@ from ..thumbnails import render_preset_thumbnails
 from .api import build_api
 from .hf_oauth import attach_hf_oauth, oauth_available
 from .pages import build_router
+from .security import Policy, SecurityMiddleware
 from .sessions import SessionCodec
 from .ui import ASSETS, HEAD, build_blocks
 
@@ -77,7 +79,9 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
     `gradio_defaults=True` keeps Gradio's default queue concurrency (1 per event): benchmarks only.
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    codec = SessionCodec(secret_key(app.settings), app.accounts.session_epoch)
+    settings = app.settings
+    codec = SessionCodec(secret_key(settings), app.accounts.session_epoch,
+                         cross_site=settings.on_spaces, trust_proxy=settings.trust_proxy)  # fmt: skip
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     api.include_router(build_router(app, codec))
     api.add_api_route("/metrics", metrics_route(app), methods=["GET"], include_in_schema=False)
@@ -87,6 +91,13 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
         attach_hf_oauth(api, app, codec)
 
     api.add_middleware(LoginRedirect, codec=codec)
+    # Starlette's own CORS middleware with an explicit allow-list: its presence on the parent app
+    # also makes Gradio's reflect-any-Origin middleware stand down (gradio.route_utils).
+    policy = Policy.of(settings)
+    api.add_middleware(CORSMiddleware, allow_origins=list(policy.allowed_origins),
+                       allow_credentials=True, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"])  # fmt: skip
+    api.add_middleware(SecurityMiddleware, policy=policy)  # outermost: headers on every answer
 
     def auth_dependency(request: Request) -> str | None:
         """The session's user id for Gradio (None → 401)."""
@@ -98,12 +109,14 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
         render_preset_thumbnails(app.catalog.presets(), ASSETS / "presets")
     demo = build_blocks(app, gradio_defaults=gradio_defaults)
     if gradio_defaults:
-        demo.queue(api_open=False)
+        demo.queue(api_open=False, max_size=settings.queue_max_size)
     else:
-        demo.queue(api_open=False, default_concurrency_limit=app.settings.concurrency)
+        demo.queue(api_open=False, default_concurrency_limit=settings.concurrency,
+                   max_size=settings.queue_max_size)  # fmt: skip
     css = (ASSETS / "style.css").read_text() if (ASSETS / "style.css").is_file() else ""
     return gr.mount_gradio_app(
         api, demo, path="/", auth_dependency=auth_dependency, theme=theme(), css=css, head=HEAD,
         allowed_paths=[str(ASSETS / "presets")], footer_links=[], run_history=False,
-        show_error=True, ssr_mode=False,
+        show_error=True, ssr_mode=False, max_file_size=f"{settings.max_upload_mb}mb",
+        mcp_server=False,
     )  # fmt: skip

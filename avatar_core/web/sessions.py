@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -17,9 +18,12 @@ class SessionCodec:
     Logging out bumps the epoch in the database, which revokes every cookie issued before.
     """
 
-    def __init__(self, secret: str, epoch_of: Callable[[int], int | None]) -> None:
+    def __init__(self, secret: str, epoch_of: Callable[[int], int | None], *,
+                 cross_site: bool = False, trust_proxy: bool = False) -> None:  # fmt: skip
         self._serializer = URLSafeTimedSerializer(secret, salt="avatar-session")
         self._epoch_of = epoch_of
+        self.cross_site = cross_site  # on Spaces: the app lives in huggingface.co's iframe
+        self.trust_proxy = trust_proxy  # X-Forwarded-Proto is believed only then
 
     def dumps(self, user_id: int) -> str:
         """A signed cookie value for `user_id` at its current epoch."""
@@ -45,23 +49,31 @@ class SessionCodec:
         return self.loads(request.cookies.get(COOKIE))
 
 
-def is_https(request: Request) -> bool:
-    """True when the client reached us over HTTPS (directly or through a proxy like Spaces)."""
-    proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+def is_https(request: Request, trust_proxy: bool = False) -> bool:
+    """True when the client reached us over HTTPS: directly, or through a proxy we trust."""
+    proto = request.url.scheme
+    if trust_proxy:
+        proto = request.headers.get("x-forwarded-proto", proto)
     return proto.split(",")[0].strip() == "https"
 
 
+def _flags(request: Request, codec: SessionCodec) -> tuple[bool, Literal["lax", "none"]]:
+    """(secure, samesite): None; Secure only on Spaces (its iframe), Lax everywhere else."""
+    if codec.cross_site:
+        return True, "none"
+    return is_https(request, codec.trust_proxy), "lax"
+
+
 def set_session(response: Response, request: Request, codec: SessionCodec, user_id: int) -> None:
-    """Set the cookie: SameSite=None; Secure over HTTPS (Spaces iframe), Lax on plain HTTP."""
-    secure = is_https(request)
+    """Set the signed, httponly session cookie."""
+    secure, samesite = _flags(request, codec)
     response.set_cookie(
         COOKIE, codec.dumps(user_id), max_age=MAX_AGE, httponly=True, secure=secure,
-        samesite="none" if secure else "lax", path="/",
+        samesite=samesite, path="/",
     )  # fmt: skip
 
 
-def clear_session(response: Response, request: Request) -> None:
+def clear_session(response: Response, request: Request, codec: SessionCodec) -> None:
     """Remove the cookie."""
-    secure = is_https(request)
-    response.delete_cookie(COOKIE, path="/", httponly=True, secure=secure,
-                           samesite="none" if secure else "lax")  # fmt: skip
+    secure, samesite = _flags(request, codec)
+    response.delete_cookie(COOKIE, path="/", httponly=True, secure=secure, samesite=samesite)

@@ -11,6 +11,8 @@ from ..bootstrap import App
 from ..photos import CONSENT
 from ..selection import TIERS
 from .handlers import AUTO, PREVIEW_NOTE, Handlers, model_choices
+from .invite_handlers import HEADERS as INVITE_HEADERS
+from .invite_handlers import InviteHandlers
 from .pages import LOGO_SVG
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -29,6 +31,10 @@ element.addEventListener('click', (event) => {
   trigger('click', { id: thumb.dataset.id });
 });
 """
+# A POST form: logging out is an action (GET /logout only shows a confirmation button), and a
+# Markdown link would open in a new tab (Gradio sets target=_blank on them).
+LOGOUT_FORM = ('<form method="post" action="/logout" class="logout-form">'
+               '<button type="submit" class="logout-btn">Log out</button></form>')
 EMPTY_RESULT = '<div class="avatar-empty">Your avatar appears here</div>'
 PHOTO_NOTE = ("Upload one clear, front-facing photo: the avatar keeps your face and takes the "
               "preset's clothes, setting and light. The photo is cleaned of all metadata, never "
@@ -80,13 +86,16 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
     `gradio_defaults=True` leaves the generate event at Gradio's default concurrency (benchmarks).
     """
     h = Handlers(app)
+    ih = InviteHandlers(h)
     models = app.catalog.models()
     presets = app.catalog.presets()
     limit: int | str = "default" if gradio_defaults else app.settings.concurrency
-    with gr.Blocks(title="Avatar Creator") as demo:
+    # Nothing here takes an upload; whatever lands in Gradio's cache is deleted after an hour.
+    with gr.Blocks(title="Avatar Creator", delete_cache=(3600, 3600)) as demo:
         with gr.Row(elem_classes="topbar"):
             gr.HTML(LOGO, elem_classes="brand-box", padding=False, scale=0, min_width=230)
             greeting = gr.Markdown(elem_classes="greeting", elem_id="greeting")
+            gr.HTML(LOGOUT_FORM, elem_id="logout", padding=False, scale=0, min_width=90)
         with gr.Tabs() as tabs:
             with gr.Tab("Generate", id="generate"):
                 banner = gr.Markdown(PREVIEW_NOTE, elem_classes="offline-note", elem_id="offline-note",
@@ -129,7 +138,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                                       elem_id="pref-realism")  # fmt: skip
                                 hd = gr.Checkbox(label="Prefer HD", value=False, elem_id="pref-hd")
                                 fast = gr.Checkbox(label="Fast", value=False, elem_id="pref-fast")
-                            seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)",
+                            seed = gr.Number(value=-1, precision=None, label="Seed (-1 = random)",
                                              min_width=160)  # fmt: skip
                         with gr.Row():
                             project_dd = gr.Dropdown([("My avatars", "")], value="", label="Project",
@@ -208,7 +217,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                 gr.Markdown("## Credits and tier")
                 with gr.Row(elem_classes="align-end"):
                     target = gr.Textbox(label="Username", scale=2, elem_id="admin-target")
-                    amount = gr.Number(label="Credits", value=10, precision=0, scale=1,
+                    amount = gr.Number(label="Credits", value=10, precision=None, scale=1,
                                        elem_id="admin-amount")  # fmt: skip
                     reason = gr.Textbox(label="Reason", scale=3, elem_id="admin-reason")
                 with gr.Row(elem_classes="align-end"):
@@ -238,7 +247,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                             interactive=True, scale=3)  # fmt: skip
                     model_enabled = gr.Checkbox(label="Enabled", scale=1,
                                                 value=first.enabled if first else True)  # fmt: skip
-                    model_price = gr.Number(label="Price (credits)", precision=0, scale=1,
+                    model_price = gr.Number(label="Price (credits)", precision=None, scale=1,
                                             value=first.credit_cost if first else 0)  # fmt: skip
                 with gr.Row(elem_classes="align-end"):
                     model_endpoint = gr.Textbox(label="Dedicated endpoint URL (empty: the provider)",
@@ -263,6 +272,15 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                         new_guidance = gr.Number(label="Guidance", value=3.5)
                         new_license = gr.Textbox(label="Licence", placeholder="FLUX.1-dev non-commercial")
                         new_add = gr.Button("Add model")
+                gr.Markdown("## Invites")
+                with gr.Row(elem_classes="align-end"):
+                    inv_uses = gr.Number(label="Uses", value=1, precision=None, scale=1)
+                    inv_credits = gr.Number(label="Extra credits", value=0, precision=None, scale=1)
+                    inv_create = gr.Button("Create invite", scale=1)
+                    inv_id = gr.Number(label="Invite id", precision=None, scale=1)
+                    inv_revoke = gr.Button("Revoke invite", scale=1)
+                inv_msg = gr.Markdown(elem_id="invite-msg")
+                inv_table = gr.Dataframe(headers=INVITE_HEADERS, interactive=False)
                 gr.Markdown("## Per-model stats")
                 with gr.Row(equal_height=False):
                     stats = gr.Dataframe(headers=["model", "count", "completed", "failed",
@@ -382,7 +400,11 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         users_io: dict[str, Any] = dict(inputs=[search], outputs=[users, users_note])
         admin_tab.select(h.admin_users_view, api_name="admin_users", **users_io).then(
             h.admin_models, None, model_table, api_name="admin_models").then(
-            h.admin_stats, None, [stats, chart], api_name="admin_stats")  # fmt: skip
+            h.admin_stats, None, [stats, chart], api_name="admin_stats").then(
+            ih.listing, None, inv_table, api_name="admin_invites")  # fmt: skip
+        inv_create.click(ih.create, [inv_uses, inv_credits], [inv_msg, inv_table],
+                         api_name="admin_create_invite")  # fmt: skip
+        inv_revoke.click(ih.revoke, [inv_id], [inv_msg, inv_table], api_name="admin_revoke_invite")
         search.submit(h.admin_users_view, api_name="admin_search", **hidden, **users_io)
         refresh.click(h.admin_users_view, api_name="admin_refresh", **hidden, **users_io).then(
             h.admin_stats, None, [stats, chart], api_name="admin_stats_refresh", **hidden)  # fmt: skip

@@ -12,12 +12,11 @@ from avatar_core import credits
 from avatar_core.auth import (
     MAX_PASSWORD,
     Accounts,
-    LoginThrottle,
     check_password,
     normalise_username,
 )
 from avatar_core.bootstrap import App
-from avatar_core.errors import AuthError, NotFound, RateLimited, ValidationError
+from avatar_core.errors import AuthError, ConfigError, NotFound, ValidationError
 from avatar_core.models import LedgerEntry, User
 
 PASSWORD = "a-long-secret-9"
@@ -44,14 +43,6 @@ class CountingContext(CryptContext):
     def verify(self, *args: Any, **kwargs: Any) -> bool:
         self.verifies += 1
         return bool(super().verify(*args, **kwargs))
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # --- register --------------------------------------------------------------------------------
@@ -201,89 +192,7 @@ def test_hf_user_cannot_log_in_with_a_password(app: App) -> None:
             app.accounts.authenticate(user.username, password)
 
 
-# --- throttle --------------------------------------------------------------------------------
-
-
-def test_throttle_after_five_failures_and_recovery(app: App) -> None:
-    clock = FakeClock()
-    app.accounts.throttle = LoginThrottle(limit=5, window=300, clock=clock)
-    app.accounts.register("alice", PASSWORD)
-    for _ in range(5):
-        with pytest.raises(AuthError):
-            app.accounts.authenticate("alice", "wrong-secret-9")
-        clock.now += 1
-    with pytest.raises(RateLimited) as info:
-        app.accounts.authenticate("alice", PASSWORD)  # even the right password waits
-    err = info.value
-    assert 0 < err.retry_after <= 300
-    assert f"Try again in {err.retry_after} s" in str(err)
-    assert isinstance(err.retry_after, int)
-    clock.now += 100
-    with pytest.raises(RateLimited) as later:
-        app.accounts.authenticate("alice", PASSWORD)
-    assert later.value.retry_after < err.retry_after
-    clock.now += 300
-    assert app.accounts.authenticate("alice", PASSWORD).username == "alice"
-
-
-def test_throttle_is_per_username_and_success_resets(app: App) -> None:
-    clock = FakeClock()
-    app.accounts.throttle = LoginThrottle(limit=3, window=60, clock=clock)
-    app.accounts.register("alice", PASSWORD)
-    app.accounts.register("bob", PASSWORD)
-    for _ in range(2):
-        with pytest.raises(AuthError):
-            app.accounts.authenticate("alice", "wrong-secret-9")
-    app.accounts.authenticate("alice", PASSWORD)  # resets alice's count
-    for _ in range(2):
-        with pytest.raises(AuthError):
-            app.accounts.authenticate("alice", "wrong-secret-9")
-    app.accounts.authenticate("alice", PASSWORD)
-    for _ in range(3):
-        with pytest.raises(AuthError):
-            app.accounts.authenticate("ALICE", "wrong-secret-9")
-    with pytest.raises(RateLimited):
-        app.accounts.authenticate("alice", PASSWORD)
-    assert app.accounts.authenticate("bob", PASSWORD).username == "bob"
-
-
-def test_throttle_counts_unknown_users_too(app: App) -> None:
-    clock = FakeClock()
-    app.accounts.throttle = LoginThrottle(limit=2, window=60, clock=clock)
-    for _ in range(2):
-        with pytest.raises(AuthError):
-            app.accounts.authenticate("ghost", PASSWORD)
-    with pytest.raises(RateLimited):
-        app.accounts.authenticate("ghost", PASSWORD)
-
-
-def test_throttle_per_address(app: App) -> None:
-    clock = FakeClock()
-    app.accounts.throttle = LoginThrottle(limit=5, window=300, clock=clock)
-    app.accounts.register("alice", PASSWORD)
-    for i in range(5):  # five different usernames from one address
-        with pytest.raises(AuthError):
-            app.accounts.authenticate(f"victim{i}", "wrong-secret-9", client="10.0.0.9")
-    with pytest.raises(RateLimited, match="Try again in"):
-        app.accounts.authenticate("alice", PASSWORD, client="10.0.0.9")
-    # the same user from another address is fine: only the address is blocked
-    assert app.accounts.authenticate("alice", PASSWORD, client="10.0.0.10").username == "alice"
-    clock.now += 301
-    assert app.accounts.authenticate("alice", PASSWORD, client="10.0.0.9").username == "alice"
-
-
-def test_login_throttle_unit_retry_after() -> None:
-    clock = FakeClock()
-    throttle = LoginThrottle(limit=2, window=10, clock=clock)
-    throttle.failed("k")
-    clock.now += 4
-    throttle.failed("k")
-    with pytest.raises(RateLimited) as info:
-        throttle.check("k")
-    assert 6 <= info.value.retry_after <= 7  # the oldest failure expires 6 s from now
-    clock.now += 6
-    throttle.check("k")  # oldest failure expired: one left, under the limit
-    throttle.check("other")
+# The login throttle's tests live in tests/security/test_throttle.py (database-backed).
 
 
 # --- tiers, admin, HF users ------------------------------------------------------------------
@@ -322,9 +231,13 @@ def test_ensure_admin_creates_then_is_idempotent(app: App) -> None:
     assert app.accounts.authenticate("root", "Str0ng-admin-pass").is_admin
 
 
-def test_ensure_admin_promotes_and_resets_password(app: App) -> None:
+def test_ensure_admin_promotes_only_when_asked(app: App) -> None:
     created = app.accounts.register("alice", PASSWORD)
-    promoted = app.accounts.ensure_admin("alice", "new-admin-pass-1")
+    with pytest.raises(ConfigError, match="AVATAR_ADMIN_USERNAME: an ordinary account"):
+        app.accounts.ensure_admin("alice", "new-admin-pass-1")
+    assert not app.accounts.by_name("alice").is_admin
+    assert app.accounts.authenticate("alice", PASSWORD).username == "alice"
+    promoted = app.accounts.ensure_admin("alice", "new-admin-pass-1", promote_existing=True)
     assert promoted.id == created.id and promoted.is_admin
     with pytest.raises(AuthError):
         app.accounts.authenticate("alice", PASSWORD)
@@ -332,7 +245,7 @@ def test_ensure_admin_promotes_and_resets_password(app: App) -> None:
 
 
 def test_ensure_admin_refuses_weak_password(app: App) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError, match="AVATAR_ADMIN_PASSWORD: "):
         app.accounts.ensure_admin("root", "root")
     assert user_count(app) == 0
 

@@ -47,6 +47,7 @@ def child_env(data_dir: Path, database_url: str | None, extra: Mapping[str, str]
         HF_HUB_DISABLE_TELEMETRY="1",
         HF_HOME=str(data_dir / "hf-home"),  # no token file from the machine
         PYTHONUNBUFFERED="1",
+        AVATAR_SIGNUP_PER_HOUR="1000",  # every test user signs up from 127.0.0.1
     )
     if database_url:
         env["DATABASE_URL"] = database_url

@@ -41,7 +41,8 @@ def test_two_processes_never_oversell(apps: Apps, fake_hf: FakeHF,
                                       pg_schema: Callable[[], str], tmp_path: Path) -> None:  # fmt: skip
     url = pg_schema()  # empty: both processes migrate and seed it at the same time
     fake_hf.default = Reply.sleep(0.2)
-    env = hf_fake_env(fake_hf.url, AVATAR_CONCURRENCY="32", AVATAR_GENERATION_DEADLINE="60")
+    env = hf_fake_env(fake_hf.url, AVATAR_CONCURRENCY="32", AVATAR_GENERATION_DEADLINE="60",
+                      AVATAR_USER_CONCURRENCY=str(REQUESTS))  # the ledger, not the per-user cap  # fmt: skip
     procs = [apps.new(f"replica{i}", data_dir=tmp_path / "shared-data", database_url=url, env=env)
              for i in range(2)]  # fmt: skip
     start_together(procs)

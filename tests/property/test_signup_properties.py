@@ -15,13 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from avatar_core import credits
-from avatar_core.auth import LoginThrottle
 from avatar_core.bootstrap import App
 from avatar_core.errors import AvatarError
-from avatar_core.models import LedgerEntry, User
+from avatar_core.models import LedgerEntry, ThrottleEvent, User
 from tests.conftest import make_app
 from tests.load.pgschema import pg_schemas
 
@@ -105,10 +104,12 @@ def test_register_never_crashes(signup_app: App, username: str, password: str) -
 
 @pytest.fixture(scope="module")
 def http(signup_app: App) -> Iterator[TestClient]:
-    """The real web app over the shared App, without login throttling."""
+    """The real web app over the shared App, without the hourly sign-up limits."""
+    from avatar_core.throttle import Throttle
     from avatar_core.web.server import create_web_app
 
-    signup_app.accounts.throttle = LoginThrottle(limit=10**9)
+    signup_app.accounts.throttle = Throttle(signup_app.db, signup_per_hour=10**9,
+                                            signup_global_per_hour=10**9)  # fmt: skip
     with TestClient(create_web_app(signup_app), follow_redirects=False) as client:
         yield client
 
@@ -155,6 +156,8 @@ def test_login_route_never_500s(signup_app: App, http: TestClient, username: str
         signup_app.accounts.by_name(KNOWN)
     except AvatarError:
         signup_app.accounts.register(KNOWN, KNOWN_PASSWORD)
+    with signup_app.db.transaction() as session:  # no throttling here: tests/security has it
+        session.execute(delete(ThrottleEvent))
     http.cookies.clear()
     before = counts(signup_app)
     r = http.post("/login", data={"username": username, "password": password})

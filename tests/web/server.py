@@ -67,7 +67,7 @@ def serve(app: App, port: int | None = None) -> Iterator[LiveServer]:
     web = create_web_app(app)
     port = port or free_port()
     config = uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")  # fmt: skip
+                            lifespan="on", proxy_headers=False)  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

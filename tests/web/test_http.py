@@ -112,12 +112,12 @@ def test_signup_sets_an_httponly_lax_cookie_on_http(live: LiveServer) -> None:
         assert page.status_code == 200 and "<gradio-app" in page.text
 
 
-def test_cookie_is_samesite_none_secure_behind_https(live: LiveServer) -> None:
-    with live.client(headers={"X-Forwarded-Proto": "https"}) as c:
-        r = c.post("/signup", data={"username": unique("spaces"), "password": PASSWORD,
+def test_cookie_is_lax_and_secure_behind_a_trusted_https_proxy(live: LiveServer) -> None:
+    with live.client(headers={"X-Forwarded-Proto": "https"}) as c:  # trust_proxy is on here
+        r = c.post("/signup", data={"username": unique("tls"), "password": PASSWORD,
                                     "confirm": PASSWORD})  # fmt: skip
         header = set_cookie_header(r).lower()
-        assert "samesite=none" in header and "; secure" in header and "httponly" in header
+        assert "samesite=lax" in header and "; secure" in header and "httponly" in header
 
 
 def test_signup_errors_are_shown_on_the_form(live: LiveServer) -> None:
@@ -141,26 +141,17 @@ def test_login_wrong_password_is_a_400_page(live: LiveServer) -> None:
         assert r.status_code == 303 and "httponly" in set_cookie_header(r).lower()
 
 
-def test_login_is_rate_limited_per_username_and_per_address(live: LiveServer) -> None:
+def test_login_is_rate_limited_per_account_and_address(live: LiveServer) -> None:
     name = unique("cat")
     live.signup(name)
-    for i in range(5):  # five failures from five addresses: the username is now locked
-        with live.client(headers={"X-Forwarded-For": f"10.1.0.{i}"}) as c:
+    with live.client(headers={"X-Forwarded-For": "10.1.0.1"}) as c:  # five failures: then a wait
+        for _ in range(5):
             r = c.post("/login", data={"username": name, "password": "wrong-password"})
             assert "Wrong username or password" in r.text
-    with live.client(headers={"X-Forwarded-For": "10.1.1.1"}) as c:
         r = c.post("/login", data={"username": name, "password": PASSWORD})
-        assert r.status_code == 400
-        assert re.search(r"Try again in \d+ s", r.text), r.text
-    other = unique("dan")
-    live.signup(other)
-    with live.client(headers={"X-Forwarded-For": "10.2.0.1"}) as c:  # one address, many names
-        for i in range(5):
-            c.post("/login", data={"username": f"nobody{i}", "password": "wrong-password"})
-        r = c.post("/login", data={"username": other, "password": PASSWORD})
-        assert r.status_code == 400 and "Try again in" in r.text
-    with live.client(headers={"X-Forwarded-For": "10.3.0.1"}) as c:
-        assert c.post("/login", data={"username": other, "password": PASSWORD}).status_code == 303
+        assert r.status_code == 400 and re.search(r"Try again in \d+ s", r.text), r.text
+    with live.client(headers={"X-Forwarded-For": "10.1.1.1"}) as c:  # the owner, elsewhere
+        assert c.post("/login", data={"username": name, "password": PASSWORD}).status_code == 303
 
 
 def test_logout_clears_the_cookie(live: LiveServer) -> None:
@@ -168,7 +159,10 @@ def test_logout_clears_the_cookie(live: LiveServer) -> None:
         c.post("/signup", data={"username": unique("eve"), "password": PASSWORD,
                                 "confirm": PASSWORD})  # fmt: skip
         assert c.get("/").status_code == 200
-        r = c.get("/logout")
+        shown = c.get("/logout")  # GET only shows the button
+        assert shown.status_code == 200 and 'method="post" action="/logout"' in shown.text
+        assert c.get("/").status_code == 200
+        r = c.post("/logout")
         assert r.status_code == 303 and r.headers["location"] == "/login"
         header = set_cookie_header(r).lower()
         assert "max-age=0" in header or "expires=thu, 01 jan 1970" in header
@@ -182,7 +176,7 @@ def test_logout_revokes_copies_of_the_cookie(live: LiveServer) -> None:
         c.post("/signup", data={"username": unique("fay"), "password": PASSWORD,
                                 "confirm": PASSWORD})  # fmt: skip
         stolen = c.cookies[COOKIE]
-        c.get("/logout")
+        c.post("/logout")
     with live.client(cookies={COOKIE: stolen}) as thief:
         assert thief.get("/", follow_redirects=False).status_code == 303
         assert thief.get("/config").status_code == 401

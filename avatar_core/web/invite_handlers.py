@@ -1,0 +1,52 @@
+"""Admin tab, Invites section: create, list and revoke sign-up invite codes (admins only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from ..errors import ValidationError
+from .handlers import Handlers, _whole, user_errors
+
+HEADERS = ["id", "code", "used", "credits", "state", "created"]
+
+
+class InviteHandlers:
+    """The invite events; each re-checks that the caller is an admin."""
+
+    def __init__(self, handlers: Handlers) -> None:
+        self.h = handlers
+
+    def _rows(self) -> list[list[Any]]:
+        return [[i.id, f"{i.hint}…", f"{i.uses}/{i.max_uses}", i.credits,
+                 "revoked" if i.revoked else "active", i.created_at]
+                for i in self.h.app.invites.list()]  # fmt: skip
+
+    @user_errors
+    def listing(self, request: gr.Request | None = None) -> list[list[Any]]:
+        """Every invite, newest first."""
+        self.h.admin.require(self.h.user(request))
+        return self._rows()
+
+    @user_errors
+    def create(self, uses: float = 1, extra_credits: float = 0,
+               request: gr.Request | None = None) -> tuple[str, list[list[Any]]]:  # fmt: skip
+        """A new invite code, shown once."""
+        admin = self.h.admin.require(self.h.user(request))
+        if not _whole(uses) or not _whole(extra_credits):
+            raise ValidationError("Uses and credits are whole numbers.")
+        invite = self.h.app.invites.create(int(uses), int(extra_credits), admin.id)
+        msg = (f"Invite #{invite.id}: `{invite.code}` ({invite.max_uses} use(s), "
+               f"{invite.credits} extra credits). Copy it now: it is not shown again.")  # fmt: skip
+        return msg, self._rows()
+
+    @user_errors
+    def revoke(self, invite_id: float | None = None,
+               request: gr.Request | None = None) -> tuple[str, list[list[Any]]]:  # fmt: skip
+        """Stop an invite from working."""
+        self.h.admin.require(self.h.user(request))
+        if not _whole(invite_id):
+            raise ValidationError("Enter the invite's id (a whole number).")
+        invite = self.h.app.invites.revoke(int(invite_id))  # type: ignore[arg-type]
+        return f"Invite #{invite.id} revoked.", self._rows()
