@@ -27,7 +27,10 @@ def call(live: LiveServer, cookie: str, api_name: str, data: list[Any]) -> list[
     """One event through /gradio_api/queue/join (JSON with \\u escapes, as a browser may send)."""
     with live.client(cookies={COOKIE: cookie}) as c:
         config = c.get("/config").json()
-        index = next(int(d["id"]) for d in config["dependencies"] if d.get("api_name") == api_name)
+        event = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
+        index = int(event["id"])
+        values = {c["id"]: c.get("props", {}).get("value") for c in config["components"]}
+        data = list(data) + [values.get(i) for i in event["inputs"]][len(data):]  # later inputs' defaults
         session_hash = uuid.uuid4().hex
         body = json.dumps({"data": data, "fn_index": index, "session_hash": session_hash,
                            "event_data": None, "trigger_id": None})  # fmt: skip
@@ -116,7 +119,8 @@ def test_database_and_key_files_are_private(tmp_path: Path) -> None:
 def test_ssr_and_run_history_stay_off(live: LiveServer, tmp_path: Path, sqlite_url: str) -> None:
     app = make_app(tmp_path, sqlite_url)
     try:
-        mount = next(r for r in create_web_app(app).routes if isinstance(r, Mount))
+        routes = create_web_app(app).routes
+        mount = next(r for r in routes if isinstance(r, Mount) and hasattr(r.app, "get_blocks"))
         blocks = mount.app.get_blocks()  # type: ignore[attr-defined]
         assert blocks.ssr_mode is False and blocks.run_history is False
     finally:

@@ -12,7 +12,7 @@ from PIL import Image
 from starlette.routing import Mount
 
 from avatar_core import errors
-from avatar_core.engines.base import Engine, RenderRequest, RenderResult
+from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.generation import GenerationRequest
 from avatar_core.web.server import create_web_app
 from tests.conftest import make_app
@@ -29,9 +29,13 @@ class GatedEngine(Engine):
     """Implements `Engine`: renders a grey square once the test opens the gate."""
 
     name = "gated"
+    offline = True
 
     def __init__(self) -> None:
         self.gate, self.entered = threading.Event(), threading.Semaphore(0)
+
+    def plan(self, target: RouteTarget) -> Plan:
+        return Plan("gated", "gated", target.width, target.height)
 
     def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
         self.entered.release()
@@ -73,7 +77,7 @@ def test_queue_size_cache_cleaning_and_upload_limit_are_set(tmp_path: Path, sqli
     app = make_app(tmp_path, sqlite_url, queue_max_size=17, max_upload_mb=3)
     try:
         web = create_web_app(app)
-        mount = next(r for r in web.routes if isinstance(r, Mount))
+        mount = next(r for r in web.routes if isinstance(r, Mount) and hasattr(r.app, "get_blocks"))
         blocks = mount.app.get_blocks()  # type: ignore[attr-defined]
         assert blocks._queue.max_size == 17
         assert blocks.max_file_size == 3 * MB
