@@ -15,8 +15,20 @@ def axe_available() -> bool:
     return AXE_JS.is_file()
 
 
+# Every finite animation or transition has finished (spinners that loop forever are ignored).
+STILL = """() => document.getAnimations().every(a => a.playState !== 'running'
+    || (a.effect && a.effect.getComputedTiming().iterations === Infinity))"""
+
+
 def run_axe(page: Any) -> list[dict[str, Any]]:
-    """axe-core's violations on the page as it is now (WCAG 2 A/AA rules and best practices)."""
+    """axe-core's violations on the page once it is still (WCAG 2 A/AA rules and best practices).
+
+    Gradio fades updated components in; text caught mid-fade has a lower contrast than it will
+    have, so every running animation and transition is awaited first (then 100 ms of quiet).
+    """
+    for _ in range(2):
+        page.wait_for_function(STILL, timeout=10_000)
+        page.wait_for_timeout(100)
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=AXE_JS.read_text())
     result = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']})
