@@ -296,7 +296,8 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                     usage_csv = gr.DownloadButton("Download CSV", scale=1, visible=False)
                 usage_table = gr.Dataframe(headers=["day", "model", "gens", "ok", "failed", "success",
                                                     "p50 s", "p95 s", "charged", "refunded", "cost $",
-                                                    "👍", "👎"], interactive=False, elem_id="admin-usage",
+                                                    "rated up", "rated down"], interactive=False,
+                                           elem_id="admin-usage",
                                            label="Usage per day and model")  # fmt: skip
                 usage_chart = gr.LinePlot(x="day", y="generations", color="model",
                                           title="Generations per day", y_lim=[0, None])  # fmt: skip
