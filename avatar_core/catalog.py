@@ -22,7 +22,7 @@ DEV_LICENSE = "FLUX.1-dev non-commercial"  # FLUX.1-dev and XLabs-AI/flux-Realis
 SCHNELL_LICENSE = "Apache-2.0"
 LIKENESS_KEY = "avatar-creator:flux-kontext-likeness"
 
-# The four models of DESIGN.md §1, exactly.
+# The four models of DESIGN.md §1, exactly, and the likeness row of issue #14.
 SEED_MODELS: tuple[dict[str, Any], ...] = (
     dict(model_key="avatar-creator:flux-dev-base", name="FLUX.1-dev Base", tier="free",
          credit_cost=8, model_id="black-forest-labs/FLUX.1-dev", lora_model=None,

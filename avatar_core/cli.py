@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     c = sub.add_parser("init", help="migrate the database, seed models and presets, create the admin",
-                       description="Upgrade the database to the newest schema, seed the four models "
+                       description="Upgrade the database to the newest schema, seed the five models "
                        "and 19 presets (idempotent; keeps admin changes to price/enabled), and create "
                        "the admin from AVATAR_ADMIN_USERNAME/AVATAR_ADMIN_PASSWORD if set.")  # fmt: skip
     c.add_argument("--reset-catalog", action="store_true",
