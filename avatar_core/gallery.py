@@ -84,7 +84,7 @@ class Gallery:
         self.db, self.store = db, store
 
     def page(self, owner_id: int, page: int = 1, page_size: int = PAGE_SIZE,
-             favourites_only: bool = False) -> Page:  # fmt: skip
+             favourites_only: bool = False, project_id: int | None = None) -> Page:  # fmt: skip
         """Completed avatars of `owner_id`, newest first; pages start at 1.
 
         The total comes from `users.gallery_count` (no COUNT over the whole gallery), and a page
@@ -96,8 +96,10 @@ class Gallery:
         where = [Generation.user_id == owner_id, Generation.status == "completed"]
         if favourites_only:
             where.append(Generation.favourite.is_(True))
+        if project_id is not None:
+            where.append(Generation.project_id == project_id)
         with self.db.read() as session:
-            if favourites_only:
+            if favourites_only or project_id is not None:
                 counted = select(func.count()).select_from(Generation).where(*where)
             else:
                 counted = select(User.gallery_count).where(User.id == owner_id)

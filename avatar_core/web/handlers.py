@@ -367,7 +367,8 @@ class Handlers:
     # ----- gallery -----
     @user_errors
     def gallery_page(self, page: float = 1, favourites_only: bool = False, selected: str = "",
-                     request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
+                     project: str | None = "", request: gr.Request | None = None
+                     ) -> tuple[Any, ...]:  # fmt: skip
         """One page of the caller's own avatars as a thumbnail grid (`selected` is outlined).
 
         Returns (grid, label, page, newer button, older button): the pager shows only when needed.
@@ -375,9 +376,10 @@ class Handlers:
         user = self.user(request)
         picked = str(selected or "").strip()
         wanted, fav = max(1, int(page or 1)), bool(favourites_only)
-        result = self.app.gallery.page(user.id, wanted, favourites_only=fav)
+        pid = _int_id(project) if str(project or "").strip() else None
+        result = self.app.gallery.page(user.id, wanted, favourites_only=fav, project_id=pid)
         if wanted > result.pages:
-            result = self.app.gallery.page(user.id, result.pages, favourites_only=fav)
+            result = self.app.gallery.page(user.id, result.pages, favourites_only=fav, project_id=pid)
         if not result.items:
             grid = ('<div class="avatar-empty">No avatars yet — <a href="#generate" class="go-generate">'
                     'create one on the Generate tab</a>.</div>')  # fmt: skip
@@ -396,20 +398,28 @@ class Handlers:
         return (grid, label, result.page, gr.update(visible=result.pages > 1, interactive=result.page > 1),
                 gr.update(visible=result.pages > 1, interactive=result.page < result.pages))
 
-    def gallery_first(self, favourites_only: bool = False,
+    def gallery_first(self, favourites_only: bool = False, project: str | None = "",
                       request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
         """The first page (after a filter change)."""
-        return self.gallery_page(1, favourites_only, "", request)
+        return self.gallery_page(1, favourites_only, "", project, request=request)
 
-    def gallery_newer(self, page: float = 1, favourites_only: bool = False,
+    def gallery_newer(self, page: float = 1, favourites_only: bool = False, project: str | None = "",
                       request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
         """The page before the current one."""
-        return self.gallery_page(max(1, int(page or 1) - 1), favourites_only, "", request)
+        return self.gallery_page(max(1, int(page or 1) - 1), favourites_only, "", project,
+                                 request=request)  # fmt: skip
 
-    def gallery_older(self, page: float = 1, favourites_only: bool = False,
+    def gallery_older(self, page: float = 1, favourites_only: bool = False, project: str | None = "",
                       request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
         """The page after the current one (clamped to the last page)."""
-        return self.gallery_page(int(page or 1) + 1, favourites_only, "", request)
+        return self.gallery_page(int(page or 1) + 1, favourites_only, "", project, request=request)
+
+    @user_errors
+    def gallery_projects(self, request: gr.Request | None = None) -> dict[str, Any]:
+        """The gallery's project filter: all projects, then each of the caller's."""
+        projects = self.app.projects.of_user(self.user(request).id)
+        return gr.update(choices=[("All projects", "")] + [(f"{p.name} ({p.avatars})", str(p.id))
+                                                           for p in projects])  # fmt: skip
 
     def pick_avatar(self, evt: gr.EventData) -> str:
         """A thumbnail click (its id travels in the event data); ownership is checked on use."""
@@ -466,6 +476,23 @@ class Handlers:
         item = self.app.gallery.get(user.id, _int_id(avatar_id))
         item = self.app.gallery.set_favourite(user.id, item.id, not item.favourite)
         return "★ Added to favourites" if item.favourite else "Removed from favourites"
+
+    @user_errors
+    def rate_up(self, avatar_id: str = "", reason: str = "", request: gr.Request | None = None) -> str:
+        """👍 for one of the caller's avatars (feedback on quality, seen per model by admins)."""
+        return self._rate(avatar_id, 1, reason, request)
+
+    @user_errors
+    def rate_down(self, avatar_id: str = "", reason: str = "", request: gr.Request | None = None) -> str:
+        """👎 for one of the caller's avatars, with an optional reason."""
+        return self._rate(avatar_id, -1, reason, request)
+
+    def _rate(self, avatar_id: str, rating: int, reason: str, request: gr.Request | None) -> str:
+        if not str(avatar_id or "").strip():
+            raise ValidationError("Select an avatar first.")
+        user = self.user(request)
+        self.app.gallery.rate(user.id, _int_id(avatar_id), rating, reason or "")
+        return "Thanks — rated 👍." if rating > 0 else "Thanks — rated 👎; that helps us choose models."
 
     @user_errors
     def delete_avatar(self, avatar_id: str = "", request: gr.Request | None = None

@@ -161,6 +161,9 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                         result_json = gr.JSON(visible=False)
             with gr.Tab("Gallery", id="gallery") as gallery_tab:
                 with gr.Row(elem_classes="gallery-bar"):
+                    gallery_project = gr.Dropdown([("All projects", "")], value="", label="Show project",
+                                                  interactive=True, scale=0, min_width=200,
+                                                  elem_id="gallery-project")  # fmt: skip
                     favs = gr.Checkbox(label="Favourites only", value=False, scale=0,
                                        min_width=170)  # fmt: skip
                     page_label = gr.Markdown(elem_classes="page-label", elem_id="page-label")
@@ -191,6 +194,12 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                                     confirm_btn = gr.Button("Yes, remove it", size="sm",
                                                             variant="stop")  # fmt: skip
                                     keep_btn = gr.Button("Keep it", size="sm")
+                            with gr.Row(elem_classes="align-end"):
+                                rate_reason = gr.Textbox(label="What's good or wrong (optional)",
+                                                         max_length=500, scale=3)  # fmt: skip
+                                up_btn = gr.Button("👍 Good", size="sm", scale=1, elem_id="rate-up")
+                                down_btn = gr.Button("👎 Not right", size="sm", scale=1,
+                                                     elem_id="rate-down")  # fmt: skip
                             gallery_msg = gr.Markdown(elem_id="gallery-msg")
                 with gr.Accordion("API tokens (for the REST API at /api/docs)", open=False,
                                   elem_id="api-tokens"):  # fmt: skip
@@ -363,7 +372,11 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         page_io: dict[str, Any] = dict(outputs=[grid, page_label, page, prev_btn, next_btn])
         actions: dict[str, Any] = dict(inputs=[selected],
                                        outputs=[fav_btn, reuse_btn, del_btn, confirm_box])  # fmt: skip
-        gallery_tab.select(h.gallery_page, [page, favs, selected], api_name="gallery", **page_io)
+        gallery_tab.select(h.gallery_page, [page, favs, selected, gallery_project], api_name="gallery",
+                           **page_io).then(h.gallery_projects, None, gallery_project,
+                                           api_name="gallery_projects", **hidden)  # fmt: skip
+        gallery_project.input(h.gallery_first, [favs, gallery_project], api_name="gallery_by_project",
+                              **hidden, **page_io)  # fmt: skip
         usage_btn.click(h.admin_usage, [usage_since], [usage_table, usage_chart, usage_csv],
                         api_name="admin_usage")  # fmt: skip
         exp_start.click(h.admin_start_experiment, [exp_tier, exp_a, exp_b, exp_split], exp_msg,
@@ -376,15 +389,22 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                            api_name="create_token", **hidden)  # fmt: skip
         token_revoke.click(h.revoke_token, [token_id], [token_msg, token_table],
                            api_name="revoke_token", **hidden)  # fmt: skip
-        favs.change(h.gallery_first, [favs], api_name="gallery_first", **hidden, **page_io)
-        prev_btn.click(h.gallery_newer, [page, favs], api_name="gallery_newer", **hidden, **page_io)
-        next_btn.click(h.gallery_older, [page, favs], api_name="gallery_older", **hidden, **page_io)
+        favs.change(h.gallery_first, [favs, gallery_project], api_name="gallery_first", **hidden,
+                    **page_io)  # fmt: skip
+        prev_btn.click(h.gallery_newer, [page, favs, gallery_project], api_name="gallery_newer",
+                       **hidden, **page_io)  # fmt: skip
+        next_btn.click(h.gallery_older, [page, favs, gallery_project], api_name="gallery_older",
+                       **hidden, **page_io)  # fmt: skip
         grid.click(h.pick_avatar, None, selected, api_name="pick_avatar", queue=False, **hidden)
         selected.change(h.avatar_detail, [selected], [detail_image, detail_info],
                         api_name="avatar_detail")  # fmt: skip
         selected.change(h.avatar_actions, api_name="avatar_actions", queue=False, **hidden, **actions)
+        up_btn.click(h.rate_up, [selected, rate_reason], gallery_msg, api_name="rate_up", **hidden)
+        down_btn.click(h.rate_down, [selected, rate_reason], gallery_msg, api_name="rate_down",
+                       **hidden)  # fmt: skip
         fav_btn.click(h.toggle_favourite, [selected], gallery_msg, api_name="favourite").then(
-            h.gallery_page, [page, favs, selected], api_name="gallery_refresh", **hidden, **page_io
+            h.gallery_page, [page, favs, selected, gallery_project], api_name="gallery_refresh",
+            **hidden, **page_io
         ).then(h.avatar_detail, [selected], [detail_image, detail_info],
                api_name="avatar_detail_refresh", **hidden).then(
             h.avatar_actions, api_name="avatar_actions_refresh", **hidden, **actions)  # fmt: skip
@@ -394,7 +414,8 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
                        queue=False, **hidden)  # fmt: skip
         confirm_btn.click(h.delete_avatar, [selected], [gallery_msg, selected],
                           api_name="delete_avatar").then(
-            h.gallery_page, [page, favs], api_name="gallery_after_delete", **hidden, **page_io)  # fmt: skip
+            h.gallery_page, [page, favs, selected, gallery_project], api_name="gallery_after_delete",
+            **hidden, **page_io)  # fmt: skip
         reuse_btn.click(h.reuse, [selected], [prompt, preset, model, seed, tabs],
                         api_name="reuse_settings")  # fmt: skip
 

@@ -302,3 +302,23 @@ def test_an_avatar_from_a_photo_over_the_api(live: LiveServer) -> None:
         again = generate(c, {"preset": "yoga-instructor", "photo_id": kept["photo_id"]})
         assert again.status_code == 404 and live.app.accounts.get(uid).balance == 36
     assert not stored.exists()
+
+
+def test_ratings_from_the_gallery_reach_the_usage_report(live: LiveServer) -> None:
+    import gradio as gr
+
+    from avatar_core.generation import GenerationRequest
+    from avatar_core.usage import usage
+    from avatar_core.web.handlers import Handlers
+
+    uid, _ = user(live, "free", 50)
+    other_uid, _ = user(live, "free", 50)
+    made = live.app.generations.generate(live.app.accounts.get(uid), GenerationRequest(prompt="x"))
+    h = Handlers(live.app)
+    assert "👎" in h.rate_down(str(made.generation_id), "eyes", request=gr.Request(username=str(uid)))
+    assert live.app.gallery.get(uid, made.generation_id).rating == -1
+    with pytest.raises(gr.Error):
+        h.rate_up(str(made.generation_id), request=gr.Request(username=str(other_uid)))  # not theirs
+    with pytest.raises(gr.Error, match="Select an avatar"):
+        h.rate_up("", request=gr.Request(username=str(uid)))
+    assert sum(r.thumbs_down for r in usage(live.app.db)) >= 1

@@ -78,12 +78,12 @@ def test_gallery_actions_pager_and_admin_views(app: App, h: Handlers, people: di
     fav, reuse, delete, confirm = h.avatar_actions("", free)
     assert (fav["interactive"], reuse["interactive"], delete["interactive"]) == (False, False, False)
     assert confirm["visible"] is False
-    grid, label, page, newer, older = h.gallery_page(1, False, "", free)
+    grid, label, page, newer, older = h.gallery_page(1, False, "", request=free)
     assert 'class="go-generate"' in grid and label == "0 avatars"
     assert newer["visible"] is False and older["visible"] is False
     out = h.generate("a sailor", request=free, progress=_no_progress)[3]
     gen_id = str(out["generation_id"])
-    assert h.gallery_page(1, False, "", free)[1] == "1 avatar"
+    assert h.gallery_page(1, False, "", request=free)[1] == "1 avatar"
     assert h.avatar_actions(gen_id, free)[0] == {"__type__": "update", "value": "★ Favourite",
                                                  "interactive": True}  # fmt: skip
     h.toggle_favourite(gen_id, free)

@@ -146,7 +146,7 @@ def test_requests_without_a_session_are_refused(handlers: Handlers, alice: UserI
         lambda: handlers.on_load(gr.Request()),
         lambda: handlers.quote(AUTO, None, False, False, False, request=gr.Request()),
         lambda: handlers.generate(prompt="x", request=None),
-        lambda: handlers.gallery_page(1, False, "", gr.Request(username="not-a-number")),
+        lambda: handlers.gallery_page(1, False, "", request=gr.Request(username="not-a-number")),
         lambda: handlers.admin_users("", gr.Request(username="999999")),
     ]
     for call in calls:
@@ -248,17 +248,17 @@ def test_gallery_shows_only_the_callers_avatars(
 ) -> None:
     mine = [generate(handlers, alice, f"alice avatar {i}")[3]["generation_id"] for i in range(2)]
     theirs = generate(handlers, bob, "bob avatar")[3]["generation_id"]
-    grid, label, page, *_ = handlers.gallery_page(1, False, str(mine[0]), as_user(alice))
+    grid, label, page, *_ = handlers.gallery_page(1, False, str(mine[0]), request=as_user(alice))
     ids = [int(i) for i in re.findall(r'data-id="(\d+)"', grid)]
     assert ids == mine[::-1] and theirs not in ids and page == 1
     assert label == "2 avatars"  # one page: no "Page 1 of 1"
     assert f'class="thumb picked" data-id="{mine[0]}"' in grid
     assert f"/avatars/{theirs}/" not in grid
-    grid, label, *_ = handlers.gallery_page(1, False, "", as_user(bob))
+    grid, label, *_ = handlers.gallery_page(1, False, "", request=as_user(bob))
     assert re.findall(r'data-id="(\d+)"', grid) == [str(theirs)]
-    grid, label, page, *_ = handlers.gallery_older(5, False, as_user(bob))
+    grid, label, page, *_ = handlers.gallery_older(5, False, request=as_user(bob))
     assert page == 1  # clamped to the last page
-    assert "No avatars yet" in handlers.gallery_first(True, as_user(bob))[0]
+    assert "No avatars yet" in handlers.gallery_first(True, request=as_user(bob))[0]
 
 
 def test_pick_avatar_reads_only_an_integer_id_from_the_event() -> None:
@@ -278,7 +278,7 @@ def test_detail_favourite_and_reuse_of_own_avatar(handlers: Handlers, alice: Use
     assert f"/avatars/{gen_id}/download.png" in recipe
     assert handlers.avatar_detail("", req) == ("", "Select an avatar to see it full size.")
     assert handlers.toggle_favourite(str(gen_id), req) == "★ Added to favourites"
-    assert "★" in handlers.gallery_first(True, req)[0]
+    assert "★" in handlers.gallery_first(True, request=req)[0]
     prompt, preset, model, seed, tabs = handlers.reuse(str(gen_id), req)
     assert (prompt, preset, model, seed) == ("red curly hair", None,
                                              "avatar-creator:flux-dev-base", 77)  # fmt: skip
