@@ -126,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
             admin.get_by_label("Reason", exact=True).fill("support ticket #42")
             admin.get_by_role("button", name="Grant credits").click()
             expect(admin.locator("#admin-msg")).to_contain_text("Granted")
-            admin.wait_for_timeout(500)  # let the chart finish its transition
+            admin.get_by_role("button", name="Show usage").click()
+            expect(admin.locator("#admin-usage")).to_contain_text("flux-dev-realism")
+            admin.wait_for_timeout(800)  # let the charts finish their transitions
             admin.mouse.move(0, 0)
             save_png(admin, args.out / "screenshot-admin.png", full_page=True)
             # Mobile width: the Generate tab, then the gallery.
