@@ -141,6 +141,37 @@ class AvatarPatch(BaseModel):
     favourite: bool | None = None
 
 
+AVATAR_EXAMPLE = {
+    "id": 42, "name": "Astro", "project_id": 1, "prompt": "a smiling astronaut", "preset": None,
+    "model_key": "avatar-creator:flux-dev-hd-realism", "seed": 1234, "width": 1024, "height": 1024,
+    "credits_charged": 15, "favourite": False, "provider": "replicate",
+    "provider_model": "black-forest-labs/flux-dev-lora",
+    "lora": {"repo": "XLabs-AI/flux-RealismLora", "scale": 0.9}, "from_photo": False,
+    "created_at": "2026-11-27 10:00 UTC", "rating": None, "image_url": "/api/v1/avatars/42/image",
+}  # fmt: skip
+GENERATION_EXAMPLE = {
+    "generation_id": 42, "status": "completed", "model_key": "avatar-creator:flux-dev-hd-realism",
+    "engine": "hf:replicate", "offline_preview": False, "credits_charged": 15, "balance": 35,
+    "seed": 1234, "seconds": 7.9, "reason": "pro tier, HD requested (size) → FLUX.1-dev HD + Realism "
+    "LoRA, 15 credits", "lora_applied": True, "notes": [], "width": 1024, "height": 1024,
+    "provider": "replicate", "provider_model": "black-forest-labs/flux-dev-lora",
+    "lora": {"repo": "XLabs-AI/flux-RealismLora", "scale": 0.9}, "name": "Astro", "project_id": 1,
+    "image_url": "/api/v1/avatars/42/image",
+}  # fmt: skip
+
+
+def error_example(code: str, message: str) -> dict[str, Any]:
+    """An OpenAPI response entry showing the error shape."""
+    return {"content": {"application/json": {"example": {"error": {"code": code, "message": message}}}}}
+
+
+def example(value: Any, status: int = 200, **errors: dict[str, Any]) -> dict[int | str, Any]:
+    """OpenAPI `responses` with an example for `status` (and error examples keyed by status)."""
+    out: dict[int | str, Any] = {status: {"content": {"application/json": {"example": value}}}}
+    out.update({int(k.lstrip("e")): v for k, v in errors.items()})
+    return out
+
+
 BEARER = HTTPBearer(auto_error=False)
 
 
@@ -206,12 +237,17 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         return error(422, "invalid", f"{where}: {first.get('msg', 'invalid input')}".strip(": "))
 
-    @api.get("/v1/me", summary="The caller: username, tier and balance")
+    @api.get("/v1/me", summary="The caller: username, tier and balance",
+             responses=example({"username": "alice", "tier": "pro", "balance": 50}))  # fmt: skip
     def me(who: Who) -> dict[str, Any]:
         user = app.accounts.get(who.user.id)
         return {"username": user.username, "tier": user.tier, "balance": user.balance}
 
-    @api.get("/v1/models", summary="The models this user can see, with this user's price")
+    @api.get("/v1/models", summary="The models this user can see, with this user's price",
+             responses=example([{"key": "avatar-creator:flux-dev-realism", "name": "FLUX.1-dev + "
+                                 "Realism LoRA", "price": 12, "width": 1024, "height": 1024,
+                                 "lora": {"repo": "XLabs-AI/flux-RealismLora", "scale": 0.9},
+                                 "locked": False, "tier_needed": "basic"}]))  # fmt: skip
     def models(who: Who) -> list[dict[str, Any]]:
         tier = app.accounts.get(who.user.id).tier
         out = []
@@ -225,20 +261,29 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
                         "locked": not can_access(tier, m.tier), "tier_needed": m.tier})  # fmt: skip
         return out
 
-    @api.get("/v1/presets", summary="The presets")
+    @api.get("/v1/presets", summary="The presets",
+             responses=example([{"key": "yoga-instructor", "name": "Yoga Instructor",
+                                 "category": "fitness", "description": "Calm teacher in a bright "
+                                 "studio."}]))  # fmt: skip
     def presets(who: Who) -> list[dict[str, Any]]:
         return [{"key": p.key, "name": p.name, "category": p.category, "description": p.description}
                 for p in app.catalog.presets()]  # fmt: skip
 
-    @api.get("/v1/projects", summary="The caller's projects (\"My avatars\" always exists)")
+    @api.get("/v1/projects", summary="The caller's projects (\"My avatars\" always exists)",
+             responses=example([{"id": 1, "name": "My avatars", "created_at": "2026-11-27T10:00:00Z",
+                                 "avatars": 3}]))  # fmt: skip
     def projects(who: Who) -> list[dict[str, Any]]:
         return [vars(p) for p in app.projects.of_user(who.user.id)]
 
-    @api.post("/v1/projects", status_code=201, summary="Create a project")
+    @api.post("/v1/projects", status_code=201, summary="Create a project",
+              responses=example({"id": 2, "name": "Team", "created_at": "2026-11-27T10:00:00Z",
+                                 "avatars": 0}, 201))  # fmt: skip
     def create_project(who: Who, body: ProjectBody) -> dict[str, Any]:
         return vars(app.projects.create(who.user.id, body.name))
 
-    @api.patch("/v1/projects/{project_id}", summary="Rename a project")
+    @api.patch("/v1/projects/{project_id}", summary="Rename a project",
+               responses=example({"id": 2, "name": "Crew", "created_at": "2026-11-27T10:00:00Z",
+                                  "avatars": 0}))  # fmt: skip
     def rename_project(who: Who, project_id: int, body: ProjectBody) -> dict[str, Any]:
         return vars(app.projects.rename(who.user.id, _id(project_id), body.name))
 
@@ -252,6 +297,14 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
 
     @api.post("/v1/projects/{project_id}/avatars/generate", status_code=201,
               summary="Generate an avatar in a project",
+              responses=example(GENERATION_EXAMPLE, 201,
+                                e402=error_example("insufficient_credits", "Not enough credits: this "
+                                                   "image costs 15 and your balance is 3."),
+                                e403=error_example("tier", "FLUX.1-dev HD + Realism LoRA needs the pro "
+                                                   "tier or higher; your tier is basic."),
+                                e422=error_example("invalid", "Write a prompt or pick a preset."),
+                                e502=error_example("generation_failed", "The image service is not "
+                                                   "available right now. Try again later.")),
               description="201 with the generation; 402 not enough credits, 403 model above the "
               "tier, 422 bad input, 502 the provider failed (refunded), 429 too many calls. "
               "An `Idempotency-Key` header makes retries safe: the same key returns the first "
@@ -273,6 +326,8 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
         return generation_json(result)
 
     @api.post("/v1/photos", status_code=201, summary="Upload a photo of yourself (for likeness avatars)",
+              responses=example({"photo_id": 7, "width": 800, "height": 1000,
+                                 "expires_at": "2026-11-28T10:00:00+00:00"}, 201),
               description="multipart/form-data: `photo` (JPEG/PNG/WebP, ≤ AVATAR_MAX_UPLOAD_MB, ≥ 256 px) "
               "and `consent=true` (\"I am the person in this photo or have their permission\"). "
               "The photo is re-encoded without metadata, kept privately for "
@@ -294,7 +349,8 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
         app.photos.delete(who.user.id, _id(photo_id))
         return Response(status_code=204)
 
-    @api.get("/v1/avatars", summary="The caller's avatars, newest first, keyset-paged")
+    @api.get("/v1/avatars", summary="The caller's avatars, newest first, keyset-paged",
+             responses=example({"items": [AVATAR_EXAMPLE], "next_cursor": "MjAyNi0xMS0yN1QxMDowMHw0Mg"}))
     def avatars(who: Who, project: int | None = Query(None, ge=1, lt=2**31),
                 favourite: bool | None = None,
                 cursor: str | None = Query(None, max_length=200),
@@ -303,11 +359,12 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
                                                favourite=favourite)  # fmt: skip
         return {"items": [avatar_json(a) for a in items], "next_cursor": next_cursor}
 
-    @api.get("/v1/avatars/{avatar_id}", summary="One avatar")
+    @api.get("/v1/avatars/{avatar_id}", summary="One avatar", responses=example(AVATAR_EXAMPLE))
     def avatar(who: Who, avatar_id: int) -> dict[str, Any]:
         return avatar_json(app.gallery.get(who.user.id, _id(avatar_id)))
 
-    @api.patch("/v1/avatars/{avatar_id}", summary="Rename, move or (un)favourite an avatar")
+    @api.patch("/v1/avatars/{avatar_id}", summary="Rename, move or (un)favourite an avatar",
+               responses=example(AVATAR_EXAMPLE))  # fmt: skip
     def patch_avatar(who: Who, avatar_id: int, body: AvatarPatch) -> dict[str, Any]:
         uid, aid = who.user.id, _id(avatar_id)
         if body.name is not None or body.project_id is not None:
@@ -316,7 +373,8 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
             app.gallery.set_favourite(uid, aid, body.favourite)
         return avatar_json(app.gallery.get(uid, aid))
 
-    @api.post("/v1/avatars/{avatar_id}/rating", summary="Rate an avatar 👍/👎 (or clear with none)")
+    @api.post("/v1/avatars/{avatar_id}/rating", summary="Rate an avatar 👍/👎 (or clear with none)",
+              responses=example({**AVATAR_EXAMPLE, "rating": "up"}))  # fmt: skip
     def rate(who: Who, avatar_id: int, body: RatingBody) -> dict[str, Any]:
         value = {"up": 1, "down": -1}.get(body.rating)
         return avatar_json(app.gallery.rate(who.user.id, _id(avatar_id), value, body.reason))

@@ -243,6 +243,12 @@ def test_models_presets_and_docs(live: LiveServer) -> None:
     assert {"/v1/me", "/v1/models", "/v1/presets", "/v1/projects", "/v1/projects/{project_id}",
             "/v1/projects/{project_id}/avatars/generate", "/v1/avatars", "/v1/avatars/{avatar_id}",
             "/v1/avatars/{avatar_id}/image"} <= paths  # fmt: skip
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if method == "delete" or path.endswith("/image"):
+                continue  # 204 and image/png: nothing to show as JSON
+            ok = [r for code, r in op["responses"].items() if code.startswith("2")]
+            assert any("example" in r.get("content", {}).get("application/json", {}) for r in ok), path
 
 
 def test_rate_limit_per_token(live: LiveServer) -> None:
