@@ -7,7 +7,7 @@ import io
 import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
@@ -51,8 +51,6 @@ def usage(db: Database, since: date | None = None) -> list[UsageRow]:
                   Generation.credits_charged, Generation.price, Generation.cost_usd,
                   Generation.rating).where(Generation.status.in_(("completed", "failed")))  # fmt: skip
     if since is not None:
-        from datetime import UTC
-
         stmt = stmt.where(Generation.created_at >= datetime.combine(since, UTC_MIDNIGHT, tzinfo=UTC))
     groups: dict[tuple[str, str], list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
     with db.read() as session:

@@ -7,13 +7,17 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/bench_x.py` without PYTHONPATH=.
@@ -257,3 +261,35 @@ def temp_dir(prefix: str) -> Iterator[Path]:
     """A temporary directory removed afterwards."""
     with tempfile.TemporaryDirectory(prefix=prefix) as name:
         yield Path(name)
+
+
+def burst(clients: Sequence[T], generate: Callable[[T], dict[str, object]],
+          timeout: float = 600.0) -> tuple[float, int]:  # fmt: skip
+    """Every client generates at the same moment (a barrier); (wall s to the last result, failures).
+
+    `generate(client)` returns the generation's result object; anything but "completed" counts as a
+    failure, and so does an exception.
+    """
+    gate = threading.Barrier(len(clients) + 1)
+    ends: list[float] = []
+    failures: list[str] = []
+
+    def one(client: T) -> None:
+        gate.wait()
+        try:
+            out = generate(client)
+            if out.get("status") != "completed":
+                failures.append(str(out))
+        except Exception as err:  # noqa: BLE001 - counted and reported
+            failures.append(repr(err))
+        ends.append(time.perf_counter())
+
+    threads = [threading.Thread(target=one, args=(c,), daemon=True) for c in clients]
+    for thread in threads:
+        thread.start()
+    gate.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout)
+    return max(ends) - start, len(failures)
+

@@ -15,14 +15,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from _common import PASSWORD, PROMPT, cheap_hasher, fake_hf, photo_png
+from _common import PASSWORD, PROMPT, burst, cheap_hasher, fake_hf, photo_png
 from _pg import pg_schema_url, settings_note
 from _report import median, report, table
 
@@ -58,28 +57,7 @@ def login(url: str, name: str) -> str:
 
 def fire(clients: list[GenerateClient]) -> tuple[float, int]:
     """Every client clicks Generate at the same moment; (wall s to the last result, failures)."""
-    gate = threading.Barrier(len(clients) + 1)
-    ends: list[float] = []
-    failures: list[str] = []
-
-    def one(client: GenerateClient) -> None:
-        gate.wait()
-        try:
-            out = client.generate(PROMPT)
-            if out.get("status") != "completed":
-                failures.append(str(out))
-        except Exception as err:  # noqa: BLE001 - counted and reported
-            failures.append(repr(err))
-        ends.append(time.perf_counter())
-
-    threads = [threading.Thread(target=one, args=(c,), daemon=True) for c in clients]
-    for thread in threads:
-        thread.start()
-    gate.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join(600)
-    return max(ends) - start, len(failures)
+    return burst(clients, lambda client: client.generate(PROMPT))
 
 
 def group_cpu(groups: set[int]) -> float:

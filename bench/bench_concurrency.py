@@ -24,6 +24,7 @@ from _common import (
     Server,
     bench_app,
     bench_env,
+    burst,
     fake_hf,
     make_users,
     photo_png,
@@ -54,31 +55,15 @@ def connect_all(server: Server, names: list[str], use_gradio_client: bool) -> li
 
 def fire(clients: list[object], use_gradio_client: bool) -> tuple[float, int]:
     """Every client clicks Generate at the same moment; (wall s to the last result, failures)."""
-    gate = threading.Barrier(len(clients) + 1)
-    ends: list[float] = []
-    failures: list[str] = []
 
-    def one(client: object) -> None:
-        gate.wait()
-        try:
-            if use_gradio_client:
-                out = client.predict(prompt=PROMPT, api_name="/generate")  # type: ignore[attr-defined]
-            else:
-                out = client.call("generate", GENERATE_INPUTS)  # type: ignore[attr-defined]
-            if out[-1].get("status") != "completed":
-                failures.append(str(out[-1]))
-        except Exception as err:  # noqa: BLE001 - counted and reported
-            failures.append(repr(err))
-        ends.append(time.perf_counter())
+    def generate(client: object) -> dict[str, object]:
+        if use_gradio_client:
+            out = client.predict(prompt=PROMPT, api_name="/generate")  # type: ignore[attr-defined]
+        else:
+            out = client.call("generate", GENERATE_INPUTS)  # type: ignore[attr-defined]
+        return dict(out[-1])
 
-    threads = [threading.Thread(target=one, args=(c,), daemon=True) for c in clients]
-    for thread in threads:
-        thread.start()
-    gate.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return max(ends) - start, len(failures)
+    return burst(clients, generate)
 
 
 def run_app(env: dict[str, str], names: list[str], gradio_defaults: bool = False,

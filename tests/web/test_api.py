@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -215,7 +214,7 @@ def test_keyset_paging_over_10000_avatars(live: LiveServer) -> None:
     with live.app.db.transaction() as session:
         session.execute(insert(Generation), rows)
     seen: list[int] = []
-    cursor, pages, started = None, 0, time.monotonic()
+    cursor, pages = None, 0
     with api(live, token) as c:
         while True:
             page = c.get("/avatars", params={"limit": 100, **({"cursor": cursor} if cursor else {})}).json()
@@ -226,7 +225,7 @@ def test_keyset_paging_over_10000_avatars(live: LiveServer) -> None:
                 break
         assert c.get("/avatars", params={"cursor": "not-a-cursor"}).status_code == 422
     assert pages == 100 and len(seen) == len(set(seen)) == 10_000
-    assert time.monotonic() - started > 0  # first vs deepest page timing: bench/bench_gallery.py
+    # first vs deepest page timing (no timed asserts in tests): bench/bench_gallery.py
 
 
 def test_models_presets_and_docs(live: LiveServer) -> None:
