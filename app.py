@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from avatar_core.bootstrap import bootstrap, init
     from avatar_core.config import load_settings
-    from avatar_core.errors import AvatarError
-    from avatar_core.verify import log_routes
+    from avatar_core.domain.errors import AvatarError
+    from avatar_core.services.verify import log_routes
     from avatar_core.web.server import create_web_app
 
     try:

@@ -1,5 +1,5 @@
 """`python -m avatar_core` runs the command line."""
 
-from avatar_core.cli import main
+from avatar_core.cli.main import main
 
 raise SystemExit(main())

@@ -9,24 +9,24 @@ from functools import cached_property
 
 from passlib.context import CryptContext
 
-from .auth import Accounts, UserInfo, make_hasher
-from .catalog import Catalog
-from .config import Settings
-from .db import Database, init_lock, upgrade
-from .engines.base import Engine, Plan, RouteTarget
-from .experiments import ExperimentService
-from .gallery import Gallery
-from .generation import GenerationService
-from .invites import Invites
-from .limits import per_user_limit
-from .metrics import Metrics
-from .photos import PhotoService
-from .projects import ProjectService
-from .signup import Signups
-from .storage import ImageStore
-from .storage_s3 import make_store
-from .throttle import Throttle
-from .tokens import TokenService
+from avatar_core.config import Settings
+from avatar_core.engines.base import Engine, Plan, RouteTarget
+from avatar_core.infra.db import Database, init_lock, upgrade
+from avatar_core.infra.metrics import Metrics
+from avatar_core.infra.storage import ImageStore
+from avatar_core.infra.storage_s3 import make_store
+from avatar_core.services.auth import Accounts, UserInfo, make_hasher
+from avatar_core.services.catalog import Catalog
+from avatar_core.services.experiments import ExperimentService
+from avatar_core.services.gallery import Gallery
+from avatar_core.services.generation import GenerationService
+from avatar_core.services.invites import Invites
+from avatar_core.services.limits import per_user_limit
+from avatar_core.services.photos import PhotoService
+from avatar_core.services.projects import ProjectService
+from avatar_core.services.signup import Signups
+from avatar_core.services.throttle import Throttle
+from avatar_core.services.tokens import TokenService
 
 
 @dataclass
@@ -74,7 +74,7 @@ class App:
     def _queue_depth(self) -> int:
         from sqlalchemy import func, select
 
-        from .models import Generation
+        from avatar_core.infra.models import Generation
 
         with self.db.read() as session:
             stmt = select(func.count()).where(Generation.status.in_(("queued", "running")))
@@ -124,7 +124,7 @@ class App:
 def build_engine(settings: Settings) -> Engine:
     """The engine the settings ask for: local (offline preview) or Hugging Face."""
     if settings.engine_kind == "local":
-        from .engines.local import LocalEngine
+        from avatar_core.engines.offline.engine import LocalEngine
 
         return LocalEngine()
     return build_hf_engine(settings)
@@ -138,7 +138,7 @@ def hub_planner(app: App) -> Callable[[RouteTarget], Plan]:
 def build_hf_engine(settings: Settings) -> Engine:
     """The Hugging Face engine for `settings` (builds nothing that does I/O)."""
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    from .engines.hf import HFEngine
+    from avatar_core.engines.hf import HFEngine
 
     return HFEngine(
         token=settings.hf_token,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from .errors import ConfigError
-from .selection import ENDPOINT_HANDLERS as HANDLERS
+from avatar_core.domain.errors import ConfigError
+from avatar_core.domain.selection import ENDPOINT_HANDLERS as HANDLERS
 
 ENGINES = ("auto", "local", "hf")
 PROVIDERS = ("", "auto", "replicate", "fal-ai", "hf-inference")

@@ -87,7 +87,7 @@ def free_port() -> int:
 
 def cheap_hasher() -> object:
     """Fast argon2 for bench accounts (verification reads the cost from the hash itself)."""
-    from avatar_core.auth import make_hasher
+    from avatar_core.services.auth import make_hasher
 
     return make_hasher(rounds=1, memory_kib=1024)
 
@@ -122,7 +122,7 @@ def bench_app(env: dict[str, str]) -> object:
 
 def make_users(app: object, prefix: str, count: int, credits_each: int = 10_000) -> list[str]:
     """`count` users with plenty of credits; returns their names."""
-    from avatar_core import credits
+    from avatar_core.services import credits
 
     names = []
     for i in range(count):

@@ -30,9 +30,9 @@ from scripts.cluster import Cluster, GenerateClient
 
 def make_users(cluster: Cluster, count: int) -> list[str]:
     """`count` users with plenty of credits, created directly in the cluster's database."""
-    from avatar_core import credits
     from avatar_core.bootstrap import bootstrap
     from avatar_core.config import load_settings
+    from avatar_core.services import credits
 
     app = bootstrap(load_settings(cluster.app_env(0), dotenv_path=None), hasher=cheap_hasher())  # type: ignore[arg-type]
     names = []

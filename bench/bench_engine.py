@@ -21,7 +21,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/bench_engine.py`
 
 from avatar_core.engines.base import RenderRequest  # noqa: E402
-from avatar_core.engines.local import LocalEngine  # noqa: E402
+from avatar_core.engines.offline.engine import LocalEngine  # noqa: E402
 
 PROMPTS = (
     "a woman with red curly hair and glasses in an office",
@@ -80,7 +80,7 @@ def pool_rate(pool: ProcessPoolExecutor, size: int, count: int) -> float:
 
 def store_ms(size: int, repeats: int = 5) -> float:
     """Median ms to encode one offline image for the store (PNG + recipe, WebP thumbnail)."""
-    from avatar_core.storage import png_bytes, thumbnail_bytes
+    from avatar_core.infra.storage import png_bytes, thumbnail_bytes
 
     image = LocalEngine().render(make_request(PROMPTS[0], size, 1),
                                  deadline=time.monotonic() + 60).image  # fmt: skip

@@ -36,7 +36,7 @@ def add_avatars(app: object, user_id: int, count: int) -> None:
     """`count` completed generations for `user_id`, one a minute, in one bulk insert."""
     from sqlalchemy import insert, update
 
-    from avatar_core.models import Generation, User
+    from avatar_core.infra.models import Generation, User
 
     start = datetime(2025, 1, 1, tzinfo=UTC)
     rows = [dict(

@@ -67,8 +67,8 @@ def measure(label: str, url: str | None, data_dir: Path, seconds: float) -> list
     """inserts/s, pairs/s (16 users), pairs/s (1 user) and the invariant check on one database."""
     from sqlalchemy import Column, Integer, MetaData, Table, func, select
 
-    from avatar_core import credits
-    from avatar_core.models import LedgerEntry, User
+    from avatar_core.infra.models import LedgerEntry, User
+    from avatar_core.services import credits
 
     app = build_app(data_dir, url or f"sqlite:///{data_dir / 'ledger.db'}")
     db = app.db  # type: ignore[attr-defined]

@@ -44,7 +44,7 @@ def time_bare(url: str) -> float:
 
 def time_service(app: object, user: object) -> float:
     """`app.generations.generate(user, GenerationRequest(prompt=...))`, HF engine, fake server."""
-    from avatar_core.generation import GenerationRequest
+    from avatar_core.services.generation import GenerationRequest
 
     start = time.perf_counter()
     result = app.generations.generate(user, GenerationRequest(prompt=PROMPT))  # type: ignore[attr-defined]

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from avatar_core.auth import make_hasher
 from avatar_core.bootstrap import App, bootstrap
-from avatar_core.catalog import seed_catalog
 from avatar_core.config import Settings
-from avatar_core.db import Database, upgrade
+from avatar_core.infra.db import Database, upgrade
+from avatar_core.services.auth import make_hasher
+from avatar_core.services.catalog import seed_catalog
 
 REQUIRE_ALL = os.environ.get("AVATAR_REQUIRE_ALL") == "1"
 TABLES = ("credit_ledger", "generations", "throttle_events", "invites", "users", "ai_models",

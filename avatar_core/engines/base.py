@@ -9,7 +9,7 @@ from typing import Protocol
 
 from PIL import Image
 
-from avatar_core.selection import ModelSpec
+from avatar_core.domain.selection import ModelSpec
 
 
 @dataclass(frozen=True)

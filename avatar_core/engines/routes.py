@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from avatar_core.domain.selection import ENDPOINT_HANDLERS
 from avatar_core.engines.base import Plan, RenderRequest, RouteTarget
-from avatar_core.selection import ENDPOINT_HANDLERS
 
 HANDLER_DEFAULT, HANDLER_AVATAR = ENDPOINT_HANDLERS
 REPLICATE, FAL, ENDPOINT, SERVERLESS = "replicate", "fal-ai", "endpoint", "serverless"

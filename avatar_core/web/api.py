@@ -20,10 +20,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..auth import UserInfo
-from ..bootstrap import App
-from ..engines.base import RouteTarget
-from ..errors import (
+from avatar_core.bootstrap import App
+from avatar_core.domain.errors import (
     AvatarError,
     InsufficientCredits,
     NoModelsAvailable,
@@ -33,9 +31,11 @@ from ..errors import (
     TierRefused,
     ValidationError,
 )
-from ..gallery import AvatarItem
-from ..generation import GenerationRequest, GenerationResult
-from ..selection import can_access, price_for
+from avatar_core.domain.selection import can_access, price_for
+from avatar_core.engines.base import RouteTarget
+from avatar_core.services.auth import UserInfo
+from avatar_core.services.gallery import AvatarItem
+from avatar_core.services.generation import GenerationRequest, GenerationResult
 
 log = logging.getLogger("avatar_core.api")
 STATUS = {ValidationError: (422, "invalid"), NotFound: (404, "not_found"),

@@ -19,15 +19,15 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
-from ..admin import AdminService
-from ..auth import UserInfo
-from ..bootstrap import App
-from ..errors import AuthError, AvatarError, ValidationError
-from ..generation import GenerationRequest
-from ..selection import TIERS, ModelSpec, Selection, accessible_models, can_access, price_for
-from ..usage import as_csv
-from ..verify import route_rows
-from .text import md_text, plain
+from avatar_core.bootstrap import App
+from avatar_core.domain.errors import AuthError, AvatarError, ValidationError
+from avatar_core.domain.selection import TIERS, ModelSpec, Selection, accessible_models, can_access, price_for
+from avatar_core.services.admin import AdminService
+from avatar_core.services.auth import UserInfo
+from avatar_core.services.generation import GenerationRequest
+from avatar_core.services.usage import as_csv
+from avatar_core.services.verify import route_rows
+from avatar_core.web.text import md_text, plain
 
 log = logging.getLogger("avatar_core.web")
 AUTO = "auto"

@@ -12,9 +12,9 @@ import os
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..bootstrap import App
-from ..errors import AvatarError
-from .sessions import SessionCodec, set_session
+from avatar_core.bootstrap import App
+from avatar_core.domain.errors import AvatarError
+from avatar_core.web.sessions import SessionCodec, set_session
 
 log = logging.getLogger("avatar_core.web")
 COMPLETE = "/login/hf-complete"

@@ -6,8 +6,8 @@ from typing import Any
 
 import gradio as gr
 
-from ..errors import ValidationError
-from .handlers import Handlers, _whole, user_errors
+from avatar_core.domain.errors import ValidationError
+from avatar_core.web.handlers import Handlers, _whole, user_errors
 
 HEADERS = ["id", "code", "used", "credits", "state", "created"]
 

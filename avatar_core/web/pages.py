@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..bootstrap import App
-from ..errors import AvatarError, NotFound, RateLimited
-from .hf_oauth import oauth_available
-from .sessions import SessionCodec, clear_session, set_session
+from avatar_core.bootstrap import App
+from avatar_core.domain.errors import AvatarError, NotFound, RateLimited
+from avatar_core.web.hf_oauth import oauth_available
+from avatar_core.web.sessions import SessionCodec, clear_session, set_session
 
 LOGO_SVG = (
     '<svg viewBox="0 0 32 32" width="{size}" height="{size}" aria-hidden="true"><defs>'

@@ -14,7 +14,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..config import Settings
+from avatar_core.config import Settings
 
 log = logging.getLogger("avatar_core.web")
 UNSAFE = frozenset(("POST", "PUT", "PATCH", "DELETE"))

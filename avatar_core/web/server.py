@@ -14,15 +14,15 @@ from fastapi.responses import RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..bootstrap import App
-from ..config import secret_key
-from ..thumbnails import render_preset_thumbnails
-from .api import build_api
-from .hf_oauth import attach_hf_oauth, oauth_available
-from .pages import build_router
-from .security import Policy, SecurityMiddleware
-from .sessions import SessionCodec
-from .ui import ASSETS, HEAD, build_blocks
+from avatar_core.bootstrap import App
+from avatar_core.config import secret_key
+from avatar_core.services.thumbnails import render_preset_thumbnails
+from avatar_core.web.api import build_api
+from avatar_core.web.hf_oauth import attach_hf_oauth, oauth_available
+from avatar_core.web.pages import build_router
+from avatar_core.web.security import Policy, SecurityMiddleware
+from avatar_core.web.sessions import SessionCodec
+from avatar_core.web.ui import ASSETS, HEAD, build_blocks
 
 
 def theme() -> gr.themes.Base:

@@ -7,13 +7,13 @@ from typing import Any
 
 import gradio as gr
 
-from ..bootstrap import App
-from ..photos import CONSENT
-from ..selection import TIERS
-from .handlers import AUTO, PREVIEW_NOTE, Handlers, model_choices
-from .invite_handlers import HEADERS as INVITE_HEADERS
-from .invite_handlers import InviteHandlers
-from .pages import LOGO_SVG
+from avatar_core.bootstrap import App
+from avatar_core.domain.selection import TIERS
+from avatar_core.services.photos import CONSENT
+from avatar_core.web.handlers import AUTO, PREVIEW_NOTE, Handlers, model_choices
+from avatar_core.web.invite_handlers import HEADERS as INVITE_HEADERS
+from avatar_core.web.invite_handlers import InviteHandlers
+from avatar_core.web.pages import LOGO_SVG
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 HEAD = "<script>" + (ASSETS / "app.js").read_text() + "</script>" if (ASSETS / "app.js").is_file() else ""

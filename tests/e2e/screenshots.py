@@ -16,8 +16,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from avatar_core.admin import AdminService
-from avatar_core.generation import GenerationRequest
+from avatar_core.services.admin import AdminService
+from avatar_core.services.generation import GenerationRequest
 from tests.e2e import browser as pw
 from tests.e2e.slow_engine import SlowEngine
 from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, serve, with_admin

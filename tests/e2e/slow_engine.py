@@ -6,7 +6,7 @@ import threading
 import time
 
 from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
-from avatar_core.engines.local import LocalEngine
+from avatar_core.engines.offline.engine import LocalEngine
 
 
 class SlowEngine(Engine):

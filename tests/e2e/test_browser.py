@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from avatar_core import credits
-from avatar_core.generation import GenerationRequest
+from avatar_core.services import credits
+from avatar_core.services.generation import GenerationRequest
 from tests.e2e import browser as pw
 from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, LiveServer
 

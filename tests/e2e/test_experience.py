@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from avatar_core.admin import AdminService
-from avatar_core.generation import GenerationRequest
+from avatar_core.services.admin import AdminService
+from avatar_core.services.generation import GenerationRequest
 from tests.conftest import fresh_database_url, missing
 from tests.e2e import browser as pw
 from tests.e2e.axe import axe_available, describe, run_axe, serious

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw, ImageStat
 
-from avatar_core.admin import AdminService
+from avatar_core.services.admin import AdminService
 from tests.conftest import fresh_database_url
 from tests.e2e import browser as pw
 from tests.web.server import ADMIN_USERNAME, PASSWORD, LiveServer, serve, with_admin

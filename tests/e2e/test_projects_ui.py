@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from avatar_core.generation import GenerationRequest
+from avatar_core.services.generation import GenerationRequest
 from tests.e2e import browser as pw
 from tests.web.server import PASSWORD, LiveServer
 

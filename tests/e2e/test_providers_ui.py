@@ -56,7 +56,7 @@ def test_basic_user_sees_the_real_size_and_lora_before_and_after(
     app = live.app
     admin = app.accounts.by_name(ADMIN_USERNAME)
     page = pw.signup(chromium, live.url, "bea-basic", PASSWORD)
-    from avatar_core.admin import AdminService
+    from avatar_core.services.admin import AdminService
 
     AdminService(app).set_tier(admin, "bea-basic", "basic")
     page.reload()

@@ -15,9 +15,9 @@ from dataclasses import replace
 
 import pytest
 
-from avatar_core.catalog import SEED_MODELS
 from avatar_core.engines.base import EngineError, RenderRequest, RenderResult
 from avatar_core.engines.hf import HFEngine
+from avatar_core.services.catalog import SEED_MODELS
 from tests.fakes.fake_hf import FakeHF, Reply
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
 

@@ -8,16 +8,16 @@ import pytest
 from passlib.context import CryptContext
 from sqlalchemy import func, select
 
-from avatar_core import credits
-from avatar_core.auth import (
+from avatar_core.bootstrap import App
+from avatar_core.domain.errors import AuthError, ConfigError, NotFound, ValidationError
+from avatar_core.infra.models import LedgerEntry, User
+from avatar_core.services import credits
+from avatar_core.services.auth import (
     MAX_PASSWORD,
     Accounts,
     check_password,
     normalise_username,
 )
-from avatar_core.bootstrap import App
-from avatar_core.errors import AuthError, ConfigError, NotFound, ValidationError
-from avatar_core.models import LedgerEntry, User
 
 PASSWORD = "a-long-secret-9"
 WRONG = "Wrong username or password."

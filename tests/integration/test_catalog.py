@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from avatar_core.bootstrap import App
-from avatar_core.catalog import ADMIN_COLUMNS
-from avatar_core.errors import NotFound, ValidationError
-from avatar_core.models import AIModel, Preset
+from avatar_core.domain.errors import NotFound, ValidationError
+from avatar_core.infra.models import AIModel, Preset
+from avatar_core.services.catalog import ADMIN_COLUMNS
 
 LORA = "XLabs-AI/flux-RealismLora"
 DEV = "black-forest-labs/FLUX.1-dev"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from avatar_core.cli import build_parser, main
+from avatar_core.cli.main import build_parser, main
 from tests.conftest import make_app
 from tests.fakes.fake_hf import FakeHF
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub

@@ -9,11 +9,11 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select, text
 
-from avatar_core import credits
 from avatar_core.bootstrap import App
-from avatar_core.credits import LedgerConflict
-from avatar_core.errors import InsufficientCredits, NotFound, ValidationError
-from avatar_core.models import LedgerEntry
+from avatar_core.domain.errors import InsufficientCredits, NotFound, ValidationError
+from avatar_core.infra.models import LedgerEntry
+from avatar_core.services import credits
+from avatar_core.services.credits import LedgerConflict
 
 WELCOME = 24
 

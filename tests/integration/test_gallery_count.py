@@ -9,12 +9,12 @@ from pathlib import Path
 from PIL import Image
 from sqlalchemy import column, func, insert, select, table, text
 
-from avatar_core import credits
 from avatar_core.bootstrap import App
-from avatar_core.db import Database, upgrade
 from avatar_core.engines.base import Engine, EngineError, Plan, RenderRequest, RenderResult, RouteTarget
-from avatar_core.generation import GenerationRequest
-from avatar_core.models import Generation, User
+from avatar_core.infra.db import Database, upgrade
+from avatar_core.infra.models import Generation, User
+from avatar_core.services import credits
+from avatar_core.services.generation import GenerationRequest
 from tests.conftest import make_app
 
 

@@ -11,15 +11,15 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from avatar_core import credits
-from avatar_core.auth import UserInfo
 from avatar_core.bootstrap import App
-from avatar_core.catalog import REALISM_LORA
+from avatar_core.domain.errors import AvatarError, InsufficientCredits, TierRefused, ValidationError
 from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.engines.hf import HFEngine
-from avatar_core.errors import AvatarError, InsufficientCredits, TierRefused, ValidationError
-from avatar_core.generation import GenerationRequest
-from avatar_core.models import Generation, LedgerEntry
+from avatar_core.infra.models import Generation, LedgerEntry
+from avatar_core.services import credits
+from avatar_core.services.auth import UserInfo
+from avatar_core.services.catalog import REALISM_LORA
+from avatar_core.services.generation import GenerationRequest
 from tests.conftest import make_app
 from tests.fakes.fake_hf import FakeHF, Reply
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
@@ -292,7 +292,7 @@ def test_a_400_is_refunded_without_any_fallback(tmp_path: Path, database_url: st
 def test_operator_advice_goes_to_admins_not_to_the_user(
     tmp_path: Path, database_url: str, fake: FakeHF
 ) -> None:
-    from avatar_core.admin import OPERATOR, AdminService
+    from avatar_core.services.admin import OPERATOR, AdminService
 
     fake.script([Reply.status(401, {"error": "Invalid credentials in Authorization header"})])
     app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from avatar_core.engines.hf import HFEngine
-from avatar_core.generation import GenerationRequest
+from avatar_core.services.generation import GenerationRequest
 from tests.conftest import make_app
 from tests.fakes.fake_hf import Reply
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageStat
 
-from avatar_core import credits
-from avatar_core.auth import UserInfo
 from avatar_core.bootstrap import App
-from avatar_core.catalog import LIKENESS_KEY
+from avatar_core.domain.errors import NotFound, TierRefused, ValidationError
 from avatar_core.engines.hf import HFEngine
-from avatar_core.errors import NotFound, TierRefused, ValidationError
-from avatar_core.generation import GenerationRequest
-from avatar_core.photos import PhotoService
+from avatar_core.services import credits
+from avatar_core.services.auth import UserInfo
+from avatar_core.services.catalog import LIKENESS_KEY
+from avatar_core.services.generation import GenerationRequest
+from avatar_core.services.photos import PhotoService
 from tests.conftest import make_app
 from tests.fakes.fake_hf import FakeHF, Reply
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from avatar_core.db import Database, current_revision, head_revision, upgrade
+from avatar_core.infra.db import Database, current_revision, head_revision, upgrade
 from tests.conftest import pg_base_url
 
 

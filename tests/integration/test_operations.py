@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from avatar_core import credits
-from avatar_core.auth import UserInfo
 from avatar_core.bootstrap import App
-from avatar_core.experiments import ExperimentView, arm_for
-from avatar_core.generation import GenerationRequest
-from avatar_core.models import utcnow
-from avatar_core.usage import as_csv, usage
+from avatar_core.infra.models import utcnow
+from avatar_core.services import credits
+from avatar_core.services.auth import UserInfo
+from avatar_core.services.experiments import ExperimentView, arm_for
+from avatar_core.services.generation import GenerationRequest
+from avatar_core.services.usage import as_csv, usage
 from tests.conftest import make_app
 from tests.web.server import serve
 
@@ -104,7 +104,7 @@ def test_metrics_count_outcomes_and_are_not_public(tmp_path: Path, sqlite_url: s
 def test_keyset_paging_walks_every_avatar_once_with_equal_timestamps(app: App) -> None:
     from sqlalchemy import insert
 
-    from avatar_core.models import Generation
+    from avatar_core.infra.models import Generation
 
     user = new_user(app)
     moment = utcnow().replace(microsecond=0)

@@ -19,14 +19,15 @@ import httpx
 import pytest
 from PIL import Image
 
-from avatar_core import credits, storage_s3
 from avatar_core.bootstrap import App, bootstrap
 from avatar_core.config import load_settings
-from avatar_core.errors import ConfigError, NotFound
-from avatar_core.generation import GenerationRequest, GenerationResult
-from avatar_core.models import Generation
-from avatar_core.storage import LocalImageStore
-from avatar_core.storage_s3 import S3ImageStore, make_store, s3_options
+from avatar_core.domain.errors import ConfigError, NotFound
+from avatar_core.infra import storage_s3
+from avatar_core.infra.models import Generation
+from avatar_core.infra.storage import LocalImageStore
+from avatar_core.infra.storage_s3 import S3ImageStore, make_store, s3_options
+from avatar_core.services import credits
+from avatar_core.services.generation import GenerationRequest, GenerationResult
 from tests.conftest import CHEAP_HASHER, fresh_database_url, make_app, missing
 from tests.web.server import LiveServer, serve
 

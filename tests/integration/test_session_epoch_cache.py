@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from avatar_core import auth
-from avatar_core.auth import Accounts
 from avatar_core.bootstrap import App
+from avatar_core.services import auth
+from avatar_core.services.auth import Accounts
 from tests.conftest import CHEAP_HASHER
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from avatar_core.db import Database
-from avatar_core.models import Generation, LedgerEntry, User
+from avatar_core.infra.db import Database
+from avatar_core.infra.models import Generation, LedgerEntry, User
 
 
 @dataclass(frozen=True)

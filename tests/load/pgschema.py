@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import text
 
-from avatar_core.db import Database
+from avatar_core.infra.db import Database
 from tests.conftest import missing, pg_base_url
 
 

@@ -23,8 +23,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from avatar_core.db import Database
-from avatar_core.models import Generation, LedgerEntry, User
+from avatar_core.infra.db import Database
+from avatar_core.infra.models import Generation, LedgerEntry, User
 from scripts.cluster import Cluster, GenerateClient, nginx_binary
 from tests.conftest import missing
 from tests.fakes.fake_hf import FakeHF, Reply
@@ -107,9 +107,9 @@ def _read(path: Any) -> str:
 
 def make_people(cluster: Cluster, prefix: str, count: int) -> list[Person]:
     """`count` users (created with a cheap hash, welcome credits only), logged in through nginx."""
-    from avatar_core.auth import make_hasher
     from avatar_core.bootstrap import bootstrap
     from avatar_core.config import load_settings
+    from avatar_core.services.auth import make_hasher
 
     app = bootstrap(load_settings(cluster.app_env(0), dotenv_path=None),
                     hasher=make_hasher(rounds=1, memory_kib=1024))  # fmt: skip

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from avatar_core.db import Database, current_revision, head_revision
-from avatar_core.models import AIModel, User
+from avatar_core.infra.db import Database, current_revision, head_revision
+from avatar_core.infra.models import AIModel, User
 
 PROCESSES = 4
 ADMIN, ADMIN_PASSWORD = "boss", "Str0ng-Operator-Key"

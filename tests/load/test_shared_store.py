@@ -12,8 +12,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from avatar_core.generation import GenerationRequest
-from avatar_core.storage import LocalImageStore, StoredImage, png_bytes, thumbnail_bytes
+from avatar_core.infra.storage import LocalImageStore, StoredImage, png_bytes, thumbnail_bytes
+from avatar_core.services.generation import GenerationRequest
 from tests.conftest import make_app
 
 

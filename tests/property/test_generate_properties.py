@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from avatar_core import credits
-from avatar_core.auth import UserInfo
 from avatar_core.bootstrap import App, init
-from avatar_core.errors import AvatarError
-from avatar_core.generation import GenerationRequest
-from avatar_core.models import Generation, LedgerEntry
-from avatar_core.presets_data import PRESETS
+from avatar_core.domain.errors import AvatarError
+from avatar_core.domain.presets_data import PRESETS
+from avatar_core.infra.models import Generation, LedgerEntry
+from avatar_core.services import credits
+from avatar_core.services.auth import UserInfo
+from avatar_core.services.generation import GenerationRequest
 from avatar_core.web.handlers import Handlers
 from tests.conftest import make_app
 from tests.load.pgschema import pg_schemas

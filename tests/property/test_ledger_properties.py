@@ -18,11 +18,11 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from avatar_core import credits
 from avatar_core.bootstrap import App
-from avatar_core.credits import LedgerConflict
-from avatar_core.errors import InsufficientCredits, ValidationError
-from avatar_core.models import LedgerEntry
+from avatar_core.domain.errors import InsufficientCredits, ValidationError
+from avatar_core.infra.models import LedgerEntry
+from avatar_core.services import credits
+from avatar_core.services.credits import LedgerConflict
 from tests.conftest import make_app
 
 WELCOME = 24

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
-from avatar_core import credits
 from avatar_core.bootstrap import App
-from avatar_core.errors import AvatarError
-from avatar_core.models import LedgerEntry, ThrottleEvent, User
+from avatar_core.domain.errors import AvatarError
+from avatar_core.infra.models import LedgerEntry, ThrottleEvent, User
+from avatar_core.services import credits
 from tests.conftest import make_app
 from tests.load.pgschema import pg_schemas
 
@@ -105,7 +105,7 @@ def test_register_never_crashes(signup_app: App, username: str, password: str) -
 @pytest.fixture(scope="module")
 def http(signup_app: App) -> Iterator[TestClient]:
     """The real web app over the shared App, without the hourly sign-up limits."""
-    from avatar_core.throttle import Throttle
+    from avatar_core.services.throttle import Throttle
     from avatar_core.web.server import create_web_app
 
     signup_app.accounts.throttle = Throttle(signup_app.db, signup_per_hour=10**9,

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from avatar_core.auth import EPOCH_TTL
 from avatar_core.bootstrap import init
-from avatar_core.cli import main
+from avatar_core.cli.main import main
 from avatar_core.config import load_settings
-from avatar_core.errors import ConfigError
-from avatar_core.models import User
+from avatar_core.domain.errors import ConfigError
+from avatar_core.infra.models import User
+from avatar_core.services.auth import EPOCH_TTL
 from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, LiveServer
 
 COOKIE = "avatar_session"

@@ -63,7 +63,7 @@ def test_generate_charges_only_for_an_avatar(live: LiveServer, player: tuple[str
     name, cookie = player
     user = live.app.accounts.by_name(name)
     if user.balance < 50:  # keep the balance high enough for any model
-        from avatar_core.admin import AdminService
+        from avatar_core.services.admin import AdminService
 
         admin = live.app.accounts.by_name(ADMIN_USERNAME)
         AdminService(live.app).adjust_credits(admin, name, 500, "fuzz top-up")

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 from starlette.routing import Mount
 
-from avatar_core import errors
+from avatar_core.domain import errors
 from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
-from avatar_core.generation import GenerationRequest
+from avatar_core.services.generation import GenerationRequest
 from avatar_core.web.server import create_web_app
 from tests.conftest import make_app
 from tests.security.conftest import LiveFactory
@@ -130,7 +130,7 @@ def test_too_busy_is_a_clear_message_in_the_ui(live_factory: LiveFactory) -> Non
     live = live_factory(user_concurrency=1)
     cookie = live.signup("one-at-a-time")
     user = live.app.accounts.by_name("one-at-a-time")
-    from avatar_core.models import Generation
+    from avatar_core.infra.models import Generation
 
     with live.app.db.transaction() as session:  # a generation still running on another replica
         session.add(Generation(user_id=user.id, status="running", model_key="k", model_id="m",

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from avatar_core.models import LedgerEntry
+from avatar_core.infra.models import LedgerEntry
 from tests.security.conftest import LiveFactory
 from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, LiveServer
 
@@ -69,7 +69,7 @@ def test_closed_and_invite_modes(live_factory: LiveFactory) -> None:
 
 def test_invites_from_the_admin_tab_and_the_cli(live: LiveServer, monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    from avatar_core.cli import main
+    from avatar_core.cli.main import main
     from tests.security.test_input import call
 
     admin = live.login(ADMIN_USERNAME, ADMIN_PASSWORD)

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from avatar_core.bootstrap import App
-from avatar_core.errors import AuthError, RateLimited
+from avatar_core.domain.errors import AuthError, RateLimited
 from tests.conftest import make_app
 from tests.security.conftest import LiveFactory
 from tests.web.server import PASSWORD, LiveServer
 
 WRONG = "wrong-secret-9"
-PAIR_FREE, ADDRESS_CEILING = 5, 50  # as in avatar_core.throttle (imported lazily: old-code replay)
+PAIR_FREE, ADDRESS_CEILING = 5, 50  # as in avatar_core.services.throttle (imported lazily: old-code replay)
 
 
 class Clock:
@@ -36,7 +36,7 @@ class Clock:
 
 @pytest.fixture
 def clock(app: App) -> Clock:
-    from avatar_core.throttle import Throttle
+    from avatar_core.services.throttle import Throttle
 
     fake = Clock()
     app.accounts.throttle = Throttle(app.db, fake)
@@ -115,8 +115,8 @@ def test_address_ceiling_stops_stuffing_but_not_known_accounts(app: App, clock: 
 
 def test_counters_are_shared_survive_restarts_and_expire(app: App, clock: Clock,
                                                          tmp_path: object) -> None:  # fmt: skip
-    from avatar_core.models import ThrottleEvent
-    from avatar_core.throttle import Throttle
+    from avatar_core.infra.models import ThrottleEvent
+    from avatar_core.services.throttle import Throttle
 
     app.accounts.register("erin", PASSWORD)
     fail(app, "erin", "10.9.0.1", PAIR_FREE)
@@ -136,9 +136,9 @@ def test_counters_are_shared_survive_restarts_and_expire(app: App, clock: Clock,
 
 
 def test_ipv6_counts_per_64() -> None:
-    from avatar_core.throttle import ADDRESS_CEILING as CEILING
-    from avatar_core.throttle import PAIR_FREE as FREE
-    from avatar_core.throttle import address_group
+    from avatar_core.services.throttle import ADDRESS_CEILING as CEILING
+    from avatar_core.services.throttle import PAIR_FREE as FREE
+    from avatar_core.services.throttle import address_group
 
     assert (FREE, CEILING) == (PAIR_FREE, ADDRESS_CEILING)
     assert address_group("2001:db8:1:2:aaaa::1") == address_group("2001:db8:1:2:ffff::9")

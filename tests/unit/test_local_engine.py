@@ -14,8 +14,10 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from avatar_core.engines.base import EngineError, RenderRequest
-from avatar_core.engines.local import LocalEngine
-from avatar_core.engines.portrait import (
+from avatar_core.engines.offline.draw import draw_portrait, head_to_pixel
+from avatar_core.engines.offline.engine import LocalEngine
+from avatar_core.engines.offline.paint import geometry
+from avatar_core.engines.offline.portrait import (
     CLOTH_COLORS,
     CLOTHING,
     HAIR_COLORS,
@@ -24,8 +26,6 @@ from avatar_core.engines.portrait import (
     STYLES,
     portrait_features,
 )
-from avatar_core.engines.portrait_draw import draw_portrait, head_to_pixel
-from avatar_core.engines.portrait_paint import geometry
 
 
 def request(prompt: str = "portrait of a person", *, seed: int = 7, width: int = 384,
@@ -97,7 +97,7 @@ def test_images_are_identical_across_processes_with_different_hash_seeds() -> No
     code = (
         "import hashlib, time\n"
         "from avatar_core.engines.base import RenderRequest\n"
-        "from avatar_core.engines.local import LocalEngine\n"
+        "from avatar_core.engines.offline.engine import LocalEngine\n"
         "r = RenderRequest(prompt='man with a beard in a city', width=256, height=256, steps=1,"
         " guidance_scale=0.0, seed=3, model_id='m', attributes={'hair_color': 'red'})\n"
         "im = LocalEngine().render(r, deadline=time.monotonic() + 30).image\n"

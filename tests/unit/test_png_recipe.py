@@ -7,7 +7,7 @@ import json
 
 from PIL import Image, ImageChops
 
-from avatar_core.storage import png_bytes
+from avatar_core.infra.storage import png_bytes
 
 RECIPE = {"prompt": "a portrait, café, 東京 🎨", "seed": 7, "lora": None}
 

@@ -10,20 +10,20 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from avatar_core.domain.presets_data import PRESETS
+from avatar_core.domain.prompts import build_prompt
 from avatar_core.engines.base import RenderRequest
-from avatar_core.engines.local import LocalEngine
-from avatar_core.engines.portrait import (
+from avatar_core.engines.offline.draw import draw_portrait, head_to_pixel, placement
+from avatar_core.engines.offline.engine import LocalEngine
+from avatar_core.engines.offline.paint import geometry
+from avatar_core.engines.offline.portrait import (
     CLOTH_COLORS,
     CLOTHING,
     HAIR_COLORS,
     PortraitFeatures,
     portrait_features,
 )
-from avatar_core.engines.portrait_draw import draw_portrait, head_to_pixel, placement
-from avatar_core.engines.portrait_paint import geometry
-from avatar_core.presets_data import PRESETS
-from avatar_core.prompts import build_prompt
-from avatar_core.thumbnails import SEED, SIZE
+from avatar_core.services.thumbnails import SEED, SIZE
 
 BY_KEY = {p.key: p for p in PRESETS}
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "presets"

@@ -8,7 +8,7 @@ from dataclasses import FrozenInstanceError, fields
 
 import pytest
 
-from avatar_core.presets_data import CATEGORIES, PRESETS, PresetData
+from avatar_core.domain.presets_data import CATEGORIES, PRESETS, PresetData
 
 REQUIRED_NAMES = {
     "Professional Business Woman",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from avatar_core.presets_data import PRESETS, PresetData
-from avatar_core.prompts import (
+from avatar_core.domain.presets_data import PRESETS, PresetData
+from avatar_core.domain.prompts import (
     FRAMING_TERM,
     MAX_PROMPT_CHARS,
     NEGATIVE_PROMPT,

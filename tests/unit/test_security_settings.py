@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from avatar_core.config import load_settings
-from avatar_core.errors import ConfigError
+from avatar_core.domain.errors import ConfigError
 from avatar_core.web.security import cors_origins, csp
 
 

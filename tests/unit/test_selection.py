@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from avatar_core.catalog import LIKENESS_KEY, SEED_CAPABILITIES, SEED_MODELS
-from avatar_core.errors import AvatarError, NoModelsAvailable, TierRefused, ValidationError
-from avatar_core.selection import (
+from avatar_core.domain.errors import AvatarError, NoModelsAvailable, TierRefused, ValidationError
+from avatar_core.domain.selection import (
     TIERS,
     ModelSpec,
     Preferences,
@@ -21,6 +20,7 @@ from avatar_core.selection import (
     select_model,
     tier_rank,
 )
+from avatar_core.services.catalog import LIKENESS_KEY, SEED_CAPABILITIES, SEED_MODELS
 
 FIELDS = {f.name for f in dataclasses.fields(ModelSpec)}
 CATALOG = [ModelSpec(**{k: v for k, v in {**row, **SEED_CAPABILITIES.get(row["model_key"], {})}.items()

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from sqlalchemy import insert
 
-from avatar_core import credits
 from avatar_core.engines.base import Engine, EngineError, Plan, RenderRequest, RenderResult, RouteTarget
-from avatar_core.engines.local import LocalEngine
-from avatar_core.models import Generation, LedgerEntry, utcnow
+from avatar_core.engines.offline.engine import LocalEngine
+from avatar_core.infra.models import Generation, LedgerEntry, utcnow
+from avatar_core.services import credits
 from tests.conftest import fresh_database_url
 from tests.web.server import LiveServer, serve, with_admin
 
@@ -312,8 +312,8 @@ def test_an_avatar_from_a_photo_over_the_api(live: LiveServer) -> None:
 def test_ratings_from_the_gallery_reach_the_usage_report(live: LiveServer) -> None:
     import gradio as gr
 
-    from avatar_core.generation import GenerationRequest
-    from avatar_core.usage import usage
+    from avatar_core.services.generation import GenerationRequest
+    from avatar_core.services.usage import usage
     from avatar_core.web.handlers import Handlers
 
     uid, _ = user(live, "free", 50)

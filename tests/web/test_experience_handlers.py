@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from avatar_core.admin import AdminService
-from avatar_core.auth import UserInfo
 from avatar_core.bootstrap import App
+from avatar_core.services.admin import AdminService
+from avatar_core.services.auth import UserInfo
 from avatar_core.web.handlers import AUTO, OPERATOR_NOTE, PREVIEW_NOTE, Handlers, StageClock
 from tests.web.test_handlers import PASSWORD, _no_progress, as_user
 

@@ -11,10 +11,10 @@ import gradio as gr
 import pytest
 from sqlalchemy import func, select
 
-from avatar_core import credits
-from avatar_core.auth import UserInfo
 from avatar_core.bootstrap import App
-from avatar_core.models import Generation, LedgerEntry, User
+from avatar_core.infra.models import Generation, LedgerEntry, User
+from avatar_core.services import credits
+from avatar_core.services.auth import UserInfo
 from avatar_core.web.handlers import AUTO, Handlers
 
 PASSWORD = "correct-horse-7"

@@ -14,7 +14,7 @@ from gradio_client import Client
 
 from avatar_core.bootstrap import App
 from avatar_core.config import DEV_SECRET_FILE
-from avatar_core.generation import GenerationRequest
+from avatar_core.services.generation import GenerationRequest
 from tests.conftest import make_app
 from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, LiveServer, serve
 

@@ -1,0 +1,1 @@
+"""`avatar-creator`: the command line, thin over the services (entry point `main.main`)."""

@@ -1,0 +1,1 @@
+"""Pure rules: tiers and model selection, prompts, presets, likeness instructions, errors. No I/O."""

@@ -1,0 +1,1 @@
+"""The offline engine: an illustrated portrait painted with Pillow from the prompt's words."""

@@ -1,0 +1,50 @@
+"""The offline preview of a likeness avatar: the user's own face, styled, in the preset's scene.
+
+No model runs here; the preview shows what "From my photo" does: the face region of the photo is
+kept recognisable (its own pixels, posterised and colour-lifted), framed as an oval and composed
+onto the painted preset scene and clothes.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
+
+from avatar_core.engines.offline.draw import draw_portrait, head_to_pixel, placement
+from avatar_core.engines.offline.portrait import PortraitFeatures
+
+FACE_CENTRE_Y = 0.42  # where faces sit in portrait photos, as a fraction of the height
+
+
+def face_region(photo: Image.Image) -> Image.Image:
+    """A square crop around where a portrait photo's face is (centre, a little above middle)."""
+    side = int(min(photo.size) * 0.72)
+    cx, cy = photo.width / 2, photo.height * FACE_CENTRE_Y
+    left = int(min(max(0, cx - side / 2), photo.width - side))
+    top = int(min(max(0, cy - side / 2), photo.height - side))
+    return photo.crop((left, top, left + side, top + side))
+
+
+def styled(face: Image.Image) -> Image.Image:
+    """The face as an illustration would show it: fewer tones, livelier colour, softer detail."""
+    face = face.filter(ImageFilter.SMOOTH_MORE)
+    face = ImageOps.posterize(face, 5)
+    return ImageEnhance.Color(face).enhance(1.15)
+
+
+def photo_preview(photo: bytes, features: PortraitFeatures, width: int, height: int) -> Image.Image:
+    """The preset scene with the photo's face composed in place of the painted one."""
+    scene = draw_portrait(features, width, height)
+    face = styled(face_region(Image.open(io.BytesIO(photo)).convert("RGB")))
+    head = placement(width, height)[1][2]
+    fw, fh = max(8, int(head * 0.5)), max(8, int(head * 0.6))
+    cx, cy = head_to_pixel(width, height, 0.5, 0.43)
+    box = (cx - fw // 2, cy - fh // 2)
+    mask = Image.new("L", (fw, fh), 0)
+    ImageDraw.Draw(mask).ellipse((2, 2, fw - 3, fh - 3), fill=255)
+    mask = mask.filter(ImageFilter.GaussianBlur(max(1, fw // 60)))
+    scene.paste(face.resize((fw, fh), Image.Resampling.LANCZOS), box, mask)
+    ImageDraw.Draw(scene).ellipse((box[0], box[1], box[0] + fw - 1, box[1] + fh - 1),
+                                  outline=(255, 255, 255), width=max(1, fw // 90))  # fmt: skip
+    return scene

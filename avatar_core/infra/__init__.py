@@ -1,0 +1,1 @@
+"""Infrastructure: the database (models, sessions, migrations), image stores and metrics."""

@@ -1,0 +1,124 @@
+"""Avatars in S3-compatible object storage (AWS S3, MinIO, R2...) through fsspec's `s3fs`.
+
+Each image is one PUT, which S3 makes visible whole or not at all; the original goes first and its
+thumbnail second, so no reader ever finds a thumbnail without its original (and the database row
+that names both keys is written only after both PUTs succeeded).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from avatar_core.config import Settings
+from avatar_core.infra.storage import (
+    ImageStore,
+    LocalImageStore,
+    StoredImage,
+    image_keys,
+    png_bytes,
+    thumbnail_bytes,
+)
+
+log = logging.getLogger(__name__)
+
+# A save must fail (and be refunded) in seconds when the store is unreachable, not hang a worker.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+RETRIES = 2  # botocore attempts per call (standard mode), and s3fs's own retries on top
+MEDIA_TYPES = {".png": "image/png", ".webp": "image/webp"}
+
+
+def split_s3_url(url: str) -> tuple[str, str]:
+    """`s3://bucket/some/prefix` -> ("bucket", "some/prefix")."""
+    if not url.lower().startswith("s3://"):
+        raise ValueError(f"not an s3:// URL: {url!r}")
+    bucket, _, prefix = url[5:].strip("/").partition("/")
+    if not bucket:
+        raise ValueError("an s3:// URL needs a bucket")
+    return bucket, prefix.strip("/")
+
+
+def s3_options(aws: Mapping[str, str]) -> dict[str, Any]:
+    """s3fs options from the AWS_* settings; what is unset is left to botocore's credential chain."""
+    endpoint = aws.get("AWS_ENDPOINT_URL_S3") or aws.get("AWS_ENDPOINT_URL")
+    region = aws.get("AWS_DEFAULT_REGION") or aws.get("AWS_REGION")
+    options: dict[str, Any] = {
+        "key": aws.get("AWS_ACCESS_KEY_ID"),
+        "secret": aws.get("AWS_SECRET_ACCESS_KEY"),
+        "token": aws.get("AWS_SESSION_TOKEN"),
+        "endpoint_url": endpoint,
+        "client_kwargs": {"region_name": region} if region else {},
+        "config_kwargs": {"connect_timeout": CONNECT_TIMEOUT, "read_timeout": READ_TIMEOUT,
+                          "retries": {"max_attempts": RETRIES, "mode": "standard"}},  # fmt: skip
+    }
+    return {k: v for k, v in options.items() if v is not None}
+
+
+class S3ImageStore:
+    """Avatars under `s3://<bucket>/<prefix>/<owner>/<name>.png` plus `<name>.thumb.webp`."""
+
+    def __init__(self, url: str, options: Mapping[str, Any] | None = None,
+                 retries: int = RETRIES) -> None:  # fmt: skip
+        import s3fs  # imported here: local-only deployments never load aiobotocore
+
+        self.bucket, self.prefix = split_s3_url(url)
+        self.fs = s3fs.S3FileSystem(skip_instance_cache=True, use_listings_cache=False,
+                                    **dict(options or {}))  # fmt: skip
+        self.fs.retries = max(1, retries)
+
+    def _object(self, key: str) -> str:
+        """The bucket path of `key`; refuses keys that could leave the prefix."""
+        parts = key.split("/")
+        if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise ValueError("invalid image key")
+        return "/".join(p for p in (self.bucket, self.prefix, key) if p)
+
+    def _put(self, key: str, data: bytes) -> None:
+        content_type = MEDIA_TYPES.get(Path(key).suffix, "application/octet-stream")
+        self.fs.pipe_file(self._object(key), data, ContentType=content_type)
+
+    def save(self, owner_id: int, name: str, image: Image.Image, recipe: Mapping[str, object],
+             source_png: bytes | None = None) -> StoredImage:  # fmt: skip
+        """Encode both, then PUT the original and its thumbnail; on failure remove the original."""
+        keys = image_keys(owner_id, name)
+        original, thumb = png_bytes(image, recipe, source_png), thumbnail_bytes(image)
+        self._put(keys.image_key, original)
+        try:
+            self._put(keys.thumb_key, thumb)
+        except BaseException:
+            try:
+                self.delete(keys.image_key)
+            except Exception:  # the store is down: an unreferenced original stays; keep the first error
+                log.warning("storage.orphan_original %s", self.location(keys.image_key))
+            raise
+        return keys
+
+    def read(self, key: str) -> bytes:
+        """The object's bytes in one GET; FileNotFoundError when there is no such object."""
+        data: bytes = self.fs.cat_file(self._object(key))
+        return data
+
+    def delete(self, key: str) -> None:
+        """Remove one object (S3 deletes are idempotent: a missing one is fine)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm_file(self._object(key))
+
+    def location(self, key: str) -> str:
+        """The object's `s3://` URL."""
+        return f"s3://{self._object(key)}"
+
+
+def make_store(settings: Settings) -> ImageStore:
+    """The store AVATAR_STORAGE_URL asks for: S3 for `s3://...`, else a local directory."""
+    url = settings.storage_url.strip()
+    if url.lower().startswith("s3://"):
+        return S3ImageStore(url, s3_options(settings.storage_aws))
+    if url.lower().startswith("file://"):
+        return LocalImageStore(Path(url[7:]))
+    return LocalImageStore(Path(url) if url else settings.image_dir)

@@ -1,0 +1,239 @@
+"""The private gallery: a user's own avatars, newest first, paged by an index."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, or_, select, update
+
+from avatar_core.domain.errors import NotFound, ValidationError
+from avatar_core.infra.db import Database
+from avatar_core.infra.models import Generation, User
+from avatar_core.infra.storage import FileBacked, ImageStore
+from avatar_core.services.generation import GenerationRequest
+
+PAGE_SIZE = 24
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AvatarItem:
+    """One avatar in the gallery with its recipe."""
+
+    id: int
+    user_prompt: str
+    prompt: str
+    preset_key: str | None
+    model_key: str
+    engine: str
+    lora_model: str | None
+    lora_scale: float | None
+    lora_applied: bool
+    seed: int
+    width: int
+    height: int
+    steps: int
+    guidance_scale: float
+    credits_charged: int
+    seconds: float | None
+    favourite: bool
+    created_at: str
+    notes: str
+    provider: str = ""
+    provider_model: str = ""
+    from_photo: bool = False  # made from the user's photo (which is not kept with it)
+    name: str = ""
+    project_id: int | None = None
+    rating: int | None = None
+
+    @classmethod
+    def of(cls, g: Generation) -> AvatarItem:
+        """Copy a generation row."""
+        return cls(g.id, g.user_prompt, g.prompt, g.preset_key, g.model_key, g.engine,
+                   g.lora_model, g.lora_scale, g.lora_applied, g.seed, g.width, g.height,
+                   g.steps, g.guidance_scale, g.credits_charged, g.seconds, g.favourite,
+                   g.created_at.strftime("%Y-%m-%d %H:%M UTC"), g.notes, g.provider,
+                   g.provider_model, g.photo_consent_at is not None, g.name,
+                   g.project_id, g.rating)  # fmt: skip
+
+    def settings(self) -> GenerationRequest:
+        """'Use these settings again': the request that reproduces this avatar."""
+        return GenerationRequest(prompt=self.user_prompt, preset=self.preset_key,
+                                 model=self.model_key, seed=self.seed)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a gallery."""
+
+    items: list[AvatarItem]
+    page: int
+    pages: int
+    total: int
+
+
+class Gallery:
+    """Reads and changes a user's own avatars; every call is scoped to the owner."""
+
+    def __init__(self, db: Database, store: ImageStore) -> None:
+        self.db, self.store = db, store
+
+    def page(self, owner_id: int, page: int = 1, page_size: int = PAGE_SIZE,
+             favourites_only: bool = False, project_id: int | None = None) -> Page:  # fmt: skip
+        """Completed avatars of `owner_id`, newest first; pages start at 1.
+
+        The total comes from `users.gallery_count` (no COUNT over the whole gallery), and a page
+        in the older half is read from the oldest end, so the first and the last page of 10,000
+        avatars cost what a page of 10 does; only pages near the middle skip many index entries.
+        """
+        if page < 1 or not 1 <= page_size <= 100:
+            raise ValidationError("Page numbers start at 1; a page has 1 to 100 avatars.")
+        where = [Generation.user_id == owner_id, Generation.status == "completed"]
+        if favourites_only:
+            where.append(Generation.favourite.is_(True))
+        if project_id is not None:
+            where.append(Generation.project_id == project_id)
+        with self.db.read() as session:
+            if favourites_only or project_id is not None:
+                counted = select(func.count()).select_from(Generation).where(*where)
+            else:
+                counted = select(User.gallery_count).where(User.id == owner_id)
+            total = int(session.scalar(counted) or 0)
+            skip = (page - 1) * page_size
+            take = min(page_size, total - skip)
+            newest = (Generation.created_at.desc(), Generation.id.desc())
+            oldest = (Generation.created_at.asc(), Generation.id.asc())
+            if take > 0 and total - skip - take < skip:  # nearer the oldest end: seek from there
+                query = select(Generation).where(*where).order_by(*oldest)
+                rows = list(session.scalars(query.offset(total - skip - take).limit(take)))[::-1]
+            else:
+                query = select(Generation).where(*where).order_by(*newest)
+                rows = list(session.scalars(query.offset(skip).limit(page_size)))
+            items = [AvatarItem.of(g) for g in rows]
+        return Page(items, page, max(1, math.ceil(total / page_size)), total)
+
+    def after(self, owner_id: int, cursor: str | None = None, limit: int = 20, *,
+              project_id: int | None = None, favourite: bool | None = None
+              ) -> tuple[list[AvatarItem], str | None]:  # fmt: skip
+        """Keyset paging, newest first: a page after `cursor` and the next cursor (None at the end).
+
+        The cursor names the last row's (created_at, id), so a deep page costs what the first
+        does (one index range scan on ix_generations_user_status_created), unlike an OFFSET.
+        """
+        if not 1 <= limit <= 100:
+            raise ValidationError("A page has 1 to 100 avatars.")
+        where = [Generation.user_id == owner_id, Generation.status == "completed"]
+        if project_id is not None:
+            where.append(Generation.project_id == project_id)
+        if favourite is not None:
+            where.append(Generation.favourite.is_(favourite))
+        if cursor:
+            at, last_id = _decode_cursor(cursor)
+            # `created_at <= at` bounds the index range scan; the OR only filters within it.
+            where += [Generation.created_at <= at,
+                      or_(Generation.created_at < at, Generation.id < last_id)]  # fmt: skip
+        query = (select(Generation).where(*where)
+                 .order_by(Generation.created_at.desc(), Generation.id.desc()).limit(limit + 1))  # fmt: skip
+        with self.db.read() as session:
+            rows = list(session.scalars(query))
+            items = [AvatarItem.of(g) for g in rows[:limit]]
+            more = len(rows) > limit
+            tail = rows[limit - 1] if more else None
+            next_cursor = _encode_cursor(tail.created_at, tail.id) if tail is not None else None
+        return items, next_cursor
+
+    def _own(self, session: object, owner_id: int, avatar_id: int) -> Generation:
+        if not 0 < avatar_id < 2**31:  # bigger ids overflow the database's integer: not found
+            raise NotFound("No such avatar.")
+        gen = session.get(Generation, avatar_id)  # type: ignore[attr-defined]
+        if gen is None or gen.user_id != owner_id or gen.status != "completed":
+            raise NotFound("No such avatar.")
+        return gen
+
+    def get(self, owner_id: int, avatar_id: int) -> AvatarItem:
+        """One of the owner's avatars (NotFound for anyone else's)."""
+        with self.db.read() as session:
+            return AvatarItem.of(self._own(session, owner_id, avatar_id))
+
+    def _key(self, owner_id: int, avatar_id: int, thumb: bool) -> str:
+        with self.db.read() as session:
+            gen = self._own(session, owner_id, avatar_id)
+            key = gen.thumb_path if thumb else gen.image_path
+        if not key:
+            raise NotFound("No such avatar.")
+        return key
+
+    def image(self, owner_id: int, avatar_id: int, thumb: bool = False) -> bytes:
+        """The stored bytes of one of the owner's avatars (NotFound when the object is missing)."""
+        key = self._key(owner_id, avatar_id, thumb)
+        try:
+            return self.store.read(key)
+        except FileNotFoundError:
+            raise NotFound("The image file is missing.") from None
+
+    def image_path(self, owner_id: int, avatar_id: int, thumb: bool = False) -> Path:
+        """The local file of one of the owner's avatars (stores with local files only)."""
+        if not isinstance(self.store, FileBacked):
+            raise TypeError("this image store keeps no local files; use Gallery.image")
+        path = self.store.path(self._key(owner_id, avatar_id, thumb))
+        if not path.is_file():
+            raise NotFound("The image file is missing.")
+        return path
+
+    def rate(self, owner_id: int, avatar_id: int, rating: int | None, reason: str = "") -> AvatarItem:
+        """Thumbs up (+1), down (-1) or clear (None), with an optional reason (≤ 500 characters)."""
+        if rating not in (1, -1, None):
+            raise ValidationError("A rating is up, down or none.")
+        reason = " ".join((reason or "").split())
+        if len(reason) > 500:
+            raise ValidationError("A rating reason is at most 500 characters.")
+        with self.db.transaction() as session:
+            gen = self._own(session, owner_id, avatar_id)
+            gen.rating, gen.rating_reason = rating, reason if rating else ""
+            return AvatarItem.of(gen)
+
+    def set_favourite(self, owner_id: int, avatar_id: int, favourite: bool) -> AvatarItem:
+        """Mark or unmark a favourite."""
+        with self.db.transaction() as session:
+            gen = self._own(session, owner_id, avatar_id)
+            gen.favourite = favourite
+            return AvatarItem.of(gen)
+
+    def delete(self, owner_id: int, avatar_id: int) -> None:
+        """Remove the row, then the thumbnail and the original; credits are not touched.
+
+        Once the row is gone nobody can reach the images, so a store that fails now (a bucket that
+        is down) leaves unreachable objects behind and a warning, not an error for the user.
+        """
+        with self.db.transaction() as session:
+            gen = self._own(session, owner_id, avatar_id)
+            keys = [k for k in (gen.thumb_path, gen.image_path) if k]
+            session.delete(gen)
+            session.execute(update(User).where(User.id == owner_id)
+                            .values(gallery_count=User.gallery_count - 1))  # fmt: skip
+        for key in keys:
+            try:
+                self.store.delete(key)
+            except Exception:
+                log.warning("gallery.delete_left_object %s", key, exc_info=True)
+
+
+def _encode_cursor(created_at: datetime, avatar_id: int) -> str:
+    """An opaque cursor for keyset paging."""
+    raw = f"{created_at.isoformat()}|{avatar_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """(created_at, id) from a cursor; ValidationError when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, last = raw.partition("|")
+        return datetime.fromisoformat(at), int(last)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("That cursor is not valid.") from None

@@ -1,0 +1,163 @@
+"""Users' source photos for likeness avatars: personal data, checked, cleaned, kept briefly.
+
+A photo is decoded and re-encoded by us before anything is stored or sent (EXIF, GPS and every
+other metadata gone), stored privately under `<data dir>/private-photos` (never in Gradio's cache,
+never served to anyone), and deleted after `AVATAR_PHOTO_RETENTION_HOURS` by the sweeper or
+`avatar-creator photos purge`, or at once by its owner. See docs/likeness.md.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import tempfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from PIL import Image, ImageOps
+from sqlalchemy import func, select
+
+from avatar_core.domain.errors import NotFound, ValidationError
+from avatar_core.infra.db import Database
+from avatar_core.infra.models import Photo, utcnow
+from avatar_core.services.auth import UserInfo
+
+FORMATS = {"JPEG", "PNG", "WEBP"}
+MIN_SIDE, MAX_SIDE = 256, 1536  # shorter side at least; longer side scaled down to at most
+CONSENT = "I am the person in this photo or have their permission"
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    """A stored photo as the UI and CLI see it (never its bytes or path)."""
+
+    id: int
+    width: int
+    height: int
+    expires_at: datetime
+
+
+def clean_photo(data: bytes, max_bytes: int) -> tuple[bytes, int, int]:
+    """The photo re-encoded as a metadata-free JPEG, upright; ValidationError for bad input."""
+    if not data:
+        raise ValidationError("Choose a photo to upload.")
+    if len(data) > max_bytes:
+        raise ValidationError(f"The photo is too large: at most {max_bytes // (1024 * 1024)} MB.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data))
+            kind = opened.format
+            opened.load()
+    except Exception:  # noqa: BLE001 - PIL raises many kinds for bad bytes
+        raise ValidationError("That file is not a photo we can read (use JPEG, PNG or WebP).") from None
+    if kind not in FORMATS:
+        raise ValidationError("Use a JPEG, PNG or WebP photo.")
+    image = ImageOps.exif_transpose(opened).convert("RGB")  # upright, then every tag dropped
+    if min(image.size) < MIN_SIDE:
+        raise ValidationError(f"The photo is too small: at least {MIN_SIDE} pixels on the short side.")
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=92)  # no exif=, no icc_profile=: nothing but pixels
+    return out.getvalue(), image.width, image.height
+
+
+class PhotoService:
+    """Upload, read, delete and purge users' photos; every read is scoped to the owner."""
+
+    def __init__(self, db: Database, root: Path, *, retention_hours: float, max_bytes: int,
+                 per_hour: int, clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
+        self.db, self.root = db, Path(root)
+        self.retention = timedelta(hours=retention_hours)
+        self.max_bytes, self.per_hour, self.clock = max_bytes, per_hour, clock
+
+    def upload(self, user: UserInfo, data: bytes, *, consent: bool) -> PhotoView:
+        """Check, clean and keep one photo for `user`; nothing is stored when anything is wrong."""
+        if not consent:
+            raise ValidationError(f"Please confirm: “{CONSENT}”.")
+        cleaned, width, height = clean_photo(data, self.max_bytes)
+        now = self.clock()
+        with self.db.transaction() as session:
+            recent = session.scalar(select(func.count()).select_from(Photo).where(
+                Photo.user_id == user.id, Photo.created_at >= now - timedelta(hours=1)))  # fmt: skip
+            if (recent or 0) >= self.per_hour:
+                raise ValidationError(f"At most {self.per_hour} photos per hour. Try again later.")
+            key = f"{user.id}/{secrets.token_hex(16)}.jpg"
+            self._write(key, cleaned)
+            photo = Photo(user_id=user.id, key=key, width=width, height=height, consent_at=now,
+                          created_at=now, expires_at=now + self.retention)  # fmt: skip
+            session.add(photo)
+            try:
+                session.flush()
+            except Exception:
+                self._unlink(key)
+                raise
+            return PhotoView(photo.id, width, height, photo.expires_at)
+
+    def read(self, owner_id: int, photo_id: int) -> tuple[bytes, datetime]:
+        """The cleaned photo bytes and the consent time; NotFound unless the owner's and kept."""
+        with self.db.read() as session:
+            photo = session.get(Photo, photo_id)
+            if photo is None or photo.user_id != owner_id or photo.deleted_at is not None:
+                raise NotFound("That photo is no longer available; upload it again.")
+            key, consent = photo.key, photo.consent_at
+        try:
+            return self._path(key).read_bytes(), consent
+        except OSError:
+            raise NotFound("That photo is no longer available; upload it again.") from None
+
+    def current(self, owner_id: int) -> PhotoView | None:
+        """The owner's newest photo that is still kept, if any."""
+        with self.db.read() as session:
+            photo = session.scalars(select(Photo).where(
+                Photo.user_id == owner_id, Photo.deleted_at.is_(None)).order_by(Photo.id.desc())
+            ).first()  # fmt: skip
+            return PhotoView(photo.id, photo.width, photo.height, photo.expires_at) if photo else None
+
+    def delete(self, owner_id: int, photo_id: int) -> None:
+        """Delete one of the owner's photos now (file first, then the row is marked)."""
+        with self.db.transaction() as session:
+            photo = session.get(Photo, photo_id)
+            if photo is None or photo.user_id != owner_id:
+                raise NotFound("No such photo.")
+            if photo.deleted_at is None:
+                self._unlink(photo.key)
+                photo.deleted_at = self.clock()
+
+    def purge(self) -> int:
+        """Delete every photo past its retention; returns how many."""
+        now = self.clock()
+        with self.db.transaction() as session:
+            expired = list(session.scalars(select(Photo).where(
+                Photo.deleted_at.is_(None), Photo.expires_at <= now)))  # fmt: skip
+            for photo in expired:
+                self._unlink(photo.key)
+                photo.deleted_at = now
+        return len(expired)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError("invalid photo key")
+        return path
+
+    def _write(self, key: str, data: bytes) -> None:
+        """Write 0600 via a temporary file and a rename: never a half photo."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _unlink(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)

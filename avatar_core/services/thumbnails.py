@@ -1,0 +1,36 @@
+"""Preset thumbnails: rendered once with the offline engine (committed under assets/presets)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from avatar_core.domain.prompts import build_prompt
+from avatar_core.engines.base import RenderRequest
+from avatar_core.engines.offline.engine import LocalEngine
+from avatar_core.services.catalog import PresetView
+
+SIZE = 256
+SEED = 2024
+
+
+def render_preset_thumbnails(presets: Iterable[PresetView], out_dir: Path,
+                             overwrite: bool = False) -> int:  # fmt: skip
+    """Write `<key>.webp` for each preset missing one; returns how many were written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    engine, written = LocalEngine(), 0
+    for preset in presets:
+        target = out_dir / f"{preset.key}.webp"
+        if target.exists() and not overwrite:
+            continue
+        built = build_prompt("", preset=preset.as_data())
+        request = RenderRequest(prompt=built.prompt, width=SIZE, height=SIZE, steps=1,
+                                guidance_scale=0.0, seed=SEED, model_id="preset-thumbnail",
+                                attributes=dict(preset.attributes))  # fmt: skip
+        image = engine.render(request, deadline=time.monotonic() + 30).image
+        tmp = target.with_suffix(".tmp")
+        image.save(tmp, format="WEBP", quality=85)
+        tmp.replace(target)
+        written += 1
+    return written
