@@ -18,8 +18,12 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         import json
 
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
-                 "logger": record.name, "message": record.getMessage()}  # fmt: skip
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry)
@@ -66,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     web = create_web_app(app)
     host = args.host or app.settings.server_name
     port = args.port or app.settings.server_port
-    print(f"Avatar Creator on http://{host}:{port}  "
-          f"({'offline previews' if app.offline else 'Hugging Face'})", flush=True)
+    print(
+        f"Avatar Creator on http://{host}:{port}  ({'offline previews' if app.offline else 'Hugging Face'})",
+        flush=True,
+    )
     # X-Forwarded-* are read by our own code, and only with AVATAR_TRUST_PROXY (uvicorn would
     # otherwise believe them from any loopback peer).
     uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)

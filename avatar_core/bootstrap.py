@@ -54,17 +54,27 @@ class App:
     def photos(self) -> PhotoService:
         """Users' source photos for likeness avatars (private, short-lived)."""
         s = self.settings
-        return PhotoService(self.db, s.photo_dir, retention_hours=s.photo_retention_hours,
-                            max_bytes=s.max_upload_mb * 1024 * 1024,
-                            per_hour=s.photo_uploads_per_hour)  # fmt: skip
+        return PhotoService(
+            self.db,
+            s.photo_dir,
+            retention_hours=s.photo_retention_hours,
+            max_bytes=s.max_upload_mb * 1024 * 1024,
+            per_hour=s.photo_uploads_per_hour,
+        )
 
     @cached_property
     def generations(self) -> GenerationService:
         """The generation use case."""
-        return GenerationService(self.db, self.catalog, self.engine, self.store,
-                                 deadline=self.settings.generation_deadline,
-                                 photos=self.photos, metrics=self.metrics,
-                                 admit=per_user_limit(self.settings.user_concurrency))  # fmt: skip
+        return GenerationService(
+            self.db,
+            self.catalog,
+            self.engine,
+            self.store,
+            deadline=self.settings.generation_deadline,
+            photos=self.photos,
+            metrics=self.metrics,
+            admit=per_user_limit(self.settings.user_concurrency),
+        )
 
     @cached_property
     def metrics(self) -> Metrics:
@@ -103,8 +113,7 @@ class App:
     @cached_property
     def signups(self) -> Signups:
         """Web sign-up: mode, hourly limits, invites."""
-        return Signups(self.accounts, self.accounts.throttle, self.invites,
-                       self.settings.signup_mode)  # fmt: skip
+        return Signups(self.accounts, self.accounts.throttle, self.invites, self.settings.signup_mode)
 
     @cached_property
     def gallery(self) -> Gallery:
@@ -150,7 +159,10 @@ def build_hf_engine(settings: Settings) -> Engine:
 
 
 def bootstrap(
-    settings: Settings, *, engine: Engine | None = None, hasher: CryptContext | None = None,
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    hasher: CryptContext | None = None,
     store: ImageStore | None = None,
 ) -> App:
     """Wire the app for `settings`; tests pass a fake engine, a cheap hasher or a store."""
@@ -159,9 +171,16 @@ def bootstrap(
     app = App(
         settings=settings,
         db=db,
-        accounts=Accounts(db, hasher, settings.signup_credits, Throttle(
-            db, signup_per_hour=settings.signup_per_hour,
-            signup_global_per_hour=settings.signup_global_per_hour)),  # fmt: skip
+        accounts=Accounts(
+            db,
+            hasher,
+            settings.signup_credits,
+            Throttle(
+                db,
+                signup_per_hour=settings.signup_per_hour,
+                signup_global_per_hour=settings.signup_global_per_hour,
+            ),
+        ),
         catalog=Catalog(db),
         engine_override=engine,
     )
@@ -170,8 +189,9 @@ def bootstrap(
     return app
 
 
-def init(app: App, reset_catalog: bool = False,
-         promote_existing: bool = False) -> tuple[int, UserInfo | None]:  # fmt: skip
+def init(
+    app: App, reset_catalog: bool = False, promote_existing: bool = False
+) -> tuple[int, UserInfo | None]:
     """Migrate to head, seed the catalog, create the admin from settings if configured.
 
     An existing ordinary account of the admin's name is promoted only with `promote_existing`.
@@ -182,7 +202,7 @@ def init(app: App, reset_catalog: bool = False,
         changed = app.catalog.seed(reset=reset_catalog)
         admin = None
         if app.settings.admin_username and app.settings.admin_password:
-            admin = app.accounts.ensure_admin(app.settings.admin_username,
-                                              app.settings.admin_password,
-                                              promote_existing=promote_existing)  # fmt: skip
+            admin = app.accounts.ensure_admin(
+                app.settings.admin_username, app.settings.admin_password, promote_existing=promote_existing
+            )
     return changed, admin

@@ -20,8 +20,15 @@ SIGNUP_MODES = ("open", "invite", "closed")
 PLACEHOLDER_ADMIN_PASSWORD = "change-me-to-something-long"  # the example value in .env.example
 DEV_SECRET_FILE = "secret_key"
 # Passed to the S3 client when set (so `.env` works too); unset ones fall to botocore's own chain.
-STORAGE_AWS_VARS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION", "AWS_REGION",
-                    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+STORAGE_AWS_VARS = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+)
 
 
 @dataclass(frozen=True)
@@ -240,8 +247,9 @@ def check_settings(settings: Settings) -> None:
     if settings.admin_password is not None and len(settings.admin_password) < 12:
         raise ConfigError("AVATAR_ADMIN_PASSWORD must be at least 12 characters in production.")
     if settings.admin_password == PLACEHOLDER_ADMIN_PASSWORD:
-        raise ConfigError("AVATAR_ADMIN_PASSWORD is the example value from .env.example; "
-                          "choose your own in production.")  # fmt: skip
+        raise ConfigError(
+            "AVATAR_ADMIN_PASSWORD is the example value from .env.example; choose your own in production."
+        )
 
 
 def secret_key(settings: Settings) -> str:

@@ -72,8 +72,9 @@ def fake_hf(latency: float, image: bytes | None = None) -> Iterator[object]:
     from tests.fakes.fake_hf import FakeHF, Reply
 
     allow_loopback_hf()
-    reply = Reply.png() if image is None else Reply(
-        kind="raw", body=image, headers={"Content-Type": "image/png"})  # fmt: skip
+    reply = (
+        Reply.png() if image is None else Reply(kind="raw", body=image, headers={"Content-Type": "image/png"})
+    )
     with FakeHF(Reply.sleep(latency, then=reply)) as fake:
         yield fake
 
@@ -92,13 +93,22 @@ def cheap_hasher() -> object:
     return make_hasher(rounds=1, memory_kib=1024)
 
 
-def bench_env(data_dir: Path, hf_url: str | None, concurrency: int | None = None,
-              database_url: str = "") -> dict[str, str]:  # fmt: skip
+def bench_env(
+    data_dir: Path, hf_url: str | None, concurrency: int | None = None, database_url: str = ""
+) -> dict[str, str]:
     """The environment of a bench server: its own data dir, the fake HF (or offline engine)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AVATAR_", "HF_", "HUGGING")) and k not in ("DATABASE_URL",)}  # fmt: skip
-    env.update(AVATAR_DATA_DIR=str(data_dir), GRADIO_ANALYTICS_ENABLED="False",
-               HF_HUB_DISABLE_TELEMETRY="1", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AVATAR_", "HF_", "HUGGING")) and k not in ("DATABASE_URL",)
+    }
+    env.update(
+        AVATAR_DATA_DIR=str(data_dir),
+        GRADIO_ANALYTICS_ENABLED="False",
+        HF_HUB_DISABLE_TELEMETRY="1",
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+    )
     if hf_url:
         env.update(AVATAR_ENGINE="hf", AVATAR_HF_BASE_URL=hf_url, HF_TOKEN="hf_test")
     else:
@@ -144,8 +154,12 @@ class Server:
 
     def login(self, username: str, password: str = PASSWORD) -> str:
         """POST /login; the session cookie value."""
-        r = httpx.post(f"{self.url}/login", data={"username": username, "password": password},
-                       follow_redirects=False, timeout=30)  # fmt: skip
+        r = httpx.post(
+            f"{self.url}/login",
+            data={"username": username, "password": password},
+            follow_redirects=False,
+            timeout=30,
+        )
         if r.status_code != 303 or "avatar_session" not in r.cookies:
             raise RuntimeError(f"login failed for {username}: {r.status_code} {r.text[:200]}")
         return str(r.cookies["avatar_session"])
@@ -154,8 +168,13 @@ class Server:
         """A gradio_client Client carrying the session cookie."""
         from gradio_client import Client
 
-        return Client(self.url, headers={"Cookie": f"avatar_session={cookie}"}, verbose=False,
-                      analytics_enabled=False, download_files=False)  # fmt: skip
+        return Client(
+            self.url,
+            headers={"Cookie": f"avatar_session={cookie}"},
+            verbose=False,
+            analytics_enabled=False,
+            download_files=False,
+        )
 
 
 class QueueClient:
@@ -175,8 +194,9 @@ class QueueClient:
         self.fn_index = {d.get("api_name"): d["id"] for d in spec["dependencies"]}
         values = {c["id"]: c.get("props", {}).get("value") for c in spec["components"]}
         # Each event's inputs with their defaults: a call may give only the first few.
-        self.defaults = {d.get("api_name"): [values.get(i) for i in d["inputs"]]
-                         for d in spec["dependencies"]}  # fmt: skip
+        self.defaults = {
+            d.get("api_name"): [values.get(i) for i in d["inputs"]] for d in spec["dependencies"]
+        }
         self.session = uuid.uuid4().hex[:12]
 
     def call(self, api_name: str, data: list[object]) -> list[object]:
@@ -184,13 +204,19 @@ class QueueClient:
         import json
 
         session = self.session
-        data = list(data) + self.defaults.get(api_name, [])[len(data):]
-        joined = self.http.post("/gradio_api/queue/join", json={
-            "data": data, "fn_index": self.fn_index[api_name], "session_hash": session,
-            "event_data": None, "trigger_id": None})  # fmt: skip
+        data = list(data) + self.defaults.get(api_name, [])[len(data) :]
+        joined = self.http.post(
+            "/gradio_api/queue/join",
+            json={
+                "data": data,
+                "fn_index": self.fn_index[api_name],
+                "session_hash": session,
+                "event_data": None,
+                "trigger_id": None,
+            },
+        )
         joined.raise_for_status()
-        with self.http.stream("GET", "/gradio_api/queue/data",
-                              params={"session_hash": session}) as stream:  # fmt: skip
+        with self.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:
             for line in stream.iter_lines():
                 if not line.startswith("data:"):
                     continue
@@ -206,8 +232,9 @@ class QueueClient:
         self.http.close()
 
 
-def wait_http(url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 60.0,
-              interval: float = 0.02) -> float:  # fmt: skip
+def wait_http(
+    url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 60.0, interval: float = 0.02
+) -> float:
     """Poll `url` until it answers 200; the monotonic time it did."""
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=2, follow_redirects=False) as http:
@@ -225,15 +252,20 @@ def wait_http(url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 6
 
 
 @contextmanager
-def serve(env: dict[str, str], *extra_args: str, script: str = "bench/_serve.py",
-          health: str = "/healthz") -> Iterator[Server]:  # fmt: skip
+def serve(
+    env: dict[str, str], *extra_args: str, script: str = "bench/_serve.py", health: str = "/healthz"
+) -> Iterator[Server]:
     """Start a server script as a subprocess on a free port; stop it (by its pid) afterwards."""
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="bench-server-", suffix=".log")[1])
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / script), "--port", str(port),
-                                 *extra_args], env=env, cwd=env.get("AVATAR_DATA_DIR", str(ROOT)),
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / script), "--port", str(port), *extra_args],
+            env=env,
+            cwd=env.get("AVATAR_DATA_DIR", str(ROOT)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     server = Server(f"http://127.0.0.1:{port}", proc, log)
     try:
         wait_http(f"{server.url}{health}", proc)
@@ -263,8 +295,9 @@ def temp_dir(prefix: str) -> Iterator[Path]:
         yield Path(name)
 
 
-def burst(clients: Sequence[T], generate: Callable[[T], dict[str, object]],
-          timeout: float = 600.0) -> tuple[float, int]:  # fmt: skip
+def burst(
+    clients: Sequence[T], generate: Callable[[T], dict[str, object]], timeout: float = 600.0
+) -> tuple[float, int]:
     """Every client generates at the same moment (a barrier); (wall s to the last result, failures).
 
     `generate(client)` returns the generation's result object; anything but "completed" counts as a
@@ -292,4 +325,3 @@ def burst(clients: Sequence[T], generate: Callable[[T], dict[str, object]],
     for thread in threads:
         thread.join(timeout)
     return max(ends) - start, len(failures)
-

@@ -23,11 +23,14 @@ def greet(name: str) -> str:
 def main() -> int:
     """Build a one-textbox Blocks and launch it on 127.0.0.1:--port."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int,
-                        default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))  # fmt: skip
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     parser.add_argument("--sleep", type=float, default=0.0, help="seconds each call waits")
-    parser.add_argument("--concurrency", type=int, default=None,
-                        help="default_concurrency_limit; Gradio's default (1) if unset")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="default_concurrency_limit; Gradio's default (1) if unset",
+    )
     args = parser.parse_args()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     global SLEEP

@@ -37,8 +37,9 @@ def throwaway_server() -> Iterator[str | None]:
         return
     base = tempfile.mkdtemp(prefix="bench-pg-")
     env = {**os.environ, "PG_BASE": base, "PG_PORT": str(free_port())}
-    started = subprocess.run(["bash", "-c", f". {script} && pg_start"], env=env,
-                             capture_output=True, text=True)  # fmt: skip
+    started = subprocess.run(
+        ["bash", "-c", f". {script} && pg_start"], env=env, capture_output=True, text=True
+    )
     try:
         if started.returncode != 0:
             print(f"(PostgreSQL did not start: {started.stdout[-500:]} {started.stderr[-500:]})")

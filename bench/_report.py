@@ -45,8 +45,9 @@ def command() -> str:
     script = Path(sys.argv[0])
     with contextlib.suppress(ValueError):
         script = script.resolve().relative_to(ROOT)
-    return " ".join(["PYTHONPATH=. .venv/bin/python", shlex.quote(str(script)),
-                     *map(shlex.quote, sys.argv[1:])])  # fmt: skip
+    return " ".join(
+        ["PYTHONPATH=. .venv/bin/python", shlex.quote(str(script)), *map(shlex.quote, sys.argv[1:])]
+    )
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -64,8 +65,9 @@ def median(values: Sequence[float]) -> float:
 def report(title: str, body: str, notes: str = "", *, write: bool = True) -> str:
     """Print `body` (a markdown table) and append it with date, machine and command to the doc."""
     when = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    block = (f"### {title}\n\n{when} · {machine()}  \n`{command()}`\n\n{body}\n"
-             + (f"\n{notes.strip()}\n" if notes.strip() else ""))  # fmt: skip
+    block = f"### {title}\n\n{when} · {machine()}  \n`{command()}`\n\n{body}\n" + (
+        f"\n{notes.strip()}\n" if notes.strip() else ""
+    )
     print(block, flush=True)
     if write and os.environ.get("BENCH_NO_WRITE") != "1":
         DOC.parent.mkdir(parents=True, exist_ok=True)

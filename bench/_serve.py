@@ -19,8 +19,11 @@ def main() -> int:
     """Bootstrap, init, serve on 127.0.0.1:--port."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--gradio-defaults", action="store_true",
-                        help="Gradio's default queue concurrency instead of AVATAR_CONCURRENCY")  # fmt: skip
+    parser.add_argument(
+        "--gradio-defaults",
+        action="store_true",
+        help="Gradio's default queue concurrency instead of AVATAR_CONCURRENCY",
+    )
     args = parser.parse_args()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")

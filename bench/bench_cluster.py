@@ -92,9 +92,24 @@ def start_profile(cluster: Cluster, out: Path) -> subprocess.Popen[bytes]:
     spy = Path(sys.executable).parent / "py-spy"
     if not spy.exists():
         raise SystemExit("--profile needs py-spy in the venv: .venv/bin/pip install py-spy")
-    proc = subprocess.Popen([str(spy), "record", "-p", str(cluster.apps[0].pid), "-f", "raw",  # noqa: S603
-                             "-r", "200", "-o", str(out), "--nonblocking", "--gil"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            str(spy),
+            "record",
+            "-p",
+            str(cluster.apps[0].pid),
+            "-f",
+            "raw",  # noqa: S603
+            "-r",
+            "200",
+            "-o",
+            str(out),
+            "--nonblocking",
+            "--gil",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1.0)
     return proc
 
@@ -110,11 +125,21 @@ LOAD: list[float] = []  # the 1-minute load average when each measurement starte
 Outcome = tuple[list[float], int, Counter[str], tuple[float, float]]
 
 
-def run(processes: int, users: int, bursts: int, fake_url: str, database_url: str | None,
-        profile: Path | None = None) -> Outcome:  # fmt: skip
+def run(
+    processes: int,
+    users: int,
+    bursts: int,
+    fake_url: str,
+    database_url: str | None,
+    profile: Path | None = None,
+) -> Outcome:
     """One cluster of `processes`; the burst walls, failures and joins per upstream."""
-    env = {"AVATAR_ENGINE": "hf", "AVATAR_HF_BASE_URL": fake_url, "HF_TOKEN": "hf_test",
-           "AVATAR_CONCURRENCY": "32"}  # fmt: skip
+    env = {
+        "AVATAR_ENGINE": "hf",
+        "AVATAR_HF_BASE_URL": fake_url,
+        "HF_TOKEN": "hf_test",
+        "AVATAR_CONCURRENCY": "32",
+    }
     with Cluster(processes=processes, env=env, database_url=database_url) as cluster:
         names = make_users(cluster, users)
         with ThreadPoolExecutor(8) as pool:
@@ -134,9 +159,11 @@ def run(processes: int, users: int, bursts: int, fake_url: str, database_url: st
         finally:
             for client in clients:
                 client.close()
-        joins = Counter(line.rsplit("upstream=", 1)[1].split()[0]
-                        for line in cluster.access_log.read_text().splitlines()
-                        if "/gradio_api/queue/join" in line and "upstream=" in line)  # fmt: skip
+        joins = Counter(
+            line.rsplit("upstream=", 1)[1].split()[0]
+            for line in cluster.access_log.read_text().splitlines()
+            if "/gradio_api/queue/join" in line and "upstream=" in line
+        )
     return [w for w, _ in runs], sum(f for _, f in runs), joins, (cpu, everything)
 
 
@@ -159,33 +186,66 @@ def main() -> None:
             with pg_schema_url() as url:
                 if url:
                     pg_note = settings_note(url)
-                walls, failed, joins, (cpu, everything) = run(n, args.users, args.bursts, fake.url, url,  # type: ignore[attr-defined]
-                                                args.profile if n == args.processes[0] else None)
+                walls, failed, joins, (cpu, everything) = run(
+                    n,
+                    args.users,
+                    args.bursts,
+                    fake.url,
+                    url,  # type: ignore[attr-defined]
+                    args.profile if n == args.processes[0] else None,
+                )
             wall = median(walls)
             rates[n] = args.users / wall
             ratio = wall / args.latency
             goal = ("✅" if ratio <= 1.5 else "❌") if n > 1 else "—"
             spread = " / ".join(str(c) for _, c in sorted(joins.items()))
-            rows.append([f"{n}", f"{args.latency:g}", ", ".join(f"{w:.2f}" for w in walls),
-                         f"**{ratio:.2f}**", goal, f"{rates[n]:.1f}",
-                         f"{rates[n] / rates[args.processes[0]]:.2f}×", f"{cpu * 1000:.0f}",
-                         f"{everything * 1000:.0f}", f"{LOAD[-1]:.1f}", spread,
-                         f"{args.users * args.bursts - failed}/{args.users * args.bursts}"])  # fmt: skip
-    body = table(["app processes", "L s", "burst walls s", "wall / L (median)", "≤ 1.5",
-                  "generations/s", "÷ 1 process", "app CPU ms / gen", "stack CPU ms / gen",
-                  "load avg", "joins per process",
-                  "completed"], rows)  # fmt: skip
-    report(f"7. Cluster ({args.users} users at once through nginx, PostgreSQL + S3)", body,
-           f"`scripts/cluster.py`: nginx (hash on the session cookie) → N × `python app.py` "
-           f"(AVATAR_CONCURRENCY=32) → PostgreSQL ({pg_note or 'from .ci/pg.sh'}) and moto's S3 "
-           "server, all on this machine, as is the fake provider and the 32 clients. Goal: "
-           "≤ 1.5 with 2 processes and ≥ 1.7× the generations/s of one. \"joins per process\" "
-           "counts every `queue/join` nginx passed to each process (warm-up included); app CPU is "
-           "user + system time of the app processes over the measured bursts (/proc), summed; "
-           "stack CPU adds nginx, moto's S3 server and this process (the fake provider and the "
-           "clients), PostgreSQL excluded. This machine has "
-           f"{os.cpu_count()} cores for all of it; \"load avg\" is the 1-minute load average when the "
-           "measured bursts began (above the core count, other work was competing for them).")
+            rows.append(
+                [
+                    f"{n}",
+                    f"{args.latency:g}",
+                    ", ".join(f"{w:.2f}" for w in walls),
+                    f"**{ratio:.2f}**",
+                    goal,
+                    f"{rates[n]:.1f}",
+                    f"{rates[n] / rates[args.processes[0]]:.2f}×",
+                    f"{cpu * 1000:.0f}",
+                    f"{everything * 1000:.0f}",
+                    f"{LOAD[-1]:.1f}",
+                    spread,
+                    f"{args.users * args.bursts - failed}/{args.users * args.bursts}",
+                ]
+            )
+    body = table(
+        [
+            "app processes",
+            "L s",
+            "burst walls s",
+            "wall / L (median)",
+            "≤ 1.5",
+            "generations/s",
+            "÷ 1 process",
+            "app CPU ms / gen",
+            "stack CPU ms / gen",
+            "load avg",
+            "joins per process",
+            "completed",
+        ],
+        rows,
+    )
+    report(
+        f"7. Cluster ({args.users} users at once through nginx, PostgreSQL + S3)",
+        body,
+        f"`scripts/cluster.py`: nginx (hash on the session cookie) → N × `python app.py` "
+        f"(AVATAR_CONCURRENCY=32) → PostgreSQL ({pg_note or 'from .ci/pg.sh'}) and moto's S3 "
+        "server, all on this machine, as is the fake provider and the 32 clients. Goal: "
+        '≤ 1.5 with 2 processes and ≥ 1.7× the generations/s of one. "joins per process" '
+        "counts every `queue/join` nginx passed to each process (warm-up included); app CPU is "
+        "user + system time of the app processes over the measured bursts (/proc), summed; "
+        "stack CPU adds nginx, moto's S3 server and this process (the fake provider and the "
+        "clients), PostgreSQL excluded. This machine has "
+        f'{os.cpu_count()} cores for all of it; "load avg" is the 1-minute load average when the '
+        "measured bursts began (above the core count, other work was competing for them).",
+    )
 
 
 if __name__ == "__main__":

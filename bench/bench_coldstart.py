@@ -23,8 +23,13 @@ def cold_start(script: Path, path: str) -> float:
         env = bench_env(Path(tmp) / "data", None)
         port = free_port()
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, str(script), "--port", str(port)], env=env,
-                                cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, str(script), "--port", str(port)],
+            env=env,
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             ready = wait_http(f"http://127.0.0.1:{port}{path}", proc, timeout=120, interval=0.01)
         except RuntimeError:
@@ -46,14 +51,25 @@ def main() -> None:
         hello_times.append(cold_start(ROOT / "bench" / "_hello.py", "/"))
     app_s, hello_s = median(app_times), median(hello_times)
     rows = [
-        ["bare Gradio hello-world (`bench/_hello.py`), first 200 on /", f"{hello_s:.2f}",
-         ", ".join(f"{t:.2f}" for t in hello_times), "1.00"],
-        ["`python app.py` (fresh data dir, AVATAR_ENGINE=local), first 200 on /login",
-         f"{app_s:.2f}", ", ".join(f"{t:.2f}" for t in app_times), f"**{app_s / hello_s:.2f}**"],
-    ]  # fmt: skip
+        [
+            "bare Gradio hello-world (`bench/_hello.py`), first 200 on /",
+            f"{hello_s:.2f}",
+            ", ".join(f"{t:.2f}" for t in hello_times),
+            "1.00",
+        ],
+        [
+            "`python app.py` (fresh data dir, AVATAR_ENGINE=local), first 200 on /login",
+            f"{app_s:.2f}",
+            ", ".join(f"{t:.2f}" for t in app_times),
+            f"**{app_s / hello_s:.2f}**",
+        ],
+    ]
     body = table(["process", "median s", "runs s", "÷ hello-world"], rows)
-    report(f"6. Cold start (median of {args.repeats})", body,
-           "From spawning the interpreter to the first HTTP 200, polled every 10 ms.")
+    report(
+        f"6. Cold start (median of {args.repeats})",
+        body,
+        "From spawning the interpreter to the first HTTP 200, polled every 10 ms.",
+    )
 
 
 if __name__ == "__main__":

@@ -66,9 +66,14 @@ def fire(clients: list[object], use_gradio_client: bool) -> tuple[float, int]:
     return burst(clients, generate)
 
 
-def run_app(env: dict[str, str], names: list[str], gradio_defaults: bool = False,
-            fake: object = None, latencies: tuple[float, ...] = (1.0,),
-            bursts: int = 1) -> list[tuple[float, int]]:  # fmt: skip
+def run_app(
+    env: dict[str, str],
+    names: list[str],
+    gradio_defaults: bool = False,
+    fake: object = None,
+    latencies: tuple[float, ...] = (1.0,),
+    bursts: int = 1,
+) -> list[tuple[float, int]]:
     """One server over the shared data dir; per provider latency (set on the fake), the median of
     `bursts` bursts and the failures summed over them."""
     from tests.fakes.fake_hf import Reply
@@ -92,8 +97,9 @@ def run_hello(users: int, latency: float) -> tuple[float, int]:
     """Bare Gradio hello-world whose handler sleeps `latency`, queue limit 32: Gradio's own floor."""
     with temp_dir("bench-conc-hello-") as tmp:
         env = bench_env(Path(tmp), None)
-        with serve(env, "--sleep", str(latency), "--concurrency", "32", script="bench/_hello.py",
-                   health="/") as server:  # fmt: skip
+        with serve(
+            env, "--sleep", str(latency), "--concurrency", "32", script="bench/_hello.py", health="/"
+        ) as server:
             clients = [QueueClient(server.url, "") for _ in range(users)]
             for client in clients:
                 client.call("greet", ["warm"])
@@ -123,11 +129,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--latency", type=float, default=1.0, help="L: fake provider seconds")
-    parser.add_argument("--long-latency", type=float, default=3.0,
-                        help="a second L for this app (about FLUX.1-dev's real time); 0 to skip")
+    parser.add_argument(
+        "--long-latency",
+        type=float,
+        default=3.0,
+        help="a second L for this app (about FLUX.1-dev's real time); 0 to skip",
+    )
     parser.add_argument("--bursts", type=int, default=3, help="bursts per L for this app (median)")
-    parser.add_argument("--only-app", action="store_true",
-                        help="only this app's rows (for before/after comparisons)")  # fmt: skip
+    parser.add_argument(
+        "--only-app", action="store_true", help="only this app's rows (for before/after comparisons)"
+    )
     args = parser.parse_args()
     users, latency = args.users, args.latency
     from tests.fakes.fake_hf import Reply
@@ -138,8 +149,16 @@ def main() -> None:
     def row(label: str, lat: float, result: tuple[float, int], goal: bool, runs: int = 1) -> None:
         wall, failed = result
         mark = ("✅" if wall / lat <= 1.5 else "❌") if goal else "—"
-        rows.append([label, f"{lat:g}", f"{wall:.2f}", f"**{wall / lat:.2f}**", mark,
-                     f"{users * runs - failed}/{users * runs}"])  # fmt: skip
+        rows.append(
+            [
+                label,
+                f"{lat:g}",
+                f"{wall:.2f}",
+                f"**{wall / lat:.2f}**",
+                mark,
+                f"{users * runs - failed}/{users * runs}",
+            ]
+        )
 
     with fake_hf(latency) as fake, temp_dir("bench-conc-") as tmp:
         base = bench_env(Path(tmp), fake.url)  # type: ignore[attr-defined]
@@ -147,26 +166,34 @@ def main() -> None:
         names = make_users(app, "conc", users)
         app.close()  # type: ignore[attr-defined]
         lats = (latency, args.long_latency) if args.long_latency else (latency,)
-        mine = run_app({**base, "AVATAR_CONCURRENCY": "32"}, names, fake=fake, latencies=lats,
-                       bursts=args.bursts)  # fmt: skip
+        mine = run_app(
+            {**base, "AVATAR_CONCURRENCY": "32"}, names, fake=fake, latencies=lats, bursts=args.bursts
+        )
         row("**this app** (AVATAR_CONCURRENCY=32, the default)", latency, mine[0], True, args.bursts)
         if not args.only_app:
             others(row, users, latency, base, names, fake)
         if args.long_latency:
-            row("this app, provider at FLUX.1-dev speed", args.long_latency, mine[1], True,
-                args.bursts)  # fmt: skip
+            row("this app, provider at FLUX.1-dev speed", args.long_latency, mine[1], True, args.bursts)
     body = table(["server", "L s", "wall s", "wall / L", "≤ 1.5", "completed"], rows)
-    report(f"2. Concurrency ({users} users at once, SQLite, photo-like 512² PNG)", body,
-           "Each user: its own login cookie and browser-like client (Gradio's queue protocol), "
-           "page loaded (`/session`) before the burst; wall = from the common start to the last "
-           f"result; this app's rows are the median of {args.bursts} bursts.")
+    report(
+        f"2. Concurrency ({users} users at once, SQLite, photo-like 512² PNG)",
+        body,
+        "Each user: its own login cookie and browser-like client (Gradio's queue protocol), "
+        "page loaded (`/session`) before the burst; wall = from the common start to the last "
+        f"result; this app's rows are the median of {args.bursts} bursts.",
+    )
 
 
-def others(row: Callable[..., None], users: int, latency: float, base: dict[str, str],
-           names: list[str], fake: object) -> None:
+def others(
+    row: Callable[..., None], users: int, latency: float, base: dict[str, str], names: list[str], fake: object
+) -> None:
     """The comparison rows: Gradio's own floor, Gradio's default queue, a worker pool of 2."""
-    row("bare Gradio hello-world, handler sleeps L, limit 32 (Gradio's own floor)", latency,
-        run_hello(users, latency), False)  # fmt: skip
+    row(
+        "bare Gradio hello-world, handler sleeps L, limit 32 (Gradio's own floor)",
+        latency,
+        run_hello(users, latency),
+        False,
+    )
     defaults = run_app(base, names, gradio_defaults=True, fake=fake, latencies=(latency,))
     row("same app, Gradio's default queue (limit 1 per event)", latency, defaults[0], False)
     pool = run_app({**base, "AVATAR_CONCURRENCY": "2"}, names, fake=fake, latencies=(latency,))

@@ -37,8 +37,9 @@ PROMPTS = (
 
 def make_request(prompt: str, size: int, seed: int) -> RenderRequest:
     """A square request for the offline engine."""
-    return RenderRequest(prompt=prompt, width=size, height=size, steps=1, guidance_scale=0.0,
-                         seed=seed, model_id="local")
+    return RenderRequest(
+        prompt=prompt, width=size, height=size, steps=1, guidance_scale=0.0, seed=seed, model_id="local"
+    )
 
 
 def bench(size: int, repeats: int) -> list[float]:
@@ -57,18 +58,17 @@ def contact_sheet(path: str, tile: int = 224) -> None:
     engine = LocalEngine()
     sheet = Image.new("RGB", (4 * tile, 2 * tile), "white")
     for i, prompt in enumerate(PROMPTS):
-        image = engine.render(make_request(prompt, tile * 2, 7),
-                              deadline=time.monotonic() + 60).image
-        sheet.paste(image.resize((tile, tile), Image.Resampling.LANCZOS),
-                    ((i % 4) * tile, (i // 4) * tile))
+        image = engine.render(make_request(prompt, tile * 2, 7), deadline=time.monotonic() + 60).image
+        sheet.paste(image.resize((tile, tile), Image.Resampling.LANCZOS), ((i % 4) * tile, (i // 4) * tile))
     sheet.save(path, optimize=True)
 
 
 def _render_one(job: tuple[int, int]) -> None:
     """One render in a pool worker (size, seed)."""
     size, seed = job
-    LocalEngine().render(make_request(PROMPTS[seed % len(PROMPTS)], size, seed),
-                         deadline=time.monotonic() + 60)  # fmt: skip
+    LocalEngine().render(
+        make_request(PROMPTS[seed % len(PROMPTS)], size, seed), deadline=time.monotonic() + 60
+    )
 
 
 def pool_rate(pool: ProcessPoolExecutor, size: int, count: int) -> float:
@@ -82,8 +82,7 @@ def store_ms(size: int, repeats: int = 5) -> float:
     """Median ms to encode one offline image for the store (PNG + recipe, WebP thumbnail)."""
     from avatar_core.infra.storage import png_bytes, thumbnail_bytes
 
-    image = LocalEngine().render(make_request(PROMPTS[0], size, 1),
-                                 deadline=time.monotonic() + 60).image  # fmt: skip
+    image = LocalEngine().render(make_request(PROMPTS[0], size, 1), deadline=time.monotonic() + 60).image
     recipe = {"prompt": PROMPTS[0], "seed": 1, "size": f"{size}x{size}"}
     times = []
     for _ in range(repeats):
@@ -111,16 +110,33 @@ def main() -> None:
             times = bench(size, args.repeats)
             median = statistics.median(times)
             pooled = pool_rate(pool, size, 4 * args.repeats)
-            rows.append([f"{size}×{size}", f"{median * 1000:.1f}",
-                         f"{len(times) / sum(times):.1f}", f"**{pooled:.1f}**",
-                         f"{store_ms(size):.1f}",
-                         ("✅" if median <= 0.1 else "❌") if size == 1024 else ""])  # fmt: skip
-    body = table(["size", "median render ms", "images/s, 1 process",
-                  f"images/s, pool of {workers}", "store ms (PNG + thumbnail)",
-                  "≤ 100 ms"], rows)  # fmt: skip
-    report("5. Offline engine (LocalEngine)", body,
-           f"{args.repeats} renders per size in one process; {4 * args.repeats} per size on the "
-           "pool. The store column is per generation, on top of the render.")
+            rows.append(
+                [
+                    f"{size}×{size}",
+                    f"{median * 1000:.1f}",
+                    f"{len(times) / sum(times):.1f}",
+                    f"**{pooled:.1f}**",
+                    f"{store_ms(size):.1f}",
+                    ("✅" if median <= 0.1 else "❌") if size == 1024 else "",
+                ]
+            )
+    body = table(
+        [
+            "size",
+            "median render ms",
+            "images/s, 1 process",
+            f"images/s, pool of {workers}",
+            "store ms (PNG + thumbnail)",
+            "≤ 100 ms",
+        ],
+        rows,
+    )
+    report(
+        "5. Offline engine (LocalEngine)",
+        body,
+        f"{args.repeats} renders per size in one process; {4 * args.repeats} per size on the "
+        "pool. The store column is per generation, on top of the render.",
+    )
     if args.sheet:
         contact_sheet(args.sheet)
         print(f"\nwrote {args.sheet}")

@@ -26,8 +26,7 @@ def build_app(data_dir: Path, url: str) -> object:
     from avatar_core.bootstrap import bootstrap, init
     from avatar_core.config import Settings
 
-    app = bootstrap(Settings(data_dir=data_dir, database_url=url, engine="local"),
-                    hasher=cheap_hasher())  # type: ignore[arg-type]  # fmt: skip
+    app = bootstrap(Settings(data_dir=data_dir, database_url=url, engine="local"), hasher=cheap_hasher())  # type: ignore[arg-type]
     init(app)
     return app
 
@@ -39,28 +38,49 @@ def add_avatars(app: object, user_id: int, count: int) -> None:
     from avatar_core.infra.models import Generation, User
 
     start = datetime(2025, 1, 1, tzinfo=UTC)
-    rows = [dict(
-        user_id=user_id, status="completed", model_key="avatar-creator:flux-dev-base",
-        model_id="black-forest-labs/FLUX.1-dev", lora_applied=False, preset_key=None,
-        user_prompt=f"portrait number {i} with curly red hair and glasses in a garden",
-        prompt=f"professional headshot, portrait number {i} with curly red hair, garden, "
-               "natural light, 85mm, sharp focus, detailed skin texture",
-        negative_prompt="blurry, distorted, extra limbs", seed=i, width=512, height=512,
-        steps=28, guidance_scale=3.5, price=8, credits_charged=8, reason="tier default",
-        engine="local", notes="", seconds=1.0, image_path=f"{user_id}/gen-{i}.png",
-        thumb_path=f"{user_id}/gen-{i}.thumb.webp", favourite=i % 17 == 0,
-        created_at=start + timedelta(minutes=i), finished_at=start + timedelta(minutes=i),
-    ) for i in range(count)]  # fmt: skip
+    rows = [
+        dict(
+            user_id=user_id,
+            status="completed",
+            model_key="avatar-creator:flux-dev-base",
+            model_id="black-forest-labs/FLUX.1-dev",
+            lora_applied=False,
+            preset_key=None,
+            user_prompt=f"portrait number {i} with curly red hair and glasses in a garden",
+            prompt=f"professional headshot, portrait number {i} with curly red hair, garden, "
+            "natural light, 85mm, sharp focus, detailed skin texture",
+            negative_prompt="blurry, distorted, extra limbs",
+            seed=i,
+            width=512,
+            height=512,
+            steps=28,
+            guidance_scale=3.5,
+            price=8,
+            credits_charged=8,
+            reason="tier default",
+            engine="local",
+            notes="",
+            seconds=1.0,
+            image_path=f"{user_id}/gen-{i}.png",
+            thumb_path=f"{user_id}/gen-{i}.thumb.webp",
+            favourite=i % 17 == 0,
+            created_at=start + timedelta(minutes=i),
+            finished_at=start + timedelta(minutes=i),
+        )
+        for i in range(count)
+    ]
     with app.db.transaction() as session:  # type: ignore[attr-defined]
         for chunk in range(0, len(rows), 2000):
-            session.execute(insert(Generation), rows[chunk:chunk + 2000])
+            session.execute(insert(Generation), rows[chunk : chunk + 2000])
         if hasattr(User, "gallery_count"):  # what completing them one by one would have counted
-            session.execute(update(User).where(User.id == user_id)
-                            .values(gallery_count=User.gallery_count + count))  # fmt: skip
+            session.execute(
+                update(User).where(User.id == user_id).values(gallery_count=User.gallery_count + count)
+            )
 
 
-def time_pages(app: object, targets: list[tuple[int, int]], repeats: int
-               ) -> dict[tuple[int, int], tuple[float, int]]:  # fmt: skip
+def time_pages(
+    app: object, targets: list[tuple[int, int]], repeats: int
+) -> dict[tuple[int, int], tuple[float, int]]:
     """Median seconds and item count of `gallery.page(user, page)` per (user, page) target.
 
     Rounds are interleaved, so drift on a shared machine hits every target alike.
@@ -103,16 +123,33 @@ def measure(label: str, url: str | None, data_dir: Path, repeats: int) -> list[l
         ratio = seconds / base
         ok = ratio <= 1.2 and (page != 1 or seconds <= 0.1)
         middle = page not in (1, pages)  # reported, not part of the goal
-        rows.append([label, f"{count:,}", f"{page} of {pages}" + (" (middle)" if middle else ""),
-                     str(items), f"{seconds * 1000:.2f}", f"**{ratio:.2f}**",
-                     f"{seconds / full:.2f}", "—" if middle or count == 24 else "✅" if ok else "❌",
-                     ])  # fmt: skip
+        rows.append(
+            [
+                label,
+                f"{count:,}",
+                f"{page} of {pages}" + (" (middle)" if middle else ""),
+                str(items),
+                f"{seconds * 1000:.2f}",
+                f"**{ratio:.2f}**",
+                f"{seconds / full:.2f}",
+                "—" if middle or count == 24 else "✅" if ok else "❌",
+            ]
+        )
     first = keyset[0][1]
     for name, seconds in keyset:
         ratio = seconds / first
-        rows.append([label, f"{SIZES[-1]:,}", f"keyset: {name}", "24", f"{seconds * 1000:.2f}",
-                     f"**{seconds / base:.2f}**", f"{seconds / full:.2f}",
-                     "✅" if ratio <= 1.2 else "❌"])  # fmt: skip
+        rows.append(
+            [
+                label,
+                f"{SIZES[-1]:,}",
+                f"keyset: {name}",
+                "24",
+                f"{seconds * 1000:.2f}",
+                f"**{seconds / base:.2f}**",
+                f"{seconds / full:.2f}",
+                "✅" if ratio <= 1.2 else "❌",
+            ]
+        )
     return rows
 
 
@@ -152,13 +189,32 @@ def main() -> None:
                 else:
                     notes.append(settings_note(url) + ".")
                     rows += measure("PostgreSQL", url, Path(tmp) / "pg", args.repeats)
-    body = table(["database", "avatars", "page", "items", "median ms", "÷ 10 avatars, page 1",
-                  "÷ 24 avatars, page 1", "goal"], rows)  # fmt: skip
-    report("3. Gallery (24 per page, server-side `gallery.page`)", body,
-           " ".join(notes + [f"Median of {args.repeats} interleaved calls per page. Goal: within "
-                             "20% of the 10-avatar user's first page, first page ≤ 100 ms. The "
-                             "24-avatar user (one full page) shows what 24 rows cost against 10, "
-                             "whatever the gallery size."]))  # fmt: skip
+    body = table(
+        [
+            "database",
+            "avatars",
+            "page",
+            "items",
+            "median ms",
+            "÷ 10 avatars, page 1",
+            "÷ 24 avatars, page 1",
+            "goal",
+        ],
+        rows,
+    )
+    report(
+        "3. Gallery (24 per page, server-side `gallery.page`)",
+        body,
+        " ".join(
+            notes
+            + [
+                f"Median of {args.repeats} interleaved calls per page. Goal: within "
+                "20% of the 10-avatar user's first page, first page ≤ 100 ms. The "
+                "24-avatar user (one full page) shows what 24 rows cost against 10, "
+                "whatever the gallery size."
+            ]
+        ),
+    )
 
 
 if __name__ == "__main__":

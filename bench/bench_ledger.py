@@ -28,14 +28,12 @@ def build_app(data_dir: Path, url: str) -> object:
     from avatar_core.bootstrap import bootstrap, init
     from avatar_core.config import Settings
 
-    app = bootstrap(Settings(data_dir=data_dir, database_url=url, engine="local"),
-                    hasher=cheap_hasher())  # type: ignore[arg-type]  # fmt: skip
+    app = bootstrap(Settings(data_dir=data_dir, database_url=url, engine="local"), hasher=cheap_hasher())  # type: ignore[arg-type]
     init(app)
     return app
 
 
-def run_for(seconds: float, work: Callable[[int, int], None],
-            latencies: list[float] | None = None) -> int:  # fmt: skip
+def run_for(seconds: float, work: Callable[[int, int], None], latencies: list[float] | None = None) -> int:
     """Run `work(worker, i)` in WORKERS threads for `seconds`; how many calls completed."""
     done = [0] * WORKERS
     stop = threading.Event()
@@ -72,8 +70,13 @@ def measure(label: str, url: str | None, data_dir: Path, seconds: float) -> list
 
     app = build_app(data_dir, url or f"sqlite:///{data_dir / 'ledger.db'}")
     db = app.db  # type: ignore[attr-defined]
-    bench_table = Table("bench_inserts", MetaData(), Column("id", Integer, primary_key=True),
-                        Column("worker", Integer), Column("n", Integer))  # fmt: skip
+    bench_table = Table(
+        "bench_inserts",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("worker", Integer),
+        Column("n", Integer),
+    )
     bench_table.create(db.engine)
     users = []
     for w in range(WORKERS):
@@ -100,8 +103,11 @@ def measure(label: str, url: str | None, data_dir: Path, seconds: float) -> list
     shared = run_for(seconds, lambda w, i: pair(users[0]), lat["shared"]) / seconds
     with db.read() as session:
         problems = list(credits.check(session))
-        sums = dict(session.execute(select(LedgerEntry.user_id, func.sum(LedgerEntry.amount))
-                                    .group_by(LedgerEntry.user_id)).all())  # fmt: skip
+        sums = dict(
+            session.execute(
+                select(LedgerEntry.user_id, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.user_id)
+            ).all()
+        )
         balances = dict(session.execute(select(User.id, User.balance)).all())
     assert not problems, problems
     assert all(sums.get(uid, 0) == bal for uid, bal in balances.items()), (sums, balances)
@@ -110,11 +116,23 @@ def measure(label: str, url: str | None, data_dir: Path, seconds: float) -> list
     ok = "✅ sum == balance, check() clean"
     return [
         [label, "plain single-row inserts", f"{inserts:,.0f}", "1.00", pct(lat["insert"]), ok],
-        [label, "reserve+capture pairs, 16 users", f"{own:,.0f}", f"**{own / inserts:.2f}**",
-         pct(lat["own"]), ok],
-        [label, "reserve+capture pairs, 1 user", f"{shared:,.0f}", f"**{shared / inserts:.2f}**",
-         pct(lat["shared"]), ok],
-    ]  # fmt: skip
+        [
+            label,
+            "reserve+capture pairs, 16 users",
+            f"{own:,.0f}",
+            f"**{own / inserts:.2f}**",
+            pct(lat["own"]),
+            ok,
+        ],
+        [
+            label,
+            "reserve+capture pairs, 1 user",
+            f"{shared:,.0f}",
+            f"**{shared / inserts:.2f}**",
+            pct(lat["shared"]),
+            ok,
+        ],
+    ]
 
 
 def pct(values: list[float]) -> str:
@@ -142,11 +160,28 @@ def main() -> None:
                     notes.append(settings_note(url) + ".")
                     (Path(tmp) / "pg").mkdir()
                     rows += measure("PostgreSQL", url, Path(tmp) / "pg", args.seconds)
-    body = table(["database", f"{WORKERS} threads doing", "per second", "÷ inserts/s",
-                  "latency p50 / p99 ms", "correctness"], rows)  # fmt: skip
-    report(f"4. Ledger ({WORKERS} concurrent workers, {args.seconds:g} s per phase)", body,
-           " ".join(notes + ["A pair is two write transactions (reserve, then capture), as in a "
-                             "generation; an insert is one."]))  # fmt: skip
+    body = table(
+        [
+            "database",
+            f"{WORKERS} threads doing",
+            "per second",
+            "÷ inserts/s",
+            "latency p50 / p99 ms",
+            "correctness",
+        ],
+        rows,
+    )
+    report(
+        f"4. Ledger ({WORKERS} concurrent workers, {args.seconds:g} s per phase)",
+        body,
+        " ".join(
+            notes
+            + [
+                "A pair is two write transactions (reserve, then capture), as in a "
+                "generation; an insert is one."
+            ]
+        ),
+    )
 
 
 if __name__ == "__main__":

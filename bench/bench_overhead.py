@@ -36,8 +36,9 @@ def time_bare(url: str) -> float:
 
     start = time.perf_counter()
     client = InferenceClient(model=f"{url}/models/{MODEL_ID}", token="hf_test", timeout=60)
-    image = client.text_to_image(PROMPT, width=512, height=512, num_inference_steps=28,
-                                 guidance_scale=3.5, seed=1)  # fmt: skip
+    image = client.text_to_image(
+        PROMPT, width=512, height=512, num_inference_steps=28, guidance_scale=3.5, seed=1
+    )
     image.load()
     return time.perf_counter() - start
 
@@ -73,8 +74,10 @@ def time_gradio_client(client: object) -> float:
 
 def gradio_floor(repeats: int) -> float:
     """Median seconds of one no-op call to a bare Gradio hello-world, by hand (the protocol's cost)."""
-    with temp_dir("bench-hello-") as tmp, serve(bench_env(Path(tmp), None), script="bench/_hello.py",
-                                                health="/") as hello:  # fmt: skip
+    with (
+        temp_dir("bench-hello-") as tmp,
+        serve(bench_env(Path(tmp), None), script="bench/_hello.py", health="/") as hello,
+    ):
         client = QueueClient(hello.url, "")
         client.call("greet", ["warm"])
         times = []
@@ -130,16 +133,25 @@ def main() -> None:
     rows = []
     for key, label in labels.items():
         med = median(times[key])
-        rows.append([label, f"{med * 1000:.0f}", f"{(med - bare) * 1000:+.0f}",
-                     f"**{med / bare:.3f}**", "✅" if med / bare <= 1.05 else "❌"])  # fmt: skip
+        rows.append(
+            [
+                label,
+                f"{med * 1000:.0f}",
+                f"{(med - bare) * 1000:+.0f}",
+                f"**{med / bare:.3f}**",
+                "✅" if med / bare <= 1.05 else "❌",
+            ]
+        )
     body = table(["path", "median ms", "over bare ms", "÷ bare", "≤ 1.05"], rows)
     extra = median(times["gradio_client"]) - median(times["queue"])
     web = median(times["queue"]) - median(times["service"])
-    notes = (f"Of the by-hand row's overhead, {web * 1000:.0f} ms is the web layer; a no-op call to a "
-             f"bare Gradio hello-world takes {floor * 1000:.0f} ms by hand in this run (Gradio's queue "
-             f"protocol itself). gradio_client adds **{extra * 1000:+.0f} ms** on top: its result loop "
-             "sleeps 50 ms whenever no message is pending (gradio_client/utils.py), which no server "
-             "can avoid. The by-hand row is what a browser sees.")  # fmt: skip
+    notes = (
+        f"Of the by-hand row's overhead, {web * 1000:.0f} ms is the web layer; a no-op call to a "
+        f"bare Gradio hello-world takes {floor * 1000:.0f} ms by hand in this run (Gradio's queue "
+        f"protocol itself). gradio_client adds **{extra * 1000:+.0f} ms** on top: its result loop "
+        "sleeps 50 ms whenever no message is pending (gradio_client/utils.py), which no server "
+        "can avoid. The by-hand row is what a browser sees."
+    )
     report(f"1. Overhead (L = {latency:g} s, N = {n}, photo-like 512² PNG)", body, notes)
 
 

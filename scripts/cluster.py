@@ -58,13 +58,16 @@ def nginx_binary() -> str:
     return found
 
 
-def render_nginx(upstreams: Sequence[str], listen: str, runtime_dir: Path, max_upload_mb: int = 10
-                 ) -> str:  # fmt: skip
+def render_nginx(upstreams: Sequence[str], listen: str, runtime_dir: Path, max_upload_mb: int = 10) -> str:
     """The nginx template with its placeholders filled."""
     servers = "\n".join(f"        server {u} max_fails=1 fail_timeout=5s;" for u in upstreams)
     text = TEMPLATE.read_text()
-    for name, value in (("RUNTIME_DIR", str(runtime_dir)), ("LISTEN", listen),
-                        ("UPSTREAM_SERVERS", servers), ("MAX_BODY", f"{max_upload_mb + 1}m")):
+    for name, value in (
+        ("RUNTIME_DIR", str(runtime_dir)),
+        ("LISTEN", listen),
+        ("UPSTREAM_SERVERS", servers),
+        ("MAX_BODY", f"{max_upload_mb + 1}m"),
+    ):
         text = text.replace(f"@{name}@", value)
     return text
 
@@ -107,8 +110,14 @@ class Proc:
             out.write(f"\n===== {self.name}: {' '.join(self.argv)} =====\n".encode())
             out.flush()
             self.popen = subprocess.Popen(  # noqa: S603 - our own commands
-                self.argv, env=self.env, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+                self.argv,
+                env=self.env,
+                cwd=self.cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self.pid = self.popen.pid
         return self
 
@@ -240,8 +249,15 @@ class Cluster:
         for proc in [p for p in (self.nginx, *self.apps, self.moto) if p is not None]:
             proc.stop(grace=10)
         if self.pg_base is not None:
-            subprocess.run(["bash", "-c", f". {PG_SH} && pg_stop"], env={**os.environ,  # noqa: S603,S607
-                           "PG_BASE": str(self.pg_base)}, capture_output=True, check=False)  # fmt: skip
+            subprocess.run(
+                ["bash", "-c", f". {PG_SH} && pg_stop"],
+                env={
+                    **os.environ,  # noqa: S603,S607
+                    "PG_BASE": str(self.pg_base),
+                },
+                capture_output=True,
+                check=False,
+            )
             self.pg_base = None
         if self.root is not None and not self.keep_root:
             shutil.rmtree(self.root, ignore_errors=True)
@@ -264,8 +280,11 @@ class Cluster:
         if self.inherit_env:
             env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
         else:
-            env = {k: v for k, v in os.environ.items()
-                   if not k.startswith(SCRUBBED_PREFIXES) and k not in SCRUBBED}  # fmt: skip
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(SCRUBBED_PREFIXES) and k not in SCRUBBED
+            }
         data_dir = self.dir / f"app{index}"
         env.setdefault("AVATAR_ENGINE", "local")
         env.update(
@@ -294,16 +313,26 @@ class Cluster:
         env = self.app_env(0)
         Path(env["AVATAR_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
         return subprocess.run(  # noqa: S603 - our own interpreter
-            [sys.executable, "-m", "avatar_core", *args], env=env, cwd=env["AVATAR_DATA_DIR"],
-            capture_output=True, text=True, timeout=timeout, check=False)  # fmt: skip
+            [sys.executable, "-m", "avatar_core", *args],
+            env=env,
+            cwd=env["AVATAR_DATA_DIR"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     # ----- the parts -----
     def _start_postgres(self) -> str:
         self.pg_base = self.dir / "pg"
         done = subprocess.run(  # noqa: S603,S607 - bash and our own script
-            ["bash", "-c", f". {PG_SH} && pg_start >&2 && printf %s \"$DATABASE_URL\""],
-            env={**os.environ, "PG_BASE": str(self.pg_base)}, capture_output=True, text=True,
-            timeout=180, check=False)  # fmt: skip
+            ["bash", "-c", f'. {PG_SH} && pg_start >&2 && printf %s "$DATABASE_URL"'],
+            env={**os.environ, "PG_BASE": str(self.pg_base)},
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
         if done.returncode != 0 or not done.stdout.startswith("postgresql"):
             raise RuntimeError(f"PostgreSQL did not start:\n{done.stdout}\n{done.stderr}")
         print(done.stderr.strip(), file=sys.stderr)
@@ -314,14 +343,24 @@ class Cluster:
         moto_server = Path(sys.executable).parent / "moto_server"
         argv = [str(moto_server)] if moto_server.exists() else [sys.executable, "-m", "moto.server"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        self.moto = Proc("moto-s3", [*argv, "-H", "127.0.0.1", "-p", str(port)], env,
-                         self.dir / "moto", self.dir / "logs" / "moto.log").start()  # fmt: skip
+        self.moto = Proc(
+            "moto-s3",
+            [*argv, "-H", "127.0.0.1", "-p", str(port)],
+            env,
+            self.dir / "moto",
+            self.dir / "logs" / "moto.log",
+        ).start()
         self.s3_url = f"http://127.0.0.1:{port}"
         wait_http(f"{self.s3_url}/moto-api/", self.moto, timeout, ok=range(200, 500))
         import boto3
 
-        boto3.client("s3", endpoint_url=self.s3_url, region_name=REGION, aws_access_key_id=AWS_KEY,
-                     aws_secret_access_key=AWS_KEY).create_bucket(Bucket=BUCKET)  # fmt: skip
+        boto3.client(
+            "s3",
+            endpoint_url=self.s3_url,
+            region_name=REGION,
+            aws_access_key_id=AWS_KEY,
+            aws_secret_access_key=AWS_KEY,
+        ).create_bucket(Bucket=BUCKET)
 
     def _init(self) -> None:
         done = self.cli("init")
@@ -329,11 +368,18 @@ class Cluster:
             raise RuntimeError(f"avatar-creator init failed:\n{done.stdout}\n{done.stderr}")
 
     def _app_proc(self, index: int) -> Proc:
-        argv = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1",
-                "--port", str(self.app_ports[index])]  # fmt: skip
+        argv = [
+            sys.executable,
+            str(ROOT / "app.py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.app_ports[index]),
+        ]
         env = self.app_env(index)
-        return Proc(f"app{index}", argv, env, Path(env["AVATAR_DATA_DIR"]),
-                    self.dir / "logs" / f"app{index}.log")  # fmt: skip
+        return Proc(
+            f"app{index}", argv, env, Path(env["AVATAR_DATA_DIR"]), self.dir / "logs" / f"app{index}.log"
+        )
 
     def _start_nginx(self, timeout: float) -> None:
         runtime = self.dir / "nginx"
@@ -343,19 +389,35 @@ class Cluster:
             self.port = free_port()
         max_mb = int(self.app_env(0).get("AVATAR_MAX_UPLOAD_MB") or 10)  # what the apps accept
         conf = runtime / "nginx.conf"
-        conf.write_text(render_nginx([f"127.0.0.1:{p}" for p in self.app_ports],
-                                     f"127.0.0.1:{self.port}", runtime, max_mb))  # fmt: skip
-        argv = [nginx_binary(), "-p", str(runtime), "-c", str(conf), "-e", str(runtime / "error.log"),
-                "-g", "daemon off;"]  # fmt: skip
-        self.nginx = Proc("nginx", argv, dict(os.environ), runtime,
-                          self.dir / "logs" / "nginx.log").start()  # fmt: skip
+        conf.write_text(
+            render_nginx(
+                [f"127.0.0.1:{p}" for p in self.app_ports], f"127.0.0.1:{self.port}", runtime, max_mb
+            )
+        )
+        argv = [
+            nginx_binary(),
+            "-p",
+            str(runtime),
+            "-c",
+            str(conf),
+            "-e",
+            str(runtime / "error.log"),
+            "-g",
+            "daemon off;",
+        ]
+        self.nginx = Proc("nginx", argv, dict(os.environ), runtime, self.dir / "logs" / "nginx.log").start()
         wait_http(f"{self.url}/healthz", self.nginx, timeout)
 
     def _write_state(self) -> None:
         procs = [p for p in (self.nginx, *self.apps, self.moto) if p is not None]
-        state = {"url": self.url, "apps": self.app_urls, "s3": self.s3_url,
-                 "database_url": self.database_url, "pg_base": str(self.pg_base or ""),
-                 "pids": {p.name: p.pid for p in procs}}  # fmt: skip
+        state = {
+            "url": self.url,
+            "apps": self.app_urls,
+            "s3": self.s3_url,
+            "database_url": self.database_url,
+            "pg_base": str(self.pg_base or ""),
+            "pids": {p.name: p.pid for p in procs},
+        }
         (self.dir / "state.json").write_text(json.dumps(state, indent=2))
 
 
@@ -370,8 +432,11 @@ class GenerateClient:
     def __init__(self, url: str, cookie: str, config: dict[str, Any] | None = None) -> None:
         import httpx
 
-        self.http = httpx.Client(base_url=url, headers={"Cookie": f"avatar_session={cookie}"},
-                                 timeout=httpx.Timeout(300, connect=10))  # fmt: skip
+        self.http = httpx.Client(
+            base_url=url,
+            headers={"Cookie": f"avatar_session={cookie}"},
+            timeout=httpx.Timeout(300, connect=10),
+        )
         if config is None:
             response = self.http.get("/config")
             response.raise_for_status()
@@ -387,9 +452,16 @@ class GenerateClient:
         """Run one generation to its end; the result record (`status`, `generation_id`, ...)."""
         session = self.session
         data = [prompt if p.get("label") == "Prompt" else p.get("value") for p in self.inputs]
-        joined = self.http.post("/gradio_api/queue/join", json={
-            "data": data, "fn_index": self.fn_index, "session_hash": session,
-            "event_data": None, "trigger_id": None})  # fmt: skip
+        joined = self.http.post(
+            "/gradio_api/queue/join",
+            json={
+                "data": data,
+                "fn_index": self.fn_index,
+                "session_hash": session,
+                "event_data": None,
+                "trigger_id": None,
+            },
+        )
         joined.raise_for_status()
         with self.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:
             for line in stream.iter_lines():
@@ -420,8 +492,11 @@ def stop_from_state(root: Path) -> int:
         proc.stop(grace=10)
         print(f"stopped {name} (pid {pid})")
     if state.get("pg_base"):
-        subprocess.run(["bash", "-c", f". {PG_SH} && pg_stop"],  # noqa: S603,S607
-                       env={**os.environ, "PG_BASE": state["pg_base"]}, check=False)  # fmt: skip
+        subprocess.run(
+            ["bash", "-c", f". {PG_SH} && pg_stop"],  # noqa: S603,S607
+            env={**os.environ, "PG_BASE": state["pg_base"]},
+            check=False,
+        )
         print("stopped PostgreSQL")
     shutil.rmtree(root, ignore_errors=True)
     return 0
@@ -430,26 +505,34 @@ def stop_from_state(root: Path) -> int:
 def summary(cluster: Cluster) -> str:
     """What runs where, for people."""
     lines = [f"Avatar Creator cluster: {cluster.url}  (nginx, sticky on the avatar_session cookie)"]
-    lines += [f"  app{i}: {u}  log {cluster.dir / 'logs' / f'app{i}.log'}"
-              for i, u in enumerate(cluster.app_urls)]  # fmt: skip
-    lines += [f"  S3 (moto): {cluster.s3_url}  bucket s3://{BUCKET}/{PREFIX}",
-              f"  PostgreSQL: {cluster.database_url}",
-              f"  nginx access log: {cluster.access_log}",
-              f"  state: {cluster.dir / 'state.json'}"]  # fmt: skip
+    lines += [
+        f"  app{i}: {u}  log {cluster.dir / 'logs' / f'app{i}.log'}" for i, u in enumerate(cluster.app_urls)
+    ]
+    lines += [
+        f"  S3 (moto): {cluster.s3_url}  bucket s3://{BUCKET}/{PREFIX}",
+        f"  PostgreSQL: {cluster.database_url}",
+        f"  nginx access log: {cluster.access_log}",
+        f"  state: {cluster.dir / 'state.json'}",
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """start | stop | run | render."""
-    parser = argparse.ArgumentParser(prog="scripts/cluster.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="scripts/cluster.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("start", "run"):
         where = "in the background" if name == "start" else "in the foreground"
         p = sub.add_parser(name, help=f"{name} the cluster {where}")
         p.add_argument("--processes", type=int, default=2, help="app processes (default 2)")
-        p.add_argument("--port", type=int, default=int(os.environ.get("AVATAR_CLUSTER_PORT", 8080)),
-                       help="nginx port on 127.0.0.1 (default 8080 or AVATAR_CLUSTER_PORT)")  # fmt: skip
+        p.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("AVATAR_CLUSTER_PORT", 8080)),
+            help="nginx port on 127.0.0.1 (default 8080 or AVATAR_CLUSTER_PORT)",
+        )
         p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"state dir (default {DEFAULT_DIR})")
     stop = sub.add_parser("stop", help="stop a cluster started with `start`")
     stop.add_argument("--dir", type=Path, default=DEFAULT_DIR)
@@ -470,9 +553,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.dir.exists():
         shutil.rmtree(args.dir)
-    cluster = Cluster(processes=args.processes, root=args.dir, port=args.port, inherit_env=True,
-                      secret_key=os.environ.get("AVATAR_SECRET_KEY") or secrets.token_urlsafe(48),
-                      keep_root=args.command == "start")  # fmt: skip
+    cluster = Cluster(
+        processes=args.processes,
+        root=args.dir,
+        port=args.port,
+        inherit_env=True,
+        secret_key=os.environ.get("AVATAR_SECRET_KEY") or secrets.token_urlsafe(48),
+        keep_root=args.command == "start",
+    )
     try:
         cluster.start()
     except BaseException:

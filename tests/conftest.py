@@ -22,8 +22,7 @@ from avatar_core.services.auth import make_hasher
 from avatar_core.services.catalog import seed_catalog
 
 REQUIRE_ALL = os.environ.get("AVATAR_REQUIRE_ALL") == "1"
-TABLES = ("credit_ledger", "generations", "throttle_events", "invites", "users", "ai_models",
-          "presets")
+TABLES = ("credit_ledger", "generations", "throttle_events", "invites", "users", "ai_models", "presets")
 CHEAP_HASHER = make_hasher(rounds=1, memory_kib=1024)
 
 
@@ -75,8 +74,7 @@ def pg_schema_url() -> Iterator[str | None]:
     admin.dispose()
 
 
-def fresh_database_url(kind: str, tmp_path: Path, sqlite_template: Path,
-                       pg_schema_url: str | None) -> str:  # fmt: skip
+def fresh_database_url(kind: str, tmp_path: Path, sqlite_template: Path, pg_schema_url: str | None) -> str:
     """An empty-but-seeded database of `kind` for one test."""
     if kind == "sqlite":
         path = tmp_path / "avatar.db"
@@ -101,8 +99,7 @@ def db_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(db_kind: str, tmp_path: Path, sqlite_template: Path,
-                 pg_schema_url: str | None) -> str:  # fmt: skip
+def database_url(db_kind: str, tmp_path: Path, sqlite_template: Path, pg_schema_url: str | None) -> str:
     """A fresh, seeded database URL of each kind."""
     return fresh_database_url(db_kind, tmp_path, sqlite_template, pg_schema_url)
 
@@ -116,18 +113,26 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
     """Test settings: a private data dir, the offline engine, cheap password hashing."""
     base = Settings(
-        data_dir=tmp_path / "data", database_url=database_url, engine="local",
-        signup_credits=24, password_rounds=1, password_memory_kib=1024,
-        signup_per_hour=100_000, signup_global_per_hour=100_000,  # many users from one address
-    )  # fmt: skip
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        engine="local",
+        signup_credits=24,
+        password_rounds=1,
+        password_memory_kib=1024,
+        signup_per_hour=100_000,
+        signup_global_per_hour=100_000,  # many users from one address
+    )
     return base.with_overrides(**overrides)
 
 
 def make_app(tmp_path: Path, database_url: str, **overrides: object) -> App:
     """An App over `database_url` with test settings."""
     engine = overrides.pop("engine_impl", None)
-    return bootstrap(make_settings(tmp_path, database_url, **overrides), engine=engine,  # type: ignore[arg-type]
-                     hasher=CHEAP_HASHER)  # fmt: skip
+    return bootstrap(
+        make_settings(tmp_path, database_url, **overrides),
+        engine=engine,  # type: ignore[arg-type]
+        hasher=CHEAP_HASHER,
+    )
 
 
 @pytest.fixture

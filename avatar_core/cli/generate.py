@@ -18,11 +18,12 @@ from avatar_core.services.photos import CONSENT
 def add_generate_parser(sub: Any, run: Any) -> None:
     """Register the generate command."""
     c = sub.add_parser(
-        "generate", help="generate one avatar for a user (headless)",
+        "generate",
+        help="generate one avatar for a user (headless)",
         description="Generate one avatar for USER through the full service: model selection, "
         "credits, the engine (offline preview without HF_TOKEN), storage. With --json the last "
         "stdout line is one JSON object. Exits 1 when the generation failed.",
-    )  # fmt: skip
+    )
     c.add_argument("--user", required=True, help="username to generate for (and charge)")
     what = c.add_mutually_exclusive_group(required=True)
     what.add_argument("--prompt", help="what the avatar should look like")
@@ -32,12 +33,17 @@ def add_generate_parser(sub: Any, run: Any) -> None:
     c.add_argument("--prefer-hd", action="store_true", help="prefer the highest resolution")
     c.add_argument("--fast", action="store_true", help="prefer the fast (schnell) model")
     c.add_argument("--seed", type=int, help="fixed seed (default random, always recorded)")
-    c.add_argument("--photo", type=Path, help="make the avatar from this photo of the person "
-                   "(JPEG/PNG/WebP; needs --consent; kept AVATAR_PHOTO_RETENTION_HOURS, see "
-                   "docs/likeness.md)")  # fmt: skip
-    c.add_argument("--consent", action="store_true",
-                   help=f"with --photo: {CONSENT.lower()} (recorded with the avatar)")
-    c.add_argument("--project", help="project name (default \"My avatars\")")
+    c.add_argument(
+        "--photo",
+        type=Path,
+        help="make the avatar from this photo of the person "
+        "(JPEG/PNG/WebP; needs --consent; kept AVATAR_PHOTO_RETENTION_HOURS, see "
+        "docs/likeness.md)",
+    )
+    c.add_argument(
+        "--consent", action="store_true", help=f"with --photo: {CONSENT.lower()} (recorded with the avatar)"
+    )
+    c.add_argument("--project", help='project name (default "My avatars")')
     c.add_argument("--name", help="the avatar's name (default: the preset's name or the prompt)")
     c.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     c.set_defaults(run=run)
@@ -57,34 +63,58 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
             raise ValidationError(f"Cannot read {args.photo}: {err.strerror or err}.") from None
         photo_id = app.photos.upload(user, data, consent=args.consent).id
     request = GenerationRequest(
-        prompt=args.prompt or "", preset=args.preset, model=args.model,
-        prefer_realism=args.prefer_realism, prefer_hd=args.prefer_hd, fast=args.fast,
-        seed=args.seed, from_photo=photo_id is not None, photo_id=photo_id,
-        project_id=project_id, name=args.name or "",
-    )  # fmt: skip
+        prompt=args.prompt or "",
+        preset=args.preset,
+        model=args.model,
+        prefer_realism=args.prefer_realism,
+        prefer_hd=args.prefer_hd,
+        fast=args.fast,
+        seed=args.seed,
+        from_photo=photo_id is not None,
+        photo_id=photo_id,
+        project_id=project_id,
+        name=args.name or "",
+    )
     try:
         result = app.generations.generate(user, request)
     except AvatarError as err:  # refused before anything was charged
         if args.json:
-            print(json.dumps({"status": "refused", "error": str(err), "credits_charged": 0,
-                              "balance": app.accounts.get(user.id).balance}))  # fmt: skip
+            print(
+                json.dumps(
+                    {
+                        "status": "refused",
+                        "error": str(err),
+                        "credits_charged": 0,
+                        "balance": app.accounts.get(user.id).balance,
+                    }
+                )
+            )
         raise
     finally:
         if photo_id is not None:  # used once from the command line: not kept for retention
             app.photos.delete(user.id, photo_id)
     image = app.store.location(result.image_key) if result.image_key else None  # path or s3:// URL
     if args.json:
-        out = result.as_dict() | {"image_path": image, "from_photo": photo_id is not None,
-                                  "name": result.name}
+        out = result.as_dict() | {
+            "image_path": image,
+            "from_photo": photo_id is not None,
+            "name": result.name,
+        }
         print(json.dumps(out))
     elif result.ok:
-        kind = "offline preview" if result.provider == "offline" else (
-            f"{result.provider}: {result.provider_model}"
-            + (f" + {result.lora} @ {result.lora_scale:g}" if result.lora else ""))  # fmt: skip
+        kind = (
+            "offline preview"
+            if result.provider == "offline"
+            else (
+                f"{result.provider}: {result.provider_model}"
+                + (f" + {result.lora} @ {result.lora_scale:g}" if result.lora else "")
+            )
+        )
         print(f"Avatar #{result.generation_id} ({kind}): {image}")
-        print(f"{result.reason}; charged {result.credits_charged}, balance {result.balance}, "
-              f"seed {result.seed}, {result.seconds:.2f} s")  # fmt: skip
+        print(
+            f"{result.reason}; charged {result.credits_charged}, balance {result.balance}, "
+            f"seed {result.seed}, {result.seconds:.2f} s"
+        )
     else:
-        print(f"Generation #{result.generation_id} failed: {result.error} "
-              f"Balance {result.balance}.")  # fmt: skip
+        print(f"Generation #{result.generation_id} failed: {result.error} Balance {result.balance}.")
     return 0 if result.ok else 1

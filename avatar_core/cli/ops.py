@@ -37,26 +37,60 @@ def cmd_usage(app: App, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([asdict(r) for r in rows]))
         return 0
-    print(table(["day", "model", "gens", "ok", "failed", "success", "p50 s", "p95 s", "charged",
-                 "refunded", "cost $", "👍", "👎"],
-                [(r.day, r.model_key, r.generations, r.completed, r.failed, f"{r.success_rate:.0%}",
-                  r.p50_seconds if r.p50_seconds is not None else "-",
-                  r.p95_seconds if r.p95_seconds is not None else "-", r.credits_charged,
-                  r.credits_refunded, f"{r.cost_usd:.2f}", r.thumbs_up, r.thumbs_down)
-                 for r in rows]))  # fmt: skip
+    print(
+        table(
+            [
+                "day",
+                "model",
+                "gens",
+                "ok",
+                "failed",
+                "success",
+                "p50 s",
+                "p95 s",
+                "charged",
+                "refunded",
+                "cost $",
+                "👍",
+                "👎",
+            ],
+            [
+                (
+                    r.day,
+                    r.model_key,
+                    r.generations,
+                    r.completed,
+                    r.failed,
+                    f"{r.success_rate:.0%}",
+                    r.p50_seconds if r.p50_seconds is not None else "-",
+                    r.p95_seconds if r.p95_seconds is not None else "-",
+                    r.credits_charged,
+                    r.credits_refunded,
+                    f"{r.cost_usd:.2f}",
+                    r.thumbs_up,
+                    r.thumbs_down,
+                )
+                for r in rows
+            ],
+        )
+    )
     return 0
 
 
 def cmd_create(app: App, args: argparse.Namespace) -> int:
     exp = app.experiments.create(args.tier, args.a, args.b, args.split, args.start, args.stop)
-    print(f"Experiment #{exp.id}: {exp.tier} tier Auto → A {exp.model_a} / B {exp.model_b} "
-          f"({exp.split_pct}% on B)")  # fmt: skip
+    print(
+        f"Experiment #{exp.id}: {exp.tier} tier Auto → A {exp.model_a} / B {exp.model_b} "
+        f"({exp.split_pct}% on B)"
+    )
     return 0
 
 
 def cmd_list(app: App, args: argparse.Namespace) -> int:
-    rows = [(e.id, e.tier, e.model_a, e.model_b, f"{e.split_pct}%", e.starts_at, e.ends_at or "-")
-            for e in app.experiments.all()]  # fmt: skip
+    rows = [
+        (e.id, e.tier, e.model_a, e.model_b, f"{e.split_pct}%", e.starts_at, e.ends_at or "-")
+        for e in app.experiments.all()
+    ]
     print(table(["id", "tier", "A", "B", "on B", "starts", "ends"], rows))
     return 0
 
@@ -72,12 +106,23 @@ def cmd_results(app: App, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([asdict(r) for r in rows]))
         return 0
-    print(table(["arm", "model", "gens", "success", "mean s", "rating", "$ / image"],
-                [(r.arm, r.model_key, r.generations, f"{r.success_rate:.0%}",
-                  "-" if r.mean_seconds is None else f"{r.mean_seconds:.2f}",
-                  "-" if r.rating is None else f"{r.rating:+.2f}",
-                  "-" if r.cost_per_image is None else f"{r.cost_per_image:.3f}")
-                 for r in rows]))  # fmt: skip
+    print(
+        table(
+            ["arm", "model", "gens", "success", "mean s", "rating", "$ / image"],
+            [
+                (
+                    r.arm,
+                    r.model_key,
+                    r.generations,
+                    f"{r.success_rate:.0%}",
+                    "-" if r.mean_seconds is None else f"{r.mean_seconds:.2f}",
+                    "-" if r.rating is None else f"{r.rating:+.2f}",
+                    "-" if r.cost_per_image is None else f"{r.cost_per_image:.3f}",
+                )
+                for r in rows
+            ],
+        )
+    )
     return 0
 
 
@@ -91,16 +136,20 @@ def cmd_set_usd_cost(app: App, args: argparse.Namespace) -> int:
 
 def add_ops_parsers(sub: Any, models: Any) -> None:
     """Register `usage`, `experiments ...` and `models set-usd-cost`."""
-    c = sub.add_parser("usage", help="generations, success, p50/p95 seconds, credits and cost per "
-                       "day and model", description="Usage and provider cost per day and model "
-                       "(UTC days); what the admin tab's Usage view shows.")  # fmt: skip
+    c = sub.add_parser(
+        "usage",
+        help="generations, success, p50/p95 seconds, credits and cost per day and model",
+        description="Usage and provider cost per day and model "
+        "(UTC days); what the admin tab's Usage view shows.",
+    )
     c.add_argument("--since", type=_date, help="first day (YYYY-MM-DD), default: everything")
     c.add_argument("--json", action="store_true", help="print JSON")
     c.set_defaults(run=cmd_usage)
-    ex = sub.add_parser("experiments", help="A/B tests of a tier's Auto model",
-                        description="A/B tests: a tier's Auto choice served by model A or B, users "
-                        "split by a stable hash.").add_subparsers(
-        dest="action", required=True, metavar="ACTION")  # fmt: skip
+    ex = sub.add_parser(
+        "experiments",
+        help="A/B tests of a tier's Auto model",
+        description="A/B tests: a tier's Auto choice served by model A or B, users split by a stable hash.",
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
     c = ex.add_parser("create", help="start an experiment", description="Start an A/B test.")
     c.add_argument("--tier", choices=TIERS, required=True, help="whose Auto choice is tested")
     c.add_argument("--a", required=True, help="model key of arm A")
@@ -114,14 +163,19 @@ def add_ops_parsers(sub: Any, models: Any) -> None:
     c = ex.add_parser("stop", help="end an experiment now", description="End an experiment now.")
     c.add_argument("id", type=int, help="experiment id")
     c.set_defaults(run=cmd_stop)
-    c = ex.add_parser("results", help="compare the arms", description="Per arm: generations, "
-                      "success rate, mean seconds, rating, provider cost per image.")  # fmt: skip
+    c = ex.add_parser(
+        "results",
+        help="compare the arms",
+        description="Per arm: generations, success rate, mean seconds, rating, provider cost per image.",
+    )
     c.add_argument("id", type=int, help="experiment id")
     c.add_argument("--json", action="store_true", help="print JSON")
     c.set_defaults(run=cmd_results)
-    c = models.add_parser("set-usd-cost", help="set what the provider charges per image",
-                          description="Set a model's provider cost in USD per image (usage and "
-                          "cost reports).")  # fmt: skip
+    c = models.add_parser(
+        "set-usd-cost",
+        help="set what the provider charges per image",
+        description="Set a model's provider cost in USD per image (usage and cost reports).",
+    )
     c.add_argument("key", help="model key")
     c.add_argument("usd", type=float, help="USD per image, e.g. 0.05")
     c.set_defaults(run=cmd_set_usd_cost)

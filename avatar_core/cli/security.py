@@ -29,8 +29,10 @@ def cmd_set_password(app: App, args: argparse.Namespace) -> int:
 
 def cmd_set_admin(app: App, args: argparse.Namespace) -> int:
     user = app.accounts.set_admin(args.name, args.state == "on")
-    print(f"{user.username} is {'now' if user.is_admin else 'no longer'} an admin; "
-          "all of its sessions were ended")  # fmt: skip
+    print(
+        f"{user.username} is {'now' if user.is_admin else 'no longer'} an admin; "
+        "all of its sessions were ended"
+    )
     return 0
 
 
@@ -43,16 +45,28 @@ def cmd_revoke(app: App, args: argparse.Namespace) -> int:
 def cmd_invites_create(app: App, args: argparse.Namespace) -> int:
     invite = app.invites.create(args.uses, args.credits)
     print(invite.code)
-    print(f"invite #{invite.id}: {invite.max_uses} use(s), {invite.credits} extra credits "
-          "(the code is shown only now)", file=sys.stderr)  # fmt: skip
+    print(
+        f"invite #{invite.id}: {invite.max_uses} use(s), {invite.credits} extra credits "
+        "(the code is shown only now)",
+        file=sys.stderr,
+    )
     return 0
 
 
 def cmd_invites_list(app: App, args: argparse.Namespace) -> int:
     from avatar_core.cli.main import table
 
-    rows = [(i.id, f"{i.hint}…", f"{i.uses}/{i.max_uses}", i.credits,
-             "revoked" if i.revoked else "", i.created_at) for i in app.invites.list()]  # fmt: skip
+    rows = [
+        (
+            i.id,
+            f"{i.hint}…",
+            f"{i.uses}/{i.max_uses}",
+            i.credits,
+            "revoked" if i.revoked else "",
+            i.created_at,
+        )
+        for i in app.invites.list()
+    ]
     print(table(["id", "code", "used", "credits", "state", "created"], rows))
     return 0
 
@@ -65,35 +79,49 @@ def cmd_invites_revoke(app: App, args: argparse.Namespace) -> int:
 
 def add_user_commands(users: Any) -> None:
     """The password, role and session commands under `users`."""
-    c = users.add_parser("set-password", help="set a user's password (ends its sessions)",
-                         description="Set a new password (asks twice, or reads one line from "
-                         "stdin with --password-stdin). Every session of the user ends.")  # fmt: skip
+    c = users.add_parser(
+        "set-password",
+        help="set a user's password (ends its sessions)",
+        description="Set a new password (asks twice, or reads one line from "
+        "stdin with --password-stdin). Every session of the user ends.",
+    )
     c.add_argument("name", help="username")
     c.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     c.set_defaults(run=cmd_set_password)
-    c = users.add_parser("set-admin", help="make a user an admin or not (ends its sessions)",
-                         description="Grant (on) or take away (off) the admin role. Every session "
-                         "of the user ends.")  # fmt: skip
+    c = users.add_parser(
+        "set-admin",
+        help="make a user an admin or not (ends its sessions)",
+        description="Grant (on) or take away (off) the admin role. Every session of the user ends.",
+    )
     c.add_argument("name", help="username")
     c.add_argument("state", choices=("on", "off"), help="on or off")
     c.set_defaults(run=cmd_set_admin)
-    c = users.add_parser("revoke", help="end every session of a user",
-                         description="Log a user out everywhere (e.g. after a stolen cookie).")
+    c = users.add_parser(
+        "revoke",
+        help="end every session of a user",
+        description="Log a user out everywhere (e.g. after a stolen cookie).",
+    )
     c.add_argument("name", help="username")
     c.set_defaults(run=cmd_revoke)
 
 
 def add_invite_commands(sub: Any) -> None:
     """`invites create|list|revoke`."""
-    inv = sub.add_parser("invites", help="create, list and revoke sign-up invite codes",
-                         description="Invite codes for AVATAR_SIGNUP=invite (they also work, "
-                         "with their credits, when sign-up is open).").add_subparsers(
-        dest="action", required=True, metavar="ACTION")  # fmt: skip
-    c = inv.add_parser("create", help="create an invite code (printed once)",
-                       description="Create an invite code and print it (only a hash is kept).")
+    inv = sub.add_parser(
+        "invites",
+        help="create, list and revoke sign-up invite codes",
+        description="Invite codes for AVATAR_SIGNUP=invite (they also work, "
+        "with their credits, when sign-up is open).",
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    c = inv.add_parser(
+        "create",
+        help="create an invite code (printed once)",
+        description="Create an invite code and print it (only a hash is kept).",
+    )
     c.add_argument("--uses", type=int, default=1, help="how many sign-ups it allows (default 1)")
-    c.add_argument("--credits", type=int, default=0,
-                   help="extra credits for each account made with it (default 0)")  # fmt: skip
+    c.add_argument(
+        "--credits", type=int, default=0, help="extra credits for each account made with it (default 0)"
+    )
     c.set_defaults(run=cmd_invites_create)
     c = inv.add_parser("list", help="list invites", description="List invites, newest first.")
     c.set_defaults(run=cmd_invites_list)

@@ -23,8 +23,17 @@ def cmd_list(app: App, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([vars(t) for t in tokens], default=str))
         return 0
-    rows = [(t.id, t.name or "-", t.prefix + "…", t.created_at, t.last_used_at or "never",
-             "revoked" if t.revoked else "active") for t in tokens]  # fmt: skip
+    rows = [
+        (
+            t.id,
+            t.name or "-",
+            t.prefix + "…",
+            t.created_at,
+            t.last_used_at or "never",
+            "revoked" if t.revoked else "active",
+        )
+        for t in tokens
+    ]
     print(table(["id", "name", "starts with", "created", "last used", "state"], rows))
     return 0
 
@@ -37,12 +46,17 @@ def cmd_revoke(app: App, args: argparse.Namespace) -> int:
 
 def add_tokens_parser(sub: Any) -> None:
     """Register `tokens create|list|revoke`."""
-    tk = sub.add_parser("tokens", help="create, list and revoke REST API tokens",
-                        description="Personal access tokens for /api/v1 (Authorization: Bearer "
-                        "<token>). A token is shown once and stored hashed.").add_subparsers(
-        dest="action", required=True, metavar="ACTION")  # fmt: skip
-    c = tk.add_parser("create", help="create a token (printed alone on the last line)",
-                      description="Create a token for USER; the last stdout line is the token.")
+    tk = sub.add_parser(
+        "tokens",
+        help="create, list and revoke REST API tokens",
+        description="Personal access tokens for /api/v1 (Authorization: Bearer "
+        "<token>). A token is shown once and stored hashed.",
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    c = tk.add_parser(
+        "create",
+        help="create a token (printed alone on the last line)",
+        description="Create a token for USER; the last stdout line is the token.",
+    )
     c.add_argument("user", help="username")
     c.add_argument("--name", help="a name to recognise it by")
     c.set_defaults(run=cmd_create)

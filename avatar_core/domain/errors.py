@@ -39,9 +39,7 @@ class InsufficientCredits(AvatarError):
     """The balance does not cover the price."""
 
     def __init__(self, balance: int, price: int) -> None:
-        super().__init__(
-            f"Not enough credits: this image costs {price} and your balance is {balance}."
-        )
+        super().__init__(f"Not enough credits: this image costs {price} and your balance is {balance}.")
         self.balance = balance
         self.price = price
 

@@ -116,8 +116,10 @@ def _attribute_phrases(attributes: VisualAttributes, named: AbstractSet[str] = f
     ]
 
 
-_HIJAB_CLAUSES = (re.compile(r"\s+with\s+(?:an?\s+)?(?:\w+\s+)?hijab\b"),
-                  re.compile(r"\b(?:an?\s+)?(?:\w+\s+)?hijab\s+and\s+"))
+_HIJAB_CLAUSES = (
+    re.compile(r"\s+with\s+(?:an?\s+)?(?:\w+\s+)?hijab\b"),
+    re.compile(r"\b(?:an?\s+)?(?:\w+\s+)?hijab\s+and\s+"),
+)
 
 
 def _without_clothes(phrase: str) -> str:
@@ -126,8 +128,8 @@ def _without_clothes(phrase: str) -> str:
     if not find(words, list(GARMENT_WORDS)):
         return phrase
     for match in re.finditer(r"\s+(?:in|wearing)\s+", phrase):
-        if find(tokens(phrase[match.start():]), list(GARMENT_WORDS)):
-            return phrase[:match.start()]
+        if find(tokens(phrase[match.start() :]), list(GARMENT_WORDS)):
+            return phrase[: match.start()]
     return phrase
 
 
@@ -157,9 +159,7 @@ def _dedupe(parts: list[str]) -> list[str]:
     return phrases
 
 
-def build_prompt(
-    user_text: str, *, preset: PresetData | None = None, realism: bool = False
-) -> BuiltPrompt:
+def build_prompt(user_text: str, *, preset: PresetData | None = None, realism: bool = False) -> BuiltPrompt:
     """Build the positive and negative prompt; raise ValueError when there is nothing to draw."""
     user = _clean(user_text or "")
     if not user and preset is None:

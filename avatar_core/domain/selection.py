@@ -107,9 +107,7 @@ def _default_for_tier(usable: list[ModelSpec], tier: str) -> ModelSpec:
     return _best(own or slow)
 
 
-def _preferred(
-    usable: list[ModelSpec], prefs: Preferences, want_hd: bool
-) -> tuple[ModelSpec | None, str]:
+def _preferred(usable: list[ModelSpec], prefs: Preferences, want_hd: bool) -> tuple[ModelSpec | None, str]:
     """The model the preferences ask for, or None and why it is unavailable."""
     if prefs.fast:
         fast = [m for m in usable if m.is_fast]
@@ -164,9 +162,7 @@ def _explicit(enabled: list[ModelSpec], tier: str, key: str) -> Selection:
     if model is None:
         raise ValidationError(f"Model {key[:80]!r} is unknown or disabled.")
     if not can_access(tier, model.tier):
-        raise TierRefused(
-            f"{model.name} needs the {model.tier} tier or higher; your tier is {tier}."
-        )
+        raise TierRefused(f"{model.name} needs the {model.tier} tier or higher; your tier is {tier}.")
     return _selection(model, tier, "chosen")
 
 

@@ -34,8 +34,15 @@ class RenderRequest:
     @property
     def target(self) -> RouteTarget:
         """The routing-relevant part of this request."""
-        return RouteTarget(self.model_id, self.lora_model, self.lora_scale, self.width,
-                           self.height, self.endpoint_url, self.endpoint_handler)  # fmt: skip
+        return RouteTarget(
+            self.model_id,
+            self.lora_model,
+            self.lora_scale,
+            self.width,
+            self.height,
+            self.endpoint_url,
+            self.endpoint_handler,
+        )
 
 
 @dataclass(frozen=True)
@@ -53,8 +60,15 @@ class RouteTarget:
     @classmethod
     def of(cls, model: ModelSpec) -> RouteTarget:
         """The routing fields of a catalog row."""
-        return cls(model.model_id, model.lora_model, model.lora_scale, model.width, model.height,
-                   model.endpoint_url, model.endpoint_handler)  # fmt: skip
+        return cls(
+            model.model_id,
+            model.lora_model,
+            model.lora_scale,
+            model.width,
+            model.height,
+            model.endpoint_url,
+            model.endpoint_handler,
+        )
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,7 @@ from huggingface_hub.inference._providers import get_provider_helper  # pinned: 
 from huggingface_hub.utils import get_session, hf_raise_for_status
 from PIL import Image
 
-from avatar_core.engines.base import (
-    EngineError,
-    ErrorKind,
-    Plan,
-    RenderRequest,
-    RenderResult,
-    RouteTarget,
-)
+from avatar_core.engines.base import EngineError, ErrorKind, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.engines.hf_errors import (
     PAID_AGAIN,
     BadImageError,
@@ -86,13 +79,19 @@ class HFEngine:
         mappings: MappingCache | None = None,
     ) -> None:
         self.token = token
-        self.config = RouteConfig(provider or "", base_url.rstrip("/") if base_url else None,
-                                  base_url_handler)  # fmt: skip
+        self.config = RouteConfig(
+            provider or "", base_url.rstrip("/") if base_url else None, base_url_handler
+        )
         self.timeout = timeout
-        self.policy = RetryPolicy(max_retries=max_retries, max_hint_wait=max_loading_wait,
-                                  backoff_base=backoff_base)  # fmt: skip
-        self.paid_policy = RetryPolicy(max_retries=max_retries, max_hint_wait=max_loading_wait,
-                                       backoff_base=backoff_base, max_paid_retries=1)  # fmt: skip
+        self.policy = RetryPolicy(
+            max_retries=max_retries, max_hint_wait=max_loading_wait, backoff_base=backoff_base
+        )
+        self.paid_policy = RetryPolicy(
+            max_retries=max_retries,
+            max_hint_wait=max_loading_wait,
+            backoff_base=backoff_base,
+            max_paid_retries=1,
+        )
         self.poll_interval, self.download_retries = poll_interval, download_retries
         self._sleep, self._clock = sleep, clock
         self._rng = rng or random.Random()
@@ -106,8 +105,12 @@ class HFEngine:
         """Render one image, retrying what is safe to retry, and finish (or fail) by `deadline`."""
         plan = self.plan(request.target)
         if not plan.servable:
-            raise EngineError("This model is not available on this server right now.",
-                              kind=ErrorKind.UNSUPPORTED, attempts=0, detail=plan.why)  # fmt: skip
+            raise EngineError(
+                "This model is not available on this server right now.",
+                kind=ErrorKind.UNSUPPORTED,
+                attempts=0,
+                detail=plan.why,
+            )
         call = build_call(plan, request, self.config)
         policy = self.paid_policy if plan.route in PAY_PER_IMAGE else self.policy
         attempt, bad_outputs, paid_retries, failure = 0, 0, 0, Failure("timeout")
@@ -118,16 +121,35 @@ class HFEngine:
             attempt += 1
             try:
                 got = self._attempt(plan, call, request.prompt, min(self.timeout, remaining), deadline)
-                return RenderResult(got.image, f"hf:{plan.route}", request.model_id,
-                                    plan.lora is not None, plan.lora_scale, attempt, plan.notes,
-                                    got.png, plan.route, plan.provider_model or call.model)  # fmt: skip
+                return RenderResult(
+                    got.image,
+                    f"hf:{plan.route}",
+                    request.model_id,
+                    plan.lora is not None,
+                    plan.lora_scale,
+                    attempt,
+                    plan.notes,
+                    got.png,
+                    plan.route,
+                    plan.provider_model or call.model,
+                )
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised as EngineError
                 failure = classify(exc)
-                log.info("hf.attempt_failed route=%s attempt=%d kind=%s detail=%s", plan.route,
-                         attempt, failure.kind, failure.detail[:300])  # fmt: skip
+                log.info(
+                    "hf.attempt_failed route=%s attempt=%d kind=%s detail=%s",
+                    plan.route,
+                    attempt,
+                    failure.kind,
+                    failure.detail[:300],
+                )
             bad_outputs += failure.kind == "bad_output"
-            wait = policy.delay(failure, attempt=attempt, bad_outputs=bad_outputs,
-                                rand=self._rng.random(), paid_retries=paid_retries)  # fmt: skip
+            wait = policy.delay(
+                failure,
+                attempt=attempt,
+                bad_outputs=bad_outputs,
+                rand=self._rng.random(),
+                paid_retries=paid_retries,
+            )
             if wait is None:
                 raise self._final(failure, attempt)
             if self._clock() + wait >= deadline:
@@ -135,15 +157,19 @@ class HFEngine:
             paid_retries += failure.kind in PAID_AGAIN
             self._sleep(wait)
 
-    def _attempt(self, plan: Plan, call: Call, prompt: str, timeout: float, deadline: float
-                 ) -> Received:  # fmt: skip
+    def _attempt(self, plan: Plan, call: Call, prompt: str, timeout: float, deadline: float) -> Received:
         """One submission: the library builds the request; we post it and collect the image."""
         helper = get_provider_helper(call.provider, task=call.task, model=call.model)  # type: ignore[arg-type]
-        params = helper.prepare_request(inputs=call.image if call.image is not None else prompt,
-                                        parameters=call.parameters, headers={"accept": "image/png"},
-                                        model=call.model, api_key=self.token)  # fmt: skip
-        response = get_session().post(params.url, json=params.json, content=params.data,
-                                      headers=params.headers, timeout=timeout)  # fmt: skip
+        params = helper.prepare_request(
+            inputs=call.image if call.image is not None else prompt,
+            parameters=call.parameters,
+            headers={"accept": "image/png"},
+            model=call.model,
+            api_key=self.token,
+        )
+        response = get_session().post(
+            params.url, json=params.json, content=params.data, headers=params.headers, timeout=timeout
+        )
         hf_raise_for_status(response)
         if plan.route == REPLICATE:
             url = self._replicate_output(response.json(), params.url, params.headers, deadline)
@@ -155,8 +181,9 @@ class HFEngine:
             return self._download(_fal_output(body), deadline)
         return _decode(response.content)
 
-    def _replicate_output(self, body: dict[str, Any], post_url: str, headers: dict[str, Any],
-                          deadline: float) -> str:  # fmt: skip
+    def _replicate_output(
+        self, body: dict[str, Any], post_url: str, headers: dict[str, Any], deadline: float
+    ) -> str:
         """The output URL of a prediction, polling `urls.get` while it is starting/processing."""
         while True:
             status = body.get("status")
@@ -176,8 +203,9 @@ class HFEngine:
             hf_raise_for_status(poll)
             body = poll.json()
 
-    def _fal_result(self, body: dict[str, Any], post_url: str, headers: dict[str, Any],
-                    deadline: float) -> dict[str, Any]:  # fmt: skip
+    def _fal_result(
+        self, body: dict[str, Any], post_url: str, headers: dict[str, Any], deadline: float
+    ) -> dict[str, Any]:
         """Poll a fal queue job until COMPLETED, then fetch its result (URLs built as the library does).
 
         huggingface_hub 2.4 `FalAIQueueTask.get_response` polls `<base><response_url path>/status`
@@ -235,10 +263,20 @@ class HFEngine:
             kind = ErrorKind.UNSUPPORTED
         if failure.kind == "offline":
             kind = ErrorKind.OFFLINE
-        log.warning("hf.failed kind=%s status=%s attempts=%d detail=%s", kind, failure.status,
-                    attempts, failure.detail[:500])  # fmt: skip
-        return EngineError(user_message(kind, failure), status=failure.status, kind=kind,
-                           attempts=attempts, detail=failure.detail)  # fmt: skip
+        log.warning(
+            "hf.failed kind=%s status=%s attempts=%d detail=%s",
+            kind,
+            failure.status,
+            attempts,
+            failure.detail[:500],
+        )
+        return EngineError(
+            user_message(kind, failure),
+            status=failure.status,
+            kind=kind,
+            attempts=attempts,
+            detail=failure.detail,
+        )
 
 
 def _via(post_url: str, provider_url: str) -> str:

@@ -37,8 +37,14 @@ class ProviderFailure(Exception):
         self.kind = kind
 
 
-BAD_OUTPUT_ERRORS = (BadImageError, UnidentifiedImageError, json.JSONDecodeError, KeyError,
-                     IndexError, TypeError)  # fmt: skip
+BAD_OUTPUT_ERRORS = (
+    BadImageError,
+    UnidentifiedImageError,
+    json.JSONDecodeError,
+    KeyError,
+    IndexError,
+    TypeError,
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,15 @@ class RetryPolicy:
         base = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         return min(self.backoff_max, base * (1.0 + self.jitter * rand))
 
-    def delay(self, failure: Failure, *, attempt: int, bad_outputs: int = 0, rand: float = 0.0,
-              paid_retries: int = 0) -> float | None:  # fmt: skip
+    def delay(
+        self,
+        failure: Failure,
+        *,
+        attempt: int,
+        bad_outputs: int = 0,
+        rand: float = 0.0,
+        paid_retries: int = 0,
+    ) -> float | None:
         """Seconds to wait before attempt `attempt + 1`, or None when the failure is final.
 
         `paid_retries` counts earlier re-submits after failures in PAID_AGAIN.
@@ -78,8 +91,11 @@ class RetryPolicy:
             return None
         if failure.kind == "bad_output" and bad_outputs > self.max_bad_output_retries:
             return None
-        if (self.max_paid_retries is not None and failure.kind in PAID_AGAIN
-                and paid_retries >= self.max_paid_retries):  # fmt: skip
+        if (
+            self.max_paid_retries is not None
+            and failure.kind in PAID_AGAIN
+            and paid_retries >= self.max_paid_retries
+        ):
             return None
         if failure.kind == "loading" and failure.hint is not None:
             return min(self.max_hint_wait, max(0.0, failure.hint) * 2 ** (attempt - 1))
@@ -167,8 +183,13 @@ def provider_reason(detail: str) -> str:
 
 def error_kind(failure: Failure) -> ErrorKind:
     """The ErrorKind of a final failure."""
-    by_status = {401: ErrorKind.AUTH, 402: ErrorKind.CREDITS, 403: ErrorKind.FORBIDDEN,
-                 404: ErrorKind.NOT_FOUND, 422: ErrorKind.INVALID}  # fmt: skip
+    by_status = {
+        401: ErrorKind.AUTH,
+        402: ErrorKind.CREDITS,
+        403: ErrorKind.FORBIDDEN,
+        404: ErrorKind.NOT_FOUND,
+        422: ErrorKind.INVALID,
+    }
     if failure.kind == "content" or (failure.kind == "rejected" and failure.status in (None, 400)):
         content = failure.kind == "content" or CONTENT_WORDS.search(failure.detail)
         return ErrorKind.CONTENT if content else ErrorKind.REFUSED
@@ -188,7 +209,8 @@ def user_message(kind: ErrorKind, failure: Failure) -> str:
         if not reason:
             return "The image service's safety filter refused this request. Try a different prompt."
         return f"The image service's safety filter refused this request: {reason}" + (
-            "" if reason[-1] in ".!?" else ".")
+            "" if reason[-1] in ".!?" else "."
+        )
     messages = {
         ErrorKind.REFUSED: "The image service refused this request.",
         ErrorKind.FORBIDDEN: "This model is not available right now.",

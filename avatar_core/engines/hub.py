@@ -26,8 +26,9 @@ def hub_lookup(token: str | None, timeout: float = 10.0) -> Lookup:
         from huggingface_hub.errors import RepositoryNotFoundError
 
         try:
-            info = HfApi().model_info(repo, expand=["inferenceProviderMapping"], token=token or False,
-                                      timeout=timeout)  # fmt: skip
+            info = HfApi().model_info(
+                repo, expand=["inferenceProviderMapping"], token=token or False, timeout=timeout
+            )
         except RepositoryNotFoundError:
             return {}
         except Exception as exc:  # noqa: BLE001 - network, offline mode, 5xx: "could not check"
@@ -35,8 +36,9 @@ def hub_lookup(token: str | None, timeout: float = 10.0) -> Lookup:
             return None
         entries = info.inference_provider_mapping or []
         return {
-            m.provider: HubMapping(str(m.provider), m.provider_id, m.status, m.task, m.adapter,
-                                   m.adapter_weights_path)  # fmt: skip
+            m.provider: HubMapping(
+                str(m.provider), m.provider_id, m.status, m.task, m.adapter, m.adapter_weights_path
+            )
             for m in entries
         }
 
@@ -46,8 +48,14 @@ def hub_lookup(token: str | None, timeout: float = 10.0) -> Lookup:
 class MappingCache:
     """Thread-safe, time-bounded cache in front of a `Lookup`."""
 
-    def __init__(self, lookup: Lookup, *, ttl: float = 600.0, failure_ttl: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self,
+        lookup: Lookup,
+        *,
+        ttl: float = 600.0,
+        failure_ttl: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._lookup, self._ttl, self._failure_ttl, self._clock = lookup, ttl, failure_ttl, clock
         self._cache: dict[str, tuple[float, Mappings]] = {}
         self._lock = threading.Lock()

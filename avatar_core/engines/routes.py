@@ -33,16 +33,36 @@ AUTO_ORDER = (REPLICATE, FAL, "hf-inference")  # `auto`: the first of these the 
 
 # replicate/cog-flux predict.py, ASPECT_RATIOS (megapixels "1"; "0.25" halves both sides).
 REPLICATE_ASPECTS: dict[str, tuple[int, int]] = {
-    "1:1": (1024, 1024), "16:9": (1344, 768), "21:9": (1536, 640), "3:2": (1216, 832),
-    "2:3": (832, 1216), "4:5": (896, 1088), "5:4": (1088, 896), "3:4": (896, 1152),
-    "4:3": (1152, 896), "9:16": (768, 1344), "9:21": (640, 1536),
-}  # fmt: skip
-_COG_COMMON = frozenset({"prompt", "aspect_ratio", "num_outputs", "num_inference_steps", "seed",
-                         "output_format", "output_quality", "disable_safety_checker", "go_fast",
-                         "megapixels"})  # fmt: skip
+    "1:1": (1024, 1024),
+    "16:9": (1344, 768),
+    "21:9": (1536, 640),
+    "3:2": (1216, 832),
+    "2:3": (832, 1216),
+    "4:5": (896, 1088),
+    "5:4": (1088, 896),
+    "3:4": (896, 1152),
+    "4:3": (1152, 896),
+    "9:16": (768, 1344),
+    "9:21": (640, 1536),
+}
+_COG_COMMON = frozenset(
+    {
+        "prompt",
+        "aspect_ratio",
+        "num_outputs",
+        "num_inference_steps",
+        "seed",
+        "output_format",
+        "output_quality",
+        "disable_safety_checker",
+        "go_fast",
+        "megapixels",
+    }
+)
 _COG_DEV = _COG_COMMON | {"image", "prompt_strength", "guidance"}
-_COG_LORA = frozenset({"lora_weights", "lora_scale", "extra_lora", "extra_lora_scale",
-                       "hf_api_token", "civitai_api_token"})  # fmt: skip
+_COG_LORA = frozenset(
+    {"lora_weights", "lora_scale", "extra_lora", "extra_lora_scale", "hf_api_token", "civitai_api_token"}
+)
 
 
 @dataclass(frozen=True)
@@ -62,22 +82,45 @@ REPLICATE_SCHEMAS: dict[str, InputSchema] = {
     "black-forest-labs/flux-dev-lora": InputSchema(_COG_DEV | _COG_LORA, lora_go_fast_factor=1.5),
     # replicate/cog-flux-kontext predict.py: image-to-image with `input_image` (the library also
     # sends image/images/input_images, which Cog drops), aspect_ratio "match_input_image".
-    "black-forest-labs/flux-kontext-dev": InputSchema(frozenset({
-        "prompt", "input_image", "aspect_ratio", "num_inference_steps", "guidance", "seed",
-        "output_format", "output_quality", "disable_safety_checker", "go_fast"})),  # fmt: skip
+    "black-forest-labs/flux-kontext-dev": InputSchema(
+        frozenset(
+            {
+                "prompt",
+                "input_image",
+                "aspect_ratio",
+                "num_inference_steps",
+                "guidance",
+                "seed",
+                "output_format",
+                "output_quality",
+                "disable_safety_checker",
+                "go_fast",
+            }
+        )
+    ),
     "black-forest-labs/flux-schnell-lora": InputSchema(
         _COG_COMMON | {"lora_weights", "lora_scale"}, max_steps=4, lora_go_fast_factor=1.5
     ),
 }
-_FAL_COMMON = frozenset({"prompt", "image_size", "num_inference_steps", "seed", "sync_mode",
-                         "num_images", "enable_safety_checker", "output_format", "acceleration"})  # fmt: skip
+_FAL_COMMON = frozenset(
+    {
+        "prompt",
+        "image_size",
+        "num_inference_steps",
+        "seed",
+        "sync_mode",
+        "num_images",
+        "enable_safety_checker",
+        "output_format",
+        "acceleration",
+    }
+)
 # fal model pages (fal.ai/models/<id>/api): flux/dev, flux/schnell, flux-lora input schemas.
 FAL_SCHEMAS: dict[str, InputSchema] = {
     "fal-ai/flux/dev": InputSchema(_FAL_COMMON | {"guidance_scale"}),
     "fal-ai/flux/schnell": InputSchema(_FAL_COMMON, max_steps=12),
     "fal-ai/flux-lora": InputSchema(_FAL_COMMON | {"guidance_scale", "loras"}),
-    "fal-ai/flux-kontext/dev": InputSchema(_FAL_COMMON | {"image_url", "guidance_scale",
-                                                          "resolution_mode"}),  # fmt: skip
+    "fal-ai/flux-kontext/dev": InputSchema(_FAL_COMMON | {"image_url", "guidance_scale", "resolution_mode"}),
 }
 
 
@@ -159,8 +202,10 @@ def _plan_endpoint(target: RouteTarget, handler: str, route: str) -> Plan:
         return plan
     if handler != HANDLER_AVATAR:
         where = "the endpoint" if route == ENDPOINT else "AVATAR_HF_BASE_URL"
-        why = (f"{where} runs the default handler, which cannot apply a LoRA "
-               f"(deploy/endpoint/handler.py can: mark it '{HANDLER_AVATAR}')")
+        why = (
+            f"{where} runs the default handler, which cannot apply a LoRA "
+            f"(deploy/endpoint/handler.py can: mark it '{HANDLER_AVATAR}')"
+        )
         return replace(plan, servable=False, why=why)
     return replace(plan, lora=target.lora_model, lora_scale=target.lora_scale or 1.0)
 
@@ -178,8 +223,12 @@ def _plan_base(target: RouteTarget, provider: str, mappings: Mappings) -> Plan:
     if mappings is None:
         return replace(plan, status="unknown", notes=("the Hub mapping could not be checked",))
     if entry is None:
-        return replace(plan, servable=False, status="unmapped",
-                       why=f"{target.model_id} is not mapped to '{provider}' on the Hub")  # fmt: skip
+        return replace(
+            plan,
+            servable=False,
+            status="unmapped",
+            why=f"{target.model_id} is not mapped to '{provider}' on the Hub",
+        )
     return replace(plan, status=entry.status)
 
 
@@ -192,18 +241,30 @@ def _plan_lora(target: RouteTarget, provider: str, mappings: Mappings) -> Plan:
         why = f"'{provider}' cannot run a LoRA; use replicate, fal-ai or an endpoint"
         return replace(plan, servable=False, status="n/a", why=why)
     if mappings is None:
-        return replace(plan, servable=False, status="unknown",
-                       why=f"the Hub mapping of {lora} could not be checked")  # fmt: skip
+        return replace(
+            plan, servable=False, status="unknown", why=f"the Hub mapping of {lora} could not be checked"
+        )
     if entry is None or entry.adapter != "lora":
-        return replace(plan, servable=False, status="unmapped",
-                       why=f"{lora} is not mapped as a LoRA adapter on '{provider}'")  # fmt: skip
+        return replace(
+            plan,
+            servable=False,
+            status="unmapped",
+            why=f"{lora} is not mapped as a LoRA adapter on '{provider}'",
+        )
     schema = REPLICATE_SCHEMAS.get(entry.provider_id)
     if provider == REPLICATE and (schema is None or "lora_scale" not in schema.inputs):
-        return replace(plan, servable=False, status=entry.status,
-                       why=f"{entry.provider_id} on Replicate has no known LoRA inputs")  # fmt: skip
+        return replace(
+            plan,
+            servable=False,
+            status=entry.status,
+            why=f"{entry.provider_id} on Replicate has no known LoRA inputs",
+        )
     if provider == FAL:
-        notes = () if target.lora_scale in (None, 1.0) else (
-            f"fal-ai runs LoRAs at scale 1.0 (catalog scale {target.lora_scale:g})",)  # fmt: skip
+        notes = (
+            ()
+            if target.lora_scale in (None, 1.0)
+            else (f"fal-ai runs LoRAs at scale 1.0 (catalog scale {target.lora_scale:g})",)
+        )
         return replace(plan, lora=lora, lora_scale=1.0, status=entry.status, notes=notes)
     scale = 1.0 if target.lora_scale is None else target.lora_scale
     return replace(plan, lora=lora, lora_scale=scale, status=entry.status)
@@ -215,8 +276,7 @@ def _sized(plan: Plan) -> Plan:
         _, _, width, height = replicate_size(plan.width, plan.height)
         return replace(plan, width=width, height=height, negative_prompt=False)
     if plan.route == FAL:
-        return replace(plan, width=ceil16(plan.width), height=ceil16(plan.height),
-                       negative_prompt=False)  # fmt: skip
+        return replace(plan, width=ceil16(plan.width), height=ceil16(plan.height), negative_prompt=False)
     return plan
 
 
@@ -229,15 +289,21 @@ def build_call(plan: Plan, request: RenderRequest, config: RouteConfig) -> Call:
     if plan.route == FAL:
         return _fal_call(plan, request)
     params: dict[str, Any] = {
-        "width": plan.width, "height": plan.height, "num_inference_steps": request.steps,
-        "guidance_scale": request.guidance_scale, "seed": request.seed,
+        "width": plan.width,
+        "height": plan.height,
+        "num_inference_steps": request.steps,
+        "guidance_scale": request.guidance_scale,
+        "seed": request.seed,
         "negative_prompt": request.negative_prompt or None,
-    }  # fmt: skip
+    }
     if plan.route in (ENDPOINT, SERVERLESS):
         if plan.lora:
             params |= {"lora_weights": plan.lora, "lora_scale": plan.lora_scale}
-        url = request.endpoint_url if plan.route == ENDPOINT else (
-            f"{(config.base_url or '').rstrip('/')}/models/{request.model_id}")  # fmt: skip
+        url = (
+            request.endpoint_url
+            if plan.route == ENDPOINT
+            else (f"{(config.base_url or '').rstrip('/')}/models/{request.model_id}")
+        )
         return Call("hf-inference", url or "", _no_none(params))
     return Call(plan.route, request.model_id, _no_none(params))
 
@@ -246,12 +312,16 @@ def _replicate_call(plan: Plan, request: RenderRequest) -> Call:
     schema = REPLICATE_SCHEMAS.get(plan.provider_model, InputSchema(_COG_COMMON))
     aspect, megapixels, _, _ = replicate_size(plan.width, plan.height)
     params: dict[str, Any] = {
-        "aspect_ratio": aspect, "megapixels": megapixels, "num_outputs": 1,
+        "aspect_ratio": aspect,
+        "megapixels": megapixels,
+        "num_outputs": 1,
         "num_inference_steps": min(request.steps, schema.max_steps),
-        "guidance": request.guidance_scale, "seed": request.seed, "output_format": "png",
+        "guidance": request.guidance_scale,
+        "seed": request.seed,
+        "output_format": "png",
         "go_fast": False,  # bf16: the LoRA scale is the one we send, and seeds are reproducible
         "lora_scale": plan.lora_scale if plan.lora else None,
-    }  # fmt: skip
+    }
     model = plan.lora if plan.lora else request.model_id
     return Call(REPLICATE, model, {k: v for k, v in _no_none(params).items() if k in schema.inputs})
 
@@ -260,9 +330,12 @@ def _fal_call(plan: Plan, request: RenderRequest) -> Call:
     schema = FAL_SCHEMAS.get(plan.provider_model, InputSchema(_FAL_COMMON))
     params: dict[str, Any] = {
         "num_inference_steps": min(request.steps, schema.max_steps),
-        "guidance_scale": request.guidance_scale, "seed": request.seed, "num_images": 1,
-        "output_format": "png", "enable_safety_checker": True,
-    }  # fmt: skip
+        "guidance_scale": request.guidance_scale,
+        "seed": request.seed,
+        "num_images": 1,
+        "output_format": "png",
+        "enable_safety_checker": True,
+    }
     params = {k: v for k, v in params.items() if k in schema.inputs}
     params |= {"width": plan.width, "height": plan.height}  # the library turns them into image_size
     return Call(FAL, plan.lora if plan.lora else request.model_id, params)
@@ -273,22 +346,36 @@ def _image_call(plan: Plan, request: RenderRequest) -> Call:
     if plan.route == REPLICATE:
         schema = REPLICATE_SCHEMAS.get(plan.provider_model, InputSchema(_COG_COMMON))
         params: dict[str, Any] = {
-            "prompt": request.prompt, "aspect_ratio": "match_input_image",
+            "prompt": request.prompt,
+            "aspect_ratio": "match_input_image",
             "num_inference_steps": min(request.steps, schema.max_steps),
-            "guidance": request.guidance_scale, "seed": request.seed, "output_format": "png",
-            "go_fast": False, "disable_safety_checker": False,
-        }  # fmt: skip
+            "guidance": request.guidance_scale,
+            "seed": request.seed,
+            "output_format": "png",
+            "go_fast": False,
+            "disable_safety_checker": False,
+        }
         params = {k: v for k, v in params.items() if k in schema.inputs}
     elif plan.route == FAL:
         schema = FAL_SCHEMAS.get(plan.provider_model, InputSchema(_FAL_COMMON))
-        params = {"prompt": request.prompt, "num_inference_steps": request.steps,
-                  "guidance_scale": request.guidance_scale, "seed": request.seed,
-                  "output_format": "png", "enable_safety_checker": True, "num_images": 1,
-                  "resolution_mode": "match_input"}  # fmt: skip
+        params = {
+            "prompt": request.prompt,
+            "num_inference_steps": request.steps,
+            "guidance_scale": request.guidance_scale,
+            "seed": request.seed,
+            "output_format": "png",
+            "enable_safety_checker": True,
+            "num_images": 1,
+            "resolution_mode": "match_input",
+        }
         params = {k: v for k, v in params.items() if k in schema.inputs}
     else:
-        params = {"prompt": request.prompt, "num_inference_steps": request.steps,
-                  "guidance_scale": request.guidance_scale, "seed": request.seed}  # fmt: skip
+        params = {
+            "prompt": request.prompt,
+            "num_inference_steps": request.steps,
+            "guidance_scale": request.guidance_scale,
+            "seed": request.seed,
+        }
     model = request.endpoint_url if plan.route == ENDPOINT and request.endpoint_url else request.model_id
     provider = plan.route if plan.route in (REPLICATE, FAL) else "hf-inference"
     return Call(provider, model, params, request.image)

@@ -56,9 +56,7 @@ def make_engine(url: str) -> Engine:
     """An Engine for `url`; SQLite files are 0600, their directory created, the pragmas set."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
-            "file:"
-        ):
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             db_path = Path(parsed.database)
             db_path.parent.mkdir(parents=True, exist_ok=True)
             for path in (db_path, *(db_path.with_name(db_path.name + s) for s in ("-wal", "-shm"))):

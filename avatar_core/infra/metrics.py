@@ -23,8 +23,7 @@ class _QueueDepth(Collector):
         self.count = count
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        yield GaugeMetricFamily("avatar_queue_depth", "Generations queued or running.",
-                                value=self.count())  # fmt: skip
+        yield GaugeMetricFamily("avatar_queue_depth", "Generations queued or running.", value=self.count())
 
 
 class Metrics:
@@ -33,14 +32,21 @@ class Metrics:
     def __init__(self, queue_depth: Callable[[], int] | None = None) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.generations = Counter("avatar_generations", "Finished generations.",
-                                   ["model", "status"], registry=r)  # fmt: skip
-        self.seconds = Histogram("avatar_generation_seconds", "Seconds per completed generation.",
-                                 ["model"], buckets=BUCKETS, registry=r)  # fmt: skip
+        self.generations = Counter(
+            "avatar_generations", "Finished generations.", ["model", "status"], registry=r
+        )
+        self.seconds = Histogram(
+            "avatar_generation_seconds",
+            "Seconds per completed generation.",
+            ["model"],
+            buckets=BUCKETS,
+            registry=r,
+        )
         self.charged = Counter("avatar_credits_charged", "Credits captured.", registry=r)
         self.refunded = Counter("avatar_credits_refunded", "Credits released on failure.", registry=r)
-        self.provider_errors = Counter("avatar_provider_errors", "Engine failures by kind.", ["kind"],
-                                       registry=r)  # fmt: skip
+        self.provider_errors = Counter(
+            "avatar_provider_errors", "Engine failures by kind.", ["kind"], registry=r
+        )
         if queue_depth is not None:
             r.register(_QueueDepth(queue_depth))
 

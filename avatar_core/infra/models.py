@@ -231,12 +231,16 @@ class Experiment(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ThrottleEvent(Base):
     """One counted event (a failed login, a sign-up, a known sign-in) for the DB-backed throttles."""
 
     __tablename__ = "throttle_events"
-    __table_args__ = (Index("ix_throttle_kind_key_at", "kind", "key", "created_at"),
-                      Index("ix_throttle_at", "created_at"))  # fmt: skip
+    __table_args__ = (
+        Index("ix_throttle_kind_key_at", "kind", "key", "created_at"),
+        Index("ix_throttle_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))

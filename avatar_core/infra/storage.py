@@ -32,8 +32,14 @@ class StoredImage:
 class ImageStore(Protocol):
     """Stores avatars privately; keys are opaque to callers. Shared stores implement this too."""
 
-    def save(self, owner_id: int, name: str, image: Image.Image, recipe: Mapping[str, object],
-             source_png: bytes | None = None) -> StoredImage: ...  # fmt: skip
+    def save(
+        self,
+        owner_id: int,
+        name: str,
+        image: Image.Image,
+        recipe: Mapping[str, object],
+        source_png: bytes | None = None,
+    ) -> StoredImage: ...
 
     def read(self, key: str) -> bytes:
         """The stored bytes of `key`; FileNotFoundError when there is no such image."""
@@ -66,8 +72,7 @@ def _recipe_info(recipe: Mapping[str, object]) -> PngInfo:
     return info
 
 
-def png_bytes(image: Image.Image, recipe: Mapping[str, object],
-              source_png: bytes | None = None) -> bytes:  # fmt: skip
+def png_bytes(image: Image.Image, recipe: Mapping[str, object], source_png: bytes | None = None) -> bytes:
     """The full-size PNG with the recipe in text chunks (one per field plus a JSON copy).
 
     Given `source_png` (the PNG `image` was decoded from), its bytes are kept and the text
@@ -75,9 +80,10 @@ def png_bytes(image: Image.Image, recipe: Mapping[str, object],
     """
     info = _recipe_info(recipe)
     if source_png and source_png.startswith(PNG_SIGNATURE) and source_png.endswith(PNG_IEND):
-        chunks = b"".join(struct.pack(">I", len(data)) + cid + data
-                          + struct.pack(">I", zlib.crc32(cid + data))
-                          for cid, data, *_ in info.chunks)  # fmt: skip
+        chunks = b"".join(
+            struct.pack(">I", len(data)) + cid + data + struct.pack(">I", zlib.crc32(cid + data))
+            for cid, data, *_ in info.chunks
+        )
         return source_png[: -len(PNG_IEND)] + chunks + PNG_IEND
     buf = io.BytesIO()
     image.convert("RGB").save(buf, format="PNG", pnginfo=info, optimize=False, compress_level=3)
@@ -114,8 +120,14 @@ class LocalImageStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root).resolve()
 
-    def save(self, owner_id: int, name: str, image: Image.Image, recipe: Mapping[str, object],
-             source_png: bytes | None = None) -> StoredImage:  # fmt: skip
+    def save(
+        self,
+        owner_id: int,
+        name: str,
+        image: Image.Image,
+        recipe: Mapping[str, object],
+        source_png: bytes | None = None,
+    ) -> StoredImage:
         """Write the PNG and thumbnail atomically; on failure neither is left behind."""
         keys = image_keys(owner_id, name)
         _atomic_write(self.path(keys.image_key), png_bytes(image, recipe, source_png))

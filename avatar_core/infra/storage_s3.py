@@ -54,8 +54,11 @@ def s3_options(aws: Mapping[str, str]) -> dict[str, Any]:
         "token": aws.get("AWS_SESSION_TOKEN"),
         "endpoint_url": endpoint,
         "client_kwargs": {"region_name": region} if region else {},
-        "config_kwargs": {"connect_timeout": CONNECT_TIMEOUT, "read_timeout": READ_TIMEOUT,
-                          "retries": {"max_attempts": RETRIES, "mode": "standard"}},  # fmt: skip
+        "config_kwargs": {
+            "connect_timeout": CONNECT_TIMEOUT,
+            "read_timeout": READ_TIMEOUT,
+            "retries": {"max_attempts": RETRIES, "mode": "standard"},
+        },
     }
     return {k: v for k, v in options.items() if v is not None}
 
@@ -63,13 +66,11 @@ def s3_options(aws: Mapping[str, str]) -> dict[str, Any]:
 class S3ImageStore:
     """Avatars under `s3://<bucket>/<prefix>/<owner>/<name>.png` plus `<name>.thumb.webp`."""
 
-    def __init__(self, url: str, options: Mapping[str, Any] | None = None,
-                 retries: int = RETRIES) -> None:  # fmt: skip
+    def __init__(self, url: str, options: Mapping[str, Any] | None = None, retries: int = RETRIES) -> None:
         import s3fs  # imported here: local-only deployments never load aiobotocore
 
         self.bucket, self.prefix = split_s3_url(url)
-        self.fs = s3fs.S3FileSystem(skip_instance_cache=True, use_listings_cache=False,
-                                    **dict(options or {}))  # fmt: skip
+        self.fs = s3fs.S3FileSystem(skip_instance_cache=True, use_listings_cache=False, **dict(options or {}))
         self.fs.retries = max(1, retries)
 
     def _object(self, key: str) -> str:
@@ -83,8 +84,14 @@ class S3ImageStore:
         content_type = MEDIA_TYPES.get(Path(key).suffix, "application/octet-stream")
         self.fs.pipe_file(self._object(key), data, ContentType=content_type)
 
-    def save(self, owner_id: int, name: str, image: Image.Image, recipe: Mapping[str, object],
-             source_png: bytes | None = None) -> StoredImage:  # fmt: skip
+    def save(
+        self,
+        owner_id: int,
+        name: str,
+        image: Image.Image,
+        recipe: Mapping[str, object],
+        source_png: bytes | None = None,
+    ) -> StoredImage:
         """Encode both, then PUT the original and its thumbnail; on failure remove the original."""
         keys = image_keys(owner_id, name)
         original, thumb = png_bytes(image, recipe, source_png), thumbnail_bytes(image)

@@ -70,26 +70,34 @@ class AdminService:
         """Users matching `search` with balance, credits spent and generation count."""
         spent = (
             select(LedgerEntry.user_id, (-func.sum(LedgerEntry.amount)).label("spent"))
-            .where(LedgerEntry.type.in_(SPEND_TYPES)).group_by(LedgerEntry.user_id).subquery()
-        )  # fmt: skip
-        gens = (
-            select(Generation.user_id, func.count().label("n"))
-            .group_by(Generation.user_id).subquery()
-        )  # fmt: skip
+            .where(LedgerEntry.type.in_(SPEND_TYPES))
+            .group_by(LedgerEntry.user_id)
+            .subquery()
+        )
+        gens = select(Generation.user_id, func.count().label("n")).group_by(Generation.user_id).subquery()
         stmt = (
             select(User, func.coalesce(spent.c.spent, 0), func.coalesce(gens.c.n, 0))
-            .outerjoin(spent, spent.c.user_id == User.id).outerjoin(gens, gens.c.user_id == User.id)
-            .order_by(User.username).limit(limit)
-        )  # fmt: skip
+            .outerjoin(spent, spent.c.user_id == User.id)
+            .outerjoin(gens, gens.c.user_id == User.id)
+            .order_by(User.username)
+            .limit(limit)
+        )
         term = search.strip().lower()
         if term:
             stmt = stmt.where(or_(User.username.contains(term), User.tier == term))
         with self.app.db.read() as session:
             return [
-                UserRow(u.username, u.tier, u.is_admin, u.balance, int(s), int(n),
-                        u.created_at.strftime("%Y-%m-%d"))
+                UserRow(
+                    u.username,
+                    u.tier,
+                    u.is_admin,
+                    u.balance,
+                    int(s),
+                    int(n),
+                    u.created_at.strftime("%Y-%m-%d"),
+                )
                 for u, s, n in session.execute(stmt)
-            ]  # fmt: skip
+            ]
 
     def users_overview_for(self, actor: UserInfo | None, search: str = "") -> list[UserRow]:
         """The users overview, for admins only."""
@@ -100,20 +108,19 @@ class AdminService:
         """The actor if it is an admin."""
         return require_admin(actor)
 
-    def update_model(self, actor: UserInfo | None, model_key: str, enabled: bool, price: int
-                     ) -> None:  # fmt: skip
+    def update_model(self, actor: UserInfo | None, model_key: str, enabled: bool, price: int) -> None:
         """Enable/disable a model and set its price in one go."""
         require_admin(actor)
         self.app.catalog.update(model_key, enabled, price)
 
-    def adjust_credits(self, actor: UserInfo | None, username: str, amount: int, reason: str
-                       ) -> int:  # fmt: skip
+    def adjust_credits(self, actor: UserInfo | None, username: str, amount: int, reason: str) -> int:
         """Grant (+) or deduct (−) credits as an admin; returns the new balance."""
         admin = require_admin(actor)
         target = self.app.accounts.by_name(username)
         with self.app.db.transaction() as session:
-            entry = credits.adjust(session, target.id, amount, actor_id=admin.id, reason=reason,
-                                   key=f"admin:{uuid.uuid4()}")  # fmt: skip
+            entry = credits.adjust(
+                session, target.id, amount, actor_id=admin.id, reason=reason, key=f"admin:{uuid.uuid4()}"
+            )
             return entry.balance_after
 
     def set_tier(self, actor: UserInfo | None, username: str, tier: str) -> UserInfo:
@@ -121,8 +128,7 @@ class AdminService:
         require_admin(actor)
         return self.app.accounts.set_tier(username, tier)
 
-    def ledger(self, actor: UserInfo | None, username: str, limit: int = 100
-               ) -> list[credits.Movement]:  # fmt: skip
+    def ledger(self, actor: UserInfo | None, username: str, limit: int = 100) -> list[credits.Movement]:
         """One user's ledger history, newest first."""
         require_admin(actor)
         target = self.app.accounts.by_name(username)
@@ -135,11 +141,12 @@ class AdminService:
         done = func.sum(case((Generation.status == "completed", 1), else_=0))
         failed = func.sum(case((Generation.status == "failed", 1), else_=0))
         mean = func.avg(case((Generation.status == "completed", Generation.seconds), else_=None))
-        stmt = select(Generation.model_key, func.count(), done, failed, mean).group_by(
-            Generation.model_key
+        stmt = select(Generation.model_key, func.count(), done, failed, mean).group_by(Generation.model_key)
+        newest = (
+            select(func.max(Generation.id))
+            .where(Generation.status == "failed")
+            .group_by(Generation.model_key)
         )
-        newest = (select(func.max(Generation.id)).where(Generation.status == "failed")
-                  .group_by(Generation.model_key))  # fmt: skip
         last = select(Generation.model_key, func.coalesce(Generation.error_detail, Generation.error))
         with self.app.db.read() as session:
             rows = session.execute(stmt).all()
@@ -148,9 +155,17 @@ class AdminService:
         for key, n, ok, bad, secs in rows:
             finished = int(ok or 0) + int(bad or 0)
             rate = int(ok or 0) / finished if finished else 0.0
-            out.append(ModelStats(key, int(n), int(ok or 0), int(bad or 0), rate,
-                                  None if secs is None else float(secs),
-                                  (failures.get(key) or "")[:300]))  # fmt: skip
+            out.append(
+                ModelStats(
+                    key,
+                    int(n),
+                    int(ok or 0),
+                    int(bad or 0),
+                    rate,
+                    None if secs is None else float(secs),
+                    (failures.get(key) or "")[:300],
+                )
+            )
         return sorted(out, key=lambda s: s.model_key)
 
     def user(self, actor: UserInfo | None, username: str) -> UserInfo:
@@ -166,15 +181,17 @@ class AdminService:
         require_admin(actor)
         return [(m, self.app.engine.plan(RouteTarget.of(m))) for m in self.app.catalog.models()]
 
-    def set_endpoint(self, actor: UserInfo | None, model_key: str, url: str | None,
-                     handler: str | None) -> tuple[ModelSpec, Plan]:  # fmt: skip
+    def set_endpoint(
+        self, actor: UserInfo | None, model_key: str, url: str | None, handler: str | None
+    ) -> tuple[ModelSpec, Plan]:
         """Serve a row from a dedicated endpoint (or from the provider again with url=None)."""
         require_admin(actor)
         model = self.app.catalog.set_endpoint(model_key, url or None, handler)
         return model, hub_planner(self.app)(RouteTarget.of(model))
 
-    def add_model(self, actor: UserInfo | None, model: ModelSpec, *, check: bool = True
-                  ) -> tuple[ModelSpec, Plan]:  # fmt: skip
+    def add_model(
+        self, actor: UserInfo | None, model: ModelSpec, *, check: bool = True
+    ) -> tuple[ModelSpec, Plan]:
         """Add a catalog row after checking on the Hub that it can be served as described."""
         require_admin(actor)
         plan = hub_planner(self.app)(RouteTarget.of(model))
@@ -188,8 +205,9 @@ class AdminService:
         require_admin(actor)
         return usage(self.app.db, since)
 
-    def start_experiment(self, actor: UserInfo | None, tier: str, model_a: str, model_b: str,
-                         split_pct: int) -> ExperimentView:  # fmt: skip
+    def start_experiment(
+        self, actor: UserInfo | None, tier: str, model_a: str, model_b: str, split_pct: int
+    ) -> ExperimentView:
         """Start an A/B test of `tier`'s Auto choice."""
         require_admin(actor)
         return self.app.experiments.create(tier, model_a, model_b, split_pct)

@@ -21,11 +21,33 @@ from avatar_core.services.throttle import Throttle
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
-COMMON_PASSWORDS = frozenset((
-    "password", "password1", "12345678", "123456789", "1234567890", "qwertyui", "qwerty123",
-    "iloveyou", "letmein1", "sunshine", "princess", "football", "baseball", "welcome1", "admin123",
-    "passw0rd", "abc12345", "trustno1", "11111111", "00000000", "monkey123", "dragon12", "avatar123",
-))  # fmt: skip
+COMMON_PASSWORDS = frozenset(
+    (
+        "password",
+        "password1",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "qwertyui",
+        "qwerty123",
+        "iloveyou",
+        "letmein1",
+        "sunshine",
+        "princess",
+        "football",
+        "baseball",
+        "welcome1",
+        "admin123",
+        "passw0rd",
+        "abc12345",
+        "trustno1",
+        "11111111",
+        "00000000",
+        "monkey123",
+        "dragon12",
+        "avatar123",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -73,9 +95,7 @@ def check_password(password: str, username: str = "") -> None:
 
 def make_hasher(rounds: int = 3, memory_kib: int = 65536) -> CryptContext:
     """An argon2 CryptContext (tests pass tiny costs)."""
-    return CryptContext(
-        schemes=["argon2"], argon2__rounds=rounds, argon2__memory_cost=memory_kib
-    )
+    return CryptContext(schemes=["argon2"], argon2__rounds=rounds, argon2__memory_cost=memory_kib)
 
 
 EPOCH_TTL = 2.0  # seconds a session epoch read from the database is trusted (see session_epoch)
@@ -84,8 +104,9 @@ EPOCH_TTL = 2.0  # seconds a session epoch read from the database is trusted (se
 class Accounts:
     """Sign-up, login and tier changes; owns its transactions."""
 
-    def __init__(self, db: Database, hasher: CryptContext, signup_credits: int,
-                 throttle: Throttle | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, db: Database, hasher: CryptContext, signup_credits: int, throttle: Throttle | None = None
+    ) -> None:
         self.db, self.hasher, self.signup_credits = db, hasher, signup_credits
         self.throttle = throttle or Throttle(db)
         self._dummy: str | None = None
@@ -97,9 +118,16 @@ class Accounts:
             self._dummy = self.hasher.hash("not-a-real-password")
         return self._dummy
 
-    def register(self, username: str, password: str, *, tier: str = "free",
-                 is_admin: bool = False, hf_username: str | None = None,
-                 admit: Callable[[Session, User], None] | None = None) -> UserInfo:  # fmt: skip
+    def register(
+        self,
+        username: str,
+        password: str,
+        *,
+        tier: str = "free",
+        is_admin: bool = False,
+        hf_username: str | None = None,
+        admit: Callable[[Session, User], None] | None = None,
+    ) -> UserInfo:
         """Create an account with the welcome grant written to the ledger.
 
         `admit(session, user)` runs inside the same transaction (sign-up limits, invite codes):
@@ -115,15 +143,22 @@ class Accounts:
             with self.db.transaction() as session:
                 if session.scalar(select(func.count()).where(User.username == name)):
                     raise ValidationError(f"The username {name!r} is taken.")
-                user = User(username=name, password_hash=password_hash, tier=tier,
-                            is_admin=is_admin, balance=0, hf_username=hf_username)  # fmt: skip
+                user = User(
+                    username=name,
+                    password_hash=password_hash,
+                    tier=tier,
+                    is_admin=is_admin,
+                    balance=0,
+                    hf_username=hf_username,
+                )
                 session.add(user)
                 session.flush()
                 if admit is not None:
                     admit(session, user)
                 if self.signup_credits > 0:
-                    credits.grant(session, user.id, self.signup_credits, key="welcome",
-                                  reason="welcome grant")  # fmt: skip
+                    credits.grant(
+                        session, user.id, self.signup_credits, key="welcome", reason="welcome grant"
+                    )
                 return info(user)
         except IntegrityError:
             raise ValidationError(f"The username {name!r} is taken.") from None
@@ -203,8 +238,9 @@ class Accounts:
             user.tier = tier
             return info(user)
 
-    def ensure_admin(self, username: str, password: str, promote_existing: bool = False,
-                     source: str = "AVATAR_ADMIN") -> UserInfo:  # fmt: skip
+    def ensure_admin(
+        self, username: str, password: str, promote_existing: bool = False, source: str = "AVATAR_ADMIN"
+    ) -> UserInfo:
         """Create the admin account, or rotate an existing admin's password (ending its sessions).
 
         An existing non-admin account is promoted only with `promote_existing`: someone may have
@@ -281,9 +317,7 @@ class Accounts:
                 return self.register(f"{name}{suffix}", "", hf_username=hf_username)
             except ValidationError:
                 with self.db.read() as session:  # lost a race with this same HF user's login?
-                    user = session.scalars(
-                        select(User).where(User.hf_username == hf_username)
-                    ).one_or_none()
+                    user = session.scalars(select(User).where(User.hf_username == hf_username)).one_or_none()
                 if user is not None:
                     return info(user)
         raise ValidationError("Could not create a local account for this Hugging Face user.")

@@ -24,30 +24,93 @@ LIKENESS_KEY = "avatar-creator:flux-kontext-likeness"
 
 # The four models of DESIGN.md §1, exactly, and the likeness row of issue #14.
 SEED_MODELS: tuple[dict[str, Any], ...] = (
-    dict(model_key="avatar-creator:flux-dev-base", name="FLUX.1-dev Base", tier="free",
-         credit_cost=8, model_id="black-forest-labs/FLUX.1-dev", lora_model=None,
-         lora_scale=None, width=512, height=512, steps=28, guidance_scale=3.5,
-         processing_time="30-45s", expected_seconds=35, license=DEV_LICENSE, cost_usd=0.05),
-    dict(model_key="avatar-creator:flux-dev-realism", name="FLUX.1-dev + Realism LoRA",
-         tier="basic", credit_cost=12, model_id="black-forest-labs/FLUX.1-dev",
-         lora_model=REALISM_LORA, lora_scale=0.9, width=768, height=768, steps=30,
-         guidance_scale=3.5, processing_time="45-60s", expected_seconds=50, license=DEV_LICENSE,
-         cost_usd=0.05),
-    dict(model_key="avatar-creator:flux-dev-hd-realism", name="FLUX.1-dev HD + Realism LoRA",
-         tier="pro", credit_cost=15, model_id="black-forest-labs/FLUX.1-dev",
-         lora_model=REALISM_LORA, lora_scale=0.9, width=1024, height=1024, steps=35,
-         guidance_scale=3.5, processing_time="60-90s", expected_seconds=75, license=DEV_LICENSE,
-         cost_usd=0.05),
-    dict(model_key="avatar-creator:flux-schnell-fast", name="FLUX.1-schnell Fast", tier="basic",
-         credit_cost=6, model_id="black-forest-labs/FLUX.1-schnell", lora_model=None,
-         lora_scale=None, width=512, height=512, steps=4, guidance_scale=0.0,
-         processing_time="5-15s", expected_seconds=10, license=SCHNELL_LICENSE, cost_usd=0.01),
+    dict(
+        model_key="avatar-creator:flux-dev-base",
+        name="FLUX.1-dev Base",
+        tier="free",
+        credit_cost=8,
+        model_id="black-forest-labs/FLUX.1-dev",
+        lora_model=None,
+        lora_scale=None,
+        width=512,
+        height=512,
+        steps=28,
+        guidance_scale=3.5,
+        processing_time="30-45s",
+        expected_seconds=35,
+        license=DEV_LICENSE,
+        cost_usd=0.05,
+    ),
+    dict(
+        model_key="avatar-creator:flux-dev-realism",
+        name="FLUX.1-dev + Realism LoRA",
+        tier="basic",
+        credit_cost=12,
+        model_id="black-forest-labs/FLUX.1-dev",
+        lora_model=REALISM_LORA,
+        lora_scale=0.9,
+        width=768,
+        height=768,
+        steps=30,
+        guidance_scale=3.5,
+        processing_time="45-60s",
+        expected_seconds=50,
+        license=DEV_LICENSE,
+        cost_usd=0.05,
+    ),
+    dict(
+        model_key="avatar-creator:flux-dev-hd-realism",
+        name="FLUX.1-dev HD + Realism LoRA",
+        tier="pro",
+        credit_cost=15,
+        model_id="black-forest-labs/FLUX.1-dev",
+        lora_model=REALISM_LORA,
+        lora_scale=0.9,
+        width=1024,
+        height=1024,
+        steps=35,
+        guidance_scale=3.5,
+        processing_time="60-90s",
+        expected_seconds=75,
+        license=DEV_LICENSE,
+        cost_usd=0.05,
+    ),
+    dict(
+        model_key="avatar-creator:flux-schnell-fast",
+        name="FLUX.1-schnell Fast",
+        tier="basic",
+        credit_cost=6,
+        model_id="black-forest-labs/FLUX.1-schnell",
+        lora_model=None,
+        lora_scale=None,
+        width=512,
+        height=512,
+        steps=4,
+        guidance_scale=0.0,
+        processing_time="5-15s",
+        expected_seconds=10,
+        license=SCHNELL_LICENSE,
+        cost_usd=0.01,
+    ),
     # Likeness (issue #14): an avatar from the user's own photo with FLUX.1 Kontext [dev].
-    dict(model_key=LIKENESS_KEY, name="FLUX.1 Kontext Likeness", tier="basic", credit_cost=14,
-         model_id="black-forest-labs/FLUX.1-Kontext-dev", lora_model=None, lora_scale=None,
-         width=1024, height=1024, steps=28, guidance_scale=2.5, processing_time="20-40s",
-         expected_seconds=30, license=DEV_LICENSE, cost_usd=0.05),
-)  # fmt: skip
+    dict(
+        model_key=LIKENESS_KEY,
+        name="FLUX.1 Kontext Likeness",
+        tier="basic",
+        credit_cost=14,
+        model_id="black-forest-labs/FLUX.1-Kontext-dev",
+        lora_model=None,
+        lora_scale=None,
+        width=1024,
+        height=1024,
+        steps=28,
+        guidance_scale=2.5,
+        processing_time="20-40s",
+        expected_seconds=30,
+        license=DEV_LICENSE,
+        cost_usd=0.05,
+    ),
+)
 SEED_CAPABILITIES: dict[str, dict[str, Any]] = {LIKENESS_KEY: {"likeness": True}}
 
 # Columns an admin may change; a re-seed keeps them unless the catalog is reset.
@@ -100,10 +163,15 @@ def _preset_values(preset: PresetData, order: int) -> dict[str, Any]:
     persona = asdict(preset.persona)
     persona["personality"] = list(preset.persona.personality)
     return dict(
-        key=preset.key, name=preset.name, category=preset.category,
-        description=preset.description, prompt=preset.prompt, persona=persona,
-        attributes=preset.attributes.as_dict(), sort_order=order,
-    )  # fmt: skip
+        key=preset.key,
+        name=preset.name,
+        category=preset.category,
+        description=preset.description,
+        prompt=preset.prompt,
+        persona=persona,
+        attributes=preset.attributes.as_dict(),
+        sort_order=order,
+    )
 
 
 def _update(row: object, values: dict[str, Any]) -> int:
@@ -119,15 +187,26 @@ def _update(row: object, values: dict[str, Any]) -> int:
 def spec(row: AIModel) -> ModelSpec:
     """The selection view of a catalog row."""
     return ModelSpec(
-        model_key=row.model_key, name=row.name, tier=row.tier, credit_cost=row.credit_cost,
-        model_id=row.model_id, lora_model=row.lora_model, lora_scale=row.lora_scale,
-        width=row.width, height=row.height, steps=row.steps,
-        guidance_scale=row.guidance_scale, enabled=row.enabled,
-        expected_seconds=row.expected_seconds, endpoint_url=row.endpoint_url,
-        endpoint_handler=row.endpoint_handler, license=row.license,
+        model_key=row.model_key,
+        name=row.name,
+        tier=row.tier,
+        credit_cost=row.credit_cost,
+        model_id=row.model_id,
+        lora_model=row.lora_model,
+        lora_scale=row.lora_scale,
+        width=row.width,
+        height=row.height,
+        steps=row.steps,
+        guidance_scale=row.guidance_scale,
+        enabled=row.enabled,
+        expected_seconds=row.expected_seconds,
+        endpoint_url=row.endpoint_url,
+        endpoint_handler=row.endpoint_handler,
+        license=row.license,
         realism=bool((row.capabilities or {}).get("realism")),
-        likeness=bool((row.capabilities or {}).get("likeness")), cost_usd=row.cost_usd or 0.0,
-    )  # fmt: skip
+        likeness=bool((row.capabilities or {}).get("likeness")),
+        cost_usd=row.cost_usd or 0.0,
+    )
 
 
 def list_models(session: Session) -> list[ModelSpec]:
@@ -183,20 +262,38 @@ def new_model_row(model: ModelSpec) -> AIModel:
     if not re.fullmatch(r"[a-z0-9][a-z0-9:._-]{2,95}", model.model_key):
         problems.insert(0, "a key of 3-96 lowercase letters, digits and : . _ -")
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", model.model_id) or (
-        model.lora_model and not re.fullmatch(r"[\w.-]+/[\w.-]+", model.lora_model)):  # fmt: skip
+        model.lora_model and not re.fullmatch(r"[\w.-]+/[\w.-]+", model.lora_model)
+    ):
         problems.append("model and LoRA as Hub repo ids (owner/name)")
     if model.tier not in TIERS:
         problems.append(f"a tier among {', '.join(TIERS)}")
     if problems:
         raise ValidationError("Cannot add the model: " + "; ".join(problems) + ".")
-    row = dict(model_key=model.model_key, name=model.name, tier=model.tier,
-               credit_cost=model.credit_cost, model_id=model.model_id, lora_model=model.lora_model,
-               lora_scale=model.lora_scale, width=model.width, height=model.height,
-               steps=model.steps, guidance_scale=model.guidance_scale, cost_usd=model.cost_usd)  # fmt: skip
+    row = dict(
+        model_key=model.model_key,
+        name=model.name,
+        tier=model.tier,
+        credit_cost=model.credit_cost,
+        model_id=model.model_id,
+        lora_model=model.lora_model,
+        lora_scale=model.lora_scale,
+        width=model.width,
+        height=model.height,
+        steps=model.steps,
+        guidance_scale=model.guidance_scale,
+        cost_usd=model.cost_usd,
+    )
     capabilities = {**_capabilities(row), "realism": model.realism}
-    return AIModel(**row, app_id=APP_ID, capabilities=capabilities, enabled=True,
-                   processing_time="", expected_seconds=model.expected_seconds,
-                   license=model.license, sort_order=100)  # fmt: skip
+    return AIModel(
+        **row,
+        app_id=APP_ID,
+        capabilities=capabilities,
+        enabled=True,
+        processing_time="",
+        expected_seconds=model.expected_seconds,
+        license=model.license,
+        sort_order=100,
+    )
 
 
 def model_problems(model: ModelSpec) -> list[str]:
@@ -315,15 +412,25 @@ class PresetView:
     @classmethod
     def of(cls, row: Preset) -> PresetView:
         """Copy a preset row."""
-        return cls(row.key, row.name, row.category, row.description, row.prompt,
-                   dict(row.persona), dict(row.attributes))  # fmt: skip
+        return cls(
+            row.key,
+            row.name,
+            row.category,
+            row.description,
+            row.prompt,
+            dict(row.persona),
+            dict(row.attributes),
+        )
 
     def as_data(self) -> PresetData:
         """The preset in the prompt builder's terms."""
         p = self.persona
         return PresetData(
-            key=self.key, name=self.name, category=self.category, description=self.description,
+            key=self.key,
+            name=self.name,
+            category=self.category,
+            description=self.description,
             prompt=self.prompt,
             persona=Persona(p["name"], int(p["age"]), tuple(p["personality"]), p["background"]),
             attributes=VisualAttributes(**self.attributes),
-        )  # fmt: skip
+        )

@@ -17,9 +17,7 @@ from avatar_core.domain.errors import InsufficientCredits, ValidationError
 from avatar_core.infra.db import lock_user
 from avatar_core.infra.models import LedgerEntry, User
 
-GRANT, RESERVE, CAPTURE, RELEASE, ADMIN_ADJUST = (
-    "grant", "reserve", "capture", "release", "admin_adjust",
-)  # fmt: skip
+GRANT, RESERVE, CAPTURE, RELEASE, ADMIN_ADJUST = ("grant", "reserve", "capture", "release", "admin_adjust")
 MAX_AMOUNT = 1_000_000
 
 
@@ -60,9 +58,15 @@ def _append(
 ) -> LedgerEntry:
     user.balance += amount
     entry = LedgerEntry(
-        user_id=user.id, type=type_, amount=amount, balance_after=user.balance,
-        generation_id=generation_id, idempotency_key=key, actor_id=actor_id, reason=reason,
-    )  # fmt: skip
+        user_id=user.id,
+        type=type_,
+        amount=amount,
+        balance_after=user.balance,
+        generation_id=generation_id,
+        idempotency_key=key,
+        actor_id=actor_id,
+        reason=reason,
+    )
     session.add(entry)
     session.flush()
     return entry
@@ -72,14 +76,17 @@ def _check_amount(amount: int, *, allow_negative: bool = False) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise ValidationError("Credits are whole numbers.")
     if amount == 0 or abs(amount) > MAX_AMOUNT or (amount < 0 and not allow_negative):
-        limit = f"between -{MAX_AMOUNT} and {MAX_AMOUNT}, not 0" if allow_negative else (
-            f"between 1 and {MAX_AMOUNT}"
+        limit = (
+            f"between -{MAX_AMOUNT} and {MAX_AMOUNT}, not 0"
+            if allow_negative
+            else (f"between 1 and {MAX_AMOUNT}")
         )
         raise ValidationError(f"The amount must be {limit}.")
 
 
-def grant(session: Session, user_id: int, amount: int, *, key: str, reason: str,
-          actor_id: int | None = None) -> LedgerEntry:  # fmt: skip
+def grant(
+    session: Session, user_id: int, amount: int, *, key: str, reason: str, actor_id: int | None = None
+) -> LedgerEntry:
     """Add credits (welcome grant, purchase); a repeated key is a no-op."""
     _check_amount(amount)
     user = lock_user(session, user_id)
@@ -89,8 +96,9 @@ def grant(session: Session, user_id: int, amount: int, *, key: str, reason: str,
     return _append(session, user, GRANT, amount, key, actor_id=actor_id, reason=reason)
 
 
-def adjust(session: Session, user_id: int, amount: int, *, actor_id: int, reason: str,
-           key: str) -> LedgerEntry:  # fmt: skip
+def adjust(
+    session: Session, user_id: int, amount: int, *, actor_id: int, reason: str, key: str
+) -> LedgerEntry:
     """An admin's grant (+) or deduction (−); never takes a balance below zero."""
     _check_amount(amount, allow_negative=True)
     if not reason.strip():
@@ -100,12 +108,8 @@ def adjust(session: Session, user_id: int, amount: int, *, actor_id: int, reason
     if found is not None:
         return found
     if user.balance + amount < 0:
-        raise ValidationError(
-            f"Cannot deduct {-amount} credits: the balance is {user.balance}."
-        )
-    return _append(
-        session, user, ADMIN_ADJUST, amount, key, actor_id=actor_id, reason=reason.strip()
-    )
+        raise ValidationError(f"Cannot deduct {-amount} credits: the balance is {user.balance}.")
+    return _append(session, user, ADMIN_ADJUST, amount, key, actor_id=actor_id, reason=reason.strip())
 
 
 def reserve(session: Session, user_id: int, amount: int, generation_id: int) -> LedgerEntry:
@@ -119,8 +123,7 @@ def reserve(session: Session, user_id: int, amount: int, generation_id: int) -> 
         return found
     if user.balance < amount:
         raise InsufficientCredits(balance=user.balance, price=amount)
-    return _append(session, user, RESERVE, -amount, key, generation_id=generation_id,
-                   reason="generation")  # fmt: skip
+    return _append(session, user, RESERVE, -amount, key, generation_id=generation_id, reason="generation")
 
 
 def _reserved(session: Session, user_id: int, generation_id: int) -> LedgerEntry:
@@ -130,8 +133,9 @@ def _reserved(session: Session, user_id: int, generation_id: int) -> LedgerEntry
     return entry
 
 
-def _settle(session: Session, user_id: int, generation_id: int, type_: str,
-            refund: int | None, reason: str) -> LedgerEntry:  # fmt: skip
+def _settle(
+    session: Session, user_id: int, generation_id: int, type_: str, refund: int | None, reason: str
+) -> LedgerEntry:
     user = lock_user(session, user_id)
     held = -_reserved(session, user_id, generation_id).amount
     found = _existing(session, user_id, f"settle:{generation_id}")
@@ -142,12 +146,12 @@ def _settle(session: Session, user_id: int, generation_id: int, type_: str,
     amount = held if refund is None else refund
     if not 0 <= amount <= held:
         raise LedgerConflict(f"refund {amount} outside 0..{held}")
-    return _append(session, user, type_, amount, f"settle:{generation_id}",
-                   generation_id=generation_id, reason=reason)  # fmt: skip
+    return _append(
+        session, user, type_, amount, f"settle:{generation_id}", generation_id=generation_id, reason=reason
+    )
 
 
-def capture(session: Session, user_id: int, generation_id: int, charged: int | None = None
-            ) -> LedgerEntry:  # fmt: skip
+def capture(session: Session, user_id: int, generation_id: int, charged: int | None = None) -> LedgerEntry:
     """Keep the reserved credits (or only `charged` of them, refunding the rest)."""
     refund = 0
     if charged is not None:
@@ -157,8 +161,7 @@ def capture(session: Session, user_id: int, generation_id: int, charged: int | N
     return _settle(session, user_id, generation_id, CAPTURE, refund, reason)
 
 
-def release(session: Session, user_id: int, generation_id: int, reason: str = "refund"
-            ) -> LedgerEntry:  # fmt: skip
+def release(session: Session, user_id: int, generation_id: int, reason: str = "refund") -> LedgerEntry:
     """Give the reserved credits back (the refund of a failed generation); once only."""
     return _settle(session, user_id, generation_id, RELEASE, None, reason)
 
@@ -172,14 +175,21 @@ def balance(session: Session, user_id: int) -> int:
 def history(session: Session, user_id: int, limit: int = 50) -> list[Movement]:
     """The user's most recent ledger rows, newest first."""
     rows = session.scalars(
-        select(LedgerEntry).where(LedgerEntry.user_id == user_id)
-        .order_by(LedgerEntry.id.desc()).limit(limit)
-    )  # fmt: skip
+        select(LedgerEntry).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id.desc()).limit(limit)
+    )
     return [
-        Movement(r.id, r.type, r.amount, r.balance_after, r.generation_id, r.actor_id, r.reason,
-                 r.created_at.isoformat(timespec="seconds"))
+        Movement(
+            r.id,
+            r.type,
+            r.amount,
+            r.balance_after,
+            r.generation_id,
+            r.actor_id,
+            r.reason,
+            r.created_at.isoformat(timespec="seconds"),
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def check(session: Session) -> Sequence[str]:
@@ -187,12 +197,14 @@ def check(session: Session) -> Sequence[str]:
     problems: list[str] = []
     sums = (
         select(LedgerEntry.user_id, func.coalesce(func.sum(LedgerEntry.amount), 0).label("s"))
-        .group_by(LedgerEntry.user_id).subquery()
-    )  # fmt: skip
+        .group_by(LedgerEntry.user_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(User.username, User.balance, func.coalesce(sums.c.s, 0))
-        .outerjoin(sums, sums.c.user_id == User.id)
-    )  # fmt: skip
+        select(User.username, User.balance, func.coalesce(sums.c.s, 0)).outerjoin(
+            sums, sums.c.user_id == User.id
+        )
+    )
     for username, cached, total in rows:
         if int(total) != cached:
             problems.append(f"{username}: ledger sum {int(total)} != balance {cached}")
@@ -201,8 +213,9 @@ def check(session: Session) -> Sequence[str]:
     settled = session.execute(
         select(LedgerEntry.user_id, LedgerEntry.generation_id, func.count())
         .where(LedgerEntry.type.in_((CAPTURE, RELEASE)))
-        .group_by(LedgerEntry.user_id, LedgerEntry.generation_id).having(func.count() > 1)
-    )  # fmt: skip
+        .group_by(LedgerEntry.user_id, LedgerEntry.generation_id)
+        .having(func.count() > 1)
+    )
     for user_id, generation_id, count in settled:
         problems.append(f"user {user_id}: generation {generation_id} settled {count} times")
     return problems

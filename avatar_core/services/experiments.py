@@ -48,7 +48,7 @@ class ArmResult:
 
 
 def arm_for(user_id: int, experiment: ExperimentView) -> str:
-    """"A" or "B" for this user, stable across calls, processes and restarts."""
+    """ "A" or "B" for this user, stable across calls, processes and restarts."""
     digest = hashlib.sha256(f"{experiment.id}:{user_id}".encode()).digest()
     return "B" if int.from_bytes(digest[:4], "big") % 100 < experiment.split_pct else "A"
 
@@ -60,10 +60,15 @@ def _view(e: Experiment) -> ExperimentView:
 def active_for(session: Session, tier: str, now: datetime | None = None) -> ExperimentView | None:
     """The running experiment of `tier`, if any (the newest when several overlap)."""
     now = now or utcnow()
-    found = session.scalars(select(Experiment).where(
-        Experiment.tier == tier, Experiment.starts_at <= now,
-        (Experiment.ends_at.is_(None)) | (Experiment.ends_at > now)).order_by(Experiment.id.desc())
-    ).first()  # fmt: skip
+    found = session.scalars(
+        select(Experiment)
+        .where(
+            Experiment.tier == tier,
+            Experiment.starts_at <= now,
+            (Experiment.ends_at.is_(None)) | (Experiment.ends_at > now),
+        )
+        .order_by(Experiment.id.desc())
+    ).first()
     return _view(found) if found else None
 
 
@@ -73,9 +78,15 @@ class ExperimentService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def create(self, tier: str, model_a: str, model_b: str, split_pct: int,
-               starts_at: datetime | None = None,
-               ends_at: datetime | None = None) -> ExperimentView:  # fmt: skip
+    def create(
+        self,
+        tier: str,
+        model_a: str,
+        model_b: str,
+        split_pct: int,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> ExperimentView:
         """A new experiment for `tier`'s Auto choice."""
         if tier not in TIERS:
             raise ValidationError(f"Unknown tier {tier!r}; use one of {', '.join(TIERS)}.")
@@ -91,8 +102,14 @@ class ExperimentService:
 
             get_model_row(session, model_a)
             get_model_row(session, model_b)
-            row = Experiment(tier=tier, model_a=model_a, model_b=model_b, split_pct=split_pct,
-                             starts_at=start, ends_at=ends_at)  # fmt: skip
+            row = Experiment(
+                tier=tier,
+                model_a=model_a,
+                model_b=model_b,
+                split_pct=split_pct,
+                starts_at=start,
+                ends_at=ends_at,
+            )
             session.add(row)
             session.flush()
             return _view(row)
@@ -117,18 +134,35 @@ class ExperimentService:
         failed = func.sum(case((Generation.status == "failed", 1), else_=0))
         secs = func.avg(case((Generation.status == "completed", Generation.seconds), else_=None))
         cost = func.sum(case((Generation.status == "completed", Generation.cost_usd), else_=0.0))
-        stmt = (select(Generation.arm, Generation.model_key, func.count(), done, failed, secs,
-                       func.avg(Generation.rating), cost)
-                .where(Generation.arm.like(f"exp{experiment_id}:%"))
-                .group_by(Generation.arm, Generation.model_key).order_by(Generation.arm))  # fmt: skip
+        stmt = (
+            select(
+                Generation.arm,
+                Generation.model_key,
+                func.count(),
+                done,
+                failed,
+                secs,
+                func.avg(Generation.rating),
+                cost,
+            )
+            .where(Generation.arm.like(f"exp{experiment_id}:%"))
+            .group_by(Generation.arm, Generation.model_key)
+            .order_by(Generation.arm)
+        )
         with self.db.read() as session:
             rows = session.execute(stmt).all()
         out = []
         for arm, key, n, ok, bad, mean, rating, usd in rows:
             finished = int(ok or 0) + int(bad or 0)
-            out.append(ArmResult(str(arm).split(":")[-1], key, int(n),
-                                 int(ok or 0) / finished if finished else 0.0,
-                                 None if mean is None else float(mean),
-                                 None if rating is None else float(rating),
-                                 float(usd or 0) / int(ok) if ok else None))  # fmt: skip
+            out.append(
+                ArmResult(
+                    str(arm).split(":")[-1],
+                    key,
+                    int(n),
+                    int(ok or 0) / finished if finished else 0.0,
+                    None if mean is None else float(mean),
+                    None if rating is None else float(rating),
+                    float(usd or 0) / int(ok) if ok else None,
+                )
+            )
         return out

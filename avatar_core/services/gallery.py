@@ -54,17 +54,39 @@ class AvatarItem:
     @classmethod
     def of(cls, g: Generation) -> AvatarItem:
         """Copy a generation row."""
-        return cls(g.id, g.user_prompt, g.prompt, g.preset_key, g.model_key, g.engine,
-                   g.lora_model, g.lora_scale, g.lora_applied, g.seed, g.width, g.height,
-                   g.steps, g.guidance_scale, g.credits_charged, g.seconds, g.favourite,
-                   g.created_at.strftime("%Y-%m-%d %H:%M UTC"), g.notes, g.provider,
-                   g.provider_model, g.photo_consent_at is not None, g.name,
-                   g.project_id, g.rating)  # fmt: skip
+        return cls(
+            g.id,
+            g.user_prompt,
+            g.prompt,
+            g.preset_key,
+            g.model_key,
+            g.engine,
+            g.lora_model,
+            g.lora_scale,
+            g.lora_applied,
+            g.seed,
+            g.width,
+            g.height,
+            g.steps,
+            g.guidance_scale,
+            g.credits_charged,
+            g.seconds,
+            g.favourite,
+            g.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            g.notes,
+            g.provider,
+            g.provider_model,
+            g.photo_consent_at is not None,
+            g.name,
+            g.project_id,
+            g.rating,
+        )
 
     def settings(self) -> GenerationRequest:
         """'Use these settings again': the request that reproduces this avatar."""
-        return GenerationRequest(prompt=self.user_prompt, preset=self.preset_key,
-                                 model=self.model_key, seed=self.seed)  # fmt: skip
+        return GenerationRequest(
+            prompt=self.user_prompt, preset=self.preset_key, model=self.model_key, seed=self.seed
+        )
 
 
 @dataclass(frozen=True)
@@ -83,8 +105,14 @@ class Gallery:
     def __init__(self, db: Database, store: ImageStore) -> None:
         self.db, self.store = db, store
 
-    def page(self, owner_id: int, page: int = 1, page_size: int = PAGE_SIZE,
-             favourites_only: bool = False, project_id: int | None = None) -> Page:  # fmt: skip
+    def page(
+        self,
+        owner_id: int,
+        page: int = 1,
+        page_size: int = PAGE_SIZE,
+        favourites_only: bool = False,
+        project_id: int | None = None,
+    ) -> Page:
         """Completed avatars of `owner_id`, newest first; pages start at 1.
 
         The total comes from `users.gallery_count` (no COUNT over the whole gallery), and a page
@@ -117,9 +145,15 @@ class Gallery:
             items = [AvatarItem.of(g) for g in rows]
         return Page(items, page, max(1, math.ceil(total / page_size)), total)
 
-    def after(self, owner_id: int, cursor: str | None = None, limit: int = 20, *,
-              project_id: int | None = None, favourite: bool | None = None
-              ) -> tuple[list[AvatarItem], str | None]:  # fmt: skip
+    def after(
+        self,
+        owner_id: int,
+        cursor: str | None = None,
+        limit: int = 20,
+        *,
+        project_id: int | None = None,
+        favourite: bool | None = None,
+    ) -> tuple[list[AvatarItem], str | None]:
         """Keyset paging, newest first: a page after `cursor` and the next cursor (None at the end).
 
         The cursor names the last row's (created_at, id), so a deep page costs what the first
@@ -135,10 +169,13 @@ class Gallery:
         if cursor:
             at, last_id = _decode_cursor(cursor)
             # `created_at <= at` bounds the index range scan; the OR only filters within it.
-            where += [Generation.created_at <= at,
-                      or_(Generation.created_at < at, Generation.id < last_id)]  # fmt: skip
-        query = (select(Generation).where(*where)
-                 .order_by(Generation.created_at.desc(), Generation.id.desc()).limit(limit + 1))  # fmt: skip
+            where += [Generation.created_at <= at, or_(Generation.created_at < at, Generation.id < last_id)]
+        query = (
+            select(Generation)
+            .where(*where)
+            .order_by(Generation.created_at.desc(), Generation.id.desc())
+            .limit(limit + 1)
+        )
         with self.db.read() as session:
             rows = list(session.scalars(query))
             items = [AvatarItem.of(g) for g in rows[:limit]]
@@ -214,8 +251,9 @@ class Gallery:
             gen = self._own(session, owner_id, avatar_id)
             keys = [k for k in (gen.thumb_path, gen.image_path) if k]
             session.delete(gen)
-            session.execute(update(User).where(User.id == owner_id)
-                            .values(gallery_count=User.gallery_count - 1))  # fmt: skip
+            session.execute(
+                update(User).where(User.id == owner_id).values(gallery_count=User.gallery_count - 1)
+            )
         for key in keys:
             try:
                 self.store.delete(key)

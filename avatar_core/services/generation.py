@@ -115,31 +115,40 @@ class GenerationResult:
     def as_dict(self) -> dict[str, object]:
         """The fields `generate --json` and the REST API share."""
         out: dict[str, object] = {
-            "generation_id": self.generation_id, "status": self.status,
-            "model_key": self.model_key, "engine": self.engine,
-            "offline_preview": self.provider == "offline", "credits_charged": self.credits_charged,
-            "balance": self.balance, "seed": self.seed, "seconds": self.seconds,
-            "reason": self.reason, "lora_applied": self.lora_applied, "notes": list(self.notes),
-            "width": self.width or None, "height": self.height or None,
-            "provider": self.provider or None, "provider_model": self.provider_model or None,
+            "generation_id": self.generation_id,
+            "status": self.status,
+            "model_key": self.model_key,
+            "engine": self.engine,
+            "offline_preview": self.provider == "offline",
+            "credits_charged": self.credits_charged,
+            "balance": self.balance,
+            "seed": self.seed,
+            "seconds": self.seconds,
+            "reason": self.reason,
+            "lora_applied": self.lora_applied,
+            "notes": list(self.notes),
+            "width": self.width or None,
+            "height": self.height or None,
+            "provider": self.provider or None,
+            "provider_model": self.provider_model or None,
             "lora": {"repo": self.lora, "scale": self.lora_scale} if self.lora else None,
-        }  # fmt: skip
+        }
         if self.error:
             out["error"] = self.error
         return out
 
 
 def _fields(**values: object) -> str:
-    return " ".join(f"{k}={v!r}" if isinstance(v, str) and " " in v else f"{k}={v}"
-                    for k, v in values.items())  # fmt: skip
+    return " ".join(
+        f"{k}={v!r}" if isinstance(v, str) and " " in v else f"{k}={v}" for k, v in values.items()
+    )
 
 
 def _log(event: str, **values: object) -> None:
     log.info("%s %s", event, _fields(**values))
 
 
-def _avatar_name(request: GenerationRequest, text: str, preset: PresetView | None,
-                 from_photo: bool) -> str:  # fmt: skip
+def _avatar_name(request: GenerationRequest, text: str, preset: PresetView | None, from_photo: bool) -> str:
     """The name given, else the preset's name, else the prompt's first words."""
     if request.name.strip():
         return clean_name(request.name, "avatar", 120)
@@ -149,11 +158,18 @@ def _avatar_name(request: GenerationRequest, text: str, preset: PresetView | Non
     return (" ".join(words[:6]) + ("…" if len(words) > 6 else ""))[:120] or "Avatar"
 
 
-def _experiment(session: Session, models: list[ModelSpec], user_id: int, tier: str,
-                request: GenerationRequest) -> Selection | None:  # fmt: skip
+def _experiment(
+    session: Session, models: list[ModelSpec], user_id: int, tier: str, request: GenerationRequest
+) -> Selection | None:
     """The A/B arm's selection for an Auto request of a tier with a running experiment."""
-    if request.model or request.from_photo or request.prefer_realism or request.prefer_hd \
-            or request.fast or request.size:  # fmt: skip
+    if (
+        request.model
+        or request.from_photo
+        or request.prefer_realism
+        or request.prefer_hd
+        or request.fast
+        or request.size
+    ):
         return None
     experiment = active_for(session, tier)
     if experiment is None:
@@ -209,16 +225,25 @@ def validate(request: GenerationRequest) -> tuple[str, int | None]:
 class GenerationService:
     """Turns a request into an avatar; the engine runs outside any transaction."""
 
-    def __init__(self, db: Database, catalog: Catalog, engine: Engine, store: ImageStore,
-                 deadline: float = 300.0, clock: Callable[[], float] = time.monotonic,
-                 photos: PhotoService | None = None, metrics: Metrics | None = None,
-                 admit: Callable[[Session, User], None] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        engine: Engine,
+        store: ImageStore,
+        deadline: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+        photos: PhotoService | None = None,
+        metrics: Metrics | None = None,
+        admit: Callable[[Session, User], None] | None = None,
+    ) -> None:
         self.db, self.catalog, self.engine, self.store = db, catalog, engine, store
         self.deadline, self.clock, self.photos, self.metrics = deadline, clock, photos, metrics
         self.admit = admit  # called under the user lock before a charge (per-user concurrency)
 
-    def generate(self, user: UserInfo, request: GenerationRequest,
-                 progress: Progress | None = None) -> GenerationResult:  # fmt: skip
+    def generate(
+        self, user: UserInfo, request: GenerationRequest, progress: Progress | None = None
+    ) -> GenerationResult:
         """Run one generation for `user`; bad input raises before anything is charged."""
         report = progress or (lambda _stage, _fraction: None)
         text, seed = validate(request)
@@ -227,8 +252,7 @@ class GenerationService:
         source = self._source(user.id, request)
         models = self._servable(self.catalog.models(), request.model, request.from_photo)
         try:
-            gen_id, selection, tier, render = self._open(user.id, request, text, preset, seed,
-                                                         models, source)  # fmt: skip
+            gen_id, selection, tier, render = self._open(user.id, request, text, preset, seed, models, source)
         except Replay as replay:
             return self.result(user.id, replay.generation_id, wait=True)
         model = selection.model
@@ -240,8 +264,9 @@ class GenerationService:
         except EngineError as err:
             fallback = self._fallback(err, models, model, tier)
             if fallback is None:
-                return self._fail(user.id, gen_id, selection, seed, started, err.user_message,
-                                  err.detail, err.kind)  # fmt: skip
+                return self._fail(
+                    user.id, gen_id, selection, seed, started, err.user_message, err.detail, err.kind
+                )
             notes.append(f"{model.name} was refused ({err.status}); fell back to {fallback.name}")
             _log("generation.fallback", generation=gen_id, model=fallback.model_key, status=err.status)
             model, charged = fallback, min(price_for(fallback, tier), selection.price)
@@ -249,16 +274,33 @@ class GenerationService:
             try:
                 result = self._render(render)
             except EngineError as err2:
-                return self._fail(user.id, gen_id, selection, seed, started, err2.user_message,
-                                  err2.detail, err2.kind)  # fmt: skip
+                return self._fail(
+                    user.id, gen_id, selection, seed, started, err2.user_message, err2.detail, err2.kind
+                )
         except Exception:  # an engine bug must still refund
             log.exception("generation.engine_crash generation=%s", gen_id)
-            return self._fail(user.id, gen_id, selection, seed, started,
-                              "The image engine failed unexpectedly; your credits were refunded.",
-                              kind="crash")  # fmt: skip
+            return self._fail(
+                user.id,
+                gen_id,
+                selection,
+                seed,
+                started,
+                "The image engine failed unexpectedly; your credits were refunded.",
+                kind="crash",
+            )
         report("Saving", 0.9)
-        return self._complete(user.id, gen_id, selection, model, charged, started, render, result,
-                              preset, tuple(notes) + result.notes)  # fmt: skip
+        return self._complete(
+            user.id,
+            gen_id,
+            selection,
+            model,
+            charged,
+            started,
+            render,
+            result,
+            preset,
+            tuple(notes) + result.notes,
+        )
 
     def quote(self, user: UserInfo, request: GenerationRequest) -> Selection:
         """What `generate` would run and charge right now, without charging anything."""
@@ -275,8 +317,9 @@ class GenerationService:
         """The catalog as users see it for one mode: rows not sold (or of the other mode) disabled."""
         return self._servable(self.catalog.models(), None, from_photo)
 
-    def _servable(self, models: list[ModelSpec], explicit: str | None,
-                  from_photo: bool = False) -> list[ModelSpec]:  # fmt: skip
+    def _servable(
+        self, models: list[ModelSpec], explicit: str | None, from_photo: bool = False
+    ) -> list[ModelSpec]:
         """The catalog with rows this engine cannot serve as sold, or of the other mode, disabled.
 
         An explicit request for such a row is refused here, before anything is charged.
@@ -290,9 +333,11 @@ class GenerationService:
                 m = replace(m, enabled=False)
             if m.likeness != from_photo:
                 if m.model_key == explicit and m.enabled:
-                    raise ValidationError(f"{m.name} makes avatars from your photo: use "
-                                          "“From my photo”." if m.likeness else
-                                          f"{m.name} cannot make avatars from a photo.")  # fmt: skip
+                    raise ValidationError(
+                        f"{m.name} makes avatars from your photo: use “From my photo”."
+                        if m.likeness
+                        else f"{m.name} cannot make avatars from a photo."
+                    )
                 m = replace(m, enabled=False)
             out.append(m)
         return out
@@ -323,133 +368,228 @@ class GenerationService:
         except NotFound:
             raise ValidationError(f"Unknown preset {key[:60]!r}.") from None
 
-    def _open(self, user_id: int, request: GenerationRequest, text: str, preset: PresetView | None,
-              seed: int, models: list[ModelSpec], source: Source | None
-              ) -> tuple[int, Selection, str, RenderRequest]:  # fmt: skip
+    def _open(
+        self,
+        user_id: int,
+        request: GenerationRequest,
+        text: str,
+        preset: PresetView | None,
+        seed: int,
+        models: list[ModelSpec],
+        source: Source | None,
+    ) -> tuple[int, Selection, str, RenderRequest]:
         """One transaction: select for the user's current tier, create the row, reserve."""
         with self.db.transaction() as session:
             user = lock_user(session, user_id)  # serialises this user's requests, retries included
             if request.idempotency_key:
                 same_key = Generation.idempotency_key == request.idempotency_key
-                earlier = session.scalar(select(Generation.id).where(Generation.user_id == user_id,
-                                                                     same_key))  # fmt: skip
+                earlier = session.scalar(select(Generation.id).where(Generation.user_id == user_id, same_key))
                 if earlier is not None:
                     raise Replay(earlier)
             if self.admit is not None:
                 self.admit(session, user)
             selection = _experiment(session, models, user.id, user.tier, request) or _select(
-                models, user.tier, request)
+                models, user.tier, request
+            )
             model = selection.model
             plan = self.plan(model)
             render = self._render_request(text, preset, seed, model, plan, source)
-            project_id = (owned_project(session, user_id, request.project_id).id
-                          if request.project_id else default_project(session, user_id))  # fmt: skip
+            project_id = (
+                owned_project(session, user_id, request.project_id).id
+                if request.project_id
+                else default_project(session, user_id)
+            )
             gen = Generation(
-                user_id=user.id, status="queued", model_key=model.model_key,
-                model_id=model.model_id, lora_model=plan.lora, lora_scale=plan.lora_scale,
-                preset_key=preset.key if preset else None, user_prompt=text, prompt=render.prompt,
-                negative_prompt=render.negative_prompt, seed=seed, width=plan.width,
-                height=plan.height, steps=model.steps, guidance_scale=model.guidance_scale,
-                price=selection.price, reason=selection.reason, provider=plan.route,
+                user_id=user.id,
+                status="queued",
+                model_key=model.model_key,
+                model_id=model.model_id,
+                lora_model=plan.lora,
+                lora_scale=plan.lora_scale,
+                preset_key=preset.key if preset else None,
+                user_prompt=text,
+                prompt=render.prompt,
+                negative_prompt=render.negative_prompt,
+                seed=seed,
+                width=plan.width,
+                height=plan.height,
+                steps=model.steps,
+                guidance_scale=model.guidance_scale,
+                price=selection.price,
+                reason=selection.reason,
+                provider=plan.route,
                 provider_model=plan.provider_model,
-                photo_consent_at=source.consent_at if source else None, project_id=project_id,
+                photo_consent_at=source.consent_at if source else None,
+                project_id=project_id,
                 name=_avatar_name(request, text, preset, source is not None),
-                idempotency_key=request.idempotency_key or None, arm=selection.arm,
-            )  # fmt: skip
+                idempotency_key=request.idempotency_key or None,
+                arm=selection.arm,
+            )
             session.add(gen)
             session.flush()
             credits.reserve(session, user.id, selection.price, gen.id)
             gen.status = "running"
-            _log("generation.selected", generation=gen.id, user=user.username,
-                 model=model.model_key, reason=selection.reason, cost=selection.price,
-                 resolution=f"{model.width}x{model.height}", lora=model.lora_model,
-                 lora_scale=model.lora_scale, steps=model.steps, guidance=model.guidance_scale,
-                 engine=getattr(self.engine, "name", "?"))  # fmt: skip
+            _log(
+                "generation.selected",
+                generation=gen.id,
+                user=user.username,
+                model=model.model_key,
+                reason=selection.reason,
+                cost=selection.price,
+                resolution=f"{model.width}x{model.height}",
+                lora=model.lora_model,
+                lora_scale=model.lora_scale,
+                steps=model.steps,
+                guidance=model.guidance_scale,
+                engine=getattr(self.engine, "name", "?"),
+            )
             return gen.id, selection, user.tier, render
 
-    def _render_request(self, text: str, preset: PresetView | None, seed: int, model: ModelSpec,
-                        plan: Plan, source: Source | None = None) -> RenderRequest:  # fmt: skip
+    def _render_request(
+        self,
+        text: str,
+        preset: PresetView | None,
+        seed: int,
+        model: ModelSpec,
+        plan: Plan,
+        source: Source | None = None,
+    ) -> RenderRequest:
         data = preset.as_data() if preset else None
         if source is not None:  # an edit instruction that keeps who the person is
             built = BuiltPrompt(likeness_instruction(text, data), "")
         else:
             built = build_prompt(text, preset=data, realism=model.is_realism)
         return RenderRequest(
-            prompt=built.prompt, negative_prompt=built.negative_prompt if plan.negative_prompt else "",
-            width=model.width, height=model.height, steps=model.steps,
-            guidance_scale=model.guidance_scale, seed=seed, model_id=model.model_id,
-            lora_model=model.lora_model, lora_scale=model.lora_scale,
-            attributes=dict(preset.attributes) if preset else {}, endpoint_url=model.endpoint_url,
-            endpoint_handler=model.endpoint_handler, image=source.image if source else None,
-        )  # fmt: skip
+            prompt=built.prompt,
+            negative_prompt=built.negative_prompt if plan.negative_prompt else "",
+            width=model.width,
+            height=model.height,
+            steps=model.steps,
+            guidance_scale=model.guidance_scale,
+            seed=seed,
+            model_id=model.model_id,
+            lora_model=model.lora_model,
+            lora_scale=model.lora_scale,
+            attributes=dict(preset.attributes) if preset else {},
+            endpoint_url=model.endpoint_url,
+            endpoint_handler=model.endpoint_handler,
+            image=source.image if source else None,
+        )
 
     def _render(self, request: RenderRequest) -> RenderResult:
         return self.engine.render(request, deadline=self.clock() + self.deadline)
 
-    def _fallback(self, err: EngineError, models: list[ModelSpec], model: ModelSpec,
-                  tier: str) -> ModelSpec | None:  # fmt: skip
+    def _fallback(
+        self, err: EngineError, models: list[ModelSpec], model: ModelSpec, tier: str
+    ) -> ModelSpec | None:
         """FLUX.1-dev refused (licence/subscription) → schnell, if the tier reaches it."""
         if not err.refused or "flux.1-dev" not in model.model_id.lower():
             return None
         fast = [m for m in accessible_models(models, tier) if m.is_fast]
         return min(fast, key=lambda m: m.credit_cost) if fast else None
 
-    def _fail(self, user_id: int, gen_id: int, selection: Selection, seed: int, started: float,
-              message: str, detail: str = "", kind: str = "failed") -> GenerationResult:  # fmt: skip
+    def _fail(
+        self,
+        user_id: int,
+        gen_id: int,
+        selection: Selection,
+        seed: int,
+        started: float,
+        message: str,
+        detail: str = "",
+        kind: str = "failed",
+    ) -> GenerationResult:
         seconds = round(self.clock() - started, 3)
         with self.db.transaction() as session:
             gen = session.get(Generation, gen_id)
             assert gen is not None
             entry = credits.release(session, user_id, gen_id, reason="generation failed")
-            gen.status, gen.error, gen.seconds, gen.finished_at = (
-                "failed", message, seconds, utcnow())  # fmt: skip
+            gen.status, gen.error, gen.seconds, gen.finished_at = ("failed", message, seconds, utcnow())
             gen.error_detail = (detail or message)[:2000]
             balance = entry.balance_after
         if self.metrics is not None:
             self.metrics.failed(selection.model.model_key, selection.price, str(kind))
-        _log("generation.failed", generation=gen_id, model=selection.model.model_key,
-             seconds=seconds, refunded=selection.price, error=message,
-             detail=(detail or message)[:500])  # fmt: skip
+        _log(
+            "generation.failed",
+            generation=gen_id,
+            model=selection.model.model_key,
+            seconds=seconds,
+            refunded=selection.price,
+            error=message,
+            detail=(detail or message)[:500],
+        )
         return GenerationResult(
-            generation_id=gen_id, status="failed", model_key=selection.model.model_key,
-            model_name=selection.model.name, engine=getattr(self.engine, "name", "?"),
-            credits_charged=0, balance=balance, seed=seed, seconds=seconds,
-            reason=selection.reason, error=message,
-        )  # fmt: skip
+            generation_id=gen_id,
+            status="failed",
+            model_key=selection.model.model_key,
+            model_name=selection.model.name,
+            engine=getattr(self.engine, "name", "?"),
+            credits_charged=0,
+            balance=balance,
+            seed=seed,
+            seconds=seconds,
+            reason=selection.reason,
+            error=message,
+        )
 
-    def _complete(self, user_id: int, gen_id: int, selection: Selection, model: ModelSpec,
-                  charged: int, started: float, render: RenderRequest, result: RenderResult,
-                  preset: PresetView | None, notes: tuple[str, ...]
-                  ) -> GenerationResult:  # fmt: skip
+    def _complete(
+        self,
+        user_id: int,
+        gen_id: int,
+        selection: Selection,
+        model: ModelSpec,
+        charged: int,
+        started: float,
+        render: RenderRequest,
+        result: RenderResult,
+        preset: PresetView | None,
+        notes: tuple[str, ...],
+    ) -> GenerationResult:
         seed = render.seed
         width, height = result.image.size
         lora = model.lora_model if result.lora_applied else None
         lora_scale = result.lora_scale_applied if lora else None
         recipe = {
-            "prompt": render.prompt, "negative_prompt": render.negative_prompt,
-            "model": model.model_key, "model_id": result.model_used, "lora": lora,
-            "lora_scale": lora_scale, "seed": seed,
-            "steps": model.steps, "guidance": model.guidance_scale, "size": f"{width}x{height}",
-            "engine": result.engine, "provider": result.provider,
-            "provider_model": result.provider_model, "preset": preset.key if preset else None,
+            "prompt": render.prompt,
+            "negative_prompt": render.negative_prompt,
+            "model": model.model_key,
+            "model_id": result.model_used,
+            "lora": lora,
+            "lora_scale": lora_scale,
+            "seed": seed,
+            "steps": model.steps,
+            "guidance": model.guidance_scale,
+            "size": f"{width}x{height}",
+            "engine": result.engine,
+            "provider": result.provider,
+            "provider_model": result.provider_model,
+            "preset": preset.key if preset else None,
             "source": "from your photo" if render.image is not None else "prompt",
             "arm": selection.arm,
-        }  # fmt: skip
+        }
         try:
-            stored = self.store.save(user_id, f"gen-{gen_id}", result.image, recipe,
-                                     source_png=result.source_png)  # fmt: skip
+            stored = self.store.save(
+                user_id, f"gen-{gen_id}", result.image, recipe, source_png=result.source_png
+            )
         except Exception:
             log.exception("generation.store_failed generation=%s", gen_id)
-            return self._fail(user_id, gen_id, selection, seed, started,
-                              "The image could not be saved; your credits were refunded.",
-                              kind="storage")  # fmt: skip
+            return self._fail(
+                user_id,
+                gen_id,
+                selection,
+                seed,
+                started,
+                "The image could not be saved; your credits were refunded.",
+                kind="storage",
+            )
         seconds = round(self.clock() - started, 3)
         with self.db.transaction() as session:
             gen = session.get(Generation, gen_id)
             assert gen is not None
             entry = credits.capture(session, user_id, gen_id, charged=charged)
-            session.execute(update(User).where(User.id == user_id)
-                            .values(gallery_count=User.gallery_count + 1))  # fmt: skip
+            session.execute(
+                update(User).where(User.id == user_id).values(gallery_count=User.gallery_count + 1)
+            )
             gen.status, gen.seconds, gen.finished_at = "completed", seconds, utcnow()
             gen.credits_charged, gen.engine, gen.notes = charged, result.engine, "; ".join(notes)
             gen.image_path, gen.thumb_path = stored.image_key, stored.thumb_key
@@ -466,19 +606,45 @@ class GenerationService:
             balance = entry.balance_after
         if self.metrics is not None:
             self.metrics.completed(model.model_key, seconds, charged)
-        _log("generation.completed", generation=gen_id, model=model.model_key, engine=result.engine,
-             seconds=seconds, charged=charged, attempts=result.attempts,
-             lora_applied=result.lora_applied)  # fmt: skip
-        reason = selection.reason if model == selection.model else (
-            f"{selection.reason}; fell back to {model.name}, {charged} credits")
+        _log(
+            "generation.completed",
+            generation=gen_id,
+            model=model.model_key,
+            engine=result.engine,
+            seconds=seconds,
+            charged=charged,
+            attempts=result.attempts,
+            lora_applied=result.lora_applied,
+        )
+        reason = (
+            selection.reason
+            if model == selection.model
+            else (f"{selection.reason}; fell back to {model.name}, {charged} credits")
+        )
         return GenerationResult(
-            generation_id=gen_id, status="completed", model_key=model.model_key,
-            model_name=model.name, engine=result.engine, credits_charged=charged, balance=balance,
-            seed=seed, seconds=seconds, reason=reason, image_key=stored.image_key,
-            thumb_key=stored.thumb_key, lora_applied=lora is not None, notes=notes, width=width,
-            height=height, provider=result.provider, provider_model=result.provider_model,
-            lora=lora, lora_scale=lora_scale, name=name, project_id=project_id,
-        )  # fmt: skip
+            generation_id=gen_id,
+            status="completed",
+            model_key=model.model_key,
+            model_name=model.name,
+            engine=result.engine,
+            credits_charged=charged,
+            balance=balance,
+            seed=seed,
+            seconds=seconds,
+            reason=reason,
+            image_key=stored.image_key,
+            thumb_key=stored.thumb_key,
+            lora_applied=lora is not None,
+            notes=notes,
+            width=width,
+            height=height,
+            provider=result.provider,
+            provider_model=result.provider_model,
+            lora=lora,
+            lora_scale=lora_scale,
+            name=name,
+            project_id=project_id,
+        )
 
     def result(self, user_id: int, generation_id: int, *, wait: bool = False) -> GenerationResult:
         """The outcome of one of the user's generations (waiting while it runs, if asked)."""
@@ -500,9 +666,10 @@ class GenerationService:
         cutoff = utcnow() - timedelta(seconds=age)
         with self.db.read() as session:
             stale = session.execute(
-                select(Generation.id, Generation.user_id)
-                .where(Generation.status.in_(("queued", "running")), Generation.created_at < cutoff)
-            ).all()  # fmt: skip
+                select(Generation.id, Generation.user_id).where(
+                    Generation.status.in_(("queued", "running")), Generation.created_at < cutoff
+                )
+            ).all()
         for gen_id, user_id in stale:
             with self.db.transaction() as session:
                 lock_user(session, user_id)
@@ -536,13 +703,27 @@ class GenerationService:
 def _result_of(gen: Generation, balance: int) -> GenerationResult:
     """A GenerationResult from a stored generation (for replays of an idempotent request)."""
     return GenerationResult(
-        generation_id=gen.id, status=gen.status, model_key=gen.model_key, model_name=gen.model_key,
-        engine=gen.engine, credits_charged=gen.credits_charged, balance=balance, seed=gen.seed,
-        seconds=gen.seconds or 0.0, reason=gen.reason, image_key=gen.image_path,
-        thumb_key=gen.thumb_path, error=gen.error, lora_applied=gen.lora_applied,
-        notes=tuple(n for n in gen.notes.split("; ") if n), width=gen.width, height=gen.height,
-        provider=gen.provider, provider_model=gen.provider_model,
+        generation_id=gen.id,
+        status=gen.status,
+        model_key=gen.model_key,
+        model_name=gen.model_key,
+        engine=gen.engine,
+        credits_charged=gen.credits_charged,
+        balance=balance,
+        seed=gen.seed,
+        seconds=gen.seconds or 0.0,
+        reason=gen.reason,
+        image_key=gen.image_path,
+        thumb_key=gen.thumb_path,
+        error=gen.error,
+        lora_applied=gen.lora_applied,
+        notes=tuple(n for n in gen.notes.split("; ") if n),
+        width=gen.width,
+        height=gen.height,
+        provider=gen.provider,
+        provider_model=gen.provider_model,
         lora=gen.lora_model if gen.lora_applied else None,
-        lora_scale=gen.lora_scale if gen.lora_applied else None, name=gen.name,
+        lora_scale=gen.lora_scale if gen.lora_applied else None,
+        name=gen.name,
         project_id=gen.project_id,
-    )  # fmt: skip
+    )

@@ -36,8 +36,16 @@ def _hash(code: str) -> str:
 
 
 def _info(row: Invite, code: str | None = None) -> InviteInfo:
-    return InviteInfo(row.id, row.hint, row.max_uses, row.uses, row.credits, row.revoked,
-                      row.created_at.strftime("%Y-%m-%d %H:%M"), code)  # fmt: skip
+    return InviteInfo(
+        row.id,
+        row.hint,
+        row.max_uses,
+        row.uses,
+        row.credits,
+        row.revoked,
+        row.created_at.strftime("%Y-%m-%d %H:%M"),
+        code,
+    )
 
 
 def _whole(value: object, name: str, low: int, high: int) -> int:
@@ -58,8 +66,15 @@ class Invites:
         credit_amount = _whole(credit_amount, "Credits", 0, MAX_INVITE_CREDITS)
         code = secrets.token_urlsafe(12)
         with self.db.transaction() as session:
-            row = Invite(code_hash=_hash(code), hint=code[:4], max_uses=uses, uses=0,
-                         credits=credit_amount, created_by=actor_id, revoked=False)  # fmt: skip
+            row = Invite(
+                code_hash=_hash(code),
+                hint=code[:4],
+                max_uses=uses,
+                uses=0,
+                credits=credit_amount,
+                created_by=actor_id,
+                revoked=False,
+            )
             session.add(row)
             session.flush()
             return _info(row, code)
@@ -89,5 +104,4 @@ class Invites:
             raise ValidationError("That invite code is not valid (wrong, used up or revoked).")
         row.uses += 1
         if row.credits > 0:
-            credits.grant(session, user.id, row.credits, key=f"invite:{row.id}",
-                          reason=f"invite #{row.id}")  # fmt: skip
+            credits.grant(session, user.id, row.credits, key=f"invite:{row.id}", reason=f"invite #{row.id}")

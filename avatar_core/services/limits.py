@@ -15,10 +15,14 @@ ACTIVE = ("queued", "running")
 
 def active_generations(session: Session, user_id: int) -> int:
     """How many of the user's generations are queued or running right now."""
-    return int(session.scalar(
-        select(func.count()).select_from(Generation)
-        .where(Generation.user_id == user_id, Generation.status.in_(ACTIVE))
-    ) or 0)  # fmt: skip
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Generation)
+            .where(Generation.user_id == user_id, Generation.status.in_(ACTIVE))
+        )
+        or 0
+    )
 
 
 def per_user_limit(limit: int) -> Callable[[Session, User], None]:
@@ -30,7 +34,9 @@ def per_user_limit(limit: int) -> Callable[[Session, User], None]:
 
     def admit(session: Session, user: User) -> None:
         if active_generations(session, user.id) >= limit:
-            raise TooBusy(f"You already have {limit} avatars in progress; wait for one to finish "
-                          "and try again. Nothing was charged.")  # fmt: skip
+            raise TooBusy(
+                f"You already have {limit} avatars in progress; wait for one to finish "
+                "and try again. Nothing was charged."
+            )
 
     return admit

@@ -69,8 +69,16 @@ def clean_photo(data: bytes, max_bytes: int) -> tuple[bytes, int, int]:
 class PhotoService:
     """Upload, read, delete and purge users' photos; every read is scoped to the owner."""
 
-    def __init__(self, db: Database, root: Path, *, retention_hours: float, max_bytes: int,
-                 per_hour: int, clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
+    def __init__(
+        self,
+        db: Database,
+        root: Path,
+        *,
+        retention_hours: float,
+        max_bytes: int,
+        per_hour: int,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.db, self.root = db, Path(root)
         self.retention = timedelta(hours=retention_hours)
         self.max_bytes, self.per_hour, self.clock = max_bytes, per_hour, clock
@@ -82,14 +90,24 @@ class PhotoService:
         cleaned, width, height = clean_photo(data, self.max_bytes)
         now = self.clock()
         with self.db.transaction() as session:
-            recent = session.scalar(select(func.count()).select_from(Photo).where(
-                Photo.user_id == user.id, Photo.created_at >= now - timedelta(hours=1)))  # fmt: skip
+            recent = session.scalar(
+                select(func.count())
+                .select_from(Photo)
+                .where(Photo.user_id == user.id, Photo.created_at >= now - timedelta(hours=1))
+            )
             if (recent or 0) >= self.per_hour:
                 raise ValidationError(f"At most {self.per_hour} photos per hour. Try again later.")
             key = f"{user.id}/{secrets.token_hex(16)}.jpg"
             self._write(key, cleaned)
-            photo = Photo(user_id=user.id, key=key, width=width, height=height, consent_at=now,
-                          created_at=now, expires_at=now + self.retention)  # fmt: skip
+            photo = Photo(
+                user_id=user.id,
+                key=key,
+                width=width,
+                height=height,
+                consent_at=now,
+                created_at=now,
+                expires_at=now + self.retention,
+            )
             session.add(photo)
             try:
                 session.flush()
@@ -113,9 +131,11 @@ class PhotoService:
     def current(self, owner_id: int) -> PhotoView | None:
         """The owner's newest photo that is still kept, if any."""
         with self.db.read() as session:
-            photo = session.scalars(select(Photo).where(
-                Photo.user_id == owner_id, Photo.deleted_at.is_(None)).order_by(Photo.id.desc())
-            ).first()  # fmt: skip
+            photo = session.scalars(
+                select(Photo)
+                .where(Photo.user_id == owner_id, Photo.deleted_at.is_(None))
+                .order_by(Photo.id.desc())
+            ).first()
             return PhotoView(photo.id, photo.width, photo.height, photo.expires_at) if photo else None
 
     def delete(self, owner_id: int, photo_id: int) -> None:
@@ -132,8 +152,9 @@ class PhotoService:
         """Delete every photo past its retention; returns how many."""
         now = self.clock()
         with self.db.transaction() as session:
-            expired = list(session.scalars(select(Photo).where(
-                Photo.deleted_at.is_(None), Photo.expires_at <= now)))  # fmt: skip
+            expired = list(
+                session.scalars(select(Photo).where(Photo.deleted_at.is_(None), Photo.expires_at <= now))
+            )
             for photo in expired:
                 self._unlink(photo.key)
                 photo.deleted_at = now

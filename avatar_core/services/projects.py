@@ -39,8 +39,9 @@ def clean_name(raw: str, what: str = "project", limit: int = MAX_NAME) -> str:
 
 def default_project(session: Session, user_id: int) -> int:
     """The id of the user's "My avatars", created on first use."""
-    found = session.scalar(select(Project.id).where(Project.user_id == user_id,
-                                                    Project.name == DEFAULT_PROJECT))  # fmt: skip
+    found = session.scalar(
+        select(Project.id).where(Project.user_id == user_id, Project.name == DEFAULT_PROJECT)
+    )
     if found is not None:
         return int(found)
     project = Project(user_id=user_id, name=DEFAULT_PROJECT)
@@ -65,14 +66,20 @@ class ProjectService:
 
     def of_user(self, user_id: int) -> list[ProjectView]:
         """The user's projects (with "My avatars" always there), oldest first."""
-        counts = (select(Generation.project_id, func.count().label("n"))
-                  .where(Generation.user_id == user_id, Generation.status == "completed")
-                  .group_by(Generation.project_id).subquery())  # fmt: skip
+        counts = (
+            select(Generation.project_id, func.count().label("n"))
+            .where(Generation.user_id == user_id, Generation.status == "completed")
+            .group_by(Generation.project_id)
+            .subquery()
+        )
         with self.db.transaction() as session:
             default_project(session, user_id)
-            rows = session.execute(select(Project, func.coalesce(counts.c.n, 0))
-                                   .outerjoin(counts, counts.c.project_id == Project.id)
-                                   .where(Project.user_id == user_id).order_by(Project.id))  # fmt: skip
+            rows = session.execute(
+                select(Project, func.coalesce(counts.c.n, 0))
+                .outerjoin(counts, counts.c.project_id == Project.id)
+                .where(Project.user_id == user_id)
+                .order_by(Project.id)
+            )
             return [ProjectView(p.id, p.name, p.created_at, int(n)) for p, n in rows]
 
     def create(self, user_id: int, name: str) -> ProjectView:
@@ -106,11 +113,19 @@ class ProjectService:
             project = owned_project(session, user_id, project_id)
             if project.name == DEFAULT_PROJECT:
                 raise ValidationError(f"“{DEFAULT_PROJECT}” cannot be deleted.")
-            ids = list(session.scalars(select(Generation.id).where(
-                Generation.user_id == user_id, Generation.project_id == project_id)))  # fmt: skip
+            ids = list(
+                session.scalars(
+                    select(Generation.id).where(
+                        Generation.user_id == user_id, Generation.project_id == project_id
+                    )
+                )
+            )
             if not with_avatars:
-                session.execute(update(Generation).where(Generation.id.in_(ids))
-                                .values(project_id=default_project(session, user_id)))  # fmt: skip
+                session.execute(
+                    update(Generation)
+                    .where(Generation.id.in_(ids))
+                    .values(project_id=default_project(session, user_id))
+                )
                 ids = []
             session.delete(project)
             return ids
@@ -122,16 +137,18 @@ class ProjectService:
                 return default_project(session, user_id)
             if isinstance(project, int):
                 return owned_project(session, user_id, project).id
-            found = session.scalar(select(Project.id).where(Project.user_id == user_id,
-                                                            Project.name == clean_name(project)))  # fmt: skip
+            found = session.scalar(
+                select(Project.id).where(Project.user_id == user_id, Project.name == clean_name(project))
+            )
             if found is None:
                 if clean_name(project) == DEFAULT_PROJECT:
                     return default_project(session, user_id)
                 raise NotFound(f"No project called {project!r}.")
             return int(found)
 
-    def update_avatar(self, user_id: int, avatar_id: int, *, name: str | None = None,
-                      project_id: int | None = None) -> None:  # fmt: skip
+    def update_avatar(
+        self, user_id: int, avatar_id: int, *, name: str | None = None, project_id: int | None = None
+    ) -> None:
         """Rename an avatar and/or move it to another of the user's projects."""
         with self.db.transaction() as session:
             gen = session.get(Generation, avatar_id)

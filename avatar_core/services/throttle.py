@@ -43,8 +43,9 @@ class SignupLimited(RateLimited):
     def __init__(self, retry_after: int, everywhere: bool) -> None:
         super().__init__(retry_after)
         where = "right now" if everywhere else "from your network"
-        self.message = (f"Too many new accounts {where}. Try again in "
-                        f"{max(1, math.ceil(retry_after / 60))} min.")  # fmt: skip
+        self.message = (
+            f"Too many new accounts {where}. Try again in {max(1, math.ceil(retry_after / 60))} min."
+        )
         self.args = (self.message,)
 
 
@@ -85,8 +86,14 @@ class Attempt:
 class Throttle:
     """The login and sign-up throttles over the `throttle_events` table."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow, *,
-                 signup_per_hour: int = 5, signup_global_per_hour: int = 200) -> None:  # fmt: skip
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        signup_per_hour: int = 5,
+        signup_global_per_hour: int = 200,
+    ) -> None:
         self.db, self.clock = db, clock
         self.signup_per_hour, self.signup_global_per_hour = signup_per_hour, signup_global_per_hour
 
@@ -102,8 +109,10 @@ class Throttle:
         with self.db.transaction() as session:
             if session.get_bind().dialect.name == "postgresql":
                 digest = hashlib.sha256(pair.encode()).digest()
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
-                                {"k": int.from_bytes(digest[:8], "big", signed=True)})  # fmt: skip
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(:k)"),
+                    {"k": int.from_bytes(digest[:8], "big", signed=True)},
+                )
             rows = [ThrottleEvent(kind=FAIL, key=pair, created_at=now)]
             if address:
                 rows.append(ThrottleEvent(kind=ADDRESS, key=group, created_at=now))
@@ -119,8 +128,11 @@ class Throttle:
         if not ok:
             return
         with self.db.transaction() as session:
-            session.execute(delete(ThrottleEvent).where(
-                ThrottleEvent.kind.in_((FAIL, KNOWN)), ThrottleEvent.key == attempt.pair))  # fmt: skip
+            session.execute(
+                delete(ThrottleEvent).where(
+                    ThrottleEvent.kind.in_((FAIL, KNOWN)), ThrottleEvent.key == attempt.pair
+                )
+            )
             session.execute(delete(ThrottleEvent).where(ThrottleEvent.id.in_(attempt.ids)))
             if attempt.address:
                 session.add(ThrottleEvent(kind=KNOWN, key=attempt.pair, created_at=self.clock()))
@@ -129,10 +141,13 @@ class Throttle:
         """RateLimited when the failures before this attempt make it wait."""
         since = now - timedelta(seconds=WINDOW)
         count, last = session.execute(
-            select(func.count(), func.max(ThrottleEvent.created_at))
-            .where(ThrottleEvent.kind == FAIL, ThrottleEvent.key == attempt.pair,
-                   ThrottleEvent.created_at > since, ThrottleEvent.id < attempt.ids[0])
-        ).one()  # fmt: skip
+            select(func.count(), func.max(ThrottleEvent.created_at)).where(
+                ThrottleEvent.kind == FAIL,
+                ThrottleEvent.key == attempt.pair,
+                ThrottleEvent.created_at > since,
+                ThrottleEvent.id < attempt.ids[0],
+            )
+        ).one()
         if count >= PAIR_FREE and last is not None:
             wait = min(WINDOW, PAIR_BASE * 2 ** (count - PAIR_FREE))
             left = (_aware(last) + timedelta(seconds=wait) - now).total_seconds()
@@ -140,8 +155,9 @@ class Throttle:
                 raise RateLimited(max(1, math.ceil(left)))
         if not attempt.address:
             return
-        failures = self._recent(session, ADDRESS, attempt.address, since, ADDRESS_CEILING,
-                                before=attempt.ids[1])  # fmt: skip
+        failures = self._recent(
+            session, ADDRESS, attempt.address, since, ADDRESS_CEILING, before=attempt.ids[1]
+        )
         if len(failures) >= ADDRESS_CEILING and not self._known(session, attempt.pair, now):
             left = (_aware(failures[-1]) + timedelta(seconds=WINDOW) - now).total_seconds()
             raise RateLimited(max(1, math.ceil(left)))
@@ -181,13 +197,15 @@ class Throttle:
         return f"{name}|{address_group(address) if address else '-'}"
 
     @staticmethod
-    def _recent(session: Session, kind: str, key: str, since: datetime, limit: int,
-                before: int | None = None) -> list[datetime]:  # fmt: skip
+    def _recent(
+        session: Session, kind: str, key: str, since: datetime, limit: int, before: int | None = None
+    ) -> list[datetime]:
         """Up to `limit` event times of (kind, key) after `since` (ids below `before`), newest first."""
         if limit <= 0:
             return []
         stmt = select(ThrottleEvent.created_at).where(
-            ThrottleEvent.kind == kind, ThrottleEvent.key == key, ThrottleEvent.created_at > since)
+            ThrottleEvent.kind == kind, ThrottleEvent.key == key, ThrottleEvent.created_at > since
+        )
         if before is not None:
             stmt = stmt.where(ThrottleEvent.id < before)
         return list(session.scalars(stmt.order_by(ThrottleEvent.created_at.desc()).limit(limit)))
@@ -195,14 +213,20 @@ class Throttle:
     @staticmethod
     def _known(session: Session, pair: str, now: datetime) -> bool:
         since = now - timedelta(seconds=TTL[KNOWN])
-        return bool(session.scalar(select(func.count()).where(
-            ThrottleEvent.kind == KNOWN, ThrottleEvent.key == pair,
-            ThrottleEvent.created_at > since)))  # fmt: skip
+        return bool(
+            session.scalar(
+                select(func.count()).where(
+                    ThrottleEvent.kind == KNOWN, ThrottleEvent.key == pair, ThrottleEvent.created_at > since
+                )
+            )
+        )
 
     @staticmethod
     def _expire(session: Session, now: datetime) -> None:
         """Delete events past their kind's lifetime, so the table stays small."""
         for kind, ttl in TTL.items():
-            session.execute(delete(ThrottleEvent).where(
-                ThrottleEvent.kind == kind,
-                ThrottleEvent.created_at < now - timedelta(seconds=ttl)))  # fmt: skip
+            session.execute(
+                delete(ThrottleEvent).where(
+                    ThrottleEvent.kind == kind, ThrottleEvent.created_at < now - timedelta(seconds=ttl)
+                )
+            )

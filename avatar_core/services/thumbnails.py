@@ -15,8 +15,7 @@ SIZE = 256
 SEED = 2024
 
 
-def render_preset_thumbnails(presets: Iterable[PresetView], out_dir: Path,
-                             overwrite: bool = False) -> int:  # fmt: skip
+def render_preset_thumbnails(presets: Iterable[PresetView], out_dir: Path, overwrite: bool = False) -> int:
     """Write `<key>.webp` for each preset missing one; returns how many were written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     engine, written = LocalEngine(), 0
@@ -25,9 +24,16 @@ def render_preset_thumbnails(presets: Iterable[PresetView], out_dir: Path,
         if target.exists() and not overwrite:
             continue
         built = build_prompt("", preset=preset.as_data())
-        request = RenderRequest(prompt=built.prompt, width=SIZE, height=SIZE, steps=1,
-                                guidance_scale=0.0, seed=SEED, model_id="preset-thumbnail",
-                                attributes=dict(preset.attributes))  # fmt: skip
+        request = RenderRequest(
+            prompt=built.prompt,
+            width=SIZE,
+            height=SIZE,
+            steps=1,
+            guidance_scale=0.0,
+            seed=SEED,
+            model_id="preset-thumbnail",
+            attributes=dict(preset.attributes),
+        )
         image = engine.render(request, deadline=time.monotonic() + 30).image
         tmp = target.with_suffix(".tmp")
         image.save(tmp, format="WEBP", quality=85)

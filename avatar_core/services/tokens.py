@@ -58,8 +58,9 @@ class TokenService:
         with self.db.transaction() as session:
             if session.get(User, user_id) is None:
                 raise NotFound("No such user.")
-            token = ApiToken(user_id=user_id, name=name, token_hash=digest(secret),
-                             prefix=secret[:10], created_at=utcnow())  # fmt: skip
+            token = ApiToken(
+                user_id=user_id, name=name, token_hash=digest(secret), prefix=secret[:10], created_at=utcnow()
+            )
             session.add(token)
             session.flush()
             return _view(token), secret
@@ -67,8 +68,9 @@ class TokenService:
     def of_user(self, user_id: int) -> list[TokenView]:
         """The user's tokens, newest first."""
         with self.db.read() as session:
-            rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
-                                   .order_by(ApiToken.id.desc()))  # fmt: skip
+            rows = session.scalars(
+                select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())
+            )
             return [_view(t) for t in rows]
 
     def revoke(self, token_id: int, owner_id: int | None = None) -> TokenView:
@@ -86,8 +88,11 @@ class TokenService:
             return None
         now = utcnow()
         with self.db.read() as session:
-            row = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                                  .where(ApiToken.token_hash == digest(secret))).first()  # fmt: skip
+            row = session.execute(
+                select(ApiToken, User)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == digest(secret))
+            ).first()
             if row is None or row[0].revoked_at is not None:
                 return None
             token, user = row
@@ -95,8 +100,7 @@ class TokenService:
             result = (info(user), token.id)
         if stale:
             with self.db.transaction() as session:
-                session.execute(update(ApiToken).where(ApiToken.id == result[1])
-                                .values(last_used_at=now))  # fmt: skip
+                session.execute(update(ApiToken).where(ApiToken.id == result[1]).values(last_used_at=now))
         return result
 
 

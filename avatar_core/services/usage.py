@@ -47,9 +47,16 @@ def _percentile(values: list[float], q: int) -> float | None:
 
 def usage(db: Database, since: date | None = None) -> list[UsageRow]:
     """Finished generations since `since` (UTC day), grouped per day and model, oldest first."""
-    stmt = select(Generation.created_at, Generation.model_key, Generation.status, Generation.seconds,
-                  Generation.credits_charged, Generation.price, Generation.cost_usd,
-                  Generation.rating).where(Generation.status.in_(("completed", "failed")))  # fmt: skip
+    stmt = select(
+        Generation.created_at,
+        Generation.model_key,
+        Generation.status,
+        Generation.seconds,
+        Generation.credits_charged,
+        Generation.price,
+        Generation.cost_usd,
+        Generation.rating,
+    ).where(Generation.status.in_(("completed", "failed")))
     if since is not None:
         stmt = stmt.where(Generation.created_at >= datetime.combine(since, UTC_MIDNIGHT, tzinfo=UTC))
     groups: dict[tuple[str, str], list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
@@ -61,12 +68,23 @@ def usage(db: Database, since: date | None = None) -> list[UsageRow]:
         done = [r for r in rows if r[2] == "completed"]
         failed = [r for r in rows if r[2] == "failed"]
         secs = sorted(float(r[3]) for r in done if r[3] is not None)
-        out.append(UsageRow(
-            day, key, len(rows), len(done), len(failed), round(len(done) / len(rows), 4),
-            _percentile(secs, 50), _percentile(secs, 95), sum(int(r[4] or 0) for r in done),
-            sum(int(r[5] or 0) for r in failed), round(sum(float(r[6] or 0) for r in done), 4),
-            sum(1 for r in rows if r[7] == 1), sum(1 for r in rows if r[7] == -1),
-        ))  # fmt: skip
+        out.append(
+            UsageRow(
+                day,
+                key,
+                len(rows),
+                len(done),
+                len(failed),
+                round(len(done) / len(rows), 4),
+                _percentile(secs, 50),
+                _percentile(secs, 95),
+                sum(int(r[4] or 0) for r in done),
+                sum(int(r[5] or 0) for r in failed),
+                round(sum(float(r[6] or 0) for r in done), 4),
+                sum(1 for r in rows if r[7] == 1),
+                sum(1 for r in rows if r[7] == -1),
+            )
+        )
     return out
 
 

@@ -39,8 +39,18 @@ def route_rows(models: Sequence[ModelSpec], plans: Sequence[Plan]) -> list[tuple
     for m, p in zip(models, plans, strict=True):
         size = p.size if p.size == f"{m.width}x{m.height}" else f"{p.size} (catalog {m.width}x{m.height})"
         lora = "-" if not m.lora_model else (f"yes @{p.lora_scale:g}" if p.lora else "no")
-        rows.append((m.model_key, p.route, p.provider_model or "?", lora, size, p.status,
-                     m.license or "?", "ok" if p.servable else f"NOT SOLD: {p.why}"))  # fmt: skip
+        rows.append(
+            (
+                m.model_key,
+                p.route,
+                p.provider_model or "?",
+                lora,
+                size,
+                p.status,
+                m.license or "?",
+                "ok" if p.servable else f"NOT SOLD: {p.why}",
+            )
+        )
     return rows
 
 
@@ -59,10 +69,19 @@ def log_routes(app: App) -> int:
     unsold = 0
     for m, p in zip(enabled, plans_for(app, enabled), strict=True):
         unsold += not p.servable
-        log.log(logging.INFO if p.servable else logging.WARNING,
-                "route model=%s route=%s provider_model=%s lora=%s scale=%s size=%s status=%s sold=%s%s",
-                m.model_key, p.route, p.provider_model or "?", p.lora or "-", p.lora_scale, p.size,
-                p.status, "yes" if p.servable else "no", f" why={p.why!r}" if p.why else "")  # fmt: skip
+        log.log(
+            logging.INFO if p.servable else logging.WARNING,
+            "route model=%s route=%s provider_model=%s lora=%s scale=%s size=%s status=%s sold=%s%s",
+            m.model_key,
+            p.route,
+            p.provider_model or "?",
+            p.lora or "-",
+            p.lora_scale,
+            p.size,
+            p.status,
+            "yes" if p.servable else "no",
+            f" why={p.why!r}" if p.why else "",
+        )
     return unsold
 
 
@@ -84,8 +103,11 @@ def run_checks(app: App) -> tuple[str, bool]:
         check(False, f"database unreachable: {type(err).__name__}")
         return "\n".join(lines), False
     rev, head = current_revision(app.db), head_revision()
-    check(rev == head, f"schema at revision {rev} (code head {head})"
-          + ("" if rev == head else ": run `avatar-creator init`"))  # fmt: skip
+    check(
+        rev == head,
+        f"schema at revision {rev} (code head {head})"
+        + ("" if rev == head else ": run `avatar-creator init`"),
+    )
     if rev != head:
         return "\n".join(lines), False
     models = app.catalog.models()
@@ -95,28 +117,66 @@ def run_checks(app: App) -> tuple[str, bool]:
     for m in models:
         problems = model_problems(m)
         healthy &= not problems
-        rows.append((m.model_key, m.tier, m.credit_cost, m.model_id, f"{m.width}x{m.height}",
-                     m.steps, m.guidance_scale,
-                     f"{m.lora_model} @{m.lora_scale}" if m.lora_model else "-",
-                     "yes" if m.enabled else "no", "; ".join(problems) or "ok"))  # fmt: skip
-    lines += ["", table(["model", "tier", "credits", "model id", "size", "steps", "guidance",
-                         "lora", "enabled", "config"], rows), ""]  # fmt: skip
+        rows.append(
+            (
+                m.model_key,
+                m.tier,
+                m.credit_cost,
+                m.model_id,
+                f"{m.width}x{m.height}",
+                m.steps,
+                m.guidance_scale,
+                f"{m.lora_model} @{m.lora_scale}" if m.lora_model else "-",
+                "yes" if m.enabled else "no",
+                "; ".join(problems) or "ok",
+            )
+        )
+    lines += [
+        "",
+        table(
+            [
+                "model",
+                "tier",
+                "credits",
+                "model id",
+                "size",
+                "steps",
+                "guidance",
+                "lora",
+                "enabled",
+                "config",
+            ],
+            rows,
+        ),
+        "",
+    ]
     s = app.settings
     check(True, f"HF token {'present' if s.hf_token else 'not set'}")
     if app.offline:
-        lines.append("[ok] engine: offline previews (no image model; set HF_TOKEN to use FLUX on "
-                     "Hugging Face). Every row runs as a labelled preview; no LoRA is claimed.")  # fmt: skip
+        lines.append(
+            "[ok] engine: offline previews (no image model; set HF_TOKEN to use FLUX on "
+            "Hugging Face). Every row runs as a labelled preview; no LoRA is claimed."
+        )
     else:
         provider = s.hf_provider or "auto"
-        route = f"base URL {s.hf_base_url} ({s.hf_base_url_handler} handler)" if s.hf_base_url \
-            else f"provider {provider}"  # fmt: skip
+        route = (
+            f"base URL {s.hf_base_url} ({s.hf_base_url_handler} handler)"
+            if s.hf_base_url
+            else f"provider {provider}"
+        )
         lines.append(f"[ok] engine: Hugging Face, {route}")
     plans = plans_for(app, enabled)
     unsold = [m.model_key for m, p in zip(enabled, plans, strict=True) if not p.servable]
-    check(not unsold, "every enabled model can be served as sold"
-          + (f"; not sold: {', '.join(unsold)}" if unsold else ""))  # fmt: skip
-    lines += ["", "What really runs (checked against the Hub's inference provider mappings):",
-              table(ROUTE_HEADERS, route_rows(enabled, plans)), ""]  # fmt: skip
+    check(
+        not unsold,
+        "every enabled model can be served as sold" + (f"; not sold: {', '.join(unsold)}" if unsold else ""),
+    )
+    lines += [
+        "",
+        "What really runs (checked against the Hub's inference provider mappings):",
+        table(ROUTE_HEADERS, route_rows(enabled, plans)),
+        "",
+    ]
     presets = app.catalog.presets()
     check(bool(presets), f"{len(presets)} presets")
     sold = [m for m, p in zip(enabled, plans, strict=True) if p.servable]

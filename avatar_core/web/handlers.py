@@ -48,17 +48,22 @@ def user_errors(fn: F) -> F:
             raise
         except Exception:
             log.exception("handler %s failed", fn.__name__)
-            raise gr.Error("Something went wrong on our side. Please try again.",
-                           print_exception=False) from None  # fmt: skip
+            raise gr.Error(
+                "Something went wrong on our side. Please try again.", print_exception=False
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-PREVIEW_NOTE = ("**Preview mode:** this server isn't connected to an image model, so your "
-                "avatars are illustrated previews drawn on the server.")  # fmt: skip
-OPERATOR_NOTE = ("**Offline preview mode (admins only see this):** images are illustrated previews "
-                 "drawn locally, not FLUX renders. To use Hugging Face, set `HF_TOKEN` in `.env` "
-                 "(see `.env.example`) and restart.")  # fmt: skip
+PREVIEW_NOTE = (
+    "**Preview mode:** this server isn't connected to an image model, so your "
+    "avatars are illustrated previews drawn on the server."
+)
+OPERATOR_NOTE = (
+    "**Offline preview mode (admins only see this):** images are illustrated previews "
+    "drawn locally, not FLUX renders. To use Hugging Face, set `HF_TOKEN` in `.env` "
+    "(see `.env.example`) and restart."
+)
 TOGGLES = ("realism", "hd", "fast")
 TOGGLE_NAMES = {"realism": "Prefer realism", "hd": "Prefer HD", "fast": "Fast"}
 
@@ -74,24 +79,25 @@ def model_choices(models: list[ModelSpec], tier: str | None = None) -> list[tupl
     return [("Auto (recommended)", AUTO)] + [(model_label(m, tier), m.model_key) for m in models]
 
 
-def toggle_reasons(models: list[ModelSpec], tier: str, explicit: bool, from_photo: bool
-                   ) -> dict[str, str]:  # fmt: skip
+def toggle_reasons(models: list[ModelSpec], tier: str, explicit: bool, from_photo: bool) -> dict[str, str]:
     """Why each preference toggle cannot apply for this user and form ('' when it can)."""
     if from_photo:
         return dict.fromkeys(TOGGLES, "Not used for “From my photo”.")
     if explicit:
         return dict.fromkeys(TOGGLES, "Not used with a chosen model (pick Auto to use it).")
     enabled = [m for m in models if m.enabled and not m.likeness]
-    wants = {"realism": lambda m: m.is_realism, "hd": lambda m: m.is_realism,
-             "fast": lambda m: m.is_fast}  # fmt: skip
+    wants = {"realism": lambda m: m.is_realism, "hd": lambda m: m.is_realism, "fast": lambda m: m.is_fast}
     out = {}
     for key, fits in wants.items():
         if any(fits(m) and can_access(tier, m.tier) for m in enabled):
             out[key] = ""
             continue
         needed = sorted({m.tier for m in enabled if fits(m)}, key=TIERS.index)
-        out[key] = (f"Needs the {needed[0]} tier (yours is {tier})." if needed
-                    else "Not offered on this server right now.")  # fmt: skip
+        out[key] = (
+            f"Needs the {needed[0]} tier (yours is {tier})."
+            if needed
+            else "Not offered on this server right now."
+        )
     return out
 
 
@@ -102,13 +108,16 @@ def why_line(sel: Selection, req: GenerationRequest, tier: str, reasons: dict[st
     elif req.model:
         why = "you chose this model"
     else:
-        asked = [k for k, on in (("fast", req.fast), ("hd", req.prefer_hd),
-                                 ("realism", req.prefer_realism)) if on]  # fmt: skip
+        asked = [
+            k for k, on in (("fast", req.fast), ("hd", req.prefer_hd), ("realism", req.prefer_realism)) if on
+        ]
         blocked = [k for k in asked if reasons.get(k)]
         if blocked:
             k = blocked[0]
-            why = (f"{TOGGLE_NAMES[k]} can't apply ({reasons[k][0].lower()}{reasons[k][1:-1]}), "
-                   f"so your tier's default runs")  # fmt: skip
+            why = (
+                f"{TOGGLE_NAMES[k]} can't apply ({reasons[k][0].lower()}{reasons[k][1:-1]}), "
+                f"so your tier's default runs"
+            )
         elif asked:
             why = f"you asked for {TOGGLE_NAMES[asked[0]].replace('Prefer ', '').lower()}"
         else:
@@ -134,8 +143,7 @@ def greeting_line(user: UserInfo) -> str:
 
 def image_html(avatar_id: int, alt: str) -> str:
     """The full-size avatar, served by the owner-checked route."""
-    return (f'<img class="avatar-result" src="/avatars/{avatar_id}/image.png" '
-            f'alt="{html.escape(alt)}">')  # fmt: skip
+    return f'<img class="avatar-result" src="/avatars/{avatar_id}/image.png" alt="{html.escape(alt)}">'
 
 
 class StageClock:
@@ -175,15 +183,16 @@ class StageClock:
                 elapsed = time.monotonic() - started
                 share = min(elapsed / expected, 0.95)
                 with contextlib.suppress(Exception):  # a closed event must not break the render
-                    self.progress(fraction + (0.9 - fraction) * share,
-                                  desc=f"Generating with {name} · {elapsed:.0f} s of about {expected} s")
+                    self.progress(
+                        fraction + (0.9 - fraction) * share,
+                        desc=f"Generating with {name} · {elapsed:.0f} s of about {expected} s",
+                    )
                 if self.stop.wait(self.tick):
                     return
 
         self.progress(fraction, desc=f"Generating with {name} · about {expected} s")
         context = contextvars.copy_context()  # Gradio finds the event's progress in a contextvar
-        self.thread = threading.Thread(target=context.run, args=(run,), name="stage-clock",
-                                       daemon=True)  # fmt: skip
+        self.thread = threading.Thread(target=context.run, args=(run,), name="stage-clock", daemon=True)
         self.thread.start()
 
 
@@ -221,8 +230,9 @@ class Handlers:
     def project_choices(self, request: gr.Request | None = None) -> dict[str, Any]:
         """The caller's projects for the Generate tab ("My avatars" first and selected)."""
         projects = self.app.projects.of_user(self.user(request).id)
-        return gr.update(choices=[(p.name, str(p.id)) for p in projects],
-                         value=str(projects[0].id) if projects else None)  # fmt: skip
+        return gr.update(
+            choices=[(p.name, str(p.id)) for p in projects], value=str(projects[0].id) if projects else None
+        )
 
     @user_errors
     def greeting(self, request: gr.Request | None = None) -> str:
@@ -235,44 +245,79 @@ class Handlers:
         return OPERATOR_NOTE if self.user(request).is_admin else PREVIEW_NOTE
 
     @user_errors
-    def quote(self, model: str | None, preset: str | None, prefer_realism: bool, prefer_hd: bool,
-              fast: bool, from_photo: bool = False, request: gr.Request | None = None) -> str:  # fmt: skip
+    def quote(
+        self,
+        model: str | None,
+        preset: str | None,
+        prefer_realism: bool,
+        prefer_hd: bool,
+        fast: bool,
+        from_photo: bool = False,
+        request: gr.Request | None = None,
+    ) -> str:
         """What Generate would run and cost, why, and the balance, before anyone clicks."""
         return self._quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)[0]
 
     @user_errors
-    def quote_view(self, model: str | None, preset: str | None, prefer_realism: bool,
-                   prefer_hd: bool, fast: bool, from_photo: bool = False,
-                   request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
+    def quote_view(
+        self,
+        model: str | None,
+        preset: str | None,
+        prefer_realism: bool,
+        prefer_hd: bool,
+        fast: bool,
+        from_photo: bool = False,
+        request: gr.Request | None = None,
+    ) -> tuple[Any, ...]:
         """The quote plus each preference toggle, disabled with the reason where it can't apply."""
-        line, reasons = self._quote(model, preset, prefer_realism, prefer_hd, fast, from_photo,
-                                    request)  # fmt: skip
+        line, reasons = self._quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)
         toggles = tuple(
-            gr.update(interactive=False, value=False, info=reasons[k]) if reasons[k]
-            else gr.update(interactive=True, info=None) for k in TOGGLES
-        )  # fmt: skip
+            gr.update(interactive=False, value=False, info=reasons[k])
+            if reasons[k]
+            else gr.update(interactive=True, info=None)
+            for k in TOGGLES
+        )
         return (line, *toggles)
 
     @user_errors
-    def refresh(self, model: str | None, preset: str | None, prefer_realism: bool,
-                prefer_hd: bool, fast: bool, from_photo: bool = False,
-                request: gr.Request | None = None) -> tuple[str, str]:  # fmt: skip
+    def refresh(
+        self,
+        model: str | None,
+        preset: str | None,
+        prefer_realism: bool,
+        prefer_hd: bool,
+        fast: bool,
+        from_photo: bool = False,
+        request: gr.Request | None = None,
+    ) -> tuple[str, str]:
         """Greeting and quote again (on an interval and when the tab regains focus)."""
         line = self._quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)[0]
         return greeting_line(self.user(request)), line
 
-    def _quote(self, model: str | None, preset: str | None, prefer_realism: bool, prefer_hd: bool,
-               fast: bool, from_photo: bool, request: gr.Request | None
-               ) -> tuple[str, dict[str, str]]:  # fmt: skip
+    def _quote(
+        self,
+        model: str | None,
+        preset: str | None,
+        prefer_realism: bool,
+        prefer_hd: bool,
+        fast: bool,
+        from_photo: bool,
+        request: gr.Request | None,
+    ) -> tuple[str, dict[str, str]]:
         """The quote line and the toggle reasons."""
         user = self.user(request)
         photo = bool(from_photo)
         explicit = None if model in (None, "", AUTO) or photo else model
         reasons = toggle_reasons(self.app.generations.sold_models(), user.tier, bool(explicit), photo)
-        req = GenerationRequest(prompt="x", preset=preset or None, model=explicit,
-                                prefer_realism=bool(prefer_realism) and not reasons["realism"],
-                                prefer_hd=bool(prefer_hd) and not reasons["hd"],
-                                fast=bool(fast) and not reasons["fast"], from_photo=photo)  # fmt: skip
+        req = GenerationRequest(
+            prompt="x",
+            preset=preset or None,
+            model=explicit,
+            prefer_realism=bool(prefer_realism) and not reasons["realism"],
+            prefer_hd=bool(prefer_hd) and not reasons["hd"],
+            fast=bool(fast) and not reasons["fast"],
+            from_photo=photo,
+        )
         try:
             sel = self.app.generations.quote(user, req)
         except AvatarError as err:
@@ -280,66 +325,106 @@ class Handlers:
         short = "" if user.balance >= sel.price else " — not enough credits"
         plan = self.app.generations.plan(sel.model)
         lora = f" + LoRA @ {plan.lora_scale:g}" if plan.lora else ""
-        asked = GenerationRequest(prompt="x", model=explicit, prefer_realism=bool(prefer_realism),
-                                  prefer_hd=bool(prefer_hd), fast=bool(fast), from_photo=photo)
-        size = ("" if (plan.width, plan.height) == (sel.model.width, sel.model.height) else
-                f" The route makes {plan.width}×{plan.height} (catalog "
-                f"{sel.model.width}×{sel.model.height}).")  # fmt: skip
-        return (f"Will use **{sel.model.name}** ({plan.width}×{plan.height}{lora}) · "
-                f"**{sel.price}** credits · Balance: **{user.balance}** credits{short}  \n"
-                f"{why_line(sel, asked, user.tier, reasons)}{size}"), reasons  # fmt: skip
+        asked = GenerationRequest(
+            prompt="x",
+            model=explicit,
+            prefer_realism=bool(prefer_realism),
+            prefer_hd=bool(prefer_hd),
+            fast=bool(fast),
+            from_photo=photo,
+        )
+        size = (
+            ""
+            if (plan.width, plan.height) == (sel.model.width, sel.model.height)
+            else f" The route makes {plan.width}×{plan.height} (catalog "
+            f"{sel.model.width}×{sel.model.height})."
+        )
+        return (
+            f"Will use **{sel.model.name}** ({plan.width}×{plan.height}{lora}) · "
+            f"**{sel.price}** credits · Balance: **{user.balance}** credits{short}  \n"
+            f"{why_line(sel, asked, user.tier, reasons)}{size}"
+        ), reasons
 
     @user_errors
-    def generate(self, prompt: str = "", preset: str | None = None, model: str | None = AUTO,
-                 prefer_realism: bool = False, prefer_hd: bool = False, fast: bool = False,
-                 seed: float | None = -1, from_photo: bool = False, photo_id: str = "",
-                 project: str | None = "", avatar_name: str = "", request: gr.Request | None = None,
-                 progress: gr.Progress = gr.Progress()  # noqa: B008 - how Gradio injects progress
-                 ) -> tuple[str, str, str, dict[str, Any]]:  # fmt: skip
+    def generate(
+        self,
+        prompt: str = "",
+        preset: str | None = None,
+        model: str | None = AUTO,
+        prefer_realism: bool = False,
+        prefer_hd: bool = False,
+        fast: bool = False,
+        seed: float | None = -1,
+        from_photo: bool = False,
+        photo_id: str = "",
+        project: str | None = "",
+        avatar_name: str = "",
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
+    ) -> tuple[str, str, str, dict[str, Any]]:
         """Generate one avatar; returns (image html, details, quote line, result json)."""
         user = self.user(request)
         seed_value = _seed(seed)
         req = GenerationRequest(
-            prompt=prompt or "", preset=preset or None,
+            prompt=prompt or "",
+            preset=preset or None,
             model=None if model in (None, "", AUTO) else model,
-            prefer_realism=bool(prefer_realism), prefer_hd=bool(prefer_hd), fast=bool(fast),
-            seed=seed_value, from_photo=bool(from_photo),
+            prefer_realism=bool(prefer_realism),
+            prefer_hd=bool(prefer_hd),
+            fast=bool(fast),
+            seed=seed_value,
+            from_photo=bool(from_photo),
             photo_id=_int_id(photo_id) if from_photo and str(photo_id or "").strip() else None,
             project_id=_int_id(project) if str(project or "").strip() else None,
             name=avatar_name or "",
-        )  # fmt: skip
+        )
         progress(0.02, desc="Starting")
         with StageClock(progress) as clock:
             result = self.app.generations.generate(user, req, progress=clock.report)
         data: dict[str, Any] = {
-            "generation_id": result.generation_id, "status": result.status,
-            "model_key": result.model_key, "engine": result.engine,
-            "credits_charged": result.credits_charged, "balance": result.balance,
-            "seed": result.seed, "seconds": result.seconds, "reason": result.reason,
+            "generation_id": result.generation_id,
+            "status": result.status,
+            "model_key": result.model_key,
+            "engine": result.engine,
+            "credits_charged": result.credits_charged,
+            "balance": result.balance,
+            "seed": result.seed,
+            "seconds": result.seconds,
+            "reason": result.reason,
             "image_url": f"/avatars/{result.generation_id}/image.png" if result.ok else None,
-        }  # fmt: skip
+        }
         quote_line = self.quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)
         if not result.ok:
             data["error"] = result.error
-            msg = (f"### Generation failed\n{result.error}\n\nYour credits were refunded: "
-                   f"balance **{result.balance}** credits.")  # fmt: skip
+            msg = (
+                f"### Generation failed\n{result.error}\n\nYour credits were refunded: "
+                f"balance **{result.balance}** credits."
+            )
             return '<div class="avatar-empty">No image</div>', msg, quote_line, data
-        kind = " · offline preview" if result.provider == "offline" else (
-            f" · {html.escape(result.provider)}: {html.escape(result.provider_model)}"
-            + (f" + {html.escape(result.lora)} @ {result.lora_scale:g}" if result.lora else ""))
+        kind = (
+            " · offline preview"
+            if result.provider == "offline"
+            else (
+                f" · {html.escape(result.provider)}: {html.escape(result.provider_model)}"
+                + (f" + {html.escape(result.lora)} @ {result.lora_scale:g}" if result.lora else "")
+            )
+        )
         notes = "".join(f"\n- {html.escape(n)}" for n in result.notes if n != "offline preview")
         kind += " · from your photo" if from_photo else ""
-        details = (f"**{html.escape(result.model_name)}**{kind} · {result.width}×{result.height}  \n"
-                   f"{html.escape(result.reason)}  \n"
-                   f"Charged **{result.credits_charged}** credits · {result.seconds:.1f} s · "
-                   f"seed {result.seed} · balance **{result.balance}** credits{notes}")  # fmt: skip
+        details = (
+            f"**{html.escape(result.model_name)}**{kind} · {result.width}×{result.height}  \n"
+            f"{html.escape(result.reason)}  \n"
+            f"Charged **{result.credits_charged}** credits · {result.seconds:.1f} s · "
+            f"seed {result.seed} · balance **{result.balance}** credits{notes}"
+        )
         shown = plain(prompt) or plain(preset or "") or "avatar"  # what was stored, never raw input
         return image_html(result.generation_id, shown), details, quote_line, data
 
     # ----- "From my photo" -----
     @user_errors
-    def upload_photo(self, path: str | None = None, consent: bool = False,
-                     request: gr.Request | None = None) -> tuple[str, str, bool, None]:  # fmt: skip
+    def upload_photo(
+        self, path: str | None = None, consent: bool = False, request: gr.Request | None = None
+    ) -> tuple[str, str, bool, None]:
         """Keep a cleaned copy of the uploaded photo privately; Gradio's temporary copy is deleted."""
         user = self.user(request)
         if not path:
@@ -352,12 +437,10 @@ class Handlers:
             _remove_upload(path)
         kept = self.app.photos.upload(user, data, consent=bool(consent))
         until = kept.expires_at.strftime("%H:%M UTC")
-        return (str(kept.id), f"Photo ready ({kept.width}×{kept.height}), kept until {until}.",
-                True, None)
+        return (str(kept.id), f"Photo ready ({kept.width}×{kept.height}), kept until {until}.", True, None)
 
     @user_errors
-    def delete_photo(self, photo_id: str = "", request: gr.Request | None = None
-                     ) -> tuple[str, str, bool]:  # fmt: skip
+    def delete_photo(self, photo_id: str = "", request: gr.Request | None = None) -> tuple[str, str, bool]:
         """Delete the caller's photo now."""
         user = self.user(request)
         if str(photo_id or "").strip():
@@ -366,9 +449,14 @@ class Handlers:
 
     # ----- gallery -----
     @user_errors
-    def gallery_page(self, page: float = 1, favourites_only: bool = False, selected: str = "",
-                     project: str | None = "", request: gr.Request | None = None
-                     ) -> tuple[Any, ...]:  # fmt: skip
+    def gallery_page(
+        self,
+        page: float = 1,
+        favourites_only: bool = False,
+        selected: str = "",
+        project: str | None = "",
+        request: gr.Request | None = None,
+    ) -> tuple[Any, ...]:
         """One page of the caller's own avatars as a thumbnail grid (`selected` is outlined).
 
         Returns (grid, label, page, newer button, older button): the pager shows only when needed.
@@ -381,36 +469,53 @@ class Handlers:
         if wanted > result.pages:
             result = self.app.gallery.page(user.id, result.pages, favourites_only=fav, project_id=pid)
         if not result.items:
-            grid = ('<div class="avatar-empty">No avatars yet — <a href="#generate" class="go-generate">'
-                    'create one on the Generate tab</a>.</div>')  # fmt: skip
+            grid = (
+                '<div class="avatar-empty">No avatars yet — <a href="#generate" class="go-generate">'
+                "create one on the Generate tab</a>.</div>"
+            )
         else:
             cells = "".join(
                 f'<button type="button" class="thumb{" picked" if str(a.id) == picked else ""}" '
                 f'data-id="{a.id}" aria-label="avatar {a.id}" '
                 f'title="{html.escape(a.user_prompt or a.preset_key or "")}">'
                 f'<img loading="lazy" src="/avatars/{a.id}/thumb.webp" alt="avatar {a.id}">'
-                f'{"<span class=fav>★</span>" if a.favourite else ""}</button>'
+                f"{'<span class=fav>★</span>' if a.favourite else ''}</button>"
                 for a in result.items
-            )  # fmt: skip
+            )
             grid = f'<div class="thumb-grid">{cells}</div>'
         count = f"{result.total} avatar{'' if result.total == 1 else 's'}"
         label = f"Page {result.page} of {result.pages} · {count}" if result.pages > 1 else count
-        return (grid, label, result.page, gr.update(visible=result.pages > 1, interactive=result.page > 1),
-                gr.update(visible=result.pages > 1, interactive=result.page < result.pages))
+        return (
+            grid,
+            label,
+            result.page,
+            gr.update(visible=result.pages > 1, interactive=result.page > 1),
+            gr.update(visible=result.pages > 1, interactive=result.page < result.pages),
+        )
 
-    def gallery_first(self, favourites_only: bool = False, project: str | None = "",
-                      request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
+    def gallery_first(
+        self, favourites_only: bool = False, project: str | None = "", request: gr.Request | None = None
+    ) -> tuple[Any, ...]:
         """The first page (after a filter change)."""
         return self.gallery_page(1, favourites_only, "", project, request=request)
 
-    def gallery_newer(self, page: float = 1, favourites_only: bool = False, project: str | None = "",
-                      request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
+    def gallery_newer(
+        self,
+        page: float = 1,
+        favourites_only: bool = False,
+        project: str | None = "",
+        request: gr.Request | None = None,
+    ) -> tuple[Any, ...]:
         """The page before the current one."""
-        return self.gallery_page(max(1, int(page or 1) - 1), favourites_only, "", project,
-                                 request=request)  # fmt: skip
+        return self.gallery_page(max(1, int(page or 1) - 1), favourites_only, "", project, request=request)
 
-    def gallery_older(self, page: float = 1, favourites_only: bool = False, project: str | None = "",
-                      request: gr.Request | None = None) -> tuple[Any, ...]:  # fmt: skip
+    def gallery_older(
+        self,
+        page: float = 1,
+        favourites_only: bool = False,
+        project: str | None = "",
+        request: gr.Request | None = None,
+    ) -> tuple[Any, ...]:
         """The page after the current one (clamped to the last page)."""
         return self.gallery_page(int(page or 1) + 1, favourites_only, "", project, request=request)
 
@@ -418,8 +523,9 @@ class Handlers:
     def gallery_projects(self, request: gr.Request | None = None) -> dict[str, Any]:
         """The gallery's project filter: all projects, then each of the caller's."""
         projects = self.app.projects.of_user(self.user(request).id)
-        return gr.update(choices=[("All projects", "")] + [(f"{p.name} ({p.avatars})", str(p.id))
-                                                           for p in projects])  # fmt: skip
+        return gr.update(
+            choices=[("All projects", "")] + [(f"{p.name} ({p.avatars})", str(p.id)) for p in projects]
+        )
 
     def pick_avatar(self, evt: gr.EventData) -> str:
         """A thumbnail click (its id travels in the event data); ownership is checked on use."""
@@ -438,8 +544,11 @@ class Handlers:
             return "", "Select an avatar to see it full size."
         a = self.app.gallery.get(user.id, _int_id(avatar_id))
         lora = f"{a.lora_model} @ {a.lora_scale:g}" if a.lora_applied and a.lora_scale else "none"
-        engine = "offline preview" if a.provider == "offline" or a.engine == "local" else (
-            f"{a.provider or a.engine}: {a.provider_model}" if a.provider_model else a.engine)
+        engine = (
+            "offline preview"
+            if a.provider == "offline" or a.engine == "local"
+            else (f"{a.provider or a.engine}: {a.provider_model}" if a.provider_model else a.engine)
+        )
         model = {m.model_key: m.name for m in self.app.catalog.models()}.get(a.model_key)
         preset = {p.key: p.name for p in self.app.catalog.presets()}.get(a.preset_key or "")
         recipe = (
@@ -452,12 +561,11 @@ class Handlers:
             f"  \n**Cost:** {a.credits_charged} credits · **Date:** {a.created_at}"
             f"{'  ★ favourite' if a.favourite else ''}  \n"
             f"[Download PNG](/avatars/{a.id}/download.png)"
-        )  # fmt: skip
+        )
         return image_html(a.id, a.user_prompt or "avatar"), recipe
 
     @user_errors
-    def avatar_actions(self, avatar_id: str = "", request: gr.Request | None = None
-                       ) -> tuple[Any, ...]:  # fmt: skip
+    def avatar_actions(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[Any, ...]:
         """Favourite (or Unfavourite), reuse and delete: usable only with an avatar selected."""
         user = self.user(request)
         item = None
@@ -466,8 +574,12 @@ class Handlers:
                 item = self.app.gallery.get(user.id, _int_id(avatar_id))
         on = item is not None
         label = "☆ Unfavourite" if item is not None and item.favourite else "★ Favourite"
-        return (gr.update(value=label, interactive=on), gr.update(interactive=on),
-                gr.update(interactive=on), gr.update(visible=False))
+        return (
+            gr.update(value=label, interactive=on),
+            gr.update(interactive=on),
+            gr.update(interactive=on),
+            gr.update(visible=False),
+        )
 
     @user_errors
     def toggle_favourite(self, avatar_id: str = "", request: gr.Request | None = None) -> str:
@@ -495,8 +607,7 @@ class Handlers:
         return "Thanks — rated 👍." if rating > 0 else "Thanks — rated 👎; that helps us choose models."
 
     @user_errors
-    def delete_avatar(self, avatar_id: str = "", request: gr.Request | None = None
-                      ) -> tuple[str, str]:  # fmt: skip
+    def delete_avatar(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[str, str]:
         """Delete one of the caller's avatars (files and row, not credits); clear the pick."""
         user = self.user(request)
         self.app.gallery.delete(user.id, _int_id(avatar_id))
@@ -518,45 +629,75 @@ class Handlers:
         import pandas as pd
 
         rows = self.admin.usage(self.user(request), _day(since))
-        table = [[r.day, r.model_key.split(":")[-1], r.generations, r.completed, r.failed,
-                  f"{r.success_rate:.0%}", r.p50_seconds if r.p50_seconds is not None else "",
-                  r.p95_seconds if r.p95_seconds is not None else "", r.credits_charged,
-                  r.credits_refunded, f"{r.cost_usd:.2f}", r.thumbs_up, r.thumbs_down]
-                 for r in rows]  # fmt: skip
-        chart = pd.DataFrame({"day": [r.day for r in rows],
-                              "generations": [r.generations for r in rows],
-                              "model": [r.model_key.split(":")[-1] for r in rows]})  # fmt: skip
+        table = [
+            [
+                r.day,
+                r.model_key.split(":")[-1],
+                r.generations,
+                r.completed,
+                r.failed,
+                f"{r.success_rate:.0%}",
+                r.p50_seconds if r.p50_seconds is not None else "",
+                r.p95_seconds if r.p95_seconds is not None else "",
+                r.credits_charged,
+                r.credits_refunded,
+                f"{r.cost_usd:.2f}",
+                r.thumbs_up,
+                r.thumbs_down,
+            ]
+            for r in rows
+        ]
+        chart = pd.DataFrame(
+            {
+                "day": [r.day for r in rows],
+                "generations": [r.generations for r in rows],
+                "model": [r.model_key.split(":")[-1] for r in rows],
+            }
+        )
         path = Path(tempfile.mkdtemp(prefix="avatar-usage-")) / "usage.csv"
         path.write_text(as_csv(rows))
         return table, chart, gr.update(value=str(path), visible=True)
 
     @user_errors
-    def admin_start_experiment(self, tier: str = "basic", model_a: str = "", model_b: str = "",
-                               split: float | None = 50,
-                               request: gr.Request | None = None) -> str:  # fmt: skip
+    def admin_start_experiment(
+        self,
+        tier: str = "basic",
+        model_a: str = "",
+        model_b: str = "",
+        split: float | None = 50,
+        request: gr.Request | None = None,
+    ) -> str:
         """Start an A/B test of a tier's Auto choice."""
         if split is None or int(split) != split:
             raise ValidationError("The split is a whole percentage, 0 to 100.")
-        exp = self.admin.start_experiment(self.user(request), tier, model_a or "", model_b or "",
-                                          int(split))  # fmt: skip
+        exp = self.admin.start_experiment(self.user(request), tier, model_a or "", model_b or "", int(split))
         return f"Experiment #{exp.id} running: {exp.tier} Auto → A {exp.model_a} / B {exp.model_b}."
 
     @user_errors
-    def admin_experiment_results(self, experiment_id: float | None = None,
-                                 request: gr.Request | None = None
-                                 ) -> tuple[str, list[list[Any]]]:  # fmt: skip
+    def admin_experiment_results(
+        self, experiment_id: float | None = None, request: gr.Request | None = None
+    ) -> tuple[str, list[list[Any]]]:
         """Per-arm results of one experiment."""
         exp_id = _experiment_id(experiment_id)
         rows = self.admin.experiment_results(self.user(request), exp_id)
-        table = [[r.arm, r.model_key.split(":")[-1], r.generations, f"{r.success_rate:.0%}",
-                  "" if r.mean_seconds is None else round(r.mean_seconds, 2),
-                  "" if r.rating is None else round(r.rating, 2),
-                  "" if r.cost_per_image is None else round(r.cost_per_image, 3)] for r in rows]  # fmt: skip
+        table = [
+            [
+                r.arm,
+                r.model_key.split(":")[-1],
+                r.generations,
+                f"{r.success_rate:.0%}",
+                "" if r.mean_seconds is None else round(r.mean_seconds, 2),
+                "" if r.rating is None else round(r.rating, 2),
+                "" if r.cost_per_image is None else round(r.cost_per_image, 3),
+            ]
+            for r in rows
+        ]
         return f"Experiment #{exp_id}: {len(table)} arm(s) with data.", table
 
     @user_errors
-    def admin_stop_experiment(self, experiment_id: float | None = None,
-                              request: gr.Request | None = None) -> str:  # fmt: skip
+    def admin_stop_experiment(
+        self, experiment_id: float | None = None, request: gr.Request | None = None
+    ) -> str:
         """End an experiment now."""
         exp = self.admin.stop_experiment(self.user(request), _experiment_id(experiment_id))
         return f"Experiment #{exp.id} stopped."
@@ -566,23 +707,30 @@ class Handlers:
     def api_tokens(self, request: gr.Request | None = None) -> list[list[Any]]:
         """The caller's personal access tokens (never their secrets)."""
         user = self.user(request)
-        return [[t.id, t.name or "-", t.prefix + "…", t.created_at.strftime("%Y-%m-%d %H:%M"),
-                 t.last_used_at.strftime("%Y-%m-%d %H:%M") if t.last_used_at else "never",
-                 "revoked" if t.revoked else "active"] for t in self.app.tokens.of_user(user.id)]  # fmt: skip
+        return [
+            [
+                t.id,
+                t.name or "-",
+                t.prefix + "…",
+                t.created_at.strftime("%Y-%m-%d %H:%M"),
+                t.last_used_at.strftime("%Y-%m-%d %H:%M") if t.last_used_at else "never",
+                "revoked" if t.revoked else "active",
+            ]
+            for t in self.app.tokens.of_user(user.id)
+        ]
 
     @user_errors
-    def create_token(self, name: str = "", request: gr.Request | None = None
-                     ) -> tuple[str, list[list[Any]]]:  # fmt: skip
+    def create_token(self, name: str = "", request: gr.Request | None = None) -> tuple[str, list[list[Any]]]:
         """A new token for the caller, shown once."""
         user = self.user(request)
         view, secret = self.app.tokens.create(user.id, name or "")
-        message = (f"Token #{view.id} created. Copy it now, it is not shown again:\n\n"
-                   f"`{secret}`")  # fmt: skip
+        message = f"Token #{view.id} created. Copy it now, it is not shown again:\n\n`{secret}`"
         return message, self.api_tokens(request)
 
     @user_errors
-    def revoke_token(self, token_id: float | None = None, request: gr.Request | None = None
-                     ) -> tuple[str, list[list[Any]]]:  # fmt: skip
+    def revoke_token(
+        self, token_id: float | None = None, request: gr.Request | None = None
+    ) -> tuple[str, list[list[Any]]]:
         """Revoke one of the caller's tokens."""
         user = self.user(request)
         if token_id is None or int(token_id) != token_id:
@@ -595,12 +743,15 @@ class Handlers:
     def admin_users(self, search: str = "", request: gr.Request | None = None) -> list[list[Any]]:
         """Users with tier, balance, spend and generation count."""
         rows = self.admin.users_overview_for(self.user(request), search or "")
-        return [[u.username, u.tier, "yes" if u.is_admin else "", u.balance, u.spent,
-                 u.generations, u.created_at] for u in rows]  # fmt: skip
+        return [
+            [u.username, u.tier, "yes" if u.is_admin else "", u.balance, u.spent, u.generations, u.created_at]
+            for u in rows
+        ]
 
     @user_errors
-    def admin_users_view(self, search: str = "", request: gr.Request | None = None
-                         ) -> tuple[list[list[Any]], str]:  # fmt: skip
+    def admin_users_view(
+        self, search: str = "", request: gr.Request | None = None
+    ) -> tuple[list[list[Any]], str]:
         """The users table and a line saying when the search matches nobody."""
         rows = self.admin_users(search, request)
         term = (search or "").strip()
@@ -608,9 +759,14 @@ class Handlers:
         return rows, note
 
     @user_errors
-    def admin_adjust_credits(self, username: str = "", amount: float = 0, reason: str = "",
-                             direction: str = "grant", request: gr.Request | None = None
-                             ) -> str:  # fmt: skip
+    def admin_adjust_credits(
+        self,
+        username: str = "",
+        amount: float = 0,
+        reason: str = "",
+        direction: str = "grant",
+        request: gr.Request | None = None,
+    ) -> str:
         """Grant or deduct credits with a reason (an admin_adjust ledger row)."""
         if not _whole(amount) or int(amount) <= 0:  # checked before any rounding (precision=None)
             raise ValidationError("Enter a positive whole number of credits.")
@@ -619,19 +775,22 @@ class Handlers:
         verb = "Granted" if signed > 0 else "Deducted"
         return f"{verb} {abs(signed)} credits for {username.strip().lower()}; balance now {balance}."
 
-    def admin_grant_credits(self, username: str = "", amount: float = 0, reason: str = "",
-                            request: gr.Request | None = None) -> str:  # fmt: skip
+    def admin_grant_credits(
+        self, username: str = "", amount: float = 0, reason: str = "", request: gr.Request | None = None
+    ) -> str:
         """Grant credits (admin only)."""
         return self.admin_adjust_credits(username, amount, reason, "grant", request)
 
-    def admin_deduct_credits(self, username: str = "", amount: float = 0, reason: str = "",
-                             request: gr.Request | None = None) -> str:  # fmt: skip
+    def admin_deduct_credits(
+        self, username: str = "", amount: float = 0, reason: str = "", request: gr.Request | None = None
+    ) -> str:
         """Deduct credits (admin only)."""
         return self.admin_adjust_credits(username, amount, reason, "deduct", request)
 
     @user_errors
-    def admin_set_tier(self, username: str = "", tier: str = "free",
-                       request: gr.Request | None = None) -> str:  # fmt: skip
+    def admin_set_tier(
+        self, username: str = "", tier: str = "free", request: gr.Request | None = None
+    ) -> str:
         """Move a user to another tier."""
         if tier not in TIERS:
             raise ValidationError(f"Unknown tier {tier!r}.")
@@ -642,12 +801,16 @@ class Handlers:
     def admin_ledger(self, username: str = "", request: gr.Request | None = None) -> list[list[Any]]:
         """One user's ledger history."""
         moves = self.admin.ledger(self.user(request), username)
-        return [[m.created_at, m.type, m.amount, m.balance_after, m.generation_id or "", m.reason]
-                for m in moves if m.amount != 0]  # fmt: skip
+        return [
+            [m.created_at, m.type, m.amount, m.balance_after, m.generation_id or "", m.reason]
+            for m in moves
+            if m.amount != 0
+        ]
 
     @user_errors
-    def admin_ledger_view(self, username: str = "", request: gr.Request | None = None
-                          ) -> tuple[str, list[list[Any]]]:  # fmt: skip
+    def admin_ledger_view(
+        self, username: str = "", request: gr.Request | None = None
+    ) -> tuple[str, list[list[Any]]]:
         """The ledger's title (whose it is) and its rows without zero-amount moves."""
         rows = self.admin_ledger(username, request)
         name = html.escape((username or "").strip().lower())
@@ -659,12 +822,15 @@ class Handlers:
         """The catalog with what really runs for each row (route, LoRA, size, status, licence)."""
         routes = self.admin.model_routes(self.user(request))
         rows = route_rows([m for m, _ in routes], [p for _, p in routes])
-        return [[m.model_key, m.tier, m.credit_cost, "yes" if m.enabled else "no", f"{r[1]}: {r[2]}",
-                 *r[3:]] for (m, _), r in zip(routes, rows, strict=True)]  # fmt: skip
+        return [
+            [m.model_key, m.tier, m.credit_cost, "yes" if m.enabled else "no", f"{r[1]}: {r[2]}", *r[3:]]
+            for (m, _), r in zip(routes, rows, strict=True)
+        ]
 
     @user_errors
-    def admin_model_fields(self, model_key: str = "", request: gr.Request | None = None
-                           ) -> tuple[bool, int, str, str]:  # fmt: skip
+    def admin_model_fields(
+        self, model_key: str = "", request: gr.Request | None = None
+    ) -> tuple[bool, int, str, str]:
         """The enabled flag, price and endpoint of one model (fills the edit form)."""
         self.admin.require(self.user(request))
         for m in self.app.catalog.models():
@@ -673,9 +839,15 @@ class Handlers:
         raise ValidationError(f"Unknown model {model_key!r}.")
 
     @user_errors
-    def admin_update_model(self, model_key: str = "", enabled: bool = True, price: float = 0,
-                           endpoint_url: str = "", endpoint_handler: str = "default",
-                           request: gr.Request | None = None) -> str:  # fmt: skip
+    def admin_update_model(
+        self,
+        model_key: str = "",
+        enabled: bool = True,
+        price: float = 0,
+        endpoint_url: str = "",
+        endpoint_handler: str = "default",
+        request: gr.Request | None = None,
+    ) -> str:
         """Enable/disable a model, set its price and its dedicated endpoint (empty: provider)."""
         if not _whole(price):
             raise ValidationError("The price is a whole number of credits.")
@@ -685,17 +857,28 @@ class Handlers:
         url = (endpoint_url or "").strip() or None
         note = ""
         if current is not None and (url, endpoint_handler if url else None) != (
-                current.endpoint_url, current.endpoint_handler):  # fmt: skip
+            current.endpoint_url,
+            current.endpoint_handler,
+        ):
             _, plan = self.admin.set_endpoint(actor, model_key, url, endpoint_handler)
             note = f" Route: {plan.route}" + ("" if plan.servable else f" — not sold: {plan.why}")
-        return (f"Saved {model_key}: {'enabled' if enabled else 'disabled'}, {int(price)} credits."
-                + note)
+        return f"Saved {model_key}: {'enabled' if enabled else 'disabled'}, {int(price)} credits." + note
 
     @user_errors
-    def admin_add_model(self, key: str = "", model_id: str = "", lora: str = "",
-                        lora_scale: float | None = None, tier: str = "basic", price: float = 0,
-                        size: str = "1024x1024", steps: float = 28, guidance: float = 3.5,
-                        license_: str = "", request: gr.Request | None = None) -> str:  # fmt: skip
+    def admin_add_model(
+        self,
+        key: str = "",
+        model_id: str = "",
+        lora: str = "",
+        lora_scale: float | None = None,
+        tier: str = "basic",
+        price: float = 0,
+        size: str = "1024x1024",
+        steps: float = 28,
+        guidance: float = 3.5,
+        license_: str = "",
+        request: gr.Request | None = None,
+    ) -> str:
         """Add a catalog row, checked against the Hub's provider mappings before it is saved."""
         for label, value in (("price", price), ("steps", steps)):
             if value is None or int(value) != value:
@@ -704,13 +887,19 @@ class Handlers:
         if not (width.strip().isdigit() and height.strip().isdigit()):
             raise ValidationError("The size is WIDTHxHEIGHT, e.g. 1024x1024.")
         model = ModelSpec(
-            model_key=(key or "").strip(), name=(key or "").strip().split(":")[-1], tier=tier,
-            credit_cost=int(price), model_id=(model_id or "").strip(),
+            model_key=(key or "").strip(),
+            name=(key or "").strip().split(":")[-1],
+            tier=tier,
+            credit_cost=int(price),
+            model_id=(model_id or "").strip(),
             lora_model=(lora or "").strip() or None,
             lora_scale=None if not (lora or "").strip() else (1.0 if lora_scale is None else lora_scale),
-            width=int(width), height=int(height), steps=int(steps),
-            guidance_scale=float(guidance or 0), license=(license_ or "").strip(),
-        )  # fmt: skip
+            width=int(width),
+            height=int(height),
+            steps=int(steps),
+            guidance_scale=float(guidance or 0),
+            license=(license_ or "").strip(),
+        )
         saved, plan = self.admin.add_model(self.user(request), model)
         lora_note = f", LoRA runs @ {plan.lora_scale:g}" if plan.lora else ""
         return f"Added {saved.model_key}: {plan.route} {plan.provider_model}, {plan.size}{lora_note}."
@@ -721,12 +910,21 @@ class Handlers:
         import pandas as pd
 
         stats = self.admin.model_stats(self.user(request))
-        rows = [[s.model_key.split(":")[-1], s.count, s.completed, s.failed,
-                 f"{s.success_rate:.0%}",
-                 "" if s.mean_seconds is None else round(s.mean_seconds, 2), s.last_failure]
-                for s in stats]  # fmt: skip
-        chart = pd.DataFrame({"model": [s.model_key.split(":")[-1] for s in stats],
-                              "generations": [s.count for s in stats]})  # fmt: skip
+        rows = [
+            [
+                s.model_key.split(":")[-1],
+                s.count,
+                s.completed,
+                s.failed,
+                f"{s.success_rate:.0%}",
+                "" if s.mean_seconds is None else round(s.mean_seconds, 2),
+                s.last_failure,
+            ]
+            for s in stats
+        ]
+        chart = pd.DataFrame(
+            {"model": [s.model_key.split(":")[-1] for s in stats], "generations": [s.count for s in stats]}
+        )
         return rows, chart
 
 

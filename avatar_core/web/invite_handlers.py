@@ -19,9 +19,17 @@ class InviteHandlers:
         self.h = handlers
 
     def _rows(self) -> list[list[Any]]:
-        return [[i.id, f"{i.hint}…", f"{i.uses}/{i.max_uses}", i.credits,
-                 "revoked" if i.revoked else "active", i.created_at]
-                for i in self.h.app.invites.list()]  # fmt: skip
+        return [
+            [
+                i.id,
+                f"{i.hint}…",
+                f"{i.uses}/{i.max_uses}",
+                i.credits,
+                "revoked" if i.revoked else "active",
+                i.created_at,
+            ]
+            for i in self.h.app.invites.list()
+        ]
 
     @user_errors
     def listing(self, request: gr.Request | None = None) -> list[list[Any]]:
@@ -30,20 +38,24 @@ class InviteHandlers:
         return self._rows()
 
     @user_errors
-    def create(self, uses: float = 1, extra_credits: float = 0,
-               request: gr.Request | None = None) -> tuple[str, list[list[Any]]]:  # fmt: skip
+    def create(
+        self, uses: float = 1, extra_credits: float = 0, request: gr.Request | None = None
+    ) -> tuple[str, list[list[Any]]]:
         """A new invite code, shown once."""
         admin = self.h.admin.require(self.h.user(request))
         if not _whole(uses) or not _whole(extra_credits):
             raise ValidationError("Uses and credits are whole numbers.")
         invite = self.h.app.invites.create(int(uses), int(extra_credits), admin.id)
-        msg = (f"Invite #{invite.id}: `{invite.code}` ({invite.max_uses} use(s), "
-               f"{invite.credits} extra credits). Copy it now: it is not shown again.")  # fmt: skip
+        msg = (
+            f"Invite #{invite.id}: `{invite.code}` ({invite.max_uses} use(s), "
+            f"{invite.credits} extra credits). Copy it now: it is not shown again."
+        )
         return msg, self._rows()
 
     @user_errors
-    def revoke(self, invite_id: float | None = None,
-               request: gr.Request | None = None) -> tuple[str, list[list[Any]]]:  # fmt: skip
+    def revoke(
+        self, invite_id: float | None = None, request: gr.Request | None = None
+    ) -> tuple[str, list[list[Any]]]:
         """Stop an invite from working."""
         self.h.admin.require(self.h.user(request))
         if not _whole(invite_id):

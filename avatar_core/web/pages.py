@@ -17,7 +17,7 @@ LOGO_SVG = (
     '<svg viewBox="0 0 32 32" width="{size}" height="{size}" aria-hidden="true"><defs>'
     '<linearGradient id="logo-g" x1="0" y1="0" x2="1" y2="1">'
     '<stop offset="0" stop-color="#6366f1"/><stop offset="1" stop-color="#a855f7"/>'
-    '</linearGradient></defs>'
+    "</linearGradient></defs>"
     '<rect width="32" height="32" rx="9" fill="url(#logo-g)"/><circle cx="16" cy="12.5" r="5.2" '
     'fill="#fff"/><path d="M6.5 27c1.2-5.4 5-8.2 9.5-8.2s8.3 2.8 9.5 8.2" fill="#fff"/></svg>'
 )
@@ -49,34 +49,48 @@ PAGE = """<!doctype html>
 
 def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     """A small standalone page."""
-    return HTMLResponse(PAGE.format(title=html.escape(title), body=body,
-                                    logo=LOGO_SVG.format(size=44)), status_code=status)
+    return HTMLResponse(
+        PAGE.format(title=html.escape(title), body=body, logo=LOGO_SVG.format(size=44)), status_code=status
+    )
 
 
-def _form(kind: str, error: str = "", username: str = "", hf_login: bool = False,
-          signup_mode: str = "open", status: int | None = None) -> HTMLResponse:  # fmt: skip
+def _form(
+    kind: str,
+    error: str = "",
+    username: str = "",
+    hf_login: bool = False,
+    signup_mode: str = "open",
+    status: int | None = None,
+) -> HTMLResponse:
     signup = kind == "signup"
     if signup and signup_mode == "closed":
-        body = ('<h1>Sign-up is closed</h1><p class="sub">This server does not take new accounts '
-                'right now.</p><p class="alt"><a href="/login">Log in</a></p>')  # fmt: skip
+        body = (
+            '<h1>Sign-up is closed</h1><p class="sub">This server does not take new accounts '
+            'right now.</p><p class="alt"><a href="/login">Log in</a></p>'
+        )
         return page("Sign up", body, status or 403)
     err = f'<div class="error" role="alert">{html.escape(error)}</div>' if error else ""
     confirm = (
         '<label for="confirm">Repeat password</label>'
         '<input id="confirm" name="confirm" type="password" autocomplete="new-password" required>'
-        if signup else ""
-    )  # fmt: skip
+        if signup
+        else ""
+    )
     if signup and signup_mode == "invite":
-        confirm += ('<label for="invite">Invite code</label><input id="invite" name="invite" '
-                    'maxlength="64" required autocomplete="off">')  # fmt: skip
+        confirm += (
+            '<label for="invite">Invite code</label><input id="invite" name="invite" '
+            'maxlength="64" required autocomplete="off">'
+        )
     hint = "<small>3–32 letters, digits, . _ -; password at least 8 characters.</small>" if signup else ""
-    alt = ('Already have an account? <a href="/login">Log in</a>' if signup
-           else 'New here? <a href="/signup">Create an account</a>')  # fmt: skip
+    alt = (
+        'Already have an account? <a href="/login">Log in</a>'
+        if signup
+        else 'New here? <a href="/signup">Create an account</a>'
+    )
     if not signup and signup_mode == "closed":
         alt = ""
     hf_url = "/login/huggingface?_target_url=/login/hf-complete"
-    hf = (f'<a class="btn hf" href="{hf_url}">Sign in with Hugging Face</a>'
-          if hf_login and not signup else "")  # fmt: skip
+    hf = f'<a class="btn hf" href="{hf_url}">Sign in with Hugging Face</a>' if hf_login and not signup else ""
     body = f"""<h1>{"Create your account" if signup else "Welcome back"}</h1>
 <p class="sub">{"Free tier with welcome credits." if signup else "Log in to create avatars."}</p>
 {err}<form method="post" action="/{kind}">
@@ -127,8 +141,9 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
         return _form("login", hf_login=hf_login, signup_mode=mode)
 
     @router.post("/login", include_in_schema=False)
-    def login(request: Request, username: Annotated[str, Form()] = "",
-              password: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    def login(
+        request: Request, username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = ""
+    ) -> Response:
         try:
             address = client_address(request, app.settings.trust_proxy)
             user = app.accounts.authenticate(username, password, address)
@@ -143,10 +158,13 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
         return _form("signup", signup_mode=mode, status=200)
 
     @router.post("/signup", include_in_schema=False)
-    def signup(request: Request, username: Annotated[str, Form()] = "",
-               password: Annotated[str, Form()] = "",
-               confirm: Annotated[str | None, Form()] = None,
-               invite: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    def signup(
+        request: Request,
+        username: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+        confirm: Annotated[str | None, Form()] = None,
+        invite: Annotated[str, Form()] = "",
+    ) -> Response:
         if mode == "closed":
             return _form("signup", signup_mode=mode)
         if confirm is not None and confirm != password:

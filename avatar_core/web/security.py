@@ -37,8 +37,12 @@ class Policy:
     @classmethod
     def of(cls, settings: Settings) -> Policy:
         """The policy for these settings."""
-        return cls(cors_origins(settings), settings.trust_proxy, settings.on_spaces,
-                   settings.max_upload_mb * 1024 * 1024)  # fmt: skip
+        return cls(
+            cors_origins(settings),
+            settings.trust_proxy,
+            settings.on_spaces,
+            settings.max_upload_mb * 1024 * 1024,
+        )
 
 
 def cors_origins(settings: Settings) -> tuple[str, ...]:
@@ -50,10 +54,12 @@ def cors_origins(settings: Settings) -> tuple[str, ...]:
 def csp(on_spaces: bool) -> str:
     """The Content-Security-Policy: Gradio needs inline scripts and styles; nothing remote loads."""
     framers = " ".join(("'self'",) + (SPACES_FRAMERS if on_spaces else ()))
-    return ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
-            "media-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; "
-            f"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {framers}")  # fmt: skip
+    return (
+        "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+        "media-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; "
+        f"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {framers}"
+    )
 
 
 def _netloc(value: str, scheme: str = "") -> str:
@@ -74,9 +80,11 @@ class SecurityMiddleware:
 
     def __init__(self, app: ASGIApp, policy: Policy) -> None:
         self.app, self.policy = app, policy
-        self.headers = [(b"content-security-policy", csp(policy.on_spaces).encode()),
-                        (b"x-content-type-options", b"nosniff"),
-                        (b"referrer-policy", b"same-origin")]  # fmt: skip
+        self.headers = [
+            (b"content-security-policy", csp(policy.on_spaces).encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+        ]
         if not policy.on_spaces:  # Spaces frames us from huggingface.co; XFO cannot allow that
             self.headers.append((b"x-frame-options", b"SAMEORIGIN"))
         self._warned_proxy = False
@@ -126,8 +134,9 @@ class SecurityMiddleware:
                 if state["seen"] > limit:
                     if not state["started"] and not state["refused"]:
                         state["refused"] = True
-                        await PlainTextResponse("Request body too large.",
-                                                status_code=413)(scope, receive, send)  # fmt: skip
+                        await PlainTextResponse("Request body too large.", status_code=413)(
+                            scope, receive, send
+                        )
                     return {"type": "http.disconnect"}
             return message
 
@@ -168,6 +177,8 @@ class SecurityMiddleware:
     def _warn_proxy(self, headers: Headers) -> None:
         if not self._warned_proxy and not self.policy.trust_proxy and "x-forwarded-for" in headers:
             self._warned_proxy = True
-            log.warning("requests carry X-Forwarded-For but AVATAR_TRUST_PROXY is off: every "
-                        "client behind the proxy shares one address for the login and sign-up "
-                        "limits. Set AVATAR_TRUST_PROXY=true if a proxy you run adds it.")  # fmt: skip
+            log.warning(
+                "requests carry X-Forwarded-For but AVATAR_TRUST_PROXY is off: every "
+                "client behind the proxy shares one address for the login and sign-up "
+                "limits. Set AVATAR_TRUST_PROXY=true if a proxy you run adds it."
+            )

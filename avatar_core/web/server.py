@@ -27,12 +27,13 @@ from avatar_core.web.ui import ASSETS, HEAD, build_blocks
 
 def theme() -> gr.themes.Base:
     """One calm, consistent theme."""
-    return gr.themes.Soft(primary_hue="indigo", secondary_hue="violet", neutral_hue="slate",
-                          radius_size="lg").set(
+    return gr.themes.Soft(
+        primary_hue="indigo", secondary_hue="violet", neutral_hue="slate", radius_size="lg"
+    ).set(
         button_primary_background_fill="*primary_600",
         button_primary_background_fill_hover="*primary_700",
         button_primary_text_color="white",
-    )  # fmt: skip
+    )
 
 
 class LoginRedirect:
@@ -80,8 +81,12 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = app.settings
-    codec = SessionCodec(secret_key(settings), app.accounts.session_epoch,
-                         cross_site=settings.on_spaces, trust_proxy=settings.trust_proxy)  # fmt: skip
+    codec = SessionCodec(
+        secret_key(settings),
+        app.accounts.session_epoch,
+        cross_site=settings.on_spaces,
+        trust_proxy=settings.trust_proxy,
+    )
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     api.include_router(build_router(app, codec))
     api.add_api_route("/metrics", metrics_route(app), methods=["GET"], include_in_schema=False)
@@ -94,9 +99,13 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
     # Starlette's own CORS middleware with an explicit allow-list: its presence on the parent app
     # also makes Gradio's reflect-any-Origin middleware stand down (gradio.route_utils).
     policy = Policy.of(settings)
-    api.add_middleware(CORSMiddleware, allow_origins=list(policy.allowed_origins),
-                       allow_credentials=True, allow_methods=["GET", "POST"],
-                       allow_headers=["Content-Type"])  # fmt: skip
+    api.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(policy.allowed_origins),
+        allow_credentials=True,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type"],
+    )
     api.add_middleware(SecurityMiddleware, policy=policy)  # outermost: headers on every answer
 
     def auth_dependency(request: Request) -> str | None:
@@ -111,12 +120,23 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
     if gradio_defaults:
         demo.queue(api_open=False, max_size=settings.queue_max_size)
     else:
-        demo.queue(api_open=False, default_concurrency_limit=settings.concurrency,
-                   max_size=settings.queue_max_size)  # fmt: skip
+        demo.queue(
+            api_open=False, default_concurrency_limit=settings.concurrency, max_size=settings.queue_max_size
+        )
     css = (ASSETS / "style.css").read_text() if (ASSETS / "style.css").is_file() else ""
     return gr.mount_gradio_app(
-        api, demo, path="/", auth_dependency=auth_dependency, theme=theme(), css=css, head=HEAD,
-        allowed_paths=[str(ASSETS / "presets")], footer_links=[], run_history=False,
-        show_error=True, ssr_mode=False, max_file_size=f"{settings.max_upload_mb}mb",
+        api,
+        demo,
+        path="/",
+        auth_dependency=auth_dependency,
+        theme=theme(),
+        css=css,
+        head=HEAD,
+        allowed_paths=[str(ASSETS / "presets")],
+        footer_links=[],
+        run_history=False,
+        show_error=True,
+        ssr_mode=False,
+        max_file_size=f"{settings.max_upload_mb}mb",
         mcp_server=False,
-    )  # fmt: skip
+    )

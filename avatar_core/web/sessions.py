@@ -18,8 +18,14 @@ class SessionCodec:
     Logging out bumps the epoch in the database, which revokes every cookie issued before.
     """
 
-    def __init__(self, secret: str, epoch_of: Callable[[int], int | None], *,
-                 cross_site: bool = False, trust_proxy: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        secret: str,
+        epoch_of: Callable[[int], int | None],
+        *,
+        cross_site: bool = False,
+        trust_proxy: bool = False,
+    ) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt="avatar-session")
         self._epoch_of = epoch_of
         self.cross_site = cross_site  # on Spaces: the app lives in huggingface.co's iframe
@@ -68,9 +74,14 @@ def set_session(response: Response, request: Request, codec: SessionCodec, user_
     """Set the signed, httponly session cookie."""
     secure, samesite = _flags(request, codec)
     response.set_cookie(
-        COOKIE, codec.dumps(user_id), max_age=MAX_AGE, httponly=True, secure=secure,
-        samesite=samesite, path="/",
-    )  # fmt: skip
+        COOKIE,
+        codec.dumps(user_id),
+        max_age=MAX_AGE,
+        httponly=True,
+        secure=secure,
+        samesite=samesite,
+        path="/",
+    )
 
 
 def clear_session(response: Response, request: Request, codec: SessionCodec) -> None:

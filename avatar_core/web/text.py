@@ -10,8 +10,7 @@ _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 
 def plain(text: str) -> str:
     """`text` without control characters and lone surrogates, whitespace collapsed."""
-    kept = "".join(ch for ch in text or "" if ch.isspace()
-                   or unicodedata.category(ch) not in ("Cc", "Cs"))  # fmt: skip
+    kept = "".join(ch for ch in text or "" if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs"))
     return " ".join(kept.split())
 
 

@@ -214,10 +214,7 @@ class EndpointHandler:
     """The toolkit's custom handler: FluxPipeline plus allow-listed LoRAs loaded once at start."""
 
     def __init__(
-        self,
-        path: str = "",
-        pipeline: Any = None,
-        generator_factory: Callable[[int], Any] | None = None,
+        self, path: str = "", pipeline: Any = None, generator_factory: Callable[[int], Any] | None = None
     ) -> None:
         self.allowed = parse_allowed(os.environ.get(LORAS_ENV, DEFAULT_LORAS))
         self.pipeline = pipeline if pipeline is not None else _load_pipeline(path)

@@ -8,8 +8,15 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = Path(os.environ.get("AVATAR_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TIMEOUT_MS = 20_000
 IMAGE_LOADED = """(sel) => { const i = document.querySelector(sel);
   return !!i && i.complete && i.naturalWidth > 0; }"""
@@ -29,8 +36,9 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
 
 
-def login(browser: Any, url: str, username: str, password: str, *,
-          viewport: tuple[int, int] = (1280, 900)) -> Any:  # fmt: skip
+def login(
+    browser: Any, url: str, username: str, password: str, *, viewport: tuple[int, int] = (1280, 900)
+) -> Any:
     """A new context logged in through the form; returns its page, on the app."""
     from playwright.sync_api import expect
 
@@ -46,8 +54,9 @@ def login(browser: Any, url: str, username: str, password: str, *,
     return page
 
 
-def signup(browser: Any, url: str, username: str, password: str, *,
-           viewport: tuple[int, int] = (1280, 900)) -> Any:  # fmt: skip
+def signup(
+    browser: Any, url: str, username: str, password: str, *, viewport: tuple[int, int] = (1280, 900)
+) -> Any:
     """A new context signed up through the form; returns its page, on the app."""
     from playwright.sync_api import expect
 

@@ -45,10 +45,10 @@ def save_png(page: object, path: Path, full_page: bool = False) -> None:
     if out.tell() > 350_000:
         out = io.BytesIO()
         image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-            out, "PNG", optimize=True)  # fmt: skip
+            out, "PNG", optimize=True
+        )
     path.write_bytes(out.getvalue())
-    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
-          f"({out.tell() // 1024} KB)")  # fmt: skip
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} ({out.tell() // 1024} KB)")
 
 
 def seed_data(app: object) -> None:
@@ -64,8 +64,7 @@ def seed_data(app: object) -> None:
         service.adjust_credits(admin, name, 60, "launch promo")
     for name, preset, prompt, seed in SEEDED:
         user = app.accounts.by_name(name)
-        app.generations.generate(user, GenerationRequest(prompt=prompt, preset=preset or None,
-                                                         seed=seed))  # fmt: skip
+        app.generations.generate(user, GenerationRequest(prompt=prompt, preset=preset or None, seed=seed))
     maya = app.accounts.by_name("maya")
     first = app.gallery.page(maya.id).items[-1]
     app.gallery.set_favourite(maya.id, first.id, True)
@@ -77,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="output directory")
     args = parser.parse_args(argv)
     if not pw.chromium_available():
-        print("error: needs Debian Chromium (/usr/bin/chromium) and the playwright package",
-              file=sys.stderr)  # fmt: skip
+        print("error: needs Debian Chromium (/usr/bin/chromium) and the playwright package", file=sys.stderr)
         return 1
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     args.out.mkdir(parents=True, exist_ok=True)

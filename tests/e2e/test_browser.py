@@ -81,7 +81,8 @@ def test_sign_up_generate_and_find_it_in_the_gallery(alice: tuple[str, Any]) -> 
     expect(recipe).to_contain_text("FLUX.1-dev Base (offline preview)")
     expect(recipe).to_contain_text("512×512")
     expect(recipe.get_by_role("link", name="Download PNG")).to_have_attribute(
-        "href", src.replace("image.png", "download.png"))  # fmt: skip
+        "href", src.replace("image.png", "download.png")
+    )
 
     page.get_by_role("button", name="★ Favourite").click()
     expect(page.locator("#gallery-msg")).to_contain_text("Added to favourites")
@@ -89,9 +90,7 @@ def test_sign_up_generate_and_find_it_in_the_gallery(alice: tuple[str, Any]) -> 
     expect(page.get_by_role("button", name="☆ Unfavourite")).to_be_enabled()
     page.get_by_role("button", name="Use these settings again").click()
     expect(page.get_by_role("tab", name="Generate")).to_have_attribute("aria-selected", "true")
-    expect(page.get_by_label("Prompt")).to_have_value(
-        "a woman with red curly hair and green glasses"
-    )
+    expect(page.get_by_label("Prompt")).to_have_value("a woman with red curly hair and green glasses")
 
     page.get_by_role("tab", name="Gallery").click()
     page.get_by_role("button", name="Delete", exact=True).click()  # asks first
@@ -129,7 +128,8 @@ def test_admin_grants_credits_and_the_user_sees_the_new_balance(
         admin.get_by_label("Reason", exact=True).fill("browser test bonus")
         admin.get_by_role("button", name="Grant credits").click()
         expect(admin.locator("#admin-msg")).to_contain_text(
-            f"Granted 40 credits for {name}; balance now {before + 40}.")  # fmt: skip
+            f"Granted 40 credits for {name}; balance now {before + 40}."
+        )
         expect(users).to_contain_text(str(before + 40))
     finally:
         admin.context.close()
@@ -137,7 +137,11 @@ def test_admin_grants_credits_and_the_user_sees_the_new_balance(
         top = credits.history(session, live.app.accounts.by_name(name).id, limit=1)[0]
     admin_id = live.app.accounts.by_name(ADMIN_USERNAME).id
     assert (top.type, top.amount, top.actor_id, top.reason) == (
-        "admin_adjust", 40, admin_id, "browser test bonus")  # fmt: skip
+        "admin_adjust",
+        40,
+        admin_id,
+        "browser test bonus",
+    )
     user_page.reload()
     expect(user_page.locator("#greeting")).to_contain_text(f"{before + 40} credits")
     expect(user_page.locator("#quote")).to_contain_text(f"Balance: {before + 40} credits")

@@ -41,12 +41,14 @@ def slow() -> SlowEngine:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
-         slow: SlowEngine) -> Iterator[LiveServer]:  # fmt: skip
+def site(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, slow: SlowEngine
+) -> Iterator[LiveServer]:
     """The web app (offline, slowable engine) with an admin."""
     tmp_path = tmp_path_factory.mktemp("e2e-experience")
-    app = with_admin(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None),
-                     engine_impl=slow)  # fmt: skip
+    app = with_admin(
+        tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None), engine_impl=slow
+    )
     try:
         with serve(app) as server:
             yield server
@@ -110,7 +112,8 @@ def test_a_slow_generation_keeps_the_layout_and_shows_a_busy_button_and_stages(
         expect(go).to_have_text("Generating…")
         expect(go).to_be_disabled()
         expect(page.locator("#result-image")).to_contain_text(
-            re.compile(r"Generating with FLUX\.1-dev Base · \d+ s of about \d+ s"))  # fmt: skip
+            re.compile(r"Generating with FLUX\.1-dev Base · \d+ s of about \d+ s")
+        )
         expect(page.locator("#result-image img.avatar-result")).to_be_attached(timeout=15_000)
         after = page.evaluate(WIDTH_JS)
         page.get_by_role("tab", name="Gallery").click()
@@ -125,7 +128,8 @@ def test_a_slow_generation_keeps_the_layout_and_shows_a_busy_button_and_stages(
         page.evaluate("""() => document.querySelector('#result-image').insertAdjacentHTML(
             'beforeend', '<div class="progress-text" id="fake-queue">queue: 3/5 | 1.2s</div>')""")
         expect(page.locator("#fake-queue")).to_have_attribute(
-            "data-words", "Waiting for a free slot: 2 ahead of you · 1.2s")  # fmt: skip
+            "data-words", "Waiting for a free slot: 2 ahead of you · 1.2s"
+        )
     finally:
         slow.delay = 0.0
         page.context.close()
@@ -178,8 +182,9 @@ def test_enterprise_prices_and_balance_refresh_without_reload(site: LiveServer, 
         page.keyboard.press("Escape")
         expect(page.locator("#quote")).to_contain_text("enterprise renders are free")
         before = site.app.accounts.by_name(name).balance
-        AdminService(site.app).adjust_credits(site.app.accounts.by_name(ADMIN_USERNAME), name, 33,
-                                              "grant while the tab is open")  # fmt: skip
+        AdminService(site.app).adjust_credits(
+            site.app.accounts.by_name(ADMIN_USERNAME), name, 33, "grant while the tab is open"
+        )
         page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
         expect(page.locator("#greeting")).to_contain_text(f"{before + 33} credits")
         expect(page.locator("#quote")).to_contain_text(f"Balance: {before + 33} credits")
@@ -262,16 +267,19 @@ def test_axe_finds_nothing_serious_on_any_page(site: LiveServer, chromium: Any) 
 def test_phones_reach_generate_quickly_and_admin_fits(site: LiveServer, chromium: Any) -> None:
     _, page = new_user(site, chromium, viewport=(390, 844))
     try:
-        bottom = page.evaluate("() => document.querySelector('#generate-btn')"
-                               ".getBoundingClientRect().bottom + window.scrollY")  # fmt: skip
+        bottom = page.evaluate(
+            "() => document.querySelector('#generate-btn').getBoundingClientRect().bottom + window.scrollY"
+        )
         assert bottom <= 2 * 844, bottom
         assert page.evaluate(OVERFLOW_JS) <= 0
         page.get_by_label("Prompt").fill("a gardener with a straw hat")
         page.click("#generate-btn")
         expect(page.locator("#result-image img.avatar-result")).to_be_attached()
-        page.wait_for_function("() => { const r = document.querySelector('#result-image')"
-                               ".getBoundingClientRect(); return r.top < window.innerHeight && "
-                               "r.bottom > 0; }")  # fmt: skip
+        page.wait_for_function(
+            "() => { const r = document.querySelector('#result-image')"
+            ".getBoundingClientRect(); return r.top < window.innerHeight && "
+            "r.bottom > 0; }"
+        )
     finally:
         page.context.close()
     page = pw.login(chromium, site.url, ADMIN_USERNAME, ADMIN_PASSWORD, viewport=(390, 844))
@@ -289,8 +297,12 @@ def test_a_queued_generation_can_be_cancelled_before_it_starts(
 ) -> None:
     tmp_path = tmp_path_factory.mktemp("e2e-queue")
     engine = SlowEngine(delay=4.0)
-    app = with_admin(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None),
-                     engine_impl=engine, concurrency=1)  # fmt: skip
+    app = with_admin(
+        tmp_path,
+        fresh_database_url("sqlite", tmp_path, sqlite_template, None),
+        engine_impl=engine,
+        concurrency=1,
+    )
     try:
         with serve(app) as one_slot:
             first_name, first = new_user(one_slot, chromium)
@@ -302,8 +314,9 @@ def test_a_queued_generation_can_be_cancelled_before_it_starts(
                 second.get_by_label("Prompt").fill("a second portrait")
                 second.click("#generate-btn")
                 progress = second.locator("#result-image .progress-text")
-                expect(progress).to_have_attribute("data-words", re.compile(
-                    r"^Waiting for a free slot: you're next"))  # fmt: skip
+                expect(progress).to_have_attribute(
+                    "data-words", re.compile(r"^Waiting for a free slot: you're next")
+                )
                 cancel = second.get_by_role("button", name="Cancel: leave the queue")
                 expect(cancel).to_be_visible()
                 cancel.click()

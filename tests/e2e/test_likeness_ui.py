@@ -36,8 +36,11 @@ def expect(locator: Any) -> Any:
 def short_lived(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
     """The web app (offline engine) keeping photos for only a few seconds."""
     tmp_path = tmp_path_factory.mktemp("e2e-likeness")
-    app = with_admin(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None),
-                     photo_retention_hours=RETENTION_S / 3600)  # fmt: skip
+    app = with_admin(
+        tmp_path,
+        fresh_database_url("sqlite", tmp_path, sqlite_template, None),
+        photo_retention_hours=RETENTION_S / 3600,
+    )
     try:
         with serve(app) as server:
             yield server
@@ -55,8 +58,9 @@ def selfie(path: Path) -> Path:
     return path
 
 
-def test_upload_a_photo_and_get_an_avatar_of_it(short_lived: LiveServer, chromium: Any,
-                                                tmp_path: Path) -> None:  # fmt: skip
+def test_upload_a_photo_and_get_an_avatar_of_it(
+    short_lived: LiveServer, chromium: Any, tmp_path: Path
+) -> None:
     live = short_lived
     page = pw.signup(chromium, live.url, "pia-photo", PASSWORD)
     AdminService(live.app).set_tier(live.app.accounts.by_name(ADMIN_USERNAME), "pia-photo", "basic")
@@ -80,7 +84,7 @@ def test_upload_a_photo_and_get_an_avatar_of_it(short_lived: LiveServer, chromiu
     png = page.request.get(live.url + (src or ""))
     face = Image.open(io.BytesIO(png.body())).convert("RGB")
     w, h = face.size
-    r, g, b = ImageStat.Stat(face.crop((int(w * .45), int(h * .3), int(w * .55), int(h * .4)))).mean
+    r, g, b = ImageStat.Stat(face.crop((int(w * 0.45), int(h * 0.3), int(w * 0.55), int(h * 0.4)))).mean
     assert r > g + 60 and b > g + 30  # the photo's magenta face is in the preview
     if os.environ.get("AVATAR_SHOTS"):
         page.screenshot(path=str(ROOT / "docs" / "screenshot-likeness.png"), full_page=True)

@@ -22,8 +22,7 @@ def expect(locator: Any) -> Any:
     return _expect(locator)
 
 
-def test_projects_and_names_on_the_generate_tab_and_in_the_gallery(live: LiveServer, chromium: Any
-                                                                   ) -> None:  # fmt: skip
+def test_projects_and_names_on_the_generate_tab_and_in_the_gallery(live: LiveServer, chromium: Any) -> None:
     page = pw.signup(chromium, live.url, "pat-projects", PASSWORD)
     user = live.app.accounts.by_name("pat-projects")
     team = live.app.projects.create(user.id, "Team page")

@@ -34,14 +34,16 @@ def expect(locator: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def hf_live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-            ) -> Iterator[tuple[LiveServer, FakeHF]]:  # fmt: skip
+def hf_live(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[LiveServer, FakeHF]]:
     """The web app with HFEngine(provider=replicate) talking to the fake."""
     tmp_path = tmp_path_factory.mktemp("e2e-hf")
     with pytest.MonkeyPatch.context() as mp, fake_hub(mp) as fake:
         engine = HFEngine(token=FAKE_TOKEN, provider="replicate", timeout=10, poll_interval=0.05)
-        app = with_admin(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None),
-                         engine_impl=engine)  # fmt: skip
+        app = with_admin(
+            tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None), engine_impl=engine
+        )
         try:
             with serve(app) as server:
                 yield server, fake
@@ -61,7 +63,8 @@ def test_basic_user_sees_the_real_size_and_lora_before_and_after(
     AdminService(app).set_tier(admin, "bea-basic", "basic")
     page.reload()
     expect(page.locator("#quote")).to_contain_text(
-        "Will use FLUX.1-dev + Realism LoRA (1024×1024 + LoRA @ 0.9) · 12 credits")
+        "Will use FLUX.1-dev + Realism LoRA (1024×1024 + LoRA @ 0.9) · 12 credits"
+    )
     pw.generate(page, "a calm sailor")
     run = fake.last_run()
     assert (run.model, run.lora_scale, run.width) == ("black-forest-labs/flux-dev-lora", 0.9, 1024)
@@ -89,8 +92,9 @@ def test_admin_sees_routes_and_adds_a_model_checked_against_the_hub(
     expect(page.get_by_text("is not mapped to 'replicate' on the Hub")).to_be_visible()
     page.get_by_label("Model repo", exact=True).fill("black-forest-labs/FLUX.1-Krea-dev")
     page.get_by_role("button", name="Add model").click()
-    expect(page.locator("#model-msg")).to_contain_text("Added avatar-creator:flux-krea: replicate "
-                                                       "black-forest-labs/flux-krea-dev")  # fmt: skip
+    expect(page.locator("#model-msg")).to_contain_text(
+        "Added avatar-creator:flux-krea: replicate black-forest-labs/flux-krea-dev"
+    )
     expect(table).to_contain_text("black-forest-labs/flux-krea-dev")
     if os.environ.get("AVATAR_SHOTS"):
         page.locator(".toast-close").first.click()

@@ -36,14 +36,33 @@ from tests.fakes.common import EffectiveRun, Rejected, round16
 
 FLUX_CALL_KWARGS = frozenset(
     {
-        "prompt_2", "negative_prompt", "negative_prompt_2", "true_cfg_scale", "height", "width",
-        "num_inference_steps", "sigmas", "guidance_scale", "generator", "latents", "prompt_embeds",
-        "pooled_prompt_embeds", "ip_adapter_image", "ip_adapter_image_embeds",
-        "negative_ip_adapter_image", "negative_ip_adapter_image_embeds", "negative_prompt_embeds",
-        "negative_pooled_prompt_embeds", "output_type", "return_dict", "joint_attention_kwargs",
-        "callback_on_step_end", "callback_on_step_end_tensor_inputs", "max_sequence_length",
+        "prompt_2",
+        "negative_prompt",
+        "negative_prompt_2",
+        "true_cfg_scale",
+        "height",
+        "width",
+        "num_inference_steps",
+        "sigmas",
+        "guidance_scale",
+        "generator",
+        "latents",
+        "prompt_embeds",
+        "pooled_prompt_embeds",
+        "ip_adapter_image",
+        "ip_adapter_image_embeds",
+        "negative_ip_adapter_image",
+        "negative_ip_adapter_image_embeds",
+        "negative_prompt_embeds",
+        "negative_pooled_prompt_embeds",
+        "output_type",
+        "return_dict",
+        "joint_attention_kwargs",
+        "callback_on_step_end",
+        "callback_on_step_end_tensor_inputs",
+        "max_sequence_length",
     }
-)  # fmt: skip
+)
 ACCEPT_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/webp": "webp"}
 JSON_TYPES = ("application/json", "application/json; charset=UTF-8")
 
@@ -178,6 +197,13 @@ def ours_plan(
     except ValueError as error:
         raise _fail(str(error)) from error
     return _finish(
-        route, model, prompt, call["kwargs"], accept, [],
-        lora=call["lora"], lora_scale=call["lora_scale"], seed=call["seed"],
-    )  # fmt: skip
+        route,
+        model,
+        prompt,
+        call["kwargs"],
+        accept,
+        [],
+        lora=call["lora"],
+        lora_scale=call["lora_scale"],
+        seed=call["seed"],
+    )

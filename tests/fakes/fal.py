@@ -134,8 +134,14 @@ def _size(value: Any, errors: list[dict[str, Any]]) -> tuple[int, int]:
         return PRESETS[value]
     if not isinstance(value, dict):
         presets = ", ".join(repr(p) for p in PRESETS)
-        errors.append(_error(["image_size"], f"Input should be a valid ImageSize or one of {presets}",
-                             "union_tag_invalid", value))  # fmt: skip
+        errors.append(
+            _error(
+                ["image_size"],
+                f"Input should be a valid ImageSize or one of {presets}",
+                "union_tag_invalid",
+                value,
+            )
+        )
         return 0, 0
     values, _, problems = check_inputs({"width": _SIDE, "height": _SIDE}, value, lax=True)
     errors.extend(_pydantic(p, ["image_size", p.name]) for p in problems)

@@ -52,20 +52,50 @@ from tests.fakes.common import (
 )
 
 ASPECT_RATIOS = {
-    "1:1": (1024, 1024), "16:9": (1344, 768), "21:9": (1536, 640), "3:2": (1216, 832),
-    "2:3": (832, 1216), "4:5": (896, 1088), "5:4": (1088, 896), "3:4": (896, 1152),
-    "4:3": (1152, 896), "9:16": (768, 1344), "9:21": (640, 1536),
-}  # fmt: skip
+    "1:1": (1024, 1024),
+    "16:9": (1344, 768),
+    "21:9": (1536, 640),
+    "3:2": (1216, 832),
+    "2:3": (832, 1216),
+    "4:5": (896, 1088),
+    "5:4": (1088, 896),
+    "3:4": (896, 1152),
+    "4:3": (1152, 896),
+    "9:16": (768, 1344),
+    "9:21": (640, 1536),
+}
 KONTEXT_RATIOS = {
-    "1:1": (1024, 1024), "16:9": (1328, 800), "21:9": (1568, 672), "3:2": (1248, 832),
-    "2:3": (832, 1248), "4:5": (944, 1104), "5:4": (1104, 944), "3:4": (880, 1184),
-    "4:3": (1184, 880), "9:16": (800, 1328), "9:21": (672, 1568),
-}  # fmt: skip
+    "1:1": (1024, 1024),
+    "16:9": (1328, 800),
+    "21:9": (1568, 672),
+    "3:2": (1248, 832),
+    "2:3": (832, 1248),
+    "4:5": (944, 1104),
+    "5:4": (1104, 944),
+    "3:4": (880, 1184),
+    "4:3": (1184, 880),
+    "9:16": (800, 1328),
+    "9:21": (672, 1568),
+}
 KONTEXT_PREFERRED = [
-    (672, 1568), (688, 1504), (720, 1456), (752, 1392), (800, 1328), (832, 1248), (880, 1184),
-    (944, 1104), (1024, 1024), (1104, 944), (1184, 880), (1248, 832), (1328, 800), (1392, 752),
-    (1456, 720), (1504, 688), (1568, 672),
-]  # fmt: skip
+    (672, 1568),
+    (688, 1504),
+    (720, 1456),
+    (752, 1392),
+    (800, 1328),
+    (832, 1248),
+    (880, 1184),
+    (944, 1104),
+    (1024, 1024),
+    (1104, 944),
+    (1184, 880),
+    (1248, 832),
+    (1328, 800),
+    (1392, 752),
+    (1456, 720),
+    (1504, 688),
+    (1568, 672),
+]
 MAX_IMAGE_SIZE = 1440
 
 _COMMON = {
@@ -164,8 +194,10 @@ def _image(name: str, ref: Any, load: Callable[[Any], bytes | None]) -> tuple[by
 def plan(model: str, body: Any, load: Callable[[Any], bytes | None]) -> Plan:
     """Validate like Cog and work out the effective run (raises Rejected with Cog's answer)."""
     if not isinstance(body, dict) or not isinstance(body.get("input"), dict):
-        raise Rejected(422, {"detail": [{"loc": ["body", "input"], "msg": "Field required",
-                                         "type": "value_error.missing"}]})  # fmt: skip
+        raise Rejected(
+            422,
+            {"detail": [{"loc": ["body", "input"], "msg": "Field required", "type": "value_error.missing"}]},
+        )
     fields = MODELS[model]
     values, dropped, problems = check_inputs(fields, body["input"])
     if problems:
@@ -174,8 +206,11 @@ def plan(model: str, body: Any, load: Callable[[Any], bytes | None]) -> Plan:
     if model == KONTEXT:
         image_input, in_w, in_h = _image("input_image", values["input_image"], load)
         ratio = values["aspect_ratio"]
-        width, height = closest(in_w, in_h, KONTEXT_PREFERRED) if ratio == "match_input_image" else (
-            KONTEXT_RATIOS[ratio])  # fmt: skip
+        width, height = (
+            closest(in_w, in_h, KONTEXT_PREFERRED)
+            if ratio == "match_input_image"
+            else (KONTEXT_RATIOS[ratio])
+        )
     elif values.get("image"):
         image_input, width, height = _image("image", values["image"], load)
         go_fast = False  # "img2img not supported with fp8 quantization; running with bf16"

@@ -21,24 +21,32 @@ from avatar_core.services.catalog import SEED_MODELS
 from tests.fakes.fake_hf import FakeHF, Reply
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
 
-ROUTES = ("replicate", "fal-ai", "endpoint (our handler)", "endpoint (default handler)",
-          "hf-inference")  # fmt: skip
+ROUTES = ("replicate", "fal-ai", "endpoint (our handler)", "endpoint (default handler)", "hf-inference")
 
 
 def requests() -> dict[str, RenderRequest]:
     """One render request per seed catalog row, as the generation service builds it."""
     return {
         row["model_key"].split(":")[-1]: RenderRequest(
-            "portrait", row["width"], row["height"], row["steps"], row["guidance_scale"], 42,
-            row["model_id"], lora_model=row["lora_model"], lora_scale=row["lora_scale"])
+            "portrait",
+            row["width"],
+            row["height"],
+            row["steps"],
+            row["guidance_scale"],
+            42,
+            row["model_id"],
+            lora_model=row["lora_model"],
+            lora_scale=row["lora_scale"],
+        )
         for row in SEED_MODELS
-    }  # fmt: skip
+    }
 
 
 def setup(fake: FakeHF, route: str, request: RenderRequest) -> tuple[HFEngine, RenderRequest]:
     """The engine and request for one route."""
-    common: dict[str, object] = dict(token=FAKE_TOKEN, timeout=5.0, sleep=lambda _s: None,
-                                     poll_interval=0.01, backoff_base=0.01)  # fmt: skip
+    common: dict[str, object] = dict(
+        token=FAKE_TOKEN, timeout=5.0, sleep=lambda _s: None, poll_interval=0.01, backoff_base=0.01
+    )
     if route.startswith("endpoint"):
         handler = "avatar-creator" if "our" in route else "default"
         url = fake.add_endpoint(f"e{len(fake.endpoints)}", base_model=request.model_id, handler=handler)
@@ -48,9 +56,11 @@ def setup(fake: FakeHF, route: str, request: RenderRequest) -> tuple[HFEngine, R
 
 def run_table(fake: FakeHF) -> list[str]:
     """Markdown rows of the route x model table."""
-    out = ["| route | catalog row | sold | model that ran | LoRA that ran | effective scale | size "
-           "made (catalog) | format | inputs dropped | claimed = ran |",
-           "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    out = [
+        "| route | catalog row | sold | model that ran | LoRA that ran | effective scale | size "
+        "made (catalog) | format | inputs dropped | claimed = ran |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for route in ROUTES:
         for key, request in requests().items():
             eng, req = setup(fake, route, request)
@@ -62,12 +72,17 @@ def run_table(fake: FakeHF) -> list[str]:
                 continue
             run = fake.last_run()
             same = (result.provider_model, result.lora_scale_applied, result.image.size) == (
-                run.model, run.lora_scale, (run.width, run.height))  # fmt: skip
+                run.model,
+                run.lora_scale,
+                (run.width, run.height),
+            )
             lora = run.lora.rsplit("huggingface.co/", 1)[-1] if run.lora else "—"
-            out.append(f"| {route} | {key} | yes | {run.model} | {lora} | "
-                       f"{run.lora_scale if run.lora_scale is not None else '—'} | "
-                       f"{run.width}×{run.height} ({catalog}) | {run.format} | "
-                       f"{', '.join(run.dropped) or 'none'} | {'yes' if same else 'NO'} |")  # fmt: skip
+            out.append(
+                f"| {route} | {key} | yes | {run.model} | {lora} | "
+                f"{run.lora_scale if run.lora_scale is not None else '—'} | "
+                f"{run.width}×{run.height} ({catalog}) | {run.format} | "
+                f"{', '.join(run.dropped) or 'none'} | {'yes' if same else 'NO'} |"
+            )
     return out
 
 
@@ -90,8 +105,10 @@ FAULTS: dict[str, Callable[[FakeHF], None]] = {
 
 def fault_table(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Markdown rows of the fault matrix on the Replicate and endpoint routes."""
-    out = ["| route | fault | outcome | generation calls | polls | downloads | user sees |",
-           "|---|---|---|---|---|---|---|"]  # fmt: skip
+    out = [
+        "| route | fault | outcome | generation calls | polls | downloads | user sees |",
+        "|---|---|---|---|---|---|---|",
+    ]
     base = requests()["flux-dev-base"]
     for route in ("replicate", "fal-ai", "endpoint (our handler)"):
         for name, apply in FAULTS.items():
@@ -110,8 +127,10 @@ def fault_table(monkeypatch: pytest.MonkeyPatch) -> list[str]:
                     said, result = err.user_message, f"failed: {err.kind}, refunded"
                 polls = sum(r.method == "GET" and "/v1/predictions/" in r.path for r in fake.requests)
                 downloads = sum(r.path.startswith("/files/") for r in fake.requests)
-                out.append(f"| {route} | {name} | {result} | {len(fake.inference_calls())} | "
-                           f"{polls} | {downloads} | {said} |")  # fmt: skip
+                out.append(
+                    f"| {route} | {name} | {result} | {len(fake.inference_calls())} | "
+                    f"{polls} | {downloads} | {said} |"
+                )
     return out
 
 

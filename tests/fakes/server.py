@@ -215,8 +215,11 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
                 url = fake.store_file(fake.broken(reply.kind, plan.run if plan else None))
                 answer: dict[str, Any] = {
                     "images": [{"url": url, "width": 64, "height": 64, "content_type": "image/png"}],
-                    "seed": 0, "has_nsfw_concepts": [False], "prompt": "", "timings": {},
-                }  # fmt: skip
+                    "seed": 0,
+                    "has_nsfw_concepts": [False],
+                    "prompt": "",
+                    "timings": {},
+                }
             else:
                 run, urls = plan.run, []
                 for index in range(plan.count):
@@ -235,8 +238,9 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
             job = fal.Job(fake.new_id("req-"), fal.app_of(model), answer, run, polls)
             with fake._lock:
                 fake.jobs[job.id] = job
-            return self.send_json(200, {"status": "IN_QUEUE", "request_id": job.id, "queue_position": 0,
-                                        **job.urls(fake.url)})  # fmt: skip
+            return self.send_json(
+                200, {"status": "IN_QUEUE", "request_id": job.id, "queue_position": 0, **job.urls(fake.url)}
+            )
 
         def _endpoint(self, name: str, body: Any, reply: Reply) -> None:
             """A dedicated endpoint added with `fake.add_endpoint`."""

@@ -12,12 +12,7 @@ from avatar_core.bootstrap import App
 from avatar_core.domain.errors import AuthError, ConfigError, NotFound, ValidationError
 from avatar_core.infra.models import LedgerEntry, User
 from avatar_core.services import credits
-from avatar_core.services.auth import (
-    MAX_PASSWORD,
-    Accounts,
-    check_password,
-    normalise_username,
-)
+from avatar_core.services.auth import MAX_PASSWORD, Accounts, check_password, normalise_username
 
 PASSWORD = "a-long-secret-9"
 WRONG = "Wrong username or password."
@@ -57,12 +52,7 @@ def test_register_lowercases_and_starts_free_with_welcome_grant(app: App) -> Non
         row = s.get(User, user.id)
         assert row is not None and row.password_hash and PASSWORD not in row.password_hash
         assert row.password_hash.startswith("$argon2")
-    assert (move.type, move.amount, move.balance_after, move.reason) == (
-        "grant",
-        24,
-        24,
-        "welcome grant",
-    )
+    assert (move.type, move.amount, move.balance_after, move.reason) == ("grant", 24, 24, "welcome grant")
 
 
 def test_register_with_tier_and_admin(app: App) -> None:
@@ -85,9 +75,26 @@ def test_taken_username_case_insensitive(app: App) -> None:
     assert ledger_count(app) == 1
 
 
-BAD_USERNAMES = ["", "  ", "ab", "a" * 33, "al ice", "alice smith", "ålice", "aliçe", "алиса",
-                 "al😀ce", ".alice", "-alice", "_alice", "al/ice", "al@ice", "al'ice", "alice\x00",
-                 "alice\nbob"]  # fmt: skip
+BAD_USERNAMES = [
+    "",
+    "  ",
+    "ab",
+    "a" * 33,
+    "al ice",
+    "alice smith",
+    "ålice",
+    "aliçe",
+    "алиса",
+    "al😀ce",
+    ".alice",
+    "-alice",
+    "_alice",
+    "al/ice",
+    "al@ice",
+    "al'ice",
+    "alice\x00",
+    "alice\nbob",
+]
 WEAK_PASSWORDS = [
     ("short7!", "at least 8"),
     ("", "at least 8"),
@@ -152,8 +159,14 @@ def test_authenticate_ok_case_insensitive_username(app: App) -> None:
 
 def test_authenticate_failures_share_one_message(app: App) -> None:
     app.accounts.register("alice", PASSWORD)
-    cases = [("alice", "wrong-secret-9"), ("nobody", PASSWORD), ("", ""),
-             ("alice", PASSWORD.upper()), ("alice", ""), ("alice", PASSWORD + " ")]  # fmt: skip
+    cases = [
+        ("alice", "wrong-secret-9"),
+        ("nobody", PASSWORD),
+        ("", ""),
+        ("alice", PASSWORD.upper()),
+        ("alice", ""),
+        ("alice", PASSWORD + " "),
+    ]
     for name, password in cases:
         with pytest.raises(AuthError) as info:
             app.accounts.authenticate(name, password)
@@ -173,8 +186,12 @@ def test_unknown_user_and_wrong_password_cost_one_verify_each(app: App) -> None:
     accounts = Accounts(app.db, hasher, signup_credits=24)
     accounts.register("alice", PASSWORD)
     accounts.hf_user("hf-person")
-    cases = [("nobody", PASSWORD), ("alice", "wrong-secret-9"), ("hf-person", PASSWORD),
-             ("alice", "x" * 5000)]  # fmt: skip
+    cases = [
+        ("nobody", PASSWORD),
+        ("alice", "wrong-secret-9"),
+        ("hf-person", PASSWORD),
+        ("alice", "x" * 5000),
+    ]
     for name, password in cases:
         before = hasher.verifies
         with pytest.raises(AuthError, match=WRONG):
@@ -218,12 +235,7 @@ def test_get_and_by_name_not_found(app: App) -> None:
 
 def test_ensure_admin_creates_then_is_idempotent(app: App) -> None:
     first = app.accounts.ensure_admin("Root", "Str0ng-admin-pass")
-    assert (first.username, first.is_admin, first.tier, first.balance) == (
-        "root",
-        True,
-        "enterprise",
-        24,
-    )
+    assert (first.username, first.is_admin, first.tier, first.balance) == ("root", True, "enterprise", 24)
     second = app.accounts.ensure_admin("root", "Str0ng-admin-pass")
     assert second == first
     assert user_count(app) == 1
@@ -272,6 +284,5 @@ def test_hf_user_name_clash_gets_a_suffix(app: App) -> None:
 
 
 def test_hf_user_odd_names(app: App) -> None:
-    for hf_name, local in [("ab", "hf-ab"), ("--x--", "hf-x"), ("...", "hf-user"),
-                           ("Jane Doe", "jane-doe")]:  # fmt: skip
+    for hf_name, local in [("ab", "hf-ab"), ("--x--", "hf-x"), ("...", "hf-user"), ("Jane Doe", "jane-doe")]:
         assert app.accounts.hf_user(hf_name).username == local

@@ -20,42 +20,101 @@ SCHNELL = "black-forest-labs/FLUX.1-schnell"
 # DESIGN.md §1, row by row: key, name, tier, credits, model, LoRA, scale, size, steps, guidance.
 EXPECTED = [
     ("avatar-creator:flux-dev-base", "FLUX.1-dev Base", "free", 8, DEV, None, None, 512, 28, 3.5),
-    ("avatar-creator:flux-dev-realism", "FLUX.1-dev + Realism LoRA", "basic", 12, DEV, LORA, 0.9,
-     768, 30, 3.5),
-    ("avatar-creator:flux-dev-hd-realism", "FLUX.1-dev HD + Realism LoRA", "pro", 15, DEV, LORA,
-     0.9, 1024, 35, 3.5),
-    ("avatar-creator:flux-schnell-fast", "FLUX.1-schnell Fast", "basic", 6, SCHNELL, None, None,
-     512, 4, 0.0),
+    (
+        "avatar-creator:flux-dev-realism",
+        "FLUX.1-dev + Realism LoRA",
+        "basic",
+        12,
+        DEV,
+        LORA,
+        0.9,
+        768,
+        30,
+        3.5,
+    ),
+    (
+        "avatar-creator:flux-dev-hd-realism",
+        "FLUX.1-dev HD + Realism LoRA",
+        "pro",
+        15,
+        DEV,
+        LORA,
+        0.9,
+        1024,
+        35,
+        3.5,
+    ),
+    ("avatar-creator:flux-schnell-fast", "FLUX.1-schnell Fast", "basic", 6, SCHNELL, None, None, 512, 4, 0.0),
     # issue #14: avatars from the user's own photo (image-to-image), sold only in that mode
-    ("avatar-creator:flux-kontext-likeness", "FLUX.1 Kontext Likeness", "basic", 14,
-     "black-forest-labs/FLUX.1-Kontext-dev", None, None, 1024, 28, 2.5),
-]  # fmt: skip
+    (
+        "avatar-creator:flux-kontext-likeness",
+        "FLUX.1 Kontext Likeness",
+        "basic",
+        14,
+        "black-forest-labs/FLUX.1-Kontext-dev",
+        None,
+        None,
+        1024,
+        28,
+        2.5,
+    ),
+]
 
 PRESET_NAMES = {
-    "Professional Business Woman", "Professional Hijabi Woman", "Healthcare Professional",
-    "Casual Retiree", "Yoga Instructor", "Street Fashion", "Modest Fashion",
+    "Professional Business Woman",
+    "Professional Hijabi Woman",
+    "Healthcare Professional",
+    "Casual Retiree",
+    "Yoga Instructor",
+    "Street Fashion",
+    "Modest Fashion",
     "Traditional Japanese",
-}  # fmt: skip
+}
 PERSONA_KEYS = {"name", "age", "personality", "background"}
-ATTRIBUTE_KEYS = {"gender", "age_range", "ethnicity", "body_type", "hair_style", "hair_color",
-                  "eye_color", "skin_tone", "style"}  # fmt: skip
+ATTRIBUTE_KEYS = {
+    "gender",
+    "age_range",
+    "ethnicity",
+    "body_type",
+    "hair_style",
+    "hair_color",
+    "eye_color",
+    "skin_tone",
+    "style",
+}
 
 
 def snapshot(app: App) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every column of every model and preset row."""
     with app.db.read() as s:
-        models = [{c.key: getattr(m, c.key) for c in AIModel.__table__.columns}
-                  for m in s.scalars(select(AIModel).order_by(AIModel.id))]  # fmt: skip
-        presets = [{c.key: getattr(p, c.key) for c in Preset.__table__.columns}
-                   for p in s.scalars(select(Preset).order_by(Preset.id))]  # fmt: skip
+        models = [
+            {c.key: getattr(m, c.key) for c in AIModel.__table__.columns}
+            for m in s.scalars(select(AIModel).order_by(AIModel.id))
+        ]
+        presets = [
+            {c.key: getattr(p, c.key) for c in Preset.__table__.columns}
+            for p in s.scalars(select(Preset).order_by(Preset.id))
+        ]
     return models, presets
 
 
 def test_the_design_four_models_and_the_likeness_row(app: App) -> None:
     models = app.catalog.models()
-    actual = [(m.model_key, m.name, m.tier, m.credit_cost, m.model_id, m.lora_model, m.lora_scale,
-               m.width, m.steps, m.guidance_scale)
-              for m in models]  # fmt: skip
+    actual = [
+        (
+            m.model_key,
+            m.name,
+            m.tier,
+            m.credit_cost,
+            m.model_id,
+            m.lora_model,
+            m.lora_scale,
+            m.width,
+            m.steps,
+            m.guidance_scale,
+        )
+        for m in models
+    ]
     assert actual == EXPECTED
     for m in models:
         assert m.width == m.height
@@ -142,9 +201,7 @@ def test_reset_restores_the_seed(app: App) -> None:
 
 def test_reseed_repairs_a_changed_seed_field(app: App) -> None:
     with app.db.transaction() as s:
-        row = s.scalars(
-            select(AIModel).where(AIModel.model_key == "avatar-creator:flux-dev-realism")
-        ).one()
+        row = s.scalars(select(AIModel).where(AIModel.model_key == "avatar-creator:flux-dev-realism")).one()
         row.lora_scale = 1.0
         row.steps = 50
     assert app.catalog.seed() == 1

@@ -20,21 +20,51 @@ from tests.fakes.fake_hf import FakeHF
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL_KEYS = ["avatar-creator:flux-dev-base", "avatar-creator:flux-dev-realism",
-              "avatar-creator:flux-dev-hd-realism", "avatar-creator:flux-schnell-fast",
-              "avatar-creator:flux-kontext-likeness"]  # fmt: skip
+MODEL_KEYS = [
+    "avatar-creator:flux-dev-base",
+    "avatar-creator:flux-dev-realism",
+    "avatar-creator:flux-dev-hd-realism",
+    "avatar-creator:flux-schnell-fast",
+    "avatar-creator:flux-kontext-likeness",
+]
 JSON_MODEL_FIELDS = {
-    "model_key", "name", "tier", "credit_cost", "model_id", "lora_model", "lora_scale", "width",
-    "height", "steps", "guidance_scale", "enabled", "endpoint_url", "endpoint_handler", "license",
+    "model_key",
+    "name",
+    "tier",
+    "credit_cost",
+    "model_id",
+    "lora_model",
+    "lora_scale",
+    "width",
+    "height",
+    "steps",
+    "guidance_scale",
+    "enabled",
+    "endpoint_url",
+    "endpoint_handler",
+    "license",
     "cost_usd",
-}  # fmt: skip
+}
 # Everything load_settings reads; cleared so the developer's shell cannot leak into a test.
-SETTINGS_ENV = ("DATABASE_URL", "AVATAR_DATA_DIR", "HF_TOKEN", "HUGGINGFACE_API_KEY",
-                "AVATAR_HF_BASE_URL", "AVATAR_HF_PROVIDER", "AVATAR_HF_TIMEOUT", "AVATAR_ENGINE",
-                "AVATAR_HF_BASE_URL_HANDLER",
-                "AVATAR_GENERATION_DEADLINE", "AVATAR_SECRET_KEY", "AVATAR_ADMIN_USERNAME",
-                "AVATAR_ADMIN_PASSWORD", "AVATAR_SIGNUP_CREDITS", "AVATAR_CONCURRENCY",
-                "AVATAR_ENV", "SYSTEM")  # fmt: skip
+SETTINGS_ENV = (
+    "DATABASE_URL",
+    "AVATAR_DATA_DIR",
+    "HF_TOKEN",
+    "HUGGINGFACE_API_KEY",
+    "AVATAR_HF_BASE_URL",
+    "AVATAR_HF_PROVIDER",
+    "AVATAR_HF_TIMEOUT",
+    "AVATAR_ENGINE",
+    "AVATAR_HF_BASE_URL_HANDLER",
+    "AVATAR_GENERATION_DEADLINE",
+    "AVATAR_SECRET_KEY",
+    "AVATAR_ADMIN_USERNAME",
+    "AVATAR_ADMIN_PASSWORD",
+    "AVATAR_SIGNUP_CREDITS",
+    "AVATAR_CONCURRENCY",
+    "AVATAR_ENV",
+    "SYSTEM",
+)
 PASSWORD = "a-long-secret-9"
 
 
@@ -51,8 +81,9 @@ class Result:
 class Cli:
     """Runs `avatar-creator ARGS` in-process and captures its exit code and output."""
 
-    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                 db_path: Path) -> None:  # fmt: skip
+    def __init__(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db_path: Path
+    ) -> None:
         self.capsys, self.monkeypatch, self.db_path = capsys, monkeypatch, db_path
 
     def __call__(self, *argv: str, stdin: str | None = None) -> Result:
@@ -69,8 +100,7 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:  # fmt: skip
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
     for name in SETTINGS_ENV:
         monkeypatch.delenv(name, raising=False)
     work = tmp_path / "cwd"
@@ -120,9 +150,7 @@ def test_init_twice_changes_nothing_the_second_time(cli: Cli) -> None:
     assert cli.db_path.is_file()
 
 
-def test_init_creates_the_admin_from_the_environment(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_init_creates_the_admin_from_the_environment(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATAR_ADMIN_USERNAME", "root")
     monkeypatch.setenv("AVATAR_ADMIN_PASSWORD", "Str0ng-admin-pass")
     assert "Admin account: root" in cli("init").out
@@ -150,8 +178,11 @@ def test_verify_healthy(cli: Cli) -> None:
         assert key in result.out
     assert "Tier access matrix" in result.out
     matrix = result.out.split("Tier access matrix")[1].splitlines()
-    rows = {line.split()[0]: line.split()[1:] for line in matrix[1:] if line.strip()
-            and line.split()[0] in ("free", "basic", "pro", "enterprise")}  # fmt: skip
+    rows = {
+        line.split()[0]: line.split()[1:]
+        for line in matrix[1:]
+        if line.strip() and line.split()[0] in ("free", "basic", "pro", "enterprise")
+    }
     # columns: base, realism, hd-realism, schnell, likeness (from a photo)
     assert rows == {
         "free": ["8", "-", "-", "-", "-"],
@@ -201,16 +232,20 @@ def test_other_commands_on_an_uninitialised_database(cli: Cli) -> None:
 
 
 def test_users_add_list_set_tier(ready: Cli) -> None:
-    added = ready("users", "add", "Bob", "--tier", "basic", "--admin", "--password-stdin",
-                  stdin="another-secret-7\n")  # fmt: skip
+    added = ready(
+        "users", "add", "Bob", "--tier", "basic", "--admin", "--password-stdin", stdin="another-secret-7\n"
+    )
     assert added.code == 0, added.err
     assert "Created bob (basic, admin), balance 24" in added.out
     users = ready("users", "list", "--json").json()
     assert isinstance(users, list)
     by_name = {u["username"]: u for u in users}
     assert set(by_name) == {"alice", "bob"}
-    assert (by_name["alice"]["tier"], by_name["alice"]["balance"],
-            by_name["alice"]["is_admin"]) == ("basic", 24, False)  # fmt: skip
+    assert (by_name["alice"]["tier"], by_name["alice"]["balance"], by_name["alice"]["is_admin"]) == (
+        "basic",
+        24,
+        False,
+    )
     assert (by_name["bob"]["tier"], by_name["bob"]["is_admin"]) == ("basic", True)
     assert ready("users", "set-tier", "alice", "enterprise").code == 0
     users = ready("users", "list", "--json").json()
@@ -220,11 +255,11 @@ def test_users_add_list_set_tier(ready: Cli) -> None:
 
 
 def test_users_add_refuses_bad_input(ready: Cli) -> None:
-    assert "taken" in one_error_line(ready("users", "add", "ALICE", "--password-stdin",
-                                           stdin="another-secret-7\n"))  # fmt: skip
+    assert "taken" in one_error_line(
+        ready("users", "add", "ALICE", "--password-stdin", stdin="another-secret-7\n")
+    )
     one_error_line(ready("users", "add", "x", "--password-stdin", stdin="another-secret-7\n"))
-    assert "password" in one_error_line(ready("users", "add", "carol", "--password-stdin",
-                                              stdin="short\n"))  # fmt: skip
+    assert "password" in one_error_line(ready("users", "add", "carol", "--password-stdin", stdin="short\n"))
     names = [u["username"] for u in ready("users", "list", "--json").json()]
     assert names == ["alice"]
 
@@ -275,12 +310,21 @@ def test_credits_errors(ready: Cli) -> None:
 
 
 def test_generate_json_offline(ready: Cli) -> None:
-    result = ready("generate", "--user", "alice", "--preset", "Yoga Instructor", "--seed", "3",
-                   "--json")  # fmt: skip
+    result = ready("generate", "--user", "alice", "--preset", "Yoga Instructor", "--seed", "3", "--json")
     assert result.code == 0, result.err
     out = json.loads(result.out.strip().splitlines()[-1])
-    assert {"generation_id", "status", "model_key", "engine", "credits_charged", "balance", "seed",
-            "seconds", "image_path", "reason"} <= set(out)  # fmt: skip
+    assert {
+        "generation_id",
+        "status",
+        "model_key",
+        "engine",
+        "credits_charged",
+        "balance",
+        "seed",
+        "seconds",
+        "image_path",
+        "reason",
+    } <= set(out)
     assert (out["status"], out["engine"], out["seed"]) == ("completed", "local", 3)
     assert out["model_key"] == "avatar-creator:flux-dev-realism" and out["credits_charged"] == 12
     assert out["balance"] == 12 and out["offline_preview"] is True and "error" not in out
@@ -288,8 +332,9 @@ def test_generate_json_offline(ready: Cli) -> None:
 
 
 def test_generate_refusals_are_one_line_and_charge_nothing(ready: Cli) -> None:
-    hd = ready("generate", "--user", "alice", "--prompt", "x",
-               "--model", "avatar-creator:flux-dev-hd-realism")  # fmt: skip
+    hd = ready(
+        "generate", "--user", "alice", "--prompt", "x", "--model", "avatar-creator:flux-dev-hd-realism"
+    )
     assert "needs the pro tier" in one_error_line(hd)
     assert "Unknown preset" in one_error_line(ready("generate", "--user", "alice", "--preset", "nope"))
     assert ready("generate", "--user", "alice", "--prompt", "a", "--json").code == 0
@@ -322,8 +367,9 @@ def test_models_list_json_shape(ready: Cli) -> None:
 
 def test_models_disable_enable_set_cost(ready: Cli) -> None:
     def state() -> dict[str, tuple[bool, int]]:
-        return {m["model_key"]: (m["enabled"], m["credit_cost"])
-                for m in ready("models", "list", "--json").json()}  # fmt: skip
+        return {
+            m["model_key"]: (m["enabled"], m["credit_cost"]) for m in ready("models", "list", "--json").json()
+        }
 
     key = "avatar-creator:flux-schnell-fast"
     assert ready("models", "disable", key).out.strip() == f"{key} disabled"
@@ -346,10 +392,15 @@ def test_models_unknown_key(ready: Cli) -> None:
 
 
 def test_usage_errors_exit_2_without_traceback(ready: Cli) -> None:
-    for argv in (("users", "set-tier", "alice", "gold"), ("users", "add", "x", "--tier", "gold"),
-                 ("credits", "grant", "alice", "ten", "--reason", "x"),
-                 ("credits", "grant", "alice", "5"), ("models", "set-cost", "k", "cheap"),
-                 ("frobnicate",), ()):  # fmt: skip
+    for argv in (
+        ("users", "set-tier", "alice", "gold"),
+        ("users", "add", "x", "--tier", "gold"),
+        ("credits", "grant", "alice", "ten", "--reason", "x"),
+        ("credits", "grant", "alice", "5"),
+        ("models", "set-cost", "k", "cheap"),
+        ("frobnicate",),
+        (),
+    ):
         result = ready(*argv)
         assert result.code == 2, argv
         assert result.err.strip().splitlines()[-1].startswith("avatar-creator")
@@ -373,8 +424,9 @@ def test_bad_settings_are_one_line(cli: Cli, monkeypatch: pytest.MonkeyPatch) ->
     assert not cli.db_path.exists()
 
 
-def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
-          ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser, str | None]]:  # fmt: skip
+def _walk(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser, str | None]]:
     """Every (sub)parser with its command path and the help shown in its parent's listing."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -389,9 +441,23 @@ COMMANDS = list(_walk(build_parser()))
 
 def test_the_command_tree() -> None:
     paths = {" ".join(p) for p, _, _ in COMMANDS}
-    expected = {"init", "verify", "users", "users add", "users list", "users set-tier", "credits",
-                "credits grant", "credits show", "credits check", "models", "models list",
-                "models enable", "models disable", "models set-cost"}  # fmt: skip
+    expected = {
+        "init",
+        "verify",
+        "users",
+        "users add",
+        "users list",
+        "users set-tier",
+        "credits",
+        "credits grant",
+        "credits show",
+        "credits check",
+        "models",
+        "models list",
+        "models enable",
+        "models disable",
+        "models set-cost",
+    }
     assert expected <= paths
 
 
@@ -424,8 +490,11 @@ def test_every_top_level_command_is_in_the_readme() -> None:
     if not readme.is_file():
         pytest.skip("README.md does not exist yet (it is written by the set-up work)")
     text = readme.read_text()
-    missing = [p[0] for p, _, _ in COMMANDS if len(p) == 1 and f"avatar-creator {p[0]}" not in text
-               and f"`{p[0]}`" not in text]  # fmt: skip
+    missing = [
+        p[0]
+        for p, _, _ in COMMANDS
+        if len(p) == 1 and f"avatar-creator {p[0]}" not in text and f"`{p[0]}`" not in text
+    ]
     assert missing == [], f"README.md does not document: {', '.join(missing)}"
 
 
@@ -453,8 +522,15 @@ def test_verify_shows_what_runs_on_replicate(hf: tuple[Cli, FakeHF]) -> None:
     result = cli("verify")
     assert result.code == 0, result.out
     realism = route_line(result.out, "avatar-creator:flux-dev-realism")
-    for part in ("replicate", "black-forest-labs/flux-dev-lora", "yes @0.9",
-                 "1024x1024 (catalog 768x768)", "live", "FLUX.1-dev non-commercial", "ok"):  # fmt: skip
+    for part in (
+        "replicate",
+        "black-forest-labs/flux-dev-lora",
+        "yes @0.9",
+        "1024x1024 (catalog 768x768)",
+        "live",
+        "FLUX.1-dev non-commercial",
+        "ok",
+    ):
         assert part in realism, realism
     schnell = route_line(result.out, "avatar-creator:flux-schnell-fast")
     assert "black-forest-labs/flux-schnell" in schnell and "Apache-2.0" in schnell
@@ -482,13 +558,31 @@ def test_generate_json_records_the_effective_run(hf: tuple[Cli, FakeHF]) -> None
     assert out["offline_preview"] is False and run.seed == 9
 
 
-KREA = ("models", "add", "avatar-creator:flux-krea", "--model", "black-forest-labs/FLUX.1-Krea-dev",
-        "--tier", "pro", "--credits", "14", "--size", "1024x1024", "--steps", "28",
-        "--guidance", "4.5", "--realism", "--license", "FLUX.1-dev non-commercial")  # fmt: skip
+KREA = (
+    "models",
+    "add",
+    "avatar-creator:flux-krea",
+    "--model",
+    "black-forest-labs/FLUX.1-Krea-dev",
+    "--tier",
+    "pro",
+    "--credits",
+    "14",
+    "--size",
+    "1024x1024",
+    "--steps",
+    "28",
+    "--guidance",
+    "4.5",
+    "--realism",
+    "--license",
+    "FLUX.1-dev non-commercial",
+)
 
 
-def test_models_add_is_checked_against_the_hub(hf: tuple[Cli, FakeHF], monkeypatch: pytest.MonkeyPatch
-                                              ) -> None:  # fmt: skip
+def test_models_add_is_checked_against_the_hub(
+    hf: tuple[Cli, FakeHF], monkeypatch: pytest.MonkeyPatch
+) -> None:
     cli, fake = hf
     monkeypatch.setenv("AVATAR_HF_PROVIDER", "fal-ai")  # Krea is mapped on Replicate only
     assert "not mapped to 'fal-ai'" in one_error_line(cli(*KREA))
@@ -498,15 +592,34 @@ def test_models_add_is_checked_against_the_hub(hf: tuple[Cli, FakeHF], monkeypat
     assert added.code == 0 and "black-forest-labs/flux-krea-dev" in added.out, added.err
     models = {m["model_key"]: m for m in cli("models", "list", "--json").json()}
     assert models["avatar-creator:flux-krea"]["license"] == "FLUX.1-dev non-commercial"
-    out = json.loads(cli("generate", "--user", "alice", "--prompt", "x", "--model",
-                         "avatar-creator:flux-krea", "--json").out.splitlines()[-1])  # fmt: skip
+    out = json.loads(
+        cli(
+            "generate", "--user", "alice", "--prompt", "x", "--model", "avatar-creator:flux-krea", "--json"
+        ).out.splitlines()[-1]
+    )
     assert out["status"] == "refused" and "pro tier" in out["error"]  # alice is basic
     assert "already exists" in one_error_line(cli(*KREA))
     unmapped_lora = (
-        "models", "add", "avatar-creator:bad-lora", "--model", "black-forest-labs/FLUX.1-dev",
-        "--lora", "someone/unmapped-lora", "--lora-scale", "0.8", "--tier", "basic", "--credits", "9",
-        "--size", "1024x1024", "--steps", "28", "--guidance", "3.5",
-    )  # fmt: skip
+        "models",
+        "add",
+        "avatar-creator:bad-lora",
+        "--model",
+        "black-forest-labs/FLUX.1-dev",
+        "--lora",
+        "someone/unmapped-lora",
+        "--lora-scale",
+        "0.8",
+        "--tier",
+        "basic",
+        "--credits",
+        "9",
+        "--size",
+        "1024x1024",
+        "--steps",
+        "28",
+        "--guidance",
+        "3.5",
+    )
     assert "not mapped as a LoRA adapter" in one_error_line(cli(*unmapped_lora))
     assert cli(*unmapped_lora, "--no-check").code == 0
     assert "avatar-creator:bad-lora" in route_line(cli("verify").out, "avatar-creator:bad-lora")
@@ -520,8 +633,12 @@ def test_set_endpoint_routes_a_row_to_our_handler(hf: tuple[Cli, FakeHF]) -> Non
     assert done.code == 0 and "endpoint" in done.out and "yes @0.9" in done.out, done.err
     out = json.loads(cli("generate", "--user", "alice", "--prompt", "p", "--json").out.splitlines()[-1])
     run = fake.last_run()
-    assert (run.route, run.lora, run.lora_scale, run.width) == ("endpoint", "XLabs-AI/flux-RealismLora",
-                                                                0.9, 768)  # fmt: skip
+    assert (run.route, run.lora, run.lora_scale, run.width) == (
+        "endpoint",
+        "XLabs-AI/flux-RealismLora",
+        0.9,
+        768,
+    )
     assert (out["provider"], out["width"], out["lora"]["scale"]) == ("endpoint", 768, 0.9)
     default = cli("models", "set-endpoint", key, url)  # the toolkit's handler: no LoRA there
     assert default.code == 0 and "NOT SOLD" in default.out
@@ -537,11 +654,21 @@ def test_generate_from_a_photo_needs_consent_and_keeps_no_photo(ready: Cli, tmp_
     Image.new("RGB", (400, 500), (200, 150, 120)).save(selfie)
     refused = ready("generate", "--user", "alice", "--photo", str(selfie), "--preset", "Yoga Instructor")
     assert "Please confirm" in one_error_line(refused)
-    missing = ready("generate", "--user", "alice", "--photo", str(tmp_path / "nope.jpg"),
-                    "--consent", "--prompt", "x")  # fmt: skip
+    missing = ready(
+        "generate", "--user", "alice", "--photo", str(tmp_path / "nope.jpg"), "--consent", "--prompt", "x"
+    )
     assert "Cannot read" in one_error_line(missing)
-    done = ready("generate", "--user", "alice", "--photo", str(selfie), "--consent",
-                 "--preset", "Yoga Instructor", "--json")  # fmt: skip
+    done = ready(
+        "generate",
+        "--user",
+        "alice",
+        "--photo",
+        str(selfie),
+        "--consent",
+        "--preset",
+        "Yoga Instructor",
+        "--json",
+    )
     out = json.loads(done.out.strip().splitlines()[-1])
     assert done.code == 0 and out["from_photo"] is True and out["credits_charged"] == 14
     assert out["model_key"] == "avatar-creator:flux-kontext-likeness"

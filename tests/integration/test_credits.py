@@ -30,8 +30,9 @@ def new_user(app: App, name: str = "alice", balance: int | None = None) -> int:
 
 def rows(app: App, user_id: int) -> list[LedgerEntry]:
     with app.db.read() as s:
-        return list(s.scalars(select(LedgerEntry).where(LedgerEntry.user_id == user_id)
-                              .order_by(LedgerEntry.id)))  # fmt: skip
+        return list(
+            s.scalars(select(LedgerEntry).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id))
+        )
 
 
 def bal(app: App, user_id: int) -> int:
@@ -121,12 +122,7 @@ def test_reserve_holds_credits(app: App) -> None:
     uid = new_user(app)
     with app.db.transaction() as s:
         entry = credits.reserve(s, uid, 8, generation_id=101)
-    assert (entry.type, entry.amount, entry.balance_after, entry.generation_id) == (
-        "reserve",
-        -8,
-        16,
-        101,
-    )
+    assert (entry.type, entry.amount, entry.balance_after, entry.generation_id) == ("reserve", -8, 16, 101)
     assert bal(app, uid) == 16
     assert problems(app) == []
 
@@ -189,12 +185,7 @@ def test_capture_keeps_the_credits(app: App) -> None:
         credits.reserve(s, uid, 8, generation_id=5)
     with app.db.transaction() as s:
         entry = credits.capture(s, uid, 5)
-    assert (entry.type, entry.amount, entry.balance_after, entry.generation_id) == (
-        "capture",
-        0,
-        16,
-        5,
-    )
+    assert (entry.type, entry.amount, entry.balance_after, entry.generation_id) == ("capture", 0, 16, 5)
     assert bal(app, uid) == 16
     assert problems(app) == []
 
@@ -399,8 +390,16 @@ def test_check_reports_a_negative_balance(app: App) -> None:
     uid = new_user(app)
     with app.db.transaction() as s:
         s.execute(text("UPDATE users SET balance = -6 WHERE id = :id"), {"id": uid})
-        s.add(LedgerEntry(user_id=uid, type="admin_adjust", amount=-30, balance_after=-6,
-                          idempotency_key="raw", reason="raw"))  # fmt: skip
+        s.add(
+            LedgerEntry(
+                user_id=uid,
+                type="admin_adjust",
+                amount=-30,
+                balance_after=-6,
+                idempotency_key="raw",
+                reason="raw",
+            )
+        )
     assert problems(app) == ["alice: negative balance -6"]
 
 
@@ -410,8 +409,17 @@ def test_check_reports_a_double_settle(app: App) -> None:
         credits.reserve(s, uid, 8, generation_id=77)
         credits.release(s, uid, 77)
         # a second refund written behind the ledger's back, with its balance kept consistent
-        s.add(LedgerEntry(user_id=uid, type="release", amount=8, balance_after=32,
-                          generation_id=77, idempotency_key="again:77", reason="dup"))  # fmt: skip
+        s.add(
+            LedgerEntry(
+                user_id=uid,
+                type="release",
+                amount=8,
+                balance_after=32,
+                generation_id=77,
+                idempotency_key="again:77",
+                reason="dup",
+            )
+        )
         s.execute(text("UPDATE users SET balance = 32 WHERE id = :id"), {"id": uid})
     found = problems(app)
     assert found == [f"user {uid}: generation 77 settled 2 times"]
@@ -473,8 +481,7 @@ def test_concurrent_reserves_never_overspend(app: App) -> None:
     assert problems(app) == []
     reserves = [r for r in rows(app, uid) if r.type == "reserve"]
     assert len(reserves) == total
-    assert sorted(r.balance_after for r in reserves) == [START - PRICE * k for k in
-                                                         range(total, 0, -1)]  # fmt: skip
+    assert sorted(r.balance_after for r in reserves) == [START - PRICE * k for k in range(total, 0, -1)]
 
 
 def test_concurrent_reserve_then_capture_or_release(app: App) -> None:

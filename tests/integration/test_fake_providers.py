@@ -25,8 +25,12 @@ DEV, SCHNELL = "black-forest-labs/FLUX.1-dev", "black-forest-labs/FLUX.1-schnell
 KONTEXT, REALISM = "black-forest-labs/FLUX.1-Kontext-dev", "XLabs-AI/flux-RealismLora"
 REALISM_URL = f"https://huggingface.co/{REALISM}"
 ASK: dict[str, Any] = {
-    "width": 768, "height": 768, "num_inference_steps": 30, "guidance_scale": 3.5, "seed": 12,
-}  # fmt: skip
+    "width": 768,
+    "height": 768,
+    "num_inference_steps": 30,
+    "guidance_scale": 3.5,
+    "seed": 12,
+}
 
 
 @pytest.fixture
@@ -225,8 +229,13 @@ def test_endpoint_default_handler_refuses_a_lora(fake: FakeHF) -> None:
     image = endpoint.text_to_image("a fox", width=1000, height=1000, seed=4)
     run = fake.last_run()
     assert (run.route, run.model, run.lora, run.width, image.size, image.format) == (
-        "endpoint", DEV, None, 992, (992, 992), "PNG",
-    )  # fmt: skip
+        "endpoint",
+        DEV,
+        None,
+        992,
+        (992, 992),
+        "PNG",
+    )
     not_square = post(
         fake, "/endpoints/plain/predict", {"inputs": "a", "parameters": {"width": 512, "height": 768}}
     )

@@ -30,18 +30,21 @@ class TinyEngine(Engine):
     def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
         if "fail" in request.prompt:
             raise EngineError("The tiny engine failed.", kind="failed")
-        return RenderResult(Image.new("RGB", (64, 64), (request.seed % 256, 90, 160)), "tiny",
-                            request.model_id)  # fmt: skip
+        return RenderResult(
+            Image.new("RGB", (64, 64), (request.seed % 256, 90, 160)), "tiny", request.model_id
+        )
 
 
 def completed_ids(app: App, user_id: int) -> list[int]:
     """The user's completed generation ids, newest first, straight from the table."""
     with app.db.read() as session:
-        return list(session.scalars(
-            select(Generation.id).where(Generation.user_id == user_id,
-                                        Generation.status == "completed")
-            .order_by(Generation.created_at.desc(), Generation.id.desc())
-        ))  # fmt: skip
+        return list(
+            session.scalars(
+                select(Generation.id)
+                .where(Generation.user_id == user_id, Generation.status == "completed")
+                .order_by(Generation.created_at.desc(), Generation.id.desc())
+            )
+        )
 
 
 def cached_count(app: App, user_id: int) -> int:
@@ -82,17 +85,41 @@ def test_migration_counts_existing_avatars(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(db, "0002")
     with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO users (id, username, tier, is_admin, balance, created_at) "
-                          "VALUES (1, 'old', 'free', 0, 0, '2025-01-01 00:00:00')"))  # fmt: skip
-        row = dict(user_id=1, model_key="k", model_id="m", lora_applied=False, user_prompt="",
-                   prompt="", negative_prompt="", seed=1, width=512, height=512, steps=1,
-                   guidance_scale=0.0, price=1, credits_charged=1, reason="", engine="local",
-                   notes="", favourite=False)  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, tier, is_admin, balance, created_at) "
+                "VALUES (1, 'old', 'free', 0, 0, '2025-01-01 00:00:00')"
+            )
+        )
+        row = dict(
+            user_id=1,
+            model_key="k",
+            model_id="m",
+            lora_applied=False,
+            user_prompt="",
+            prompt="",
+            negative_prompt="",
+            seed=1,
+            width=512,
+            height=512,
+            steps=1,
+            guidance_scale=0.0,
+            price=1,
+            credits_charged=1,
+            reason="",
+            engine="local",
+            notes="",
+            favourite=False,
+        )
         statuses = ["completed"] * 3 + ["failed", "running"]
         at_0002 = table("generations", *(column(k) for k in (*row, "status", "created_at")))
-        conn.execute(insert(at_0002),
-                     [{**row, "status": s, "created_at": datetime(2025, 1, i + 1, tzinfo=UTC)}
-                      for i, s in enumerate(statuses)])  # fmt: skip
+        conn.execute(
+            insert(at_0002),
+            [
+                {**row, "status": s, "created_at": datetime(2025, 1, i + 1, tzinfo=UTC)}
+                for i, s in enumerate(statuses)
+            ],
+        )
     upgrade(db)
     with db.engine.connect() as conn:
         assert conn.execute(select(User.gallery_count)).scalar() == 3

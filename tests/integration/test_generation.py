@@ -36,8 +36,9 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHF]:
 
 def hf_app(tmp_path: Path, database_url: str, fake: FakeHF, **engine_options: object) -> App:
     """An app whose engine is the real InferenceClient talking to the fake (base URL route)."""
-    options: dict[str, object] = dict(token=FAKE_TOKEN, base_url=fake.url, timeout=2.0,
-                                      max_retries=2, sleep=lambda _s: None)  # fmt: skip
+    options: dict[str, object] = dict(
+        token=FAKE_TOKEN, base_url=fake.url, timeout=2.0, max_retries=2, sleep=lambda _s: None
+    )
     options.update(engine_options)
     return make_app(tmp_path, database_url, engine_impl=HFEngine(**options))  # type: ignore[arg-type]
 
@@ -56,9 +57,11 @@ def new_user(app: App, tier: str = "free", credits_total: int = 100) -> UserInfo
 def ledger_types(app: App, user_id: int) -> list[str]:
     """The user's ledger row types, oldest first."""
     with app.db.read() as session:
-        return list(session.scalars(
-            select(LedgerEntry.type).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)
-        ))  # fmt: skip
+        return list(
+            session.scalars(
+                select(LedgerEntry.type).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)
+            )
+        )
 
 
 def assert_ledger_ok(app: App) -> None:
@@ -160,16 +163,28 @@ LORA_URL = f"https://huggingface.co/{REALISM_LORA}"
     ("tier", "model_key", "price", "ran", "lora", "size"),
     [
         ("free", "avatar-creator:flux-dev-base", 8, "black-forest-labs/flux-dev", None, 512),
-        ("basic", "avatar-creator:flux-dev-realism", 12, "black-forest-labs/flux-dev-lora", LORA_URL,
-         1024),  # the catalog's 768² cannot be made on Replicate: the next size up, same price
-        ("pro", "avatar-creator:flux-dev-hd-realism", 15, "black-forest-labs/flux-dev-lora", LORA_URL,
-         1024),
+        (
+            "basic",
+            "avatar-creator:flux-dev-realism",
+            12,
+            "black-forest-labs/flux-dev-lora",
+            LORA_URL,
+            1024,
+        ),  # the catalog's 768² cannot be made on Replicate: the next size up, same price
+        ("pro", "avatar-creator:flux-dev-hd-realism", 15, "black-forest-labs/flux-dev-lora", LORA_URL, 1024),
     ],
-)  # fmt: skip
+)
 def test_tier_default_on_replicate_records_what_really_ran(
-    tmp_path: Path, database_url: str, fake: FakeHF, tier: str, model_key: str, price: int,
-    ran: str, lora: str | None, size: int,
-) -> None:  # fmt: skip
+    tmp_path: Path,
+    database_url: str,
+    fake: FakeHF,
+    tier: str,
+    model_key: str,
+    price: int,
+    ran: str,
+    lora: str | None,
+    size: int,
+) -> None:
     app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
     user = new_user(app, tier, 50)
     result = app.generations.generate(user, GenerationRequest(prompt="a portrait", seed=5))
@@ -178,20 +193,29 @@ def test_tier_default_on_replicate_records_what_really_ran(
     assert run.lora_scale == (0.9 if lora else None) and run.dropped == ()
     assert result.ok and result.model_key == model_key and result.credits_charged == price
     assert (result.width, result.height, result.provider, result.provider_model) == (
-        size, size, "replicate", ran)  # fmt: skip
+        size,
+        size,
+        "replicate",
+        ran,
+    )
     assert (result.lora, result.lora_scale) == ((REALISM_LORA, 0.9) if lora else (None, None))
     item = app.gallery.get(user.id, result.generation_id)
     assert (item.width, item.height, item.lora_applied, item.provider_model) == (
-        size, size, lora is not None, ran)  # fmt: skip
+        size,
+        size,
+        lora is not None,
+        ran,
+    )
     recipe = json.loads(Image.open(app.store.path(result.image_key or "")).text["recipe"])  # type: ignore[attr-defined]
     assert (recipe["size"], recipe["provider_model"], recipe["lora"]) == (
-        f"{size}x{size}", ran, REALISM_LORA if lora else None)  # fmt: skip
+        f"{size}x{size}",
+        ran,
+        REALISM_LORA if lora else None,
+    )
     app.close()
 
 
-def test_a_lora_row_the_hub_does_not_map_is_not_sold(
-    tmp_path: Path, database_url: str, fake: FakeHF
-) -> None:
+def test_a_lora_row_the_hub_does_not_map_is_not_sold(tmp_path: Path, database_url: str, fake: FakeHF) -> None:
     fake.unmap(REALISM_LORA, "replicate")
     app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
     user = new_user(app, "basic", 50)
@@ -242,9 +266,7 @@ def test_fault_then_success_charges_exactly_once(
 
 
 @pytest.mark.parametrize("case", list(FAILS))
-def test_fault_refunds_exactly_once(
-    tmp_path: Path, database_url: str, fake: FakeHF, case: str
-) -> None:
+def test_fault_refunds_exactly_once(tmp_path: Path, database_url: str, fake: FakeHF, case: str) -> None:
     fake.default = FAILS[case]
     app = hf_app(tmp_path, database_url, fake, timeout=0.3, max_retries=1)
     user = new_user(app, "free", 30)
@@ -368,7 +390,8 @@ def test_interrupted_generation_is_refunded_once_on_start_up(app: App) -> None:
     user = new_user(app, "free", 24)
     service = app.generations
     gen_id, selection, _tier, _render = service._open(  # a crash right after the reserve
-        user.id, GenerationRequest(prompt="x"), "x", None, 1, app.catalog.models(), None)
+        user.id, GenerationRequest(prompt="x"), "x", None, 1, app.catalog.models(), None
+    )
     assert app.accounts.get(user.id).balance == 24 - selection.price
     assert service.recover_stale(older_than=3600) == 0  # not past the deadline yet
     assert service.recover_stale(older_than=0) == 1

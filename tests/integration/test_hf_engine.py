@@ -25,10 +25,12 @@ DEV, SCHNELL, REALISM = (
 )
 CATALOG = {
     "dev-base": RenderRequest("portrait of a fox", 512, 512, 28, 3.5, 11, DEV),
-    "dev-realism": RenderRequest("portrait of a fox", 768, 768, 30, 3.5, 12, DEV,
-                                 lora_model=REALISM, lora_scale=0.9),  # fmt: skip
-    "dev-hd-realism": RenderRequest("portrait", 1024, 1024, 35, 3.5, 13, DEV,
-                                    lora_model=REALISM, lora_scale=0.9),  # fmt: skip
+    "dev-realism": RenderRequest(
+        "portrait of a fox", 768, 768, 30, 3.5, 12, DEV, lora_model=REALISM, lora_scale=0.9
+    ),
+    "dev-hd-realism": RenderRequest(
+        "portrait", 1024, 1024, 35, 3.5, 13, DEV, lora_model=REALISM, lora_scale=0.9
+    ),
     "schnell-fast": RenderRequest("portrait of a fox", 512, 512, 4, 0.0, 14, SCHNELL),
 }
 SMALL = CATALOG["dev-base"]
@@ -50,8 +52,13 @@ class Sleeps(list[float]):
 
 def engine(**kwargs: object) -> HFEngine:
     """An engine on a provider route by default, never really sleeping."""
-    options: dict[str, object] = {"token": FAKE_TOKEN, "provider": "replicate", "timeout": 5.0,
-                                  "sleep": Sleeps(), "poll_interval": 0.01}  # fmt: skip
+    options: dict[str, object] = {
+        "token": FAKE_TOKEN,
+        "provider": "replicate",
+        "timeout": 5.0,
+        "sleep": Sleeps(),
+        "poll_interval": 0.01,
+    }
     options.update(kwargs)
     return HFEngine(**options)  # type: ignore[arg-type]
 
@@ -96,7 +103,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str | None, float | None, tuple[int, 
     ("endpoint-default", "dev-realism"): None,
     ("hf-inference", "dev-base"): (DEV, None, None, (512, 512)),
     ("hf-inference", "dev-realism"): None,
-}  # fmt: skip
+}
 
 
 def route_engine(fake: FakeHF, route: str, request: RenderRequest) -> tuple[HFEngine, RenderRequest]:
@@ -211,15 +218,17 @@ def test_a_rate_limit_longer_than_the_deadline_fails_at_once(fake: FakeHF) -> No
 @pytest.mark.parametrize(
     ("reply", "kind", "text"),
     [
-        (Reply.status(400, {"error": "prompt flagged by the safety checker"}), ErrorKind.CONTENT,
-         "safety checker"),
+        (
+            Reply.status(400, {"error": "prompt flagged by the safety checker"}),
+            ErrorKind.CONTENT,
+            "safety checker",
+        ),
         (Reply.status(400, {"error": "bad input"}), ErrorKind.REFUSED, "refused this request"),
         (Reply.status(401, {"error": "invalid token hf_x"}), ErrorKind.AUTH, "not available"),
         (Reply.status(402, {"error": "credits exhausted"}), ErrorKind.CREDITS, "not available"),
-        (Reply.status(403, {"error": "gated: accept the licence"}), ErrorKind.FORBIDDEN,
-         "not available"),
+        (Reply.status(403, {"error": "gated: accept the licence"}), ErrorKind.FORBIDDEN, "not available"),
     ],
-)  # fmt: skip
+)
 def test_refusals_are_final_and_say_no_operator_advice(
     fake: FakeHF, reply: Reply, kind: ErrorKind, text: str
 ) -> None:

@@ -17,8 +17,9 @@ from tests.fakes.fake_hf import Reply
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
 
 
-def test_provider_png_is_kept_with_the_recipe(tmp_path: Path, sqlite_url: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_provider_png_is_kept_with_the_recipe(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     buf = io.BytesIO()
     Image.effect_noise((512, 512), 50).convert("RGB").save(buf, format="PNG", compress_level=9)
     sent = buf.getvalue()

@@ -26,8 +26,9 @@ from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
 GPS_IFD = 0x8825
 
 
-def photo(colour: tuple[int, int, int], size: tuple[int, int] = (600, 800), fmt: str = "JPEG",
-          exif: bool = True) -> bytes:  # fmt: skip
+def photo(
+    colour: tuple[int, int, int], size: tuple[int, int] = (600, 800), fmt: str = "JPEG", exif: bool = True
+) -> bytes:
     """A portrait-like test photo: a coloured face oval on a grey wall, with camera and GPS tags."""
     image = Image.new("RGB", size, (120, 120, 125))
     w, h = size
@@ -102,8 +103,14 @@ def test_bad_photos_are_refused_and_nothing_is_kept(
 
 def test_photos_are_deleted_after_their_retention_and_on_request(app: App) -> None:
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
-    photos = PhotoService(app.db, app.settings.photo_dir, retention_hours=24, max_bytes=10 << 20,
-                          per_hour=10, clock=lambda: now[0])  # fmt: skip
+    photos = PhotoService(
+        app.db,
+        app.settings.photo_dir,
+        retention_hours=24,
+        max_bytes=10 << 20,
+        per_hour=10,
+        clock=lambda: now[0],
+    )
     user = new_user(app, "basic", 50)
     old = photos.upload(user, photo((10, 20, 30)), consent=True)
     now[0] += timedelta(hours=23)
@@ -120,8 +127,7 @@ def test_photos_are_deleted_after_their_retention_and_on_request(app: App) -> No
 
 
 def test_uploads_per_hour_are_limited(app: App) -> None:
-    photos = PhotoService(app.db, app.settings.photo_dir, retention_hours=24, max_bytes=10 << 20,
-                          per_hour=2)  # fmt: skip
+    photos = PhotoService(app.db, app.settings.photo_dir, retention_hours=24, max_bytes=10 << 20, per_hour=2)
     user = new_user(app, "basic", 50)
     for _ in range(2):
         photos.upload(user, photo((9, 9, 9)), consent=True)
@@ -133,8 +139,9 @@ def test_nobody_else_can_use_or_delete_a_photo(app: App) -> None:
     owner, other = new_user(app, "basic", 50), new_user(app, "basic", 50)
     kept = app.photos.upload(owner, photo((200, 100, 100)), consent=True)
     with pytest.raises(NotFound):
-        app.generations.generate(other, GenerationRequest(from_photo=True, photo_id=kept.id,
-                                                          preset="yoga-instructor"))  # fmt: skip
+        app.generations.generate(
+            other, GenerationRequest(from_photo=True, photo_id=kept.id, preset="yoga-instructor")
+        )
     with pytest.raises(NotFound):
         app.photos.delete(other.id, kept.id)
     assert app.accounts.get(other.id).balance == 50
@@ -145,8 +152,9 @@ def test_nobody_else_can_use_or_delete_a_photo(app: App) -> None:
 
 def test_offline_preview_from_a_photo(app: App) -> None:
     user = new_user(app, "basic", 50)
-    result = app.generations.generate(user, from_photo(app, user, photo((210, 160, 130)),
-                                                       preset="elegant-evening", seed=3))  # fmt: skip
+    result = app.generations.generate(
+        user, from_photo(app, user, photo((210, 160, 130)), preset="elegant-evening", seed=3)
+    )
     assert result.ok and result.model_key == LIKENESS_KEY and result.credits_charged == 14
     item = app.gallery.get(user.id, result.generation_id)
     assert item.from_photo and "keep the person's face" in item.prompt
@@ -164,10 +172,12 @@ def face_pixels(app: App, image_key: str) -> Image.Image:
 
 def test_two_photos_give_visibly_different_previews(app: App) -> None:
     user = new_user(app, "basic", 50)
-    a = app.generations.generate(user, from_photo(app, user, photo((220, 40, 40)), seed=1,
-                                                  preset="yoga-instructor"))  # fmt: skip
-    b = app.generations.generate(user, from_photo(app, user, photo((40, 60, 220)), seed=1,
-                                                  preset="yoga-instructor"))  # fmt: skip
+    a = app.generations.generate(
+        user, from_photo(app, user, photo((220, 40, 40)), seed=1, preset="yoga-instructor")
+    )
+    b = app.generations.generate(
+        user, from_photo(app, user, photo((40, 60, 220)), seed=1, preset="yoga-instructor")
+    )
     ra, _, ba = ImageStat.Stat(face_pixels(app, a.image_key or "")).mean
     rb, _, bb = ImageStat.Stat(face_pixels(app, b.image_key or "")).mean
     assert ra > ba + 60 and bb > rb + 60  # the red photo's face is red, the blue one's blue
@@ -196,18 +206,22 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHF]:
         yield server
 
 
-@pytest.mark.parametrize(("provider", "ran"), [("replicate", "black-forest-labs/flux-kontext-dev"),
-                                               ("fal-ai", "fal-ai/flux-kontext/dev")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("provider", "ran"),
+    [("replicate", "black-forest-labs/flux-kontext-dev"), ("fal-ai", "fal-ai/flux-kontext/dev")],
+)
 def test_the_provider_runs_kontext_on_the_cleaned_photo(
     tmp_path: Path, sqlite_url: str, fake: FakeHF, provider: str, ran: str
 ) -> None:
-    engine = HFEngine(token=FAKE_TOKEN, provider=provider, timeout=5, poll_interval=0.01,
-                      sleep=lambda _s: None)  # fmt: skip
+    engine = HFEngine(
+        token=FAKE_TOKEN, provider=provider, timeout=5, poll_interval=0.01, sleep=lambda _s: None
+    )
     app = make_app(tmp_path, sqlite_url, engine_impl=engine)
     fake.fal_queue_polls = 2
     user = new_user(app, "basic", 50)
-    result = app.generations.generate(user, from_photo(app, user, photo((200, 150, 120)),
-                                                       preset="healthcare-professional"))  # fmt: skip
+    result = app.generations.generate(
+        user, from_photo(app, user, photo((200, 150, 120)), preset="healthcare-professional")
+    )
     run = fake.last_run()
     assert result.ok and (run.model, result.provider_model) == (ran, ran) and run.lora is None
     assert run.image_input is not None and b"PhoneMaker" not in run.image_input

@@ -33,9 +33,12 @@ def test_upgrade_from_first_revision_keeps_users(kind: str, tmp_path: Path) -> N
     try:
         upgrade(db, "0001")
         with db.engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO users (username, password_hash, tier, is_admin, balance, created_at)"
-                " VALUES ('old', 'x', 'pro', false, 7, CURRENT_TIMESTAMP)"))  # fmt: skip
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, password_hash, tier, is_admin, balance, created_at)"
+                    " VALUES ('old', 'x', 'pro', false, 7, CURRENT_TIMESTAMP)"
+                )
+            )
         upgrade(db)
         assert current_revision(db) == head_revision()
         with db.engine.connect() as conn:

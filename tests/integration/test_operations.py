@@ -41,8 +41,9 @@ def new_user(app: App, tier: str = "basic", total: int = 200) -> UserInfo:
 def test_usage_per_day_and_model_with_cost_and_ratings(app: App) -> None:
     user = new_user(app)
     app.catalog.set_usd_cost(BASE, 0.025)  # admin-editable
-    done = [app.generations.generate(user, GenerationRequest(prompt="x", model=m))
-            for m in (BASE, BASE, SCHNELL)]  # fmt: skip
+    done = [
+        app.generations.generate(user, GenerationRequest(prompt="x", model=m)) for m in (BASE, BASE, SCHNELL)
+    ]
     app.gallery.rate(user.id, done[0].generation_id, 1, "great")
     app.gallery.rate(user.id, done[1].generation_id, -1, "eyes")
     rows = {r.model_key: r for r in usage(app.db)}
@@ -108,10 +109,22 @@ def test_keyset_paging_walks_every_avatar_once_with_equal_timestamps(app: App) -
 
     user = new_user(app)
     moment = utcnow().replace(microsecond=0)
-    rows = [dict(user_id=user.id, status="completed", model_key="k", model_id="m", seed=i, width=512,
-                 height=512, steps=1, guidance_scale=0.0, price=0,
-                 created_at=moment - timedelta(seconds=i // 5))  # five avatars share each second
-            for i in range(250)]  # fmt: skip
+    rows = [
+        dict(
+            user_id=user.id,
+            status="completed",
+            model_key="k",
+            model_id="m",
+            seed=i,
+            width=512,
+            height=512,
+            steps=1,
+            guidance_scale=0.0,
+            price=0,
+            created_at=moment - timedelta(seconds=i // 5),
+        )  # five avatars share each second
+        for i in range(250)
+    ]
     with app.db.transaction() as session:
         session.execute(insert(Generation), rows)
     seen: list[int] = []

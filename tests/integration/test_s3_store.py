@@ -36,13 +36,16 @@ REGION = "us-east-1"
 ALLOW_ALL = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
 # What docs/scaling.md says the app needs, and nothing more. s3:ListBucket is what makes S3 answer
 # 404 NoSuchKey (not 403 AccessDenied) for a missing object; the app itself never lists.
-APP_POLICY = [{"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
-               "Resource": f"arn:aws:s3:::{BUCKET}/*"},
-              {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{BUCKET}"}]
+APP_POLICY = [
+    {
+        "Effect": "Allow",
+        "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+        "Resource": f"arn:aws:s3:::{BUCKET}/*",
+    },
+    {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{BUCKET}"},
+]
 # pytest's default filters plus Gradio's pandas deprecations (as in tests/web/test_http.py)
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*(no_silent_downcasting|The copy keyword is deprecated).*"
-)
+pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|The copy keyword is deprecated).*")
 
 
 class Moto:
@@ -74,12 +77,16 @@ class S3:
     no_thumbs: tuple[str, str]  # an IAM user that may write originals but not thumbnails
     admin: tuple[str, str]  # may list, to see everything in the bucket
 
-    def aws(self, secret: str | None = None, key_id: str | None = None,
-            url: str | None = None) -> dict[str, str]:  # fmt: skip
+    def aws(
+        self, secret: str | None = None, key_id: str | None = None, url: str | None = None
+    ) -> dict[str, str]:
         """The AWS_* settings a deployment would set."""
-        return {"AWS_ENDPOINT_URL": url or self.moto.url, "AWS_DEFAULT_REGION": REGION,
-                "AWS_ACCESS_KEY_ID": key_id or self.key_id,
-                "AWS_SECRET_ACCESS_KEY": secret or self.secret}  # fmt: skip
+        return {
+            "AWS_ENDPOINT_URL": url or self.moto.url,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": key_id or self.key_id,
+            "AWS_SECRET_ACCESS_KEY": secret or self.secret,
+        }
 
     def objects(self, prefix: str) -> dict[str, bytes]:
         """Every object under `prefix` (listed and read as the admin)."""
@@ -98,21 +105,27 @@ def s3() -> Iterator[S3]:
     moto = Moto()
     import boto3
 
-    setup = {"endpoint_url": moto.url, "region_name": REGION, "aws_access_key_id": "setup",
-             "aws_secret_access_key": "setup"}  # fmt: skip
+    setup = {
+        "endpoint_url": moto.url,
+        "region_name": REGION,
+        "aws_access_key_id": "setup",
+        "aws_secret_access_key": "setup",
+    }
     boto3.client("s3", **setup).create_bucket(Bucket=BUCKET)
     iam = boto3.client("iam", **setup)
 
     def user(name: str, *statements: dict[str, Any]) -> tuple[str, str]:
         iam.create_user(UserName=name)
-        iam.put_user_policy(UserName=name, PolicyName="avatars", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": list(statements)}))  # fmt: skip
+        iam.put_user_policy(
+            UserName=name,
+            PolicyName="avatars",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
+        )
         key = iam.create_access_key(UserName=name)["AccessKey"]
         return key["AccessKeyId"], key["SecretAccessKey"]
 
     app_key = user("avatar-app", *APP_POLICY)
-    deny_thumbs = {"Effect": "Deny", "Action": "s3:PutObject",
-                   "Resource": f"arn:aws:s3:::{BUCKET}/*.webp"}  # fmt: skip
+    deny_thumbs = {"Effect": "Deny", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*.webp"}
     no_thumbs = user("no-thumbs", *APP_POLICY, deny_thumbs)
     admin = user("admin", ALLOW_ALL)
     httpx.post(f"{moto.url}/moto-api/reset-auth", content=b"0").raise_for_status()  # auth on
@@ -156,12 +169,22 @@ def assert_refunded(app: App, user_id: int, result: GenerationResult, balance: i
 def test_storage_url_and_aws_settings(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
     dotenv.write_text("AVATAR_STORAGE_URL=s3://bucket/some/prefix\nAWS_SECRET_ACCESS_KEY=from-file\n")
-    s = load_settings(environ={"AWS_ACCESS_KEY_ID": "AKIA1", "AWS_ENDPOINT_URL": "http://minio:9000",
-                               "AWS_DEFAULT_REGION": "eu-west-3"}, dotenv_path=dotenv)  # fmt: skip
+    s = load_settings(
+        environ={
+            "AWS_ACCESS_KEY_ID": "AKIA1",
+            "AWS_ENDPOINT_URL": "http://minio:9000",
+            "AWS_DEFAULT_REGION": "eu-west-3",
+        },
+        dotenv_path=dotenv,
+    )
     assert s.storage_url == "s3://bucket/some/prefix" and "from-file" not in repr(s)
     assert s3_options(s.storage_aws) | {"config_kwargs": None} == {
-        "key": "AKIA1", "secret": "from-file", "endpoint_url": "http://minio:9000",
-        "client_kwargs": {"region_name": "eu-west-3"}, "config_kwargs": None}  # fmt: skip
+        "key": "AKIA1",
+        "secret": "from-file",
+        "endpoint_url": "http://minio:9000",
+        "client_kwargs": {"region_name": "eu-west-3"},
+        "config_kwargs": None,
+    }
     assert load_settings(environ={}, dotenv_path=None).storage_url == ""
     for bad in ("ftp://host/x", "s3://", "gs://bucket"):
         with pytest.raises(ConfigError, match="AVATAR_STORAGE_URL"):
@@ -171,8 +194,9 @@ def test_storage_url_and_aws_settings(tmp_path: Path) -> None:
 def test_make_store_picks_the_store(tmp_path: Path) -> None:
     default = make_store(load_settings(environ={"AVATAR_DATA_DIR": str(tmp_path)}, dotenv_path=None))
     assert isinstance(default, LocalImageStore) and default.root == (tmp_path / "images").resolve()
-    other = make_store(load_settings(environ={"AVATAR_STORAGE_URL": str(tmp_path / "imgs")},
-                                     dotenv_path=None))  # fmt: skip
+    other = make_store(
+        load_settings(environ={"AVATAR_STORAGE_URL": str(tmp_path / "imgs")}, dotenv_path=None)
+    )
     assert isinstance(other, LocalImageStore) and other.root == (tmp_path / "imgs").resolve()
     s3 = make_store(load_settings(environ={"AVATAR_STORAGE_URL": "s3://b/p/"}, dotenv_path=None))
     assert isinstance(s3, S3ImageStore) and s3.location("1/gen-1.png") == "s3://b/p/1/gen-1.png"
@@ -180,8 +204,11 @@ def test_make_store_picks_the_store(tmp_path: Path) -> None:
         with pytest.raises(ValueError):
             s3.read(bad)
     given = LocalImageStore(tmp_path / "given")
-    app = bootstrap(load_settings(environ={"AVATAR_DATA_DIR": str(tmp_path)}, dotenv_path=None),
-                    hasher=CHEAP_HASHER, store=given)  # fmt: skip
+    app = bootstrap(
+        load_settings(environ={"AVATAR_DATA_DIR": str(tmp_path)}, dotenv_path=None),
+        hasher=CHEAP_HASHER,
+        store=given,
+    )
     assert app.store is given and app.gallery.store is given
     app.close()
 
@@ -215,12 +242,12 @@ def test_save_read_thumbnail_delete(s3: S3, tmp_path: Path, sqlite_url: str) -> 
 
 
 @pytest.fixture(scope="module")
-def live_s3(s3: S3, tmp_path_factory: pytest.TempPathFactory,
-            sqlite_template: Path) -> Iterator[tuple[LiveServer, str]]:  # fmt: skip
+def live_s3(
+    s3: S3, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[LiveServer, str]]:
     """The real web app (SQLite) with its images in the bucket."""
     tmp_path = tmp_path_factory.mktemp("live-s3")
-    app, prefix = s3_app(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None),
-                         s3.aws())  # fmt: skip
+    app, prefix = s3_app(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None), s3.aws())
     try:
         with serve(app) as server:
             yield server, prefix
@@ -228,8 +255,9 @@ def live_s3(s3: S3, tmp_path_factory: pytest.TempPathFactory,
         app.close()
 
 
-def test_owner_routes_serve_from_the_bucket_and_missing_is_404(s3: S3, live_s3: tuple[LiveServer, str]
-                                                                ) -> None:  # fmt: skip
+def test_owner_routes_serve_from_the_bucket_and_missing_is_404(
+    s3: S3, live_s3: tuple[LiveServer, str]
+) -> None:
     live, prefix = live_s3
     names = [f"s3{uuid.uuid4().hex[:8]}" for _ in range(2)]
     owner, other = (live.signup(name) for name in names)
@@ -281,8 +309,9 @@ def test_thumbnail_refused_midway_leaves_nothing(s3: S3, tmp_path: Path, sqlite_
         app.close()
 
 
-def test_server_down_during_a_save_is_refunded(s3: S3, tmp_path: Path, sqlite_url: str,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_server_down_during_a_save_is_refunded(
+    s3: S3, tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(storage_s3, "RETRIES", 1)  # no retry backoff: each failure is immediate
     doomed = Moto()  # a second endpoint onto the same in-process backend, taken down before the save
     app, prefix = s3_app(tmp_path, sqlite_url, s3.aws(url=doomed.url))

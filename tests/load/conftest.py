@@ -32,11 +32,16 @@ class Apps:
         self.root = root
         self.started: list[AppProcess] = []
 
-    def new(self, name: str, *, data_dir: Path, database_url: str | None,
-            env: dict[str, str] | None = None) -> AppProcess:  # fmt: skip
+    def new(
+        self, name: str, *, data_dir: Path, database_url: str | None, env: dict[str, str] | None = None
+    ) -> AppProcess:
         """An app child (not started yet) over `data_dir` and `database_url`."""
-        proc = AppProcess(name=name, env=child_env(data_dir, database_url, env),
-                          cwd=self.root / f"cwd-{name}", log_path=self.root / f"{name}.log")  # fmt: skip
+        proc = AppProcess(
+            name=name,
+            env=child_env(data_dir, database_url, env),
+            cwd=self.root / f"cwd-{name}",
+            log_path=self.root / f"{name}.log",
+        )
         self.started.append(proc)
         return proc
 
@@ -52,8 +57,7 @@ def apps(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Apps]:
     factory = Apps(tmp_path)
     yield factory
     factory.stop_all()
-    failed = any(getattr(getattr(request.node, f"rep_{p}", None), "failed", False)
-                 for p in ("setup", "call"))  # fmt: skip
+    failed = any(getattr(getattr(request.node, f"rep_{p}", None), "failed", False) for p in ("setup", "call"))
     if failed:
         for proc in factory.started:
             print(f"\n----- log of {proc.name} ({proc.log_path}) -----\n{proc.log_tail()}")

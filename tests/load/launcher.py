@@ -34,11 +34,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def child_env(data_dir: Path, database_url: str | None, extra: Mapping[str, str] | None = None
-              ) -> dict[str, str]:  # fmt: skip
+def child_env(
+    data_dir: Path, database_url: str | None, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The environment of an app (or CLI) child: scrubbed, then the test's settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(SCRUBBED_PREFIXES) and k not in SCRUBBED}  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED_PREFIXES) and k not in SCRUBBED}
     env.update(
         AVATAR_DATA_DIR=str(data_dir),
         AVATAR_SECRET_KEY=SECRET_KEY,
@@ -88,9 +88,12 @@ class AppProcess:
         self.started = time.monotonic()
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and script
             [sys.executable, str(APP_PY), "--port", str(self.port)],
-            cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         log.close()
         self.wait_ready(timeout)
         print(f"{self.name}: ready in {time.monotonic() - self.started:.1f} s")
@@ -149,8 +152,12 @@ class AppProcess:
     # ----- talking to it -----
     def signup(self, username: str, password: str = PASSWORD) -> str:
         """Sign up through the form; the session cookie value."""
-        r = httpx.post(f"{self.url}/signup", timeout=30, follow_redirects=False,
-                       data={"username": username, "password": password, "confirm": password})  # fmt: skip
+        r = httpx.post(
+            f"{self.url}/signup",
+            timeout=30,
+            follow_redirects=False,
+            data={"username": username, "password": password, "confirm": password},
+        )
         assert r.status_code == 303, r.text[-2000:]
         return str(r.cookies["avatar_session"])
 
@@ -158,8 +165,13 @@ class AppProcess:
         """A gradio_client.Client for this app with the session cookie."""
         from gradio_client import Client
 
-        return Client(self.url, headers={"Cookie": f"avatar_session={cookie}"}, verbose=False,
-                      analytics_enabled=False, download_files=False)  # fmt: skip
+        return Client(
+            self.url,
+            headers={"Cookie": f"avatar_session={cookie}"},
+            verbose=False,
+            analytics_enabled=False,
+            download_files=False,
+        )
 
 
 def cli(env: Mapping[str, str], *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
@@ -167,6 +179,11 @@ def cli(env: Mapping[str, str], *args: str, timeout: float = 60.0) -> subprocess
     cwd = Path(env["AVATAR_DATA_DIR"])
     cwd.mkdir(parents=True, exist_ok=True)
     return subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-m", "avatar_core", *args], env=dict(env), cwd=cwd,
-        capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "avatar_core", *args],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -20,8 +20,7 @@ class UserLedger:
 
     def of_type(self, type_: str, generation_id: int | None = None) -> list[tuple[str, int, int | None]]:
         """Rows of one type (for one generation)."""
-        return [r for r in self.rows
-                if r[0] == type_ and (generation_id is None or r[2] == generation_id)]  # fmt: skip
+        return [r for r in self.rows if r[0] == type_ and (generation_id is None or r[2] == generation_id)]
 
     @property
     def total(self) -> int:
@@ -37,14 +36,18 @@ def user_ledger(database_url: str, username: str) -> UserLedger:
             user = session.scalars(select(User).where(User.username == username)).one()
             rows = session.execute(
                 select(LedgerEntry.type, LedgerEntry.amount, LedgerEntry.generation_id)
-                .where(LedgerEntry.user_id == user.id).order_by(LedgerEntry.id)
-            ).all()  # fmt: skip
+                .where(LedgerEntry.user_id == user.id)
+                .order_by(LedgerEntry.id)
+            ).all()
             gens = session.execute(
-                select(Generation.id, Generation.status, Generation.credits_charged,
-                       Generation.error)
-                .where(Generation.user_id == user.id).order_by(Generation.id)
-            ).all()  # fmt: skip
-            return UserLedger(user.balance, [tuple(r) for r in rows],  # type: ignore[misc]
-                              [tuple(g) for g in gens])  # type: ignore[misc]
+                select(Generation.id, Generation.status, Generation.credits_charged, Generation.error)
+                .where(Generation.user_id == user.id)
+                .order_by(Generation.id)
+            ).all()
+            return UserLedger(
+                user.balance,
+                [tuple(r) for r in rows],  # type: ignore[misc]
+                [tuple(g) for g in gens],
+            )  # type: ignore[misc]
     finally:
         db.dispose()

@@ -33,10 +33,13 @@ from tests.load.pgschema import pg_schemas
 
 PRICE = 8  # the free tier's default model
 DEADLINE = 5  # s: a killed process's generations are stale after 2 × DEADLINE; sweeper every 5 s
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings(
-    "ignore:.*(no_silent_downcasting|The copy keyword is deprecated).*")]  # fmt: skip
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|The copy keyword is deprecated).*"),
+]
 UPSTREAM = re.compile(
-    r'"(?P<method>\S+) (?P<path>\S+) [^"]*" (?P<status>\d+) .* upstream=(?P<up>[\d.:, ]+) rt=')
+    r'"(?P<method>\S+) (?P<path>\S+) [^"]*" (?P<status>\d+) .* upstream=(?P<up>[\d.:, ]+) rt='
+)
 
 
 @dataclass
@@ -111,8 +114,9 @@ def make_people(cluster: Cluster, prefix: str, count: int) -> list[Person]:
     from avatar_core.config import load_settings
     from avatar_core.services.auth import make_hasher
 
-    app = bootstrap(load_settings(cluster.app_env(0), dotenv_path=None),
-                    hasher=make_hasher(rounds=1, memory_kib=1024))  # fmt: skip
+    app = bootstrap(
+        load_settings(cluster.app_env(0), dotenv_path=None), hasher=make_hasher(rounds=1, memory_kib=1024)
+    )
     try:
         for i in range(count):
             app.accounts.register(f"{prefix}{i:02d}", PASSWORD)
@@ -147,8 +151,11 @@ def upstream_of(cluster: Cluster, people: list[Person]) -> dict[str, int]:
             probe = http.get(f"/healthz?probe={p.name}", headers=cookie(p.cookie))
             assert probe.status_code == 200
     ports = {f"127.0.0.1:{port}": i for i, port in enumerate(cluster.app_ports)}
-    seen = {m["path"].split("probe=")[1]: ports[m["up"].split(",")[-1].strip()]
-            for m in access_lines(cluster) if "probe=" in m["path"]}  # fmt: skip
+    seen = {
+        m["path"].split("probe=")[1]: ports[m["up"].split(",")[-1].strip()]
+        for m in access_lines(cluster)
+        if "probe=" in m["path"]
+    }
     return {p.name: seen[p.name] for p in people}
 
 
@@ -158,8 +165,7 @@ def generations(url: str) -> list[tuple[str, int, str, str | None]]:
     try:
         with db.read() as s:
             query = select(User.username, Generation.id, Generation.status, Generation.error)
-            rows = s.execute(query.join(User, User.id == Generation.user_id)
-                             .order_by(Generation.id)).all()  # fmt: skip
+            rows = s.execute(query.join(User, User.id == Generation.user_id).order_by(Generation.id)).all()
             return [tuple(r) for r in rows]  # type: ignore[misc]
     finally:
         db.dispose()
@@ -171,8 +177,7 @@ def ledger_rows(url: str, gen_id: int) -> list[tuple[str, int]]:
     try:
         with db.read() as s:
             query = select(LedgerEntry.type, LedgerEntry.amount)
-            rows = s.execute(query.where(LedgerEntry.generation_id == gen_id)
-                             .order_by(LedgerEntry.id)).all()  # fmt: skip
+            rows = s.execute(query.where(LedgerEntry.generation_id == gen_id).order_by(LedgerEntry.id)).all()
             return [tuple(r) for r in rows]  # type: ignore[misc]
     finally:
         db.dispose()
@@ -222,8 +227,15 @@ def test_browser_user_and_50_generations_over_both_processes(cluster: Cluster, f
 
     def run_burst() -> None:
         window["start"] = time.monotonic()
-        burst.extend(run_all([partial(generate, p, cluster.url, f"burst portrait {i}", i * 0.1)
-                              for i, p in enumerate(people)], timeout=90))  # fmt: skip
+        burst.extend(
+            run_all(
+                [
+                    partial(generate, p, cluster.url, f"burst portrait {i}", i * 0.1)
+                    for i, p in enumerate(people)
+                ],
+                timeout=90,
+            )
+        )
         window["end"] = time.monotonic()
 
     burster = threading.Thread(target=run_burst, daemon=True)
@@ -245,8 +257,11 @@ def test_browser_user_and_50_generations_over_both_processes(cluster: Cluster, f
 
     failures = [r for r in burst if not (isinstance(r, dict) and r.get("status") == "completed")]
     assert failures == [], failures[:5]
-    joins = Counter(m["up"] for m in access_lines(cluster)
-                    if m["path"].startswith("/gradio_api/queue/join") and m["status"] == "200")  # fmt: skip
+    joins = Counter(
+        m["up"]
+        for m in access_lines(cluster)
+        if m["path"].startswith("/gradio_api/queue/join") and m["status"] == "200"
+    )
     print(f"queue joins per process: {dict(joins)}; browser image: {src[:60]}")
     assert len(joins) == 2 and min(joins.values()) >= 5, joins
     assert sum(joins.values()) >= 51
@@ -255,8 +270,12 @@ def test_browser_user_and_50_generations_over_both_processes(cluster: Cluster, f
     check = cluster.cli("credits", "check")
     assert check.returncode == 0 and "ledger OK" in check.stdout, check.stdout + check.stderr
     # nginx refuses uploads above AVATAR_MAX_UPLOAD_MB (10 MB) + 1 MB of form before any app sees them
-    big = httpx.post(f"{cluster.url}/gradio_api/upload", headers=cookie(people[0].cookie),
-                     files={"files": ("big.png", b"x" * (12 << 20), "image/png")}, timeout=30)  # fmt: skip
+    big = httpx.post(
+        f"{cluster.url}/gradio_api/upload",
+        headers=cookie(people[0].cookie),
+        files={"files": ("big.png", b"x" * (12 << 20), "image/png")},
+        timeout=30,
+    )
     assert big.status_code == 413, big.status_code
 
 
@@ -273,12 +292,20 @@ def test_kill_9_mid_burst(cluster: Cluster, fake: FakeHF) -> None:
     fake.default = Reply.sleep(3.0)  # every generation is still at the provider when the kill comes
     calls_before = len(fake.inference_calls())
     results: list[Any] = []
-    burster = threading.Thread(target=lambda: results.extend(run_all(
-        [partial(generate, p, cluster.url, f"crash portrait {p.name}") for p in people],
-        timeout=60)), daemon=True)  # fmt: skip
+    burster = threading.Thread(
+        target=lambda: results.extend(
+            run_all(
+                [partial(generate, p, cluster.url, f"crash portrait {p.name}") for p in people], timeout=60
+            )
+        ),
+        daemon=True,
+    )
     burster.start()
-    wait_for(lambda: len(fake.inference_calls()) - calls_before >= len(people), 30,
-             "every generation to reach the provider")  # fmt: skip
+    wait_for(
+        lambda: len(fake.inference_calls()) - calls_before >= len(people),
+        30,
+        "every generation to reach the provider",
+    )
     running = {g[1] for g in generations(url) if g[2] == "running"}
     assert len(running) == len(people), running
     cluster.kill_app(victim)
@@ -290,25 +317,35 @@ def test_kill_9_mid_burst(cluster: Cluster, fake: FakeHF) -> None:
 
     # The survivor keeps serving: a user of each process generates right away through nginx
     # (the victim's user is routed to the survivor: connection refused -> next upstream).
-    after = run_all([lambda: generate(on_survivor[0], cluster.url, "after the crash, survivor"),
-                     lambda: generate(on_victim[0], cluster.url, "after the crash, rerouted")],
-                    timeout=30)  # fmt: skip
+    after = run_all(
+        [
+            lambda: generate(on_survivor[0], cluster.url, "after the crash, survivor"),
+            lambda: generate(on_victim[0], cluster.url, "after the crash, rerouted"),
+        ],
+        timeout=30,
+    )
     assert [r.get("status") if isinstance(r, dict) else repr(r) for r in after] == ["completed"] * 2
     burster.join(60)
     by_name = dict(zip([p.name for p in people], results, strict=True))
     assert all(by_name[p.name].get("status") == "completed" for p in on_survivor), by_name
-    assert not any(isinstance(r, dict) and r.get("status") == "completed"
-                   for r in (by_name[p.name] for p in on_victim)), by_name  # fmt: skip
+    assert not any(
+        isinstance(r, dict) and r.get("status") == "completed" for r in (by_name[p.name] for p in on_victim)
+    ), by_name
 
     # The killed process's generations: refunded once, by the survivor's sweeper or the restart.
     restart.join(90)
     assert cluster.apps[victim].alive, cluster.apps[victim].log_tail()
     victims = {p.name for p in on_victim}
     interrupted = [g for g in generations(url) if g[0] in victims and g[1] in running]
-    wait_for(lambda: not any(g[2] == "running" for g in generations(url)), 3 * DEADLINE + 10,
-             "the interrupted generations to be refunded")  # fmt: skip
-    print(f"killed app{victim} with {len(interrupted)} generation(s) in flight; all refunded "
-          f"{time.monotonic() - killed_at:.1f} s after the kill")
+    wait_for(
+        lambda: not any(g[2] == "running" for g in generations(url)),
+        3 * DEADLINE + 10,
+        "the interrupted generations to be refunded",
+    )
+    print(
+        f"killed app{victim} with {len(interrupted)} generation(s) in flight; all refunded "
+        f"{time.monotonic() - killed_at:.1f} s after the kill"
+    )
     by_id = {g[1]: g for g in generations(url)}
     for _, gen_id, _, _ in interrupted:
         _, _, status, error = by_id[gen_id]
@@ -322,8 +359,15 @@ def test_kill_9_mid_burst(cluster: Cluster, fake: FakeHF) -> None:
 
     # Every completed avatar (both tests) is readable through either process, by its owner only.
     cookies = {p.name: p.cookie for p in people}
-    cookies.update({p.name: p.cookie for p in make_cookies(cluster, sorted(
-        {g[0] for g in by_id.values() if g[0] not in cookies and g[0] != "browser-user"}))})  # fmt: skip
+    cookies.update(
+        {
+            p.name: p.cookie
+            for p in make_cookies(
+                cluster,
+                sorted({g[0] for g in by_id.values() if g[0] not in cookies and g[0] != "browser-user"}),
+            )
+        }
+    )
     completed = [g for g in by_id.values() if g[2] == "completed" and g[0] in cookies]
     assert len(completed) >= 51 + len(on_survivor)
     for app_url in cluster.app_urls:

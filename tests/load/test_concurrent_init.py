@@ -49,8 +49,10 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_simultaneous_inits_all_succeed(empty_db: str, tmp_path: Path) -> None:
     ctx = mp.get_context("fork")  # the children inherit the imports: quick
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
-    procs = [ctx.Process(target=init_worker, args=(empty_db, str(tmp_path / f"d{i}"), barrier,
-                                                   results)) for i in range(PROCESSES)]  # fmt: skip
+    procs = [
+        ctx.Process(target=init_worker, args=(empty_db, str(tmp_path / f"d{i}"), barrier, results))
+        for i in range(PROCESSES)
+    ]
     for p in procs:
         p.start()
     outcomes = [results.get(timeout=120) for _ in procs]

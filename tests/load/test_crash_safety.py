@@ -40,8 +40,12 @@ def test_kill_9_during_generation_is_refunded_exactly_once(
 ) -> None:
     data_dir = tmp_path / "data"
     fake_hf.default = Reply.sleep(60)  # the provider never answers while the first app lives
-    first = apps.new("first", data_dir=data_dir, database_url=crash_db,
-                     env=hf_fake_env(fake_hf.url, AVATAR_GENERATION_DEADLINE="120")).start()  # fmt: skip
+    first = apps.new(
+        "first",
+        data_dir=data_dir,
+        database_url=crash_db,
+        env=hf_fake_env(fake_hf.url, AVATAR_GENERATION_DEADLINE="120"),
+    ).start()
     cookie = first.signup("crash-victim")
     client = first.client(cookie)
     client.submit(prompt="a lighthouse keeper, oil painting", api_name="/generate")  # type: ignore[attr-defined]
@@ -65,8 +69,11 @@ def test_kill_9_during_generation_is_refunded_exactly_once(
     restart_env = hf_fake_env(fake_hf.url, AVATAR_GENERATION_DEADLINE="1")
     second = apps.new("second", data_dir=data_dir, database_url=crash_db, env=restart_env)
     second.start()
-    wait_for(lambda: user_ledger(crash_db, "crash-victim").generations[0][1] != "running", 15,
-             "the restart to recover the interrupted generation")  # fmt: skip
+    wait_for(
+        lambda: user_ledger(crash_db, "crash-victim").generations[0][1] != "running",
+        15,
+        "the restart to recover the interrupted generation",
+    )
     after = user_ledger(crash_db, "crash-victim")
     assert_refunded_once(after, gen_id)
     check = cli(second.env, "credits", "check")

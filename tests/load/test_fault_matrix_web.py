@@ -51,8 +51,7 @@ FAULTS = {
     "401": Fault((Reply.status(401),), None, "failed", 1, "not available right now"),
     "400": Fault((Reply.status(400),), None, "failed", 1, "refused this request"),
     "dropped-forever": Fault((), Reply.drop(), "failed", 4, "not available right now"),
-    "truncated-forever": Fault((), Reply.truncated_png(), "failed", 2,
-                               "did not return a usable image"),  # fmt: skip
+    "truncated-forever": Fault((), Reply.truncated_png(), "failed", 2, "did not return a usable image"),
     "garbage-forever": Fault((), Reply.garbage(), "failed", 2, "did not return a usable image"),
 }
 
@@ -67,8 +66,9 @@ class Rig:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-        sqlite_template: Path) -> Iterator[Rig]:  # fmt: skip
+def rig(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[Rig]:
     """One server per database kind for the whole matrix."""
     tmp = tmp_path_factory.mktemp(f"faults-{request.param}")
     with ExitStack() as stack:
@@ -79,8 +79,9 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             url = stack.enter_context(pg_schemas())()
         mp = stack.enter_context(pytest.MonkeyPatch.context())
         fake = stack.enter_context(fake_hub(mp))
-        engine = HFEngine(token=FAKE_TOKEN, base_url=fake.url, timeout=10, backoff_base=0.01,
-                          max_loading_wait=1.0)  # fmt: skip
+        engine = HFEngine(
+            token=FAKE_TOKEN, base_url=fake.url, timeout=10, backoff_base=0.01, max_loading_wait=1.0
+        )
         app = make_app(tmp, url, engine_impl=engine)
         try:
             with serve(app) as live:
@@ -96,8 +97,13 @@ def test_fault_through_the_web_app(rig: Rig, name: str) -> None:
     fault, fake = FAULTS[name], rig.fake
     username = f"fault-{name}"[:32]
     cookie = rig.live.signup(username)
-    client = Client(rig.live.url, headers={"Cookie": f"avatar_session={cookie}"}, verbose=False,
-                    analytics_enabled=False, download_files=False)  # fmt: skip
+    client = Client(
+        rig.live.url,
+        headers={"Cookie": f"avatar_session={cookie}"},
+        verbose=False,
+        analytics_enabled=False,
+        download_files=False,
+    )
     calls_before = len(fake.inference_calls())
     fake.script(fault.script)
     if fault.default is not None:

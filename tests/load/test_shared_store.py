@@ -23,8 +23,14 @@ class BucketStore:
     def __init__(self, bucket: dict[str, bytes], cache_dir: Path) -> None:
         self.bucket, self.cache = bucket, LocalImageStore(cache_dir)
 
-    def save(self, owner_id: int, name: str, image: Image.Image, recipe: Mapping[str, object],
-             source_png: bytes | None = None) -> StoredImage:  # fmt: skip
+    def save(
+        self,
+        owner_id: int,
+        name: str,
+        image: Image.Image,
+        recipe: Mapping[str, object],
+        source_png: bytes | None = None,
+    ) -> StoredImage:
         image_key, thumb_key = f"{owner_id}/{name}.png", f"{owner_id}/{name}.thumb.webp"
         self.bucket[thumb_key] = thumbnail_bytes(image)  # thumbnail first: no orphan full image
         self.bucket[image_key] = png_bytes(image, recipe, source_png)

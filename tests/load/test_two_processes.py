@@ -37,19 +37,27 @@ def start_together(procs: list[AppProcess]) -> None:
 
 
 @pytest.mark.slow
-def test_two_processes_never_oversell(apps: Apps, fake_hf: FakeHF,
-                                      pg_schema: Callable[[], str], tmp_path: Path) -> None:  # fmt: skip
+def test_two_processes_never_oversell(
+    apps: Apps, fake_hf: FakeHF, pg_schema: Callable[[], str], tmp_path: Path
+) -> None:
     url = pg_schema()  # empty: both processes migrate and seed it at the same time
     fake_hf.default = Reply.sleep(0.2)
-    env = hf_fake_env(fake_hf.url, AVATAR_CONCURRENCY="32", AVATAR_GENERATION_DEADLINE="60",
-                      AVATAR_USER_CONCURRENCY=str(REQUESTS))  # the ledger, not the per-user cap  # fmt: skip
-    procs = [apps.new(f"replica{i}", data_dir=tmp_path / "shared-data", database_url=url, env=env)
-             for i in range(2)]  # fmt: skip
+    env = hf_fake_env(
+        fake_hf.url,
+        AVATAR_CONCURRENCY="32",
+        AVATAR_GENERATION_DEADLINE="60",
+        AVATAR_USER_CONCURRENCY=str(REQUESTS),
+    )  # the ledger, not the per-user cap
+    procs = [
+        apps.new(f"replica{i}", data_dir=tmp_path / "shared-data", database_url=url, env=env)
+        for i in range(2)
+    ]
     start_together(procs)
 
     cookie = procs[0].signup("big-spender")  # 24 welcome credits; the cookie works on both
-    grant = cli(procs[0].env, "credits", "grant", "big-spender", str(PRICE * AFFORDABLE - 24),
-                "--reason", "load test")  # fmt: skip
+    grant = cli(
+        procs[0].env, "credits", "grant", "big-spender", str(PRICE * AFFORDABLE - 24), "--reason", "load test"
+    )
     assert grant.returncode == 0, grant.stdout + grant.stderr
     assert user_ledger(url, "big-spender").balance == PRICE * AFFORDABLE
 
@@ -80,9 +88,12 @@ def test_two_processes_never_oversell(apps: Apps, fake_hf: FakeHF,
 
     completed = [r for _, kind, r in outcomes if kind == "ok" and r[3]["status"] == "completed"]
     refused = [r for _, kind, r in outcomes if kind == "error" and "Not enough credits" in r]
-    other = [o for o in outcomes
-             if not (o[1] == "ok" and o[2][3]["status"] == "completed")
-             and not (o[1] == "error" and "Not enough credits" in o[2])]  # fmt: skip
+    other = [
+        o
+        for o in outcomes
+        if not (o[1] == "ok" and o[2][3]["status"] == "completed")
+        and not (o[1] == "error" and "Not enough credits" in o[2])
+    ]
     assert other == [], other
     assert (len(completed), len(refused)) == (AFFORDABLE, REQUESTS - AFFORDABLE)
     assert all(r[3]["credits_charged"] == PRICE for r in completed)

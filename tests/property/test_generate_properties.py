@@ -29,52 +29,94 @@ from avatar_core.web.handlers import Handlers
 from tests.conftest import make_app
 from tests.load.pgschema import pg_schemas
 
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
-MODEL_KEYS = ["avatar-creator:flux-dev-base", "avatar-creator:flux-dev-realism",
-              "avatar-creator:flux-dev-hd-realism", "avatar-creator:flux-schnell-fast"]  # fmt: skip
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+MODEL_KEYS = [
+    "avatar-creator:flux-dev-base",
+    "avatar-creator:flux-dev-realism",
+    "avatar-creator:flux-dev-hd-realism",
+    "avatar-creator:flux-schnell-fast",
+]
 PRESET_NAMES = [p.key for p in PRESETS[:3]] + [p.name for p in PRESETS[:2]]
 GENERIC = "Something went wrong on our side"
 
-words = st.sampled_from(["a", "woman", "man", "with", "red", "hair", "glasses", "office", "beard",
-                         "hijab", "portrait", "smiling", "gym", "blue", "eyes", "studio"])  # fmt: skip
+words = st.sampled_from(
+    [
+        "a",
+        "woman",
+        "man",
+        "with",
+        "red",
+        "hair",
+        "glasses",
+        "office",
+        "beard",
+        "hijab",
+        "portrait",
+        "smiling",
+        "gym",
+        "blue",
+        "eyes",
+        "studio",
+    ]
+)
 good_prompts = st.lists(words, min_size=1, max_size=12).map(" ".join)
 form_prompts = st.one_of(
     st.text(max_size=80),
     st.lists(words, max_size=12).map(" ".join),
     st.builds(lambda w, n: " ".join([w] * n), words, st.integers(150, 400)),  # around the limit
-    st.builds(lambda c, n: c * n, st.sampled_from(["x", " ", "\x00", "é", "\U0001f600", "\n"]),
-              st.integers(1, 3000)),
+    st.builds(
+        lambda c, n: c * n, st.sampled_from(["x", " ", "\x00", "é", "\U0001f600", "\n"]), st.integers(1, 3000)
+    ),
     st.text(alphabet="\x00\x01\x1b\x7f\u200b\u202e\ufeff ab", max_size=30),  # controls, bidi
-)  # fmt: skip
+)
 any_prompts = st.one_of(form_prompts, st.text(st.characters(codec=None), max_size=30))
-bad_names = st.one_of(st.text(max_size=24), st.text(alphabet="\x00%'\";-_ab", max_size=12),
-                      st.builds("x".__mul__, st.integers(100, 5000)),
-                      st.just("avatar-creator:flux-dev-base\x00"))  # fmt: skip
+bad_names = st.one_of(
+    st.text(max_size=24),
+    st.text(alphabet="\x00%'\";-_ab", max_size=12),
+    st.builds("x".__mul__, st.integers(100, 5000)),
+    st.just("avatar-creator:flux-dev-base\x00"),
+)
 names = st.one_of(st.none(), st.just(""), st.sampled_from(PRESET_NAMES), bad_names)
 models = st.one_of(st.none(), st.sampled_from(MODEL_KEYS), bad_names)
 
 # Half the examples are well-formed requests (they must complete or be refused for money/tier),
 # half are wild (every field may be hostile).
-good_service = st.fixed_dictionaries({
-    "prompt": good_prompts, "preset": st.none() | st.sampled_from(PRESET_NAMES),
-    "model": st.none() | st.sampled_from(MODEL_KEYS), "seed": st.none() | st.integers(0, 2**31 - 1),
-    "size": st.none() | st.sampled_from([256, 512, 768, 1024, 2048]),
-})  # fmt: skip
-wild_service = st.fixed_dictionaries({
-    "prompt": any_prompts, "preset": names, "model": models,
-    "seed": st.none() | st.integers(-(2**63), 2**63),
-    "size": st.one_of(st.none(), st.sampled_from([255, 2049]), st.integers(-10**6, 10**6)),
-})  # fmt: skip
-good_form = st.fixed_dictionaries({
-    "prompt": good_prompts, "preset": st.none() | st.sampled_from(PRESET_NAMES),
-    "model": st.sampled_from(["auto", *MODEL_KEYS]),
-    "seed": st.sampled_from([-1.0, None]) | st.integers(0, 2**31 - 1).map(float),
-})  # fmt: skip
-wild_form = st.fixed_dictionaries({
-    "prompt": form_prompts, "preset": names, "model": models | st.sampled_from(["auto", ""]),
-    "seed": st.one_of(st.none(), st.floats(), st.integers(-(2**70), 2**70)),
-})  # fmt: skip
+good_service = st.fixed_dictionaries(
+    {
+        "prompt": good_prompts,
+        "preset": st.none() | st.sampled_from(PRESET_NAMES),
+        "model": st.none() | st.sampled_from(MODEL_KEYS),
+        "seed": st.none() | st.integers(0, 2**31 - 1),
+        "size": st.none() | st.sampled_from([256, 512, 768, 1024, 2048]),
+    }
+)
+wild_service = st.fixed_dictionaries(
+    {
+        "prompt": any_prompts,
+        "preset": names,
+        "model": models,
+        "seed": st.none() | st.integers(-(2**63), 2**63),
+        "size": st.one_of(st.none(), st.sampled_from([255, 2049]), st.integers(-(10**6), 10**6)),
+    }
+)
+good_form = st.fixed_dictionaries(
+    {
+        "prompt": good_prompts,
+        "preset": st.none() | st.sampled_from(PRESET_NAMES),
+        "model": st.sampled_from(["auto", *MODEL_KEYS]),
+        "seed": st.sampled_from([-1.0, None]) | st.integers(0, 2**31 - 1).map(float),
+    }
+)
+wild_form = st.fixed_dictionaries(
+    {
+        "prompt": form_prompts,
+        "preset": names,
+        "model": models | st.sampled_from(["auto", ""]),
+        "seed": st.one_of(st.none(), st.floats(), st.integers(-(2**70), 2**70)),
+    }
+)
 
 
 @dataclass
@@ -86,8 +128,9 @@ class Rig:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-        sqlite_template: Path) -> Iterator[Rig]:  # fmt: skip
+def rig(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[Rig]:
     """One app (offline engine) per database kind, shared by every example."""
     tmp = tmp_path_factory.mktemp(f"generate-{request.param}")
     with pg_schemas() if request.param == "postgresql" else _nothing() as make:
@@ -98,8 +141,11 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             app = make_app(tmp, make())
             init(app)
         users = {}
-        for name, tier, top_up in (("rich", "free", 500_000), ("poor", "free", None),
-                                   ("pro", "pro", 500_000)):  # fmt: skip
+        for name, tier, top_up in (
+            ("rich", "free", 500_000),
+            ("poor", "free", None),
+            ("pro", "pro", 500_000),
+        ):
             uid = app.accounts.register(name + "-user", "a-long-secret-9").id
             with app.db.transaction() as s:
                 if top_up:
@@ -131,21 +177,38 @@ def money(app: App, user_id: int) -> tuple[int, int, int]:
 def assert_settled_once(app: App, user_id: int, gen_id: int, charged: int) -> None:
     """One reserve and one capture for the generation, the difference being the charge."""
     with app.db.read() as s:
-        rows = s.execute(select(LedgerEntry.type, LedgerEntry.amount)
-                         .where(LedgerEntry.generation_id == gen_id,
-                                LedgerEntry.user_id == user_id)).all()  # fmt: skip
+        rows = s.execute(
+            select(LedgerEntry.type, LedgerEntry.amount).where(
+                LedgerEntry.generation_id == gen_id, LedgerEntry.user_id == user_id
+            )
+        ).all()
         assert sorted(t for t, _ in rows) == ["capture", "reserve"]
         assert -sum(a for _, a in rows) == charged
         assert list(credits.check(s)) == []
 
 
 @SETTINGS
-@example(who="rich", req={"prompt": "a\x00b", "preset": "\x00", "model": None, "seed": None,
-                          "size": None}, realism=False, hd=False, fast=False)
-@example(who="pro", req={"prompt": "\ud800 red hair", "preset": None, "model": None,
-                         "seed": 2**31 - 1, "size": 2048}, realism=True, hd=True, fast=False)
-@given(who=st.sampled_from(["rich", "poor", "pro"]), req=st.one_of(good_service, wild_service),
-       realism=st.booleans(), hd=st.booleans(), fast=st.booleans())
+@example(
+    who="rich",
+    req={"prompt": "a\x00b", "preset": "\x00", "model": None, "seed": None, "size": None},
+    realism=False,
+    hd=False,
+    fast=False,
+)
+@example(
+    who="pro",
+    req={"prompt": "\ud800 red hair", "preset": None, "model": None, "seed": 2**31 - 1, "size": 2048},
+    realism=True,
+    hd=True,
+    fast=False,
+)
+@given(
+    who=st.sampled_from(["rich", "poor", "pro"]),
+    req=st.one_of(good_service, wild_service),
+    realism=st.booleans(),
+    hd=st.booleans(),
+    fast=st.booleans(),
+)
 def test_service_generate_completes_or_refuses_cleanly(
     rig: Rig, who: str, req: dict[str, Any], realism: bool, hd: bool, fast: bool
 ) -> None:
@@ -180,8 +243,13 @@ def form(seed: float) -> dict[str, Any]:
 @example(who="rich", req=form(float("nan")), realism=False, hd=False, fast=False)
 @example(who="rich", req=form(float("inf")), realism=False, hd=False, fast=False)
 @example(who="rich", req=form(1e300), realism=False, hd=False, fast=False)
-@given(who=st.sampled_from(["rich", "poor", "pro"]), req=st.one_of(good_form, wild_form),
-       realism=st.booleans(), hd=st.booleans(), fast=st.booleans())
+@given(
+    who=st.sampled_from(["rich", "poor", "pro"]),
+    req=st.one_of(good_form, wild_form),
+    realism=st.booleans(),
+    hd=st.booleans(),
+    fast=st.booleans(),
+)
 def test_generate_handler_never_fails_unexpectedly(
     rig: Rig, who: str, req: dict[str, Any], realism: bool, hd: bool, fast: bool
 ) -> None:
@@ -190,8 +258,12 @@ def test_generate_handler_never_fails_unexpectedly(
     before = money(app, user.id)
     try:
         _image, details, _quote, data = handlers.generate(
-            **req, prefer_realism=realism, prefer_hd=hd, fast=fast,
-            request=gr.Request(username=str(user.id)), progress=no_progress,  # type: ignore[arg-type]
+            **req,
+            prefer_realism=realism,
+            prefer_hd=hd,
+            fast=fast,
+            request=gr.Request(username=str(user.id)),
+            progress=no_progress,  # type: ignore[arg-type]
         )
     except gr.Error as err:
         event("refused")

@@ -116,8 +116,11 @@ def step(app: App, ids: list[int], m: Model, op: tuple[object, ...], gens: Itera
             u, amount = m.held[gen]
             done = m.settled.get(gen)
             charged = op[2] if kind == "capture" else None
-            settle = ((lambda: credits.capture(s, ids[u], gen, charged=charged))  # type: ignore[arg-type]
-                      if kind == "capture" else (lambda: credits.release(s, ids[u], gen)))  # fmt: skip
+            settle = (
+                (lambda: credits.capture(s, ids[u], gen, charged=charged))  # type: ignore[arg-type]
+                if kind == "capture"
+                else (lambda: credits.release(s, ids[u], gen))
+            )
             if done is not None and done != kind:
                 with pytest.raises(LedgerConflict):
                     settle()
@@ -162,8 +165,7 @@ class Refused(Exception):
 
 @settings(max_examples=50, deadline=None)
 @given(ops=operations)
-def test_any_sequence_keeps_the_ledger_invariants(ledger_app: App, ops: list[tuple[object, ...]]
-                                                   ) -> None:  # fmt: skip
+def test_any_sequence_keeps_the_ledger_invariants(ledger_app: App, ops: list[tuple[object, ...]]) -> None:
     app = ledger_app
     n = next(names)
     ids = [app.accounts.register(f"prop-{n}-{i}", "a-long-secret-9").id for i in range(2)]
@@ -181,8 +183,7 @@ def test_any_sequence_keeps_the_ledger_invariants(ledger_app: App, ops: list[tup
         assert all(b >= 0 for b in bals)
         with app.db.read() as s:
             for uid, b in zip(ids, bals, strict=True):
-                total = s.scalar(select(func.sum(LedgerEntry.amount))
-                                 .where(LedgerEntry.user_id == uid))  # fmt: skip
+                total = s.scalar(select(func.sum(LedgerEntry.amount)).where(LedgerEntry.user_id == uid))
                 assert int(total or 0) == b
     with app.db.read() as s:
         assert list(credits.check(s)) == []
@@ -190,6 +191,6 @@ def test_any_sequence_keeps_the_ledger_invariants(ledger_app: App, ops: list[tup
             select(LedgerEntry.generation_id, func.count())
             .where(LedgerEntry.user_id.in_(ids), LedgerEntry.type.in_(("capture", "release")))
             .group_by(LedgerEntry.user_id, LedgerEntry.generation_id)
-        ).all()  # fmt: skip
+        ).all()
     assert all(count == 1 for _, count in settles)
     assert len(settles) == len(m.settled)

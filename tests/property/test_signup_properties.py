@@ -26,27 +26,31 @@ from tests.load.pgschema import pg_schemas
 
 WELCOME = 24
 serial = itertools.count()
-SETTINGS = settings(max_examples=50, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+SETTINGS = settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 # Text a form field can carry (no lone surrogates: they cannot be UTF-8 encoded).
 form_text = st.one_of(
     st.text(max_size=40),
     st.text(st.characters(codec="utf-8"), max_size=300),
     st.text(alphabet="abc.-_ \x00\t\n\u0130\u212a\u00df\u0301\U0001f600", max_size=40),
-    st.builds(lambda c, n: c * n, st.sampled_from(["a", "é", "\x00", "\U0001f600"]),
-              st.integers(100, 20_000)),  # huge
+    st.builds(
+        lambda c, n: c * n, st.sampled_from(["a", "é", "\x00", "\U0001f600"]), st.integers(100, 20_000)
+    ),  # huge
     st.builds(lambda n: f"user{n}", st.integers(0, 10**6)),  # often valid
 )
 # Anything a Python caller could pass (the CLI reads stdin with surrogateescape under C locales).
 any_text = st.one_of(form_text, st.text(st.characters(codec=None), max_size=40))
-passwords = st.one_of(form_text, st.just("a-long-secret-9"),
-                      st.builds(lambda n: f"pw-{n}-Zq8!", st.integers()))  # fmt: skip
+passwords = st.one_of(
+    form_text, st.just("a-long-secret-9"), st.builds(lambda n: f"pw-{n}-Zq8!", st.integers())
+)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def signup_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-               sqlite_template: Path) -> Iterator[App]:  # fmt: skip
+def signup_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[App]:
     """One app (per database kind) shared by every example; throttling off."""
     tmp = tmp_path_factory.mktemp(f"signup-{request.param}")
     if request.param == "sqlite":
@@ -76,8 +80,9 @@ def assert_whole_account(app: App, username: str) -> None:
     """A created account has its welcome grant and a matching balance, nothing else."""
     with app.db.read() as s:
         user = s.scalars(select(User).where(User.username == username)).one()
-        rows = s.execute(select(LedgerEntry.type, LedgerEntry.amount)
-                         .where(LedgerEntry.user_id == user.id)).all()  # fmt: skip
+        rows = s.execute(
+            select(LedgerEntry.type, LedgerEntry.amount).where(LedgerEntry.user_id == user.id)
+        ).all()
         assert [tuple(r) for r in rows] == [("grant", WELCOME)] and user.balance == WELCOME
         assert list(credits.check(s)) == []
 
@@ -86,8 +91,10 @@ valid_names = st.builds(lambda n: f"prop{n}", st.integers(0, 10**9))
 
 
 @SETTINGS
-@given(username=st.one_of(any_text, valid_names),
-       password=st.one_of(any_text, passwords, st.builds("{}\ud800xyz".format, st.text(max_size=8))))
+@given(
+    username=st.one_of(any_text, valid_names),
+    password=st.one_of(any_text, passwords, st.builds("{}\ud800xyz".format, st.text(max_size=8))),
+)
 def test_register_never_crashes(signup_app: App, username: str, password: str) -> None:
     before = counts(signup_app)
     try:
@@ -108,8 +115,9 @@ def http(signup_app: App) -> Iterator[TestClient]:
     from avatar_core.services.throttle import Throttle
     from avatar_core.web.server import create_web_app
 
-    signup_app.accounts.throttle = Throttle(signup_app.db, signup_per_hour=10**9,
-                                            signup_global_per_hour=10**9)  # fmt: skip
+    signup_app.accounts.throttle = Throttle(
+        signup_app.db, signup_per_hour=10**9, signup_global_per_hour=10**9
+    )
     with TestClient(create_web_app(signup_app), follow_redirects=False) as client:
         yield client
 
@@ -122,15 +130,20 @@ def assert_clean_page(status: int, body: str) -> None:
 
 
 @SETTINGS
-@given(username=st.one_of(form_text, valid_names), password=passwords,
-       same=st.sampled_from([True, True, True, False]),
-       confirm=form_text)
-def test_signup_route_never_500s(signup_app: App, http: TestClient, username: str,
-                                 password: str, same: bool, confirm: str) -> None:  # fmt: skip
+@given(
+    username=st.one_of(form_text, valid_names),
+    password=passwords,
+    same=st.sampled_from([True, True, True, False]),
+    confirm=form_text,
+)
+def test_signup_route_never_500s(
+    signup_app: App, http: TestClient, username: str, password: str, same: bool, confirm: str
+) -> None:
     http.cookies.clear()
     before = counts(signup_app)
-    r = http.post("/signup", data={"username": username, "password": password,
-                                   "confirm": password if same else confirm})  # fmt: skip
+    r = http.post(
+        "/signup", data={"username": username, "password": password, "confirm": password if same else confirm}
+    )
     assert_clean_page(r.status_code, r.text)
     if r.status_code == 303:
         event("created")
@@ -148,10 +161,11 @@ KNOWN, KNOWN_PASSWORD = "known-user", "a-long-secret-9"
 
 
 @SETTINGS
-@given(username=st.one_of(form_text, st.sampled_from([KNOWN, " Known-User ", "KNOWN-USER\x00"])),
-       password=st.one_of(passwords, st.sampled_from([KNOWN_PASSWORD, KNOWN_PASSWORD + "\x00"])))
-def test_login_route_never_500s(signup_app: App, http: TestClient, username: str,
-                                password: str) -> None:  # fmt: skip
+@given(
+    username=st.one_of(form_text, st.sampled_from([KNOWN, " Known-User ", "KNOWN-USER\x00"])),
+    password=st.one_of(passwords, st.sampled_from([KNOWN_PASSWORD, KNOWN_PASSWORD + "\x00"])),
+)
+def test_login_route_never_500s(signup_app: App, http: TestClient, username: str, password: str) -> None:
     try:
         signup_app.accounts.by_name(KNOWN)
     except AvatarError:

@@ -28,15 +28,15 @@ def known(overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="package")
-def live_factory(tmp_path_factory: pytest.TempPathFactory,
-                 sqlite_template: Path) -> Iterator[LiveFactory]:  # fmt: skip
+def live_factory(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveFactory]:
     """Start live apps (SQLite, an admin) with settings overrides; all stop at the end of the package."""
     with ExitStack() as stack:
 
         def start(**overrides: Any) -> LiveServer:
             tmp = tmp_path_factory.mktemp("sec")
-            app = with_admin(tmp, fresh_database_url("sqlite", tmp, sqlite_template, None),
-                             **known(overrides))  # fmt: skip
+            app = with_admin(
+                tmp, fresh_database_url("sqlite", tmp, sqlite_template, None), **known(overrides)
+            )
             stack.callback(app.close)
             server: AbstractContextManager[LiveServer] = serve(app)
             return stack.enter_context(server)

@@ -42,8 +42,7 @@ def test_init_does_not_promote_a_squatted_admin_name(live: LiveServer) -> None:
         assert app.accounts.by_name("opsadmin").is_admin
         assert not logged_in(live, squatter)
     finally:
-        app.settings = late.with_overrides(admin_username=ADMIN_USERNAME,
-                                           admin_password=ADMIN_PASSWORD)  # fmt: skip
+        app.settings = late.with_overrides(admin_username=ADMIN_USERNAME, admin_password=ADMIN_PASSWORD)
 
 
 def test_rotating_the_admin_password_with_init_ends_old_sessions(live: LiveServer) -> None:
@@ -72,8 +71,7 @@ def epoch(live: LiveServer, username: str) -> int:
         return int(session.scalar(select(User.session_epoch).where(User.username == username)))
 
 
-def test_cli_password_role_and_revoke_end_sessions(live: LiveServer,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_cli_password_role_and_revoke_end_sessions(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
     live.signup("carol-cli")
     monkeypatch.chdir(live.app.settings.data_dir)  # no .env here
     cookie = live.login("carol-cli", PASSWORD)
@@ -83,11 +81,23 @@ def test_cli_password_role_and_revoke_end_sessions(live: LiveServer,
     assert run_cli(live, monkeypatch, "users", "set-admin", "carol-cli", "off") == 0
     assert not live.app.accounts.by_name("carol-cli").is_admin
     assert run_cli(live, monkeypatch, "users", "revoke", "carol-cli") == 0
-    assert run_cli(live, monkeypatch, "users", "set-password", "carol-cli", "--password-stdin",
-                   stdin="Brand-new-pass-5\n") == 0  # fmt: skip
+    assert (
+        run_cli(
+            live,
+            monkeypatch,
+            "users",
+            "set-password",
+            "carol-cli",
+            "--password-stdin",
+            stdin="Brand-new-pass-5\n",
+        )
+        == 0
+    )
     assert epoch(live, "carol-cli") == start + 4  # every command ended the sessions
-    assert run_cli(live, monkeypatch, "users", "set-password", "carol-cli", "--password-stdin",
-                   stdin="short\n") == 1  # fmt: skip
+    assert (
+        run_cli(live, monkeypatch, "users", "set-password", "carol-cli", "--password-stdin", stdin="short\n")
+        == 1
+    )
     assert epoch(live, "carol-cli") == start + 4  # bad input changes nothing
     time.sleep(EPOCH_TTL + 0.1)  # the server is another process's view: it rereads the epoch
     assert not logged_in(live, cookie)
@@ -95,8 +105,12 @@ def test_cli_password_role_and_revoke_end_sessions(live: LiveServer,
 
 
 def test_placeholder_admin_password_refused_in_production() -> None:
-    env = {"AVATAR_ENV": "production", "AVATAR_SECRET_KEY": "k" * 40,
-           "AVATAR_ADMIN_USERNAME": "admin", "AVATAR_ADMIN_PASSWORD": PLACEHOLDER_ADMIN_PASSWORD}
+    env = {
+        "AVATAR_ENV": "production",
+        "AVATAR_SECRET_KEY": "k" * 40,
+        "AVATAR_ADMIN_USERNAME": "admin",
+        "AVATAR_ADMIN_PASSWORD": PLACEHOLDER_ADMIN_PASSWORD,
+    }
     with pytest.raises(ConfigError, match="AVATAR_ADMIN_PASSWORD is the example value"):
         load_settings(env, dotenv_path=None)
     example = Path(__file__).resolve().parents[2] / ".env.example"

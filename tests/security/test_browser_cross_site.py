@@ -16,8 +16,10 @@ from tests.conftest import missing
 from tests.e2e import browser as pw
 from tests.web.server import PASSWORD, LiveServer, free_port
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*"),
+]
 PAGES = {
     "/read": """<script>
 fetch(APP + '/config', {credentials: 'include'}).then(r => r.text())
@@ -42,8 +44,12 @@ def sites(live: LiveServer) -> Iterator[tuple[str, str, str]]:
 
     class Evil(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-            body = PAGES.get(self.path, "").replace("APP_URL", app_url).replace(
-                "attacker-NAME", attacker).replace("PASSWORD", PASSWORD)  # fmt: skip
+            body = (
+                PAGES.get(self.path, "")
+                .replace("APP_URL", app_url)
+                .replace("attacker-NAME", attacker)
+                .replace("PASSWORD", PASSWORD)
+            )
             data = f"<!doctype html><script>const APP='{app_url}'</script>{body}".encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
@@ -74,8 +80,10 @@ def victim(sites: tuple[str, str, str], live: LiveServer) -> Iterator[tuple[Any,
     name = f"victim-{uuid.uuid4().hex[:6]}"
     live.signup(name)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(pw.CHROMIUM), args=pw.ARGS + [
-            "--host-resolver-rules=MAP app.test 127.0.0.1, MAP evil.test 127.0.0.1"])  # fmt: skip
+        browser = p.chromium.launch(
+            executable_path=str(pw.CHROMIUM),
+            args=pw.ARGS + ["--host-resolver-rules=MAP app.test 127.0.0.1, MAP evil.test 127.0.0.1"],
+        )
         console: list[str] = []
         page = pw.login(browser, app_url, name, PASSWORD)
         page.on("console", lambda msg: console.append(msg.text))
@@ -90,8 +98,7 @@ def still_victim(page: Any, app_url: str, name: str) -> None:
     expect(page.locator("#greeting")).to_contain_text(f"Signed in as {name}", timeout=pw.TIMEOUT_MS)
 
 
-def test_the_app_runs_under_its_csp(victim: tuple[Any, str, list[str]],
-                                    sites: tuple[str, str, str]) -> None:  # fmt: skip
+def test_the_app_runs_under_its_csp(victim: tuple[Any, str, list[str]], sites: tuple[str, str, str]) -> None:
     page, name, console = victim
     still_victim(page, sites[0], name)
     page.get_by_role("tab", name="Gallery").click()
@@ -99,8 +106,9 @@ def test_the_app_runs_under_its_csp(victim: tuple[Any, str, list[str]],
     assert not [m for m in console if "Content Security Policy" in m], console
 
 
-def test_another_site_cannot_read_the_api(victim: tuple[Any, str, list[str]],
-                                          sites: tuple[str, str, str]) -> None:  # fmt: skip
+def test_another_site_cannot_read_the_api(
+    victim: tuple[Any, str, list[str]], sites: tuple[str, str, str]
+) -> None:
     page = victim[0]
     page.goto(f"{sites[1]}/read")
     page.wait_for_function("() => window.result !== undefined")
@@ -108,9 +116,9 @@ def test_another_site_cannot_read_the_api(victim: tuple[Any, str, list[str]],
 
 
 @pytest.mark.parametrize("attack", ["/login-csrf", "/logout-csrf", "/logout-link"])
-def test_another_site_cannot_log_the_user_in_or_out(victim: tuple[Any, str, list[str]],
-                                                    sites: tuple[str, str, str],
-                                                    attack: str) -> None:  # fmt: skip
+def test_another_site_cannot_log_the_user_in_or_out(
+    victim: tuple[Any, str, list[str]], sites: tuple[str, str, str], attack: str
+) -> None:
     page, name, _ = victim
     page.goto(f"{sites[1]}{attack}")
     page.wait_for_url(f"{sites[0]}/**")
@@ -121,8 +129,9 @@ def test_another_site_cannot_log_the_user_in_or_out(victim: tuple[Any, str, list
     still_victim(page, sites[0], name)
 
 
-def test_another_site_cannot_frame_the_app(victim: tuple[Any, str, list[str]],
-                                           sites: tuple[str, str, str]) -> None:  # fmt: skip
+def test_another_site_cannot_frame_the_app(
+    victim: tuple[Any, str, list[str]], sites: tuple[str, str, str]
+) -> None:
     page, _, console = victim
     page.goto(f"{sites[1]}/frame")
     page.wait_for_timeout(500)
@@ -131,8 +140,9 @@ def test_another_site_cannot_frame_the_app(victim: tuple[Any, str, list[str]],
     assert any("frame-ancestors" in m for m in console), console
 
 
-def test_markdown_in_a_prompt_is_text_in_the_recipe(victim: tuple[Any, str, list[str]],
-                                                    sites: tuple[str, str, str]) -> None:  # fmt: skip
+def test_markdown_in_a_prompt_is_text_in_the_recipe(
+    victim: tuple[Any, str, list[str]], sites: tuple[str, str, str]
+) -> None:
     from playwright.sync_api import expect
 
     page, name, _ = victim
@@ -146,8 +156,7 @@ def test_markdown_in_a_prompt_is_text_in_the_recipe(victim: tuple[Any, str, list
     still_victim(page, sites[0], name)
 
 
-def test_the_log_out_button_posts(victim: tuple[Any, str, list[str]],
-                                      sites: tuple[str, str, str]) -> None:  # fmt: skip
+def test_the_log_out_button_posts(victim: tuple[Any, str, list[str]], sites: tuple[str, str, str]) -> None:
     page, name, _ = victim  # runs last in this module: it ends the victim's session
     still_victim(page, sites[0], name)
     page.locator("#logout").get_by_role("button", name="Log out").click()  # a POST, same tab

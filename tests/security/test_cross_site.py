@@ -29,8 +29,13 @@ def test_cors_does_not_reflect_another_origin_with_credentials(live: LiveServer)
         for path in ("/config", "/gradio_api/info", "/login"):
             r = c.get(path)
             assert r.headers.get("access-control-allow-origin") is None, (path, r.headers)
-        pre = c.options("/gradio_api/queue/join", headers={
-            "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+        pre = c.options(
+            "/gradio_api/queue/join",
+            headers={
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
         assert pre.headers.get("access-control-allow-origin") is None
 
 
@@ -63,30 +68,38 @@ def test_spaces_cookie_is_none_and_secure(live_factory: LiveFactory) -> None:
         assert r.headers.get("access-control-allow-origin") == "https://me-avatars.hf.space"
 
 
-@pytest.mark.parametrize("headers", [{"Origin": EVIL}, {"Sec-Fetch-Site": "cross-site"},
-                                     {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"},
-                                     {"Origin": "null"}, {"Sec-Fetch-Site": "same-site"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": EVIL},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
 def test_cross_site_state_changes_are_refused(live: LiveServer, headers: dict[str, str]) -> None:
     user = name()
     cookie = live.signup(user)
     with live.client(cookies={COOKIE: cookie}, headers=headers) as c:
-        for path, data in (("/login", {"username": user, "password": PASSWORD}),
-                           ("/signup", {"username": name(), "password": PASSWORD}),
-                           ("/logout", {})):  # fmt: skip
+        for path, data in (
+            ("/login", {"username": user, "password": PASSWORD}),
+            ("/signup", {"username": name(), "password": PASSWORD}),
+            ("/logout", {}),
+        ):
             r = c.post(path, data=data)
             assert r.status_code == 403, (path, r.status_code)
             assert COOKIE not in r.cookies
-        r = c.post("/gradio_api/queue/join", json={"data": ["x"], "fn_index": 0,
-                                                   "session_hash": "h"})  # fmt: skip
+        r = c.post("/gradio_api/queue/join", json={"data": ["x"], "fn_index": 0, "session_hash": "h"})
         assert r.status_code == 403
     with live.client(cookies={COOKIE: cookie}) as c:
         assert c.get("/", follow_redirects=False).status_code == 200  # still logged in
 
 
-@pytest.mark.parametrize("headers", [{}, {"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"},
-                                     {"Origin": "SELF"}])
-def test_same_site_and_non_browser_requests_still_work(live: LiveServer,
-                                                       headers: dict[str, str]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "headers", [{}, {"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {"Origin": "SELF"}]
+)
+def test_same_site_and_non_browser_requests_still_work(live: LiveServer, headers: dict[str, str]) -> None:
     user = name()
     live.signup(user)
     headers = {k: (live.url if v == "SELF" else v) for k, v in headers.items()}
@@ -105,8 +118,20 @@ def test_logout_by_get_only_shows_a_button(live: LiveServer) -> None:
         assert c.get("/").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/signup", "/logout", "/healthz", "/config",
-                                  "/avatars/1/image.png", "/no-such-page", "/theme.css"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/login",
+        "/signup",
+        "/logout",
+        "/healthz",
+        "/config",
+        "/avatars/1/image.png",
+        "/no-such-page",
+        "/theme.css",
+    ],
+)
 def test_security_headers_on_every_page(live: LiveServer, path: str) -> None:
     cookie = live.signup(name())
     with live.client(cookies={COOKIE: cookie}) as c:

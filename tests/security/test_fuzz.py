@@ -14,31 +14,39 @@ from tests.security.test_input import call
 from tests.web.server import ADMIN_USERNAME, LiveServer
 
 COOKIE = "avatar_session"
-FAST = settings(max_examples=20, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+FAST = settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 TEXT = st.text(st.characters(codec="utf-8"), max_size=80) | st.sampled_from(
-    ["", " ", "admin", "a" * 300, "x\x00y", "../../etc/passwd", "![](/logout)", "<script>"])
+    ["", " ", "admin", "a" * 300, "x\x00y", "../../etc/passwd", "![](/logout)", "<script>"]
+)
 PROMPT = TEXT | st.sampled_from(["fox \ud800 in snow", "\udfff", "**x** ![](https://e.test/i.png)"])
 pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")
 
 
 @FAST
-@given(kind=st.sampled_from(["login", "signup"]), username=TEXT, password=TEXT, confirm=TEXT,
-       invite=TEXT)  # fmt: skip
-def test_forms_never_500(live: LiveServer, kind: str, username: str, password: str,
-                         confirm: str, invite: str) -> None:  # fmt: skip
+@given(kind=st.sampled_from(["login", "signup"]), username=TEXT, password=TEXT, confirm=TEXT, invite=TEXT)
+def test_forms_never_500(
+    live: LiveServer, kind: str, username: str, password: str, confirm: str, invite: str
+) -> None:
     with live.client() as c:
-        r = c.post(f"/{kind}", data={"username": username, "password": password,
-                                     "confirm": confirm, "invite": invite})  # fmt: skip
+        r = c.post(
+            f"/{kind}",
+            data={"username": username, "password": password, "confirm": confirm, "invite": invite},
+        )
     assert r.status_code in (303, 400, 429), (r.status_code, r.text[:200])
 
 
 @FAST
 @example(avatar_id="99999999999999999999999", kind="image.png")  # found by the attack in #9
-@given(avatar_id=st.integers(min_value=-(2**70), max_value=2**70).map(str) | TEXT,
-       kind=st.sampled_from(["image.png", "thumb.webp", "download.png", "x"]))  # fmt: skip
-def test_image_route_never_500(live: LiveServer, player: tuple[str, str], avatar_id: str,
-                               kind: str) -> None:  # fmt: skip
+@given(
+    avatar_id=st.integers(min_value=-(2**70), max_value=2**70).map(str) | TEXT,
+    kind=st.sampled_from(["image.png", "thumb.webp", "download.png", "x"]),
+)
+def test_image_route_never_500(live: LiveServer, player: tuple[str, str], avatar_id: str, kind: str) -> None:
     with live.client(cookies={COOKIE: player[1]}) as c:
         r = c.get(f"/avatars/{quote(avatar_id, safe='')}/{kind}")
     assert r.status_code in (404, 422), (avatar_id, r.status_code)  # 422: not a number at all
@@ -54,12 +62,15 @@ def player(live: LiveServer) -> tuple[str, str]:
 
 @settings(FAST, max_examples=20)
 @example(prompt="fox \ud800 in snow", preset="", model="auto", seed=None)  # found by #9's attack
-@given(prompt=PROMPT, preset=st.sampled_from(["", "nope", "\x00"]) | TEXT,
-       model=st.sampled_from(["auto", "", "avatar-creator:flux-dev-base", "zzz"]) | TEXT,
-       seed=st.none() | st.integers(-10, 2**40) | st.floats(-5, 1e12, allow_nan=False))  # fmt: skip
-def test_generate_charges_only_for_an_avatar(live: LiveServer, player: tuple[str, str],
-                                             prompt: str, preset: str, model: str,
-                                             seed: float | None) -> None:  # fmt: skip
+@given(
+    prompt=PROMPT,
+    preset=st.sampled_from(["", "nope", "\x00"]) | TEXT,
+    model=st.sampled_from(["auto", "", "avatar-creator:flux-dev-base", "zzz"]) | TEXT,
+    seed=st.none() | st.integers(-10, 2**40) | st.floats(-5, 1e12, allow_nan=False),
+)
+def test_generate_charges_only_for_an_avatar(
+    live: LiveServer, player: tuple[str, str], prompt: str, preset: str, model: str, seed: float | None
+) -> None:
     name, cookie = player
     user = live.app.accounts.by_name(name)
     if user.balance < 50:  # keep the balance high enough for any model
@@ -81,14 +92,19 @@ def test_generate_charges_only_for_an_avatar(live: LiveServer, player: tuple[str
         assert "went wrong on our side" not in str(last), last  # a clear message, not a crash
 
 
-NUMBER = (st.integers(-(2**40), 2**40) | st.floats(allow_nan=True, allow_infinity=True)
-          | st.none() | st.sampled_from([1.5, 0.5, -0.0, 2.0, 10**7]))  # fmt: skip
+NUMBER = (
+    st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.none()
+    | st.sampled_from([1.5, 0.5, -0.0, 2.0, 10**7])
+)
 
 
 @settings(FAST, max_examples=60)
 @given(amount=NUMBER, price=NUMBER, uses=NUMBER, extra=NUMBER)
-def test_admin_numbers_are_whole_or_refused(live: LiveServer, amount: object, price: object,
-                                            uses: object, extra: object) -> None:  # fmt: skip
+def test_admin_numbers_are_whole_or_refused(
+    live: LiveServer, amount: object, price: object, uses: object, extra: object
+) -> None:
     import gradio as gr
 
     from avatar_core.web.handlers import Handlers

@@ -30,12 +30,18 @@ def call(live: LiveServer, cookie: str, api_name: str, data: list[Any]) -> list[
         event = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
         index = int(event["id"])
         values = {c["id"]: c.get("props", {}).get("value") for c in config["components"]}
-        data = list(data) + [values.get(i) for i in event["inputs"]][len(data):]  # later inputs' defaults
+        data = list(data) + [values.get(i) for i in event["inputs"]][len(data) :]  # later inputs' defaults
         session_hash = uuid.uuid4().hex
-        body = json.dumps({"data": data, "fn_index": index, "session_hash": session_hash,
-                           "event_data": None, "trigger_id": None})  # fmt: skip
-        joined = c.post("/gradio_api/queue/join", content=body,
-                        headers={"Content-Type": "application/json"})  # fmt: skip
+        body = json.dumps(
+            {
+                "data": data,
+                "fn_index": index,
+                "session_hash": session_hash,
+                "event_data": None,
+                "trigger_id": None,
+            }
+        )
+        joined = c.post("/gradio_api/queue/join", content=body, headers={"Content-Type": "application/json"})
         assert joined.status_code == 200, joined.text
         messages = []
         with c.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as s:
@@ -71,8 +77,7 @@ def test_out_of_range_ids_are_404(live: LiveServer, avatar_id: str, kind: str) -
 def test_lone_surrogate_prompt_completes_and_shows_the_cleaned_text(live: LiveServer) -> None:
     name = f"sur-{uuid.uuid4().hex[:6]}"
     cookie = live.signup(name)
-    out = done(call(live, cookie, "generate", ["a fox \ud800 in snow", "", "auto", False, False,
-                                               False, -1]))  # fmt: skip
+    out = done(call(live, cookie, "generate", ["a fox \ud800 in snow", "", "auto", False, False, False, -1]))
     assert out.get("error") is None, out
     html_out, _details, _quote, result = out["data"]
     assert result["status"] == "completed" and 'alt="a fox in snow"' in html_out
@@ -127,7 +132,10 @@ def test_ssr_and_run_history_stay_off(live: LiveServer, tmp_path: Path, sqlite_u
         app.close()
     cookie = live.signup(f"rh-{uuid.uuid4().hex[:6]}")
     with live.client(cookies={COOKIE: cookie}, headers={"Host": "evil.test"}) as c:
-        for path in ("/gradio_api/runs", "/gradio_api/run-history/buckets",
-                     "/gradio_api/run-history/records"):  # fmt: skip
+        for path in (
+            "/gradio_api/runs",
+            "/gradio_api/run-history/buckets",
+            "/gradio_api/run-history/records",
+        ):
             assert c.get(path).status_code == 404, path
     assert httpx.get(live.url + "/healthz").status_code == 200

@@ -57,8 +57,11 @@ def test_upload_over_the_limit_is_refused(live_factory: LiveFactory) -> None:
                 yield b"y" * MB
             yield b"\r\n--b--\r\n"
 
-        r = c.post("/gradio_api/upload", content=chunks(),
-                   headers={"Content-Type": "multipart/form-data; boundary=b"})  # fmt: skip
+        r = c.post(
+            "/gradio_api/upload",
+            content=chunks(),
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
         assert r.status_code == 413
         small = c.post("/gradio_api/upload", files={"files": ("s.txt", b"ok")})
         assert small.status_code == 200
@@ -68,8 +71,9 @@ def test_request_bodies_are_bounded(live: LiveServer) -> None:
     with live.client() as c:
         r = c.post("/login", data={"username": "x", "password": "p" * (2 * MB)})
         assert r.status_code == 413
-        r = c.post("/gradio_api/queue/join", content=b"{" * (2 * MB),
-                   headers={"Content-Type": "application/json"})  # fmt: skip
+        r = c.post(
+            "/gradio_api/queue/join", content=b"{" * (2 * MB), headers={"Content-Type": "application/json"}
+        )
         assert r.status_code == 413
 
 
@@ -133,8 +137,20 @@ def test_too_busy_is_a_clear_message_in_the_ui(live_factory: LiveFactory) -> Non
     from avatar_core.infra.models import Generation
 
     with live.app.db.transaction() as session:  # a generation still running on another replica
-        session.add(Generation(user_id=user.id, status="running", model_key="k", model_id="m",
-                               seed=1, width=1, height=1, steps=1, guidance_scale=0, price=8))  # fmt: skip
+        session.add(
+            Generation(
+                user_id=user.id,
+                status="running",
+                model_key="k",
+                model_id="m",
+                seed=1,
+                width=1,
+                height=1,
+                steps=1,
+                guidance_scale=0,
+                price=8,
+            )
+        )
     from gradio_client import Client
 
     client = Client(live.url, headers={"Cookie": f"{COOKIE}={cookie}"}, verbose=False)

@@ -22,8 +22,15 @@ def name() -> str:
 
 def signup(live: LiveServer, address: str, invite: str = "", username: str = ""):  # type: ignore[no-untyped-def]
     with live.client(headers={"X-Forwarded-For": address}) as c:
-        return c.post("/signup", data={"username": username or name(), "password": PASSWORD,
-                                       "confirm": PASSWORD, "invite": invite})  # fmt: skip
+        return c.post(
+            "/signup",
+            data={
+                "username": username or name(),
+                "password": PASSWORD,
+                "confirm": PASSWORD,
+                "invite": invite,
+            },
+        )
 
 
 def test_signups_per_address_and_globally_per_hour(live_factory: LiveFactory) -> None:
@@ -57,8 +64,9 @@ def test_closed_and_invite_modes(live_factory: LiveFactory) -> None:
     user = live.app.accounts.by_name(first)
     assert user.balance == 24 + 50
     with live.app.db.read() as session:
-        keys = list(session.scalars(select(LedgerEntry.idempotency_key)
-                                    .where(LedgerEntry.user_id == user.id)))  # fmt: skip
+        keys = list(
+            session.scalars(select(LedgerEntry.idempotency_key).where(LedgerEntry.user_id == user.id))
+        )
     assert sorted(keys) == [f"invite:{invite.id}", "welcome"]
     other = live.app.invites.create()
     live.app.invites.revoke(other.id)
@@ -67,8 +75,9 @@ def test_closed_and_invite_modes(live_factory: LiveFactory) -> None:
     assert listed[invite.id].uses == 2 and listed[other.id].revoked
 
 
-def test_invites_from_the_admin_tab_and_the_cli(live: LiveServer, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_invites_from_the_admin_tab_and_the_cli(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from avatar_core.cli.main import main
     from tests.security.test_input import call
 

@@ -113,8 +113,7 @@ def test_address_ceiling_stops_stuffing_but_not_known_accounts(app: App, clock: 
     assert app.accounts.authenticate("dave", PASSWORD, "192.0.2.100").username == "dave"
 
 
-def test_counters_are_shared_survive_restarts_and_expire(app: App, clock: Clock,
-                                                         tmp_path: object) -> None:  # fmt: skip
+def test_counters_are_shared_survive_restarts_and_expire(app: App, clock: Clock, tmp_path: object) -> None:
     from avatar_core.infra.models import ThrottleEvent
     from avatar_core.services.throttle import Throttle
 
@@ -130,8 +129,9 @@ def test_counters_are_shared_survive_restarts_and_expire(app: App, clock: Clock,
     clock.advance(24 * 3600)
     fail(app, "someone", "10.9.0.2")  # any write sweeps expired rows
     with app.db.read() as session:
-        left = session.scalar(select(func.count()).select_from(ThrottleEvent)
-                              .where(ThrottleEvent.key.like("erin|%")))  # fmt: skip
+        left = session.scalar(
+            select(func.count()).select_from(ThrottleEvent).where(ThrottleEvent.key.like("erin|%"))
+        )
     assert left == 0
 
 
@@ -153,20 +153,23 @@ def test_http_owner_logs_in_while_attacked(live: LiveServer) -> None:
     with live.client(headers={"X-Forwarded-For": "203.0.113.50"}) as c:
         for _ in range(PAIR_FREE + 1):
             c.post("/login", data={"username": name, "password": WRONG})
-        assert re.search(r"Try again in \d+ s",
-                         c.post("/login", data={"username": name, "password": PASSWORD}).text)
+        assert re.search(
+            r"Try again in \d+ s", c.post("/login", data={"username": name, "password": PASSWORD}).text
+        )
         for i in range(6):  # the same address fails on other names too
             c.post("/login", data={"username": f"x{i}-{name}", "password": WRONG})
     with live.client(headers={"X-Forwarded-For": "198.51.100.50"}) as c:
         assert c.post("/login", data={"username": name, "password": PASSWORD}).status_code == 303
 
 
-def test_forwarded_for_without_trust_proxy_warns_once(live_factory: LiveFactory,
-                                                      caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_forwarded_for_without_trust_proxy_warns_once(
+    live_factory: LiveFactory, caplog: pytest.LogCaptureFixture
+) -> None:
     live = live_factory(trust_proxy=False)
-    with caplog.at_level(logging.WARNING, logger="avatar_core.web"), live.client(
-        headers={"X-Forwarded-For": "10.0.0.1"}
-    ) as c:
+    with (
+        caplog.at_level(logging.WARNING, logger="avatar_core.web"),
+        live.client(headers={"X-Forwarded-For": "10.0.0.1"}) as c,
+    ):
         c.get("/login")
         c.get("/login")
     warnings = [r for r in caplog.records if "AVATAR_TRUST_PROXY is off" in r.getMessage()]

@@ -34,9 +34,9 @@ def test_defaults() -> None:
 def test_data_dir_moves_the_default_database() -> None:
     s = load({"AVATAR_DATA_DIR": "/srv/avatars"})
     assert s.resolved_database_url == "sqlite:////srv/avatars/avatar_creator.db"
-    assert load(
-        {"AVATAR_DATA_DIR": "/x", "DATABASE_URL": "postgresql://h/db"}
-    ).resolved_database_url == ("postgresql://h/db")
+    assert load({"AVATAR_DATA_DIR": "/x", "DATABASE_URL": "postgresql://h/db"}).resolved_database_url == (
+        "postgresql://h/db"
+    )
 
 
 def test_huggingface_api_key_is_an_alias() -> None:
@@ -123,9 +123,7 @@ def test_bad_numbers_name_the_variable(name: str, value: str) -> None:
 
 
 def test_numbers_are_parsed() -> None:
-    s = load(
-        {"AVATAR_SIGNUP_CREDITS": " 0 ", "AVATAR_CONCURRENCY": "4", "AVATAR_HF_TIMEOUT": "2.5"}
-    )
+    s = load({"AVATAR_SIGNUP_CREDITS": " 0 ", "AVATAR_CONCURRENCY": "4", "AVATAR_HF_TIMEOUT": "2.5"})
     assert (s.signup_credits, s.concurrency, s.hf_timeout) == (0, 4, 2.5)
 
 

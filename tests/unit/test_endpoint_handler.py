@@ -55,8 +55,9 @@ class StandInFluxPipeline:
         self.calls: list[dict[str, Any]] = []
         self.delay = delay
 
-    def load_lora_weights(self, repo: str, weight_name: str | None = None, adapter_name: str | None = None
-                          ) -> None:  # fmt: skip
+    def load_lora_weights(
+        self, repo: str, weight_name: str | None = None, adapter_name: str | None = None
+    ) -> None:
         """Add an adapter and make it the only active one (as PEFT's inject + set_adapter do)."""
         assert adapter_name and adapter_name not in self.weights
         self.loaded.append((repo, weight_name, adapter_name))
@@ -101,10 +102,17 @@ class StandInFluxPipeline:
     ) -> SimpleNamespace:
         """Record the call and return a small image of the requested size."""
         record: dict[str, Any] = {"prompt": prompt, "effective_at_start": self.effective()}
-        record.update(negative_prompt=negative_prompt, true_cfg_scale=true_cfg_scale, height=height,
-                      width=width, num_inference_steps=num_inference_steps,
-                      guidance_scale=guidance_scale, num_images_per_prompt=num_images_per_prompt,
-                      generator=generator, output_type=output_type)  # fmt: skip
+        record.update(
+            negative_prompt=negative_prompt,
+            true_cfg_scale=true_cfg_scale,
+            height=height,
+            width=width,
+            num_inference_steps=num_inference_steps,
+            guidance_scale=guidance_scale,
+            num_images_per_prompt=num_images_per_prompt,
+            generator=generator,
+            output_type=output_type,
+        )
         time.sleep(self.delay)
         record["effective_at_end"] = self.effective()
         self.calls.append(record)
@@ -115,20 +123,29 @@ class NoNegativePipeline(StandInFluxPipeline):
     """A pipeline whose `__call__` has no negative_prompt / true_cfg_scale (like older FluxPipeline)."""
 
     def __call__(  # type: ignore[override]
-        self, prompt: str | None = None, height: int | None = None, width: int | None = None,
-        num_inference_steps: int = 28, guidance_scale: float = 3.5,
-        num_images_per_prompt: int | None = 1, generator: Any = None, output_type: str | None = "pil",
-    ) -> SimpleNamespace:  # fmt: skip
+        self,
+        prompt: str | None = None,
+        height: int | None = None,
+        width: int | None = None,
+        num_inference_steps: int = 28,
+        guidance_scale: float = 3.5,
+        num_images_per_prompt: int | None = 1,
+        generator: Any = None,
+        output_type: str | None = "pil",
+    ) -> SimpleNamespace:
         """Delegate to the full stand-in."""
-        return super().__call__(prompt=prompt, height=height, width=width,
-                                num_inference_steps=num_inference_steps, guidance_scale=guidance_scale,
-                                generator=generator)  # fmt: skip
+        return super().__call__(
+            prompt=prompt,
+            height=height,
+            width=width,
+            num_inference_steps=num_inference_steps,
+            guidance_scale=guidance_scale,
+            generator=generator,
+        )
 
 
 def make(
-    monkeypatch: pytest.MonkeyPatch,
-    loras: str | None = None,
-    pipeline: StandInFluxPipeline | None = None,
+    monkeypatch: pytest.MonkeyPatch, loras: str | None = None, pipeline: StandInFluxPipeline | None = None
 ) -> tuple[Any, StandInFluxPipeline]:
     """A handler over a stand-in pipeline, with `AVATAR_ENDPOINT_LORAS` set (or unset for the default)."""
     if loras is None:
@@ -208,10 +225,15 @@ def test_url_form_of_lora_weights_is_accepted(monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.mark.parametrize(
     "lora",
-    ["someone/other-lora", "https://huggingface.co/someone/other-lora",
-     f"https://example.com/{REALISM}", f"https://huggingface.co/{REALISM}/resolve/main/lora.safetensors",
-     "", "../etc/passwd"],
-)  # fmt: skip
+    [
+        "someone/other-lora",
+        "https://huggingface.co/someone/other-lora",
+        f"https://example.com/{REALISM}",
+        f"https://huggingface.co/{REALISM}/resolve/main/lora.safetensors",
+        "",
+        "../etc/passwd",
+    ],
+)
 def test_a_lora_outside_the_allow_list_is_refused_and_nothing_runs(
     monkeypatch: pytest.MonkeyPatch, lora: str
 ) -> None:
@@ -232,9 +254,15 @@ def test_an_empty_allow_list_refuses_every_lora(monkeypatch: pytest.MonkeyPatch)
 
 @pytest.mark.parametrize(
     "parameters",
-    [{"scheduler": "euler"}, {"lora": REALISM}, {"num_images_per_prompt": 2}, {"output_type": "latent"},
-     {"prompt": "other"}, {"generator": 1}],
-)  # fmt: skip
+    [
+        {"scheduler": "euler"},
+        {"lora": REALISM},
+        {"num_images_per_prompt": 2},
+        {"output_type": "latent"},
+        {"prompt": "other"},
+        {"generator": 1},
+    ],
+)
 def test_an_unknown_parameter_is_refused(monkeypatch: pytest.MonkeyPatch, parameters: dict[str, Any]) -> None:
     handler, pipe = make(monkeypatch)
     with pytest.raises(ValueError, match="Unsupported parameter"):
@@ -274,9 +302,14 @@ def test_out_of_range_values_are_refused(
 
 @pytest.mark.parametrize(
     "data",
-    [{"inputs": ""}, {"inputs": ["a", "b"]}, {"parameters": {}},
-     {"inputs": "x", "parameters": "width=512"}, {"inputs": "x", "options": {"wait_for_model": True}}],
-)  # fmt: skip
+    [
+        {"inputs": ""},
+        {"inputs": ["a", "b"]},
+        {"parameters": {}},
+        {"inputs": "x", "parameters": "width=512"},
+        {"inputs": "x", "options": {"wait_for_model": True}},
+    ],
+)
 def test_a_malformed_body_is_refused(monkeypatch: pytest.MonkeyPatch, data: dict[str, Any]) -> None:
     handler, pipe = make(monkeypatch)
     with pytest.raises(ValueError):
@@ -307,8 +340,18 @@ def test_seed_becomes_a_generator_with_that_seed(monkeypatch: pytest.MonkeyPatch
 
 def test_parameters_reach_the_pipeline_as_flux_kwargs(monkeypatch: pytest.MonkeyPatch) -> None:
     handler, pipe = make(monkeypatch)
-    handler(body("a knight", negative_prompt="blurry", num_inference_steps=30, guidance_scale=3.5,
-                 width=768, height=1024, lora_weights=REALISM, lora_scale=0.9))  # fmt: skip
+    handler(
+        body(
+            "a knight",
+            negative_prompt="blurry",
+            num_inference_steps=30,
+            guidance_scale=3.5,
+            width=768,
+            height=1024,
+            lora_weights=REALISM,
+            lora_scale=0.9,
+        )
+    )
     call = pipe.calls[-1]
     assert call["prompt"] == "a knight" and call["negative_prompt"] == "blurry"
     assert (call["num_inference_steps"], call["guidance_scale"]) == (30, 3.5)
@@ -327,8 +370,16 @@ def test_negative_prompt_is_refused_when_the_pipeline_has_none(monkeypatch: pyte
 def test_effective_call_is_pure_and_returns_kwargs_and_adapter_choice() -> None:
     allowed = H.parse_allowed(REALISM)
     call = H.effective_call(
-        {"width": 770, "height": 770, "seed": 7, "lora_weights": REALISM, "lora_scale": 0.9,
-         "negative_prompt": None}, allowed)  # fmt: skip
+        {
+            "width": 770,
+            "height": 770,
+            "seed": 7,
+            "lora_weights": REALISM,
+            "lora_scale": 0.9,
+            "negative_prompt": None,
+        },
+        allowed,
+    )
     assert call == {
         "kwargs": {"width": 768, "height": 768},
         "seed": 7,
@@ -423,10 +474,15 @@ def test_inference_client_body_is_accepted_and_an_unknown_lora_is_a_400(
     url, pipe = toolkit_server
     client = InferenceClient(model=url, timeout=10)
     image = client.text_to_image(
-        "portrait of a person", negative_prompt="blurry", width=768, height=768,
-        num_inference_steps=30, guidance_scale=3.5, seed=42,
+        "portrait of a person",
+        negative_prompt="blurry",
+        width=768,
+        height=768,
+        num_inference_steps=30,
+        guidance_scale=3.5,
+        seed=42,
         extra_body={"lora_weights": REALISM, "lora_scale": 0.9},
-    )  # fmt: skip
+    )
     assert image.size == (768, 768)
     assert pipe.calls[-1]["effective_at_start"] == {"lora_xlabs_ai_flux_realismlora": 0.9}
     assert pipe.calls[-1]["generator"] == ("generator", 42)

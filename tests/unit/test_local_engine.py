@@ -28,12 +28,25 @@ from avatar_core.engines.offline.portrait import (
 )
 
 
-def request(prompt: str = "portrait of a person", *, seed: int = 7, width: int = 384,
-            height: int = 384, attributes: Mapping[str, str] | None = None) -> RenderRequest:
+def request(
+    prompt: str = "portrait of a person",
+    *,
+    seed: int = 7,
+    width: int = 384,
+    height: int = 384,
+    attributes: Mapping[str, str] | None = None,
+) -> RenderRequest:
     """A render request with sensible defaults."""
-    return RenderRequest(prompt=prompt, width=width, height=height, steps=28,
-                         guidance_scale=3.5, seed=seed, model_id="black-forest-labs/FLUX.1-dev",
-                         attributes=dict(attributes or {}))
+    return RenderRequest(
+        prompt=prompt,
+        width=width,
+        height=height,
+        steps=28,
+        guidance_scale=3.5,
+        seed=seed,
+        model_id="black-forest-labs/FLUX.1-dev",
+        attributes=dict(attributes or {}),
+    )
 
 
 def render(req: RenderRequest) -> Image.Image:
@@ -50,8 +63,7 @@ def close(pixel: Sequence[int], color: Sequence[int], tolerance: int = 14) -> bo
 
 
 def test_render_returns_an_rgb_image_of_the_requested_size_and_honest_metadata() -> None:
-    result = LocalEngine().render(request(width=512, height=512),
-                                  deadline=time.monotonic() + 30)
+    result = LocalEngine().render(request(width=512, height=512), deadline=time.monotonic() + 30)
     assert result.image.size == (512, 512)
     assert result.image.mode == "RGB"
     assert result.engine == "local" == LocalEngine.name
@@ -85,10 +97,9 @@ def test_same_inputs_give_byte_identical_images() -> None:
 
 
 def test_different_seeds_give_visibly_different_images() -> None:
-    images = [render(request("portrait", seed=seed, width=256, height=256))
-              for seed in range(6)]
+    images = [render(request("portrait", seed=seed, width=256, height=256)) for seed in range(6)]
     for i, a in enumerate(images):
-        for b in images[i + 1:]:
+        for b in images[i + 1 :]:
             mean_difference = sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3
             assert mean_difference > 2.0
 
@@ -103,14 +114,15 @@ def test_images_are_identical_across_processes_with_different_hash_seeds() -> No
         "im = LocalEngine().render(r, deadline=time.monotonic() + 30).image\n"
         "print(hashlib.sha256(im.tobytes()).hexdigest())\n"
     )
-    here = render(request("man with a beard in a city", seed=3, width=256, height=256,
-                          attributes={"hair_color": "red"}))
+    here = render(
+        request("man with a beard in a city", seed=3, width=256, height=256, attributes={"hair_color": "red"})
+    )
     expected = hashlib.sha256(here.tobytes()).hexdigest()
     for hash_seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed,
-               "PYTHONPATH": os.pathsep.join(sys.path)}
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                             text=True, check=True, timeout=60)
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": os.pathsep.join(sys.path)}
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60
+        )
         assert out.stdout.strip() == expected
 
 
@@ -120,26 +132,42 @@ def test_images_are_identical_across_processes_with_different_hash_seeds() -> No
 def test_prompt_words_become_features() -> None:
     f = portrait_features("a woman with red curly hair and glasses in an office", {}, 1)
     assert (f.gender, f.hair_color, f.hair_texture, f.glasses, f.setting) == (
-        "female", "red", "curly", "glasses", "office")
+        "female",
+        "red",
+        "curly",
+        "glasses",
+        "office",
+    )
 
 
 def test_attributes_say_who_and_the_prompt_words_win_for_hair_and_eyes() -> None:
-    f = portrait_features("a man with blonde hair and blue eyes",
-                          {"gender": "female", "hair_color": "black", "eye_color": "hazel"}, 1)
+    f = portrait_features(
+        "a man with blonde hair and blue eyes",
+        {"gender": "female", "hair_color": "black", "eye_color": "hazel"},
+        1,
+    )
     assert (f.gender, f.hair_color, f.eye_color) == ("female", "blonde", "blue")
     unsaid = portrait_features("a person", {"hair_color": "black", "eye_color": "hazel"}, 1)
     assert (unsaid.hair_color, unsaid.eye_color) == ("black", "hazel")
 
 
 def test_attribute_values_are_understood() -> None:
-    attrs = {"gender": "male", "age_range": "60-70", "skin_tone": "medium tan",
-             "hair_style": "short curly", "eye_color": "green", "style": "business formal",
-             "body_type": "athletic"}
+    attrs = {
+        "gender": "male",
+        "age_range": "60-70",
+        "skin_tone": "medium tan",
+        "hair_style": "short curly",
+        "eye_color": "green",
+        "style": "business formal",
+        "body_type": "athletic",
+    }
     f = portrait_features("portrait", attrs, 5)
     assert f.age == 65
     assert f.skin_tone == "medium tan"
-    assert all(min(a, b) <= c <= max(a, b) for a, b, c in
-               zip(SKIN_TONES["medium"], SKIN_TONES["tan"], f.skin_rgb, strict=True))
+    assert all(
+        min(a, b) <= c <= max(a, b)
+        for a, b, c in zip(SKIN_TONES["medium"], SKIN_TONES["tan"], f.skin_rgb, strict=True)
+    )
     assert (f.hair_style, f.hair_texture, f.eye_color) == ("short", "curly", "green")
     assert f.clothing == "suit"
     assert f.body == "broad"
@@ -160,11 +188,14 @@ def test_hijab_beard_and_colour_words() -> None:
     assert (eyes.eye_color, eyes.hair_color) == ("blue", "dark brown")
 
 
-@pytest.mark.parametrize(("prompt", "color", "texture"), [
-    ("a curly-haired woman", None, "curly"),
-    ("a red-haired man with wavy hair", "red", "wavy"),
-    ("a man, curly haired and blonde", "blonde", "curly"),
-])
+@pytest.mark.parametrize(
+    ("prompt", "color", "texture"),
+    [
+        ("a curly-haired woman", None, "curly"),
+        ("a red-haired man with wavy hair", "red", "wavy"),
+        ("a man, curly haired and blonde", "blonde", "curly"),
+    ],
+)
 def test_haired_compounds(prompt: str, color: str | None, texture: str) -> None:
     f = portrait_features(prompt, {}, 3)
     assert f.hair_texture == texture
@@ -178,14 +209,17 @@ def test_plain_means_a_plain_background_only_when_it_says_so() -> None:
     assert portrait_features("a man", {"background": "plain white"}, 1).setting == "plain"
 
 
-@pytest.mark.parametrize(("prompt", "clothing", "setting"), [
-    ("a nurse in scrubs at the hospital", "scrubs", "hospital"),
-    ("a doctor, portrait", "labcoat", "studio"),
-    ("a man in a kimono at the beach", "kimono", "beach"),
-    ("a woman at the gym", "sporty", "gym"),
-    ("a guy in a grey hoodie on a city street", "hoodie", "city"),
-    ("a woman in a sari in the library", "sari", "library"),
-])
+@pytest.mark.parametrize(
+    ("prompt", "clothing", "setting"),
+    [
+        ("a nurse in scrubs at the hospital", "scrubs", "hospital"),
+        ("a doctor, portrait", "labcoat", "studio"),
+        ("a man in a kimono at the beach", "kimono", "beach"),
+        ("a woman at the gym", "sporty", "gym"),
+        ("a guy in a grey hoodie on a city street", "hoodie", "city"),
+        ("a woman in a sari in the library", "sari", "library"),
+    ],
+)
 def test_clothing_and_setting_words(prompt: str, clothing: str, setting: str) -> None:
     f = portrait_features(prompt, {}, 3)
     assert (f.clothing, f.setting) == (clothing, setting)
@@ -215,8 +249,7 @@ def pixel_at(image: Image.Image, x: float, y: float) -> tuple[int, ...]:
 
 
 def test_a_hijab_covers_the_hair_above_the_forehead() -> None:
-    base = portrait_features("a woman in a beige hijab",
-                             {"hair_color": "red", "hair_style": "short"}, 11)
+    base = portrait_features("a woman in a beige hijab", {"hair_color": "red", "hair_style": "short"}, 11)
     base = dataclasses.replace(base, hair_style="short")
     hijab = dataclasses.replace(base, hair_style="hijab")
     g = geometry(base)
@@ -263,8 +296,14 @@ def test_clothing_colour_and_plain_background_are_painted() -> None:
 
 
 def test_every_seed_gives_known_values_and_renders() -> None:
-    prompts = ["", "a person", "woman, hijab, doctor, gym", "old bald man with stubble at night",
-               "afro, braids, bun, kimono, scrubs, sunglasses, 70s", "👩‍🎨 ünïcode ✨"]
+    prompts = [
+        "",
+        "a person",
+        "woman, hijab, doctor, gym",
+        "old bald man with stubble at night",
+        "afro, braids, bun, kimono, scrubs, sunglasses, 70s",
+        "👩‍🎨 ünïcode ✨",
+    ]
     for seed in range(24):
         prompt = prompts[seed % len(prompts)]
         f = portrait_features(prompt, {"age_range": "", "style": "casual"}, seed)

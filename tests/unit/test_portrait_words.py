@@ -33,17 +33,25 @@ Box = tuple[float, float, float, float]
 def with_preset(text: str, key: str | None, seed: int = 7, size: int = 320) -> Image.Image:
     """What the engine renders for `text` with preset `key`, as the app builds the request."""
     preset = BY_KEY[key] if key else None
-    req = RenderRequest(build_prompt(text, preset=preset).prompt, size, size, 28, 3.5, seed,
-                        "black-forest-labs/FLUX.1-dev",
-                        attributes=preset.attributes.as_dict() if preset else {})
+    req = RenderRequest(
+        build_prompt(text, preset=preset).prompt,
+        size,
+        size,
+        28,
+        3.5,
+        seed,
+        "black-forest-labs/FLUX.1-dev",
+        attributes=preset.attributes.as_dict() if preset else {},
+    )
     return LocalEngine().render(req, deadline=time.monotonic() + 30).image
 
 
 def features_for(text: str, key: str | None, seed: int = 7) -> PortraitFeatures:
     """The features the engine parses for `text` with preset `key`."""
     preset = BY_KEY[key] if key else None
-    return portrait_features(build_prompt(text, preset=preset).prompt,
-                             preset.attributes.as_dict() if preset else {}, seed)
+    return portrait_features(
+        build_prompt(text, preset=preset).prompt, preset.attributes.as_dict() if preset else {}, seed
+    )
 
 
 def mean(image: Image.Image, box: Box, body: bool = True) -> tuple[float, ...]:
@@ -66,8 +74,10 @@ CHEST: Box = (0.26, 0.8, 0.36, 0.9)  # left of the front fastening, below any co
 
 
 def test_a_yellow_raincoat_is_yellow_and_not_a_red_hoodie() -> None:
-    coat, hoodie = features_for("a woman in a yellow raincoat", None), features_for(
-        "a woman in a red hoodie", None)
+    coat, hoodie = (
+        features_for("a woman in a yellow raincoat", None),
+        features_for("a woman in a red hoodie", None),
+    )
     assert (coat.clothing, coat.clothing_color) == ("raincoat", "yellow")
     assert (hoodie.clothing, hoodie.clothing_color) == ("hoodie", "red")
     yellow = mean(with_preset("a woman in a yellow raincoat", None), CHEST)
@@ -76,11 +86,17 @@ def test_a_yellow_raincoat_is_yellow_and_not_a_red_hoodie() -> None:
     assert red[0] > 140 and red[1] < 90 and red[2] < 90
 
 
-@pytest.mark.parametrize(("words", "color"), [
-    ("an emerald evening gown", "emerald"), ("a crimson silk sari", "crimson"),
-    ("an indigo kimono", "indigo"), ("a dusty rose abaya", "dusty rose"),
-    ("teal scrubs", "teal"), ("a navy blue suit", "navy blue"),
-])
+@pytest.mark.parametrize(
+    ("words", "color"),
+    [
+        ("an emerald evening gown", "emerald"),
+        ("a crimson silk sari", "crimson"),
+        ("an indigo kimono", "indigo"),
+        ("a dusty rose abaya", "dusty rose"),
+        ("teal scrubs", "teal"),
+        ("a navy blue suit", "navy blue"),
+    ],
+)
 def test_the_named_colour_is_the_clothing_colour(words: str, color: str) -> None:
     assert features_for(f"a woman in {words}", None).clothing_color == color
 
@@ -91,21 +107,35 @@ def test_two_colours_and_a_matching_hijab() -> None:
     assert kente.accent_rgb == CLOTH_COLORS["green"]
     modest = features_for("", "modest-fashion")
     assert modest.scarf_rgb == modest.clothing_rgb == CLOTH_COLORS["dusty rose"]
-    assert features_for("a woman in a red dress and a black hijab", None).scarf_rgb == (
-        CLOTH_COLORS["black"])
+    assert features_for("a woman in a red dress and a black hijab", None).scarf_rgb == (CLOTH_COLORS["black"])
 
 
 # --------------------------------------------------------------------------- clothing kinds
 
 
-@pytest.mark.parametrize(("words", "kind"), [
-    ("evening gown", "gown"), ("summer dress", "dress"), ("business suit", "suit"),
-    ("blazer", "blazer"), ("abaya", "abaya"), ("kimono", "kimono"), ("hoodie", "hoodie"),
-    ("raincoat", "raincoat"), ("scrubs", "scrubs"), ("sportswear", "sporty"),
-    ("lab coat", "labcoat"), ("sari", "sari"), ("tank top", "tank"), ("cardigan", "cardigan"),
-    ("knit sweater", "sweater"), ("denim shirt", "shirt"), ("t-shirt", "casual"),
-    ("leather jacket", "jacket"),
-])
+@pytest.mark.parametrize(
+    ("words", "kind"),
+    [
+        ("evening gown", "gown"),
+        ("summer dress", "dress"),
+        ("business suit", "suit"),
+        ("blazer", "blazer"),
+        ("abaya", "abaya"),
+        ("kimono", "kimono"),
+        ("hoodie", "hoodie"),
+        ("raincoat", "raincoat"),
+        ("scrubs", "scrubs"),
+        ("sportswear", "sporty"),
+        ("lab coat", "labcoat"),
+        ("sari", "sari"),
+        ("tank top", "tank"),
+        ("cardigan", "cardigan"),
+        ("knit sweater", "sweater"),
+        ("denim shirt", "shirt"),
+        ("t-shirt", "casual"),
+        ("leather jacket", "jacket"),
+    ],
+)
 def test_garment_words_choose_the_clothing_kind(words: str, kind: str) -> None:
     assert portrait_features(f"a person wearing a {words}", {}, 1).clothing == kind
 
@@ -121,11 +151,12 @@ def test_every_clothing_kind_is_drawn_differently() -> None:
     for kind in CLOTHING:
         image = draw_portrait(dataclasses.replace(base, clothing=kind), 192, 192)
         ox, oy, s = placement(192, 192)[2]
-        crops[kind] = image.crop((int(ox + box[0] * s), int(oy + box[1] * s),
-                                  int(ox + box[2] * s), int(oy + box[3] * s)))
+        crops[kind] = image.crop(
+            (int(ox + box[0] * s), int(oy + box[1] * s), int(ox + box[2] * s), int(oy + box[3] * s))
+        )
     kinds = list(crops)
     for i, a in enumerate(kinds):
-        for b in kinds[i + 1:]:
+        for b in kinds[i + 1 :]:
             diff = ImageChops.difference(crops[a], crops[b]).convert("L")
             changed = diff.point(lambda v: 255 if v > 12 else 0).histogram()[255]
             assert changed > 30, (a, b)
@@ -136,10 +167,8 @@ def test_a_gown_bares_the_shoulders_and_a_hoodie_has_a_hood() -> None:
     assert (gown.clothing, gown.clothing_color, gown.setting) == ("gown", "emerald", "gala")
     hoodie = dataclasses.replace(gown, clothing="hoodie")
     g = geometry(gown)
-    shoulder: Box = (g.cx + g.sw * 0.4, g.shoulder_y + 0.025, g.cx + g.sw * 0.46,
-                     g.shoulder_y + 0.04)
-    beside_neck: Box = (g.cx + g.nw * 1.5, g.shoulder_y - 0.07, g.cx + g.nw * 1.9,
-                        g.shoulder_y - 0.05)
+    shoulder: Box = (g.cx + g.sw * 0.4, g.shoulder_y + 0.025, g.cx + g.sw * 0.46, g.shoulder_y + 0.04)
+    beside_neck: Box = (g.cx + g.nw * 1.5, g.shoulder_y - 0.07, g.cx + g.nw * 1.9, g.shoulder_y - 0.05)
     bare, hooded = draw_portrait(gown, 400, 400), draw_portrait(hoodie, 400, 400)
     assert near(mean(bare, shoulder), gown.skin_rgb, 20)
     assert not near(mean(hooded, shoulder), gown.skin_rgb, 40)
@@ -155,21 +184,18 @@ def test_a_gown_bares_the_shoulders_and_a_hoodie_has_a_hood() -> None:
 def test_short_silver_hair_beats_the_presets_auburn(raw: bool) -> None:
     preset = BY_KEY["elegant-evening"]
     assert preset.attributes.hair_color == "auburn"
-    prompt = "short silver hair" if raw else build_prompt("short silver hair",
-                                                         preset=preset).prompt
+    prompt = "short silver hair" if raw else build_prompt("short silver hair", preset=preset).prompt
     f = portrait_features(prompt, preset.attributes.as_dict(), 7)
     assert (f.hair_color, f.hair_style) == ("silver", "short")
     g = geometry(f)
     image = draw_portrait(f, 400, 400)
-    top = mean(image, (g.cx - 0.03, g.cy - g.fh * 1.02, g.cx + 0.03, g.cy - g.fh * 0.92),
-               body=False)
+    top = mean(image, (g.cx - 0.03, g.cy - g.fh * 1.02, g.cx + 0.03, g.cy - g.fh * 0.92), body=False)
     assert near(top, HAIR_COLORS["silver"], 30)
     assert not near(top, HAIR_COLORS["auburn"], 60)
 
 
 def test_a_hijab_covers_the_hair_even_over_a_hair_attribute() -> None:
-    f = portrait_features("a woman in a black hijab", {"hair_color": "red",
-                                                       "hair_style": "long"}, 3)
+    f = portrait_features("a woman in a black hijab", {"hair_color": "red", "hair_style": "long"}, 3)
     assert f.hair_style == "hijab"
     g = geometry(f)
     image = draw_portrait(f, 400, 400)
@@ -188,18 +214,24 @@ def test_hair_words_undo_a_presets_hijab() -> None:
 
 
 EXPECTED = {
-    "professional-business-woman": ("blazer", "navy"), "professional-business-man": ("suit",
-                                                                                   "charcoal"),
-    "professional-hijabi-woman": ("blazer", "cream"), "healthcare-professional": ("scrubs",
-                                                                                "teal"),
-    "tech-professional": ("shirt", "grey"), "casual-retiree": ("cardigan", "green"),
-    "casual-student": ("hoodie", "maroon"), "casual-weekend-dad": ("shirt", "red"),
-    "casual-creative-artist": ("shirt", "denim"), "casual-young-professional": ("sweater",
-                                                                               "beige"),
-    "fitness-trainer": ("sporty", "black"), "yoga-instructor": ("sporty", "sage green"),
-    "runner-athlete": ("sporty", "orange"), "street-fashion": ("jacket", "olive"),
-    "modest-fashion": ("abaya", "dusty rose"), "elegant-evening": ("gown", "emerald"),
-    "traditional-japanese": ("kimono", "indigo"), "traditional-indian": ("sari", "crimson"),
+    "professional-business-woman": ("blazer", "navy"),
+    "professional-business-man": ("suit", "charcoal"),
+    "professional-hijabi-woman": ("blazer", "cream"),
+    "healthcare-professional": ("scrubs", "teal"),
+    "tech-professional": ("shirt", "grey"),
+    "casual-retiree": ("cardigan", "green"),
+    "casual-student": ("hoodie", "maroon"),
+    "casual-weekend-dad": ("shirt", "red"),
+    "casual-creative-artist": ("shirt", "denim"),
+    "casual-young-professional": ("sweater", "beige"),
+    "fitness-trainer": ("sporty", "black"),
+    "yoga-instructor": ("sporty", "sage green"),
+    "runner-athlete": ("sporty", "orange"),
+    "street-fashion": ("jacket", "olive"),
+    "modest-fashion": ("abaya", "dusty rose"),
+    "elegant-evening": ("gown", "emerald"),
+    "traditional-japanese": ("kimono", "indigo"),
+    "traditional-indian": ("sari", "crimson"),
     "traditional-west-african": ("robe", "gold"),
 }
 

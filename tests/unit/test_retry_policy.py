@@ -18,14 +18,10 @@ from avatar_core.engines.hf_errors import (
     user_message,
 )
 
-POLICY = RetryPolicy(
-    max_retries=3, max_hint_wait=60.0, backoff_base=1.0, backoff_max=30.0, jitter=0.25
-)
+POLICY = RetryPolicy(max_retries=3, max_hint_wait=60.0, backoff_base=1.0, backoff_max=30.0, jitter=0.25)
 
 
-def http_error(
-    status: int, json: object = None, headers: dict[str, str] | None = None
-) -> HfHubHTTPError:
+def http_error(status: int, json: object = None, headers: dict[str, str] | None = None) -> HfHubHTTPError:
     """An HfHubHTTPError as hf_raise_for_status builds it."""
     response = httpx2.Response(
         status, json=json, headers=headers, request=httpx2.Request("POST", "http://x/models/m")
@@ -130,8 +126,8 @@ def test_rate_limits_are_not_paid_resubmits() -> None:
 @pytest.mark.parametrize(
     ("failure", "kind"),
     [
-        (Failure("rejected", 400, detail="x | {\"error\": \"NSFW content detected\"}"), ErrorKind.CONTENT),
-        (Failure("rejected", 400, detail="x | {\"error\": \"bad\"}"), ErrorKind.REFUSED),
+        (Failure("rejected", 400, detail='x | {"error": "NSFW content detected"}'), ErrorKind.CONTENT),
+        (Failure("rejected", 400, detail='x | {"error": "bad"}'), ErrorKind.REFUSED),
         (Failure("rejected", 401), ErrorKind.AUTH),
         (Failure("rejected", 402), ErrorKind.CREDITS),
         (Failure("rejected", 403), ErrorKind.FORBIDDEN),

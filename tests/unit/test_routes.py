@@ -22,18 +22,27 @@ DEV, SCHNELL, REALISM = (
     "XLabs-AI/flux-RealismLora",
 )
 LORA_MAP: Mappings = {
-    "replicate": HubMapping("replicate", "black-forest-labs/flux-dev-lora", adapter="lora",
-                            adapter_weights_path="lora.safetensors"),  # fmt: skip
-    "fal-ai": HubMapping("fal-ai", "fal-ai/flux-lora", adapter="lora",
-                         adapter_weights_path="lora.safetensors"),  # fmt: skip
+    "replicate": HubMapping(
+        "replicate",
+        "black-forest-labs/flux-dev-lora",
+        adapter="lora",
+        adapter_weights_path="lora.safetensors",
+    ),
+    "fal-ai": HubMapping(
+        "fal-ai", "fal-ai/flux-lora", adapter="lora", adapter_weights_path="lora.safetensors"
+    ),
 }
 HUB: dict[str, Mappings] = {
-    DEV: {"replicate": HubMapping("replicate", "black-forest-labs/flux-dev"),
-          "fal-ai": HubMapping("fal-ai", "fal-ai/flux/dev")},
-    SCHNELL: {"replicate": HubMapping("replicate", "black-forest-labs/flux-schnell"),
-              "fal-ai": HubMapping("fal-ai", "fal-ai/flux/schnell")},
+    DEV: {
+        "replicate": HubMapping("replicate", "black-forest-labs/flux-dev"),
+        "fal-ai": HubMapping("fal-ai", "fal-ai/flux/dev"),
+    },
+    SCHNELL: {
+        "replicate": HubMapping("replicate", "black-forest-labs/flux-schnell"),
+        "fal-ai": HubMapping("fal-ai", "fal-ai/flux/schnell"),
+    },
     REALISM: LORA_MAP,
-}  # fmt: skip
+}
 BASE = RouteTarget(DEV, width=512, height=512)
 REALISM_768 = RouteTarget(DEV, REALISM, 0.9, 768, 768)
 HD = RouteTarget(DEV, REALISM, 0.9, 1024, 1024)
@@ -71,15 +80,27 @@ def test_every_replicate_size_is_a_cog_flux_size() -> None:
 def test_replicate_lora_runs_on_flux_dev_lora_with_the_catalog_scale() -> None:
     plan = plan_route(REALISM_768, RouteConfig("replicate"), lookup)
     assert (plan.route, plan.provider_model, plan.lora, plan.lora_scale) == (
-        "replicate", "black-forest-labs/flux-dev-lora", REALISM, 0.9)  # fmt: skip
+        "replicate",
+        "black-forest-labs/flux-dev-lora",
+        REALISM,
+        0.9,
+    )
     assert (plan.size, plan.servable, plan.negative_prompt) == ("1024x1024", True, False)
-    call = build_call(plan, RenderRequest("p", 768, 768, 30, 3.5, 7, DEV, "ugly", REALISM, 0.9),
-                      RouteConfig("replicate"))  # fmt: skip
+    call = build_call(
+        plan, RenderRequest("p", 768, 768, 30, 3.5, 7, DEV, "ugly", REALISM, 0.9), RouteConfig("replicate")
+    )
     assert call.model == REALISM  # the LoRA repo: the library then adds lora_weights
     assert call.parameters == {
-        "aspect_ratio": "1:1", "megapixels": "1", "num_outputs": 1, "num_inference_steps": 30,
-        "guidance": 3.5, "seed": 7, "output_format": "png", "go_fast": False, "lora_scale": 0.9,
-    }  # fmt: skip
+        "aspect_ratio": "1:1",
+        "megapixels": "1",
+        "num_outputs": 1,
+        "num_inference_steps": 30,
+        "guidance": 3.5,
+        "seed": 7,
+        "output_format": "png",
+        "go_fast": False,
+        "lora_scale": 0.9,
+    }
 
 
 def test_replicate_schnell_gets_no_guidance_and_at_most_4_steps() -> None:
@@ -94,8 +115,9 @@ def test_fal_lora_runs_at_scale_one_and_says_so() -> None:
     plan = plan_route(REALISM_768, RouteConfig("fal-ai"), lookup)
     assert (plan.provider_model, plan.lora_scale, plan.size) == ("fal-ai/flux-lora", 1.0, "768x768")
     assert any("scale 1.0" in n and "0.9" in n for n in plan.notes)
-    call = build_call(plan, RenderRequest("p", 768, 768, 30, 3.5, 7, DEV, "", REALISM, 0.9),
-                      RouteConfig("fal-ai"))  # fmt: skip
+    call = build_call(
+        plan, RenderRequest("p", 768, 768, 30, 3.5, 7, DEV, "", REALISM, 0.9), RouteConfig("fal-ai")
+    )
     assert call.model == REALISM and call.parameters["output_format"] == "png"
 
 
@@ -103,13 +125,17 @@ def test_fal_lora_runs_at_scale_one_and_says_so() -> None:
     ("hub", "why"),
     [
         ({REALISM: {}}, "not mapped as a LoRA adapter"),
-        ({REALISM: {"replicate": HubMapping("replicate", "black-forest-labs/flux-dev")}},
-         "not mapped as a LoRA adapter"),
+        (
+            {REALISM: {"replicate": HubMapping("replicate", "black-forest-labs/flux-dev")}},
+            "not mapped as a LoRA adapter",
+        ),
         ({REALISM: None}, "could not be checked"),
-        ({REALISM: {"replicate": HubMapping("replicate", "someone/unknown-lora", adapter="lora")}},
-         "no known LoRA inputs"),
+        (
+            {REALISM: {"replicate": HubMapping("replicate", "someone/unknown-lora", adapter="lora")}},
+            "no known LoRA inputs",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_lora_row_without_evidence_is_not_sold(hub: dict[str, Mappings], why: str) -> None:
     plan = plan_route(REALISM_768, RouteConfig("replicate"), lambda repo: hub.get(repo, {}))
     assert not plan.servable and why in plan.why and plan.lora is None
@@ -138,8 +164,20 @@ def test_dedicated_endpoint_sells_a_lora_only_with_our_handler(handler: str, sol
     plan = plan_route(target, RouteConfig("replicate"), lookup)
     assert (plan.route, plan.servable, plan.size) == ("endpoint", sold, "784x784")
     if sold:
-        request = RenderRequest("p", 770, 770, 30, 3.5, 7, DEV, "", REALISM, 0.9,
-                                endpoint_url="https://e.example/x", endpoint_handler=handler)  # fmt: skip
+        request = RenderRequest(
+            "p",
+            770,
+            770,
+            30,
+            3.5,
+            7,
+            DEV,
+            "",
+            REALISM,
+            0.9,
+            endpoint_url="https://e.example/x",
+            endpoint_handler=handler,
+        )
         call = build_call(plan, request, RouteConfig())
         assert call.model == "https://e.example/x"  # posted to the URL itself
         assert call.parameters["lora_weights"] == REALISM and call.parameters["lora_scale"] == 0.9
@@ -160,16 +198,36 @@ def test_ceil16() -> None:
 @pytest.mark.parametrize(
     ("route", "provider_model", "expected"),
     [
-        ("replicate", "black-forest-labs/flux-kontext-dev",
-         {"prompt": "p", "aspect_ratio": "match_input_image", "num_inference_steps": 28,
-          "guidance": 2.5, "seed": 1, "output_format": "png", "go_fast": False,
-          "disable_safety_checker": False}),
-        ("fal-ai", "fal-ai/flux-kontext/dev",
-         {"prompt": "p", "num_inference_steps": 28, "guidance_scale": 2.5, "seed": 1,
-          "output_format": "png", "enable_safety_checker": True, "num_images": 1,
-          "resolution_mode": "match_input"}),
+        (
+            "replicate",
+            "black-forest-labs/flux-kontext-dev",
+            {
+                "prompt": "p",
+                "aspect_ratio": "match_input_image",
+                "num_inference_steps": 28,
+                "guidance": 2.5,
+                "seed": 1,
+                "output_format": "png",
+                "go_fast": False,
+                "disable_safety_checker": False,
+            },
+        ),
+        (
+            "fal-ai",
+            "fal-ai/flux-kontext/dev",
+            {
+                "prompt": "p",
+                "num_inference_steps": 28,
+                "guidance_scale": 2.5,
+                "seed": 1,
+                "output_format": "png",
+                "enable_safety_checker": True,
+                "num_images": 1,
+                "resolution_mode": "match_input",
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_likeness_calls_send_the_photo_with_the_safety_checker_on(
     route: str, provider_model: str, expected: dict[str, object]
 ) -> None:
@@ -179,4 +237,8 @@ def test_likeness_calls_send_the_photo_with_the_safety_checker_on(
     request = RenderRequest("p", 1024, 1024, 28, 2.5, 1, kontext, image=b"jpeg")
     call = build_call(plan, request, RouteConfig(route))
     assert (call.task, call.image, call.model, call.parameters) == (
-        "image-to-image", b"jpeg", kontext, expected)  # fmt: skip
+        "image-to-image",
+        b"jpeg",
+        kontext,
+        expected,
+    )

@@ -17,20 +17,29 @@ def test_defaults() -> None:
 
 
 def test_origins_and_spaces() -> None:
-    s = load_settings({"AVATAR_ALLOWED_ORIGINS": "https://A.example.com/, http://b.test:8080",
-                       "SYSTEM": "spaces", "SPACE_HOST": "me-app.hf.space"}, dotenv_path=None)  # fmt: skip
+    s = load_settings(
+        {
+            "AVATAR_ALLOWED_ORIGINS": "https://A.example.com/, http://b.test:8080",
+            "SYSTEM": "spaces",
+            "SPACE_HOST": "me-app.hf.space",
+        },
+        dotenv_path=None,
+    )
     assert cors_origins(s) == ("https://a.example.com", "http://b.test:8080", "https://me-app.hf.space")
     assert s.trust_proxy and "https://*.hf.space" in csp(True) and "hf.space" not in csp(False)
 
 
-@pytest.mark.parametrize("env,setting", [
-    ({"AVATAR_SIGNUP": "maybe"}, "AVATAR_SIGNUP"),
-    ({"AVATAR_ALLOWED_ORIGINS": "evil.test"}, "AVATAR_ALLOWED_ORIGINS"),
-    ({"AVATAR_ALLOWED_ORIGINS": "*"}, "AVATAR_ALLOWED_ORIGINS"),
-    ({"AVATAR_SIGNUP_PER_HOUR": "lots"}, "AVATAR_SIGNUP_PER_HOUR"),
-    ({"AVATAR_MAX_UPLOAD_MB": "0"}, "AVATAR_MAX_UPLOAD_MB"),
-    ({"AVATAR_USER_CONCURRENCY": "0"}, "AVATAR_USER_CONCURRENCY"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "env,setting",
+    [
+        ({"AVATAR_SIGNUP": "maybe"}, "AVATAR_SIGNUP"),
+        ({"AVATAR_ALLOWED_ORIGINS": "evil.test"}, "AVATAR_ALLOWED_ORIGINS"),
+        ({"AVATAR_ALLOWED_ORIGINS": "*"}, "AVATAR_ALLOWED_ORIGINS"),
+        ({"AVATAR_SIGNUP_PER_HOUR": "lots"}, "AVATAR_SIGNUP_PER_HOUR"),
+        ({"AVATAR_MAX_UPLOAD_MB": "0"}, "AVATAR_MAX_UPLOAD_MB"),
+        ({"AVATAR_USER_CONCURRENCY": "0"}, "AVATAR_USER_CONCURRENCY"),
+    ],
+)
 def test_bad_values_name_the_setting(env: dict[str, str], setting: str) -> None:
     with pytest.raises(ConfigError, match=f"^{setting}"):
         load_settings(env, dotenv_path=None)

@@ -23,8 +23,12 @@ from avatar_core.domain.selection import (
 from avatar_core.services.catalog import LIKENESS_KEY, SEED_CAPABILITIES, SEED_MODELS
 
 FIELDS = {f.name for f in dataclasses.fields(ModelSpec)}
-CATALOG = [ModelSpec(**{k: v for k, v in {**row, **SEED_CAPABILITIES.get(row["model_key"], {})}.items()
-                        if k in FIELDS}) for row in SEED_MODELS]  # fmt: skip
+CATALOG = [
+    ModelSpec(
+        **{k: v for k, v in {**row, **SEED_CAPABILITIES.get(row["model_key"], {})}.items() if k in FIELDS}
+    )
+    for row in SEED_MODELS
+]
 BY_KEY = {m.model_key: m for m in CATALOG}
 
 BASE = "avatar-creator:flux-dev-base"
@@ -325,12 +329,7 @@ def test_nothing_enabled_is_a_clear_error(tier: str) -> None:
 
 @pytest.mark.parametrize(
     ("tier", "key", "needed"),
-    [
-        ("free", REALISM, "basic"),
-        ("free", FAST, "basic"),
-        ("free", HD, "pro"),
-        ("basic", HD, "pro"),
-    ],  # fmt: skip
+    [("free", REALISM, "basic"), ("free", FAST, "basic"), ("free", HD, "pro"), ("basic", HD, "pro")],
 )
 def test_explicit_choice_above_tier_is_refused(tier: str, key: str, needed: str) -> None:
     with pytest.raises(TierRefused) as info:
@@ -341,9 +340,7 @@ def test_explicit_choice_above_tier_is_refused(tier: str, key: str, needed: str)
     assert tier in message
 
 
-@pytest.mark.parametrize(
-    "key", ["avatar-creator:nope", "flux-dev-base", "avatar-creator:FLUX-DEV-BASE"]
-)
+@pytest.mark.parametrize("key", ["avatar-creator:nope", "flux-dev-base", "avatar-creator:FLUX-DEV-BASE"])
 def test_explicit_unknown_key_is_a_validation_error(key: str) -> None:
     with pytest.raises(ValidationError, match="unknown or disabled"):
         select_model(CATALOG, "enterprise", explicit=key)
@@ -356,12 +353,18 @@ def test_explicit_disabled_key_is_a_validation_error() -> None:
 
 @pytest.mark.parametrize(
     ("tier", "key", "price"),
-    [("free", BASE, 8), ("basic", FAST, 6), ("basic", BASE, 8), ("pro", REALISM, 12),
-     ("pro", HD, 15), ("enterprise", HD, 0), ("enterprise", BASE, 0)],
-)  # fmt: skip
+    [
+        ("free", BASE, 8),
+        ("basic", FAST, 6),
+        ("basic", BASE, 8),
+        ("pro", REALISM, 12),
+        ("pro", HD, 15),
+        ("enterprise", HD, 0),
+        ("enterprise", BASE, 0),
+    ],
+)
 def test_explicit_allowed_choice_is_used(tier: str, key: str, price: int) -> None:
-    sel = select_model(CATALOG, tier, Preferences(fast=True, hd=True), explicit=key,
-                       requested_size=1024)  # fmt: skip
+    sel = select_model(CATALOG, tier, Preferences(fast=True, hd=True), explicit=key, requested_size=1024)
     assert sel.model.model_key == key
     assert sel.price == price
     assert ", chosen → " in sel.reason
@@ -382,11 +385,19 @@ def test_explicit_allowed_choice_is_used(tier: str, key: str, price: int) -> Non
     explicit=st.one_of(st.none(), st.sampled_from([BASE, REALISM, HD, FAST, "x:unknown"])),
 )
 def test_selection_property(
-    enabled: list[bool], costs: list[int], tier: str, realism: bool, hd: bool, fast: bool,
-    size: int | None, explicit: str | None,
-) -> None:  # fmt: skip
-    models = [dataclasses.replace(m, enabled=e, credit_cost=c)
-              for m, e, c in zip(CATALOG, enabled, costs, strict=True)]  # fmt: skip
+    enabled: list[bool],
+    costs: list[int],
+    tier: str,
+    realism: bool,
+    hd: bool,
+    fast: bool,
+    size: int | None,
+    explicit: str | None,
+) -> None:
+    models = [
+        dataclasses.replace(m, enabled=e, credit_cost=c)
+        for m, e, c in zip(CATALOG, enabled, costs, strict=True)
+    ]
     prefs = Preferences(realism=realism, hd=hd, fast=fast)
     usable = accessible_models(models, tier)
     try:

@@ -41,8 +41,7 @@ class LiveServer:
     def signup(self, username: str, password: str = PASSWORD) -> str:
         """Sign a new user up through the form; returns the session cookie value."""
         with self.client() as c:
-            r = c.post("/signup", data={"username": username, "password": password,
-                                         "confirm": password})  # fmt: skip
+            r = c.post("/signup", data={"username": username, "password": password, "confirm": password})
             assert r.status_code == 303, r.text
             return r.cookies["avatar_session"]
 
@@ -66,8 +65,9 @@ def serve(app: App, port: int | None = None) -> Iterator[LiveServer]:
     init(app)
     web = create_web_app(app)
     port = port or free_port()
-    config = uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on", proxy_headers=False)  # fmt: skip
+    config = uvicorn.Config(
+        web, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
@@ -95,5 +95,6 @@ def with_admin(tmp_path: Path, database_url: str, **overrides: object) -> App:
     from tests.conftest import make_app
 
     overrides.setdefault("trust_proxy", True)  # the tests play the proxy with X-Forwarded-For
-    return make_app(tmp_path, database_url, admin_username=ADMIN_USERNAME,
-                    admin_password=ADMIN_PASSWORD, **overrides)  # fmt: skip
+    return make_app(
+        tmp_path, database_url, admin_username=ADMIN_USERNAME, admin_password=ADMIN_PASSWORD, **overrides
+    )

@@ -43,8 +43,12 @@ class FailingPrompts(Engine):
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
     tmp_path = tmp_path_factory.mktemp("api")
-    app = with_admin(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None),
-                     engine_impl=FailingPrompts(), api_rate_per_minute=200)  # fmt: skip
+    app = with_admin(
+        tmp_path,
+        fresh_database_url("sqlite", tmp_path, sqlite_template, None),
+        engine_impl=FailingPrompts(),
+        api_rate_per_minute=200,
+    )
     try:
         with serve(app) as server:
             yield server
@@ -105,21 +109,36 @@ def test_tokens_and_cookies_never_cross(live: LiveServer) -> None:
     ("tier", "body", "model", "credits_", "size"),
     [
         ("free", {"prompt": "a smiling astronaut", "name": "Astro"}, "avatar-creator:flux-dev-base", 8, 512),
-        ("basic", {"prompt": "a smiling astronaut", "name": "Astro", "width": 768, "height": 768},
-         "avatar-creator:flux-dev-realism", 12, 768),
-        ("pro", {"prompt": "a smiling astronaut", "name": "Astro", "width": 1024, "height": 1024},
-         "avatar-creator:flux-dev-hd-realism", 15, 1024),
+        (
+            "basic",
+            {"prompt": "a smiling astronaut", "name": "Astro", "width": 768, "height": 768},
+            "avatar-creator:flux-dev-realism",
+            12,
+            768,
+        ),
+        (
+            "pro",
+            {"prompt": "a smiling astronaut", "name": "Astro", "width": 1024, "height": 1024},
+            "avatar-creator:flux-dev-hd-realism",
+            15,
+            1024,
+        ),
     ],
-)  # fmt: skip
-def test_the_designs_three_calls(live: LiveServer, tier: str, body: dict[str, Any], model: str,
-                                 credits_: int, size: int) -> None:  # fmt: skip
+)
+def test_the_designs_three_calls(
+    live: LiveServer, tier: str, body: dict[str, Any], model: str, credits_: int, size: int
+) -> None:
     _, token = user(live, tier, 50)
     with api(live, token) as c:
         r = generate(c, body)
         out = r.json()
         assert r.status_code == 201, out
         assert (out["model_key"], out["credits_charged"], out["width"], out["height"]) == (
-            model, credits_, size, size)  # fmt: skip
+            model,
+            credits_,
+            size,
+            size,
+        )
         assert (out["name"], out["balance"], out["status"]) == ("Astro", 50 - credits_, "completed")
         image = c.get(out["image_url"].removeprefix("/api/v1"))
         assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
@@ -137,8 +156,9 @@ def test_the_designs_three_calls(live: LiveServer, tier: str, body: dict[str, An
         ("free", 50, {"prompt": "please FAIL"}, 502, "generation_failed"),
     ],
 )
-def test_errors_cost_nothing(live: LiveServer, tier: str, total: int, body: dict[str, Any],
-                             status: int, code: str) -> None:  # fmt: skip
+def test_errors_cost_nothing(
+    live: LiveServer, tier: str, total: int, body: dict[str, Any], status: int, code: str
+) -> None:
     uid, token = user(live, tier, total)
     with api(live, token) as c:
         r = generate(c, body)
@@ -155,8 +175,11 @@ def test_retries_with_one_idempotency_key_charge_once(live: LiveServer) -> None:
 
         def call() -> None:
             with api(live, token) as own:
-                results.append(generate(own, {"prompt": "a lighthouse"}, project,
-                                        headers={"Idempotency-Key": "order-42"}))  # fmt: skip
+                results.append(
+                    generate(
+                        own, {"prompt": "a lighthouse"}, project, headers={"Idempotency-Key": "order-42"}
+                    )
+                )
 
         threads = [threading.Thread(target=call) for _ in range(16)]
         for t in threads:
@@ -184,16 +207,21 @@ def test_projects_names_and_avatars(live: LiveServer) -> None:
         assert c.post("/projects", json={"name": "Team"}).status_code == 422
         made = generate(c, {"preset": "yoga-instructor"}, team["id"]).json()
         assert (made["name"], made["project_id"]) == ("Yoga Instructor", team["id"])
-        moved = c.patch(f"/avatars/{made['generation_id']}", json={"project_id": mine["id"],
-                        "name": "Me, calm", "favourite": True}).json()  # fmt: skip
+        moved = c.patch(
+            f"/avatars/{made['generation_id']}",
+            json={"project_id": mine["id"], "name": "Me, calm", "favourite": True},
+        ).json()
         assert (moved["project_id"], moved["name"], moved["favourite"]) == (mine["id"], "Me, calm", True)
         assert c.patch(f"/projects/{team['id']}", json={"name": "Crew"}).json()["name"] == "Crew"
         assert c.delete(f"/projects/{mine['id']}").status_code == 422  # "My avatars" stays
         listed = c.get("/avatars", params={"project": mine["id"]}).json()
         assert [a["id"] for a in listed["items"]] == [made["generation_id"]]
     with api(live, other) as o:
-        for path in (f"/avatars/{made['generation_id']}", f"/avatars/{made['generation_id']}/image",
-                     f"/projects/{team['id']}"):  # fmt: skip
+        for path in (
+            f"/avatars/{made['generation_id']}",
+            f"/avatars/{made['generation_id']}/image",
+            f"/projects/{team['id']}",
+        ):
             r = o.get(path) if "projects" not in path else o.patch(path, json={"name": "x"})
             assert r.status_code == 404
         assert o.get("/avatars/99999999999999999999").status_code in (404, 422)
@@ -207,10 +235,23 @@ def test_projects_names_and_avatars(live: LiveServer) -> None:
 def test_keyset_paging_over_10000_avatars(live: LiveServer) -> None:
     uid, token = user(live, "free", 0)
     start = utcnow()
-    rows = [dict(user_id=uid, status="completed", model_key="k", model_id="m", seed=i, width=512,
-                 height=512, steps=1, guidance_scale=0.0, price=0, name=f"#{i}",
-                 created_at=start.replace(microsecond=0) if i % 7 == 0 else utcnow())
-            for i in range(10_000)]  # fmt: skip
+    rows = [
+        dict(
+            user_id=uid,
+            status="completed",
+            model_key="k",
+            model_id="m",
+            seed=i,
+            width=512,
+            height=512,
+            steps=1,
+            guidance_scale=0.0,
+            price=0,
+            name=f"#{i}",
+            created_at=start.replace(microsecond=0) if i % 7 == 0 else utcnow(),
+        )
+        for i in range(10_000)
+    ]
     with live.app.db.transaction() as session:
         session.execute(insert(Generation), rows)
     seen: list[int] = []
@@ -239,9 +280,17 @@ def test_models_presets_and_docs(live: LiveServer) -> None:
         spec = c.get("/api/openapi.json").json()
         assert c.get("/api/docs").status_code == 200
     paths = set(spec["paths"])
-    assert {"/v1/me", "/v1/models", "/v1/presets", "/v1/projects", "/v1/projects/{project_id}",
-            "/v1/projects/{project_id}/avatars/generate", "/v1/avatars", "/v1/avatars/{avatar_id}",
-            "/v1/avatars/{avatar_id}/image"} <= paths  # fmt: skip
+    assert {
+        "/v1/me",
+        "/v1/models",
+        "/v1/presets",
+        "/v1/projects",
+        "/v1/projects/{project_id}",
+        "/v1/projects/{project_id}/avatars/generate",
+        "/v1/avatars",
+        "/v1/avatars/{avatar_id}",
+        "/v1/avatars/{avatar_id}/image",
+    } <= paths
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             if method == "delete" or path.endswith("/image"):
@@ -295,8 +344,9 @@ def test_an_avatar_from_a_photo_over_the_api(live: LiveServer) -> None:
     with api(live, token) as c:
         refused = c.post("/photos", files={"photo": ("me.jpg", raw.getvalue(), "image/jpeg")})
         assert refused.status_code == 422 and "Please confirm" in refused.json()["error"]["message"]
-        kept = c.post("/photos", files={"photo": ("me.jpg", raw.getvalue(), "image/jpeg")},
-                      data={"consent": "true"}).json()  # fmt: skip
+        kept = c.post(
+            "/photos", files={"photo": ("me.jpg", raw.getvalue(), "image/jpeg")}, data={"consent": "true"}
+        ).json()
         [stored] = list(live.app.settings.photo_dir.rglob("*.jpg"))
         assert b"PhoneMaker" not in stored.read_bytes() and kept["width"] == 400
         made = generate(c, {"preset": "yoga-instructor", "photo_id": kept["photo_id"]})

@@ -63,8 +63,9 @@ def test_enterprise_sees_what_it_pays_and_admins_see_the_operator_note(
     admin = as_user(people["admin"])
     choices = h.on_load(admin)[1]["choices"]
     assert ("FLUX.1-dev Base · 0 credits", BASE) in choices
-    assert "enterprise renders are free (list price 15)" in h.quote(AUTO, None, False, False, False,
-                                                                   False, admin)  # fmt: skip
+    assert "enterprise renders are free (list price 15)" in h.quote(
+        AUTO, None, False, False, False, False, admin
+    )
     free_choices = h.on_load(as_user(people["free"]))[1]["choices"]
     assert ("FLUX.1-dev Base · 8 credits", BASE) in free_choices
     assert h.banner(admin) == OPERATOR_NOTE and "HF_TOKEN" in OPERATOR_NOTE
@@ -84,8 +85,11 @@ def test_gallery_actions_pager_and_admin_views(app: App, h: Handlers, people: di
     out = h.generate("a sailor", request=free, progress=_no_progress)[3]
     gen_id = str(out["generation_id"])
     assert h.gallery_page(1, False, "", request=free)[1] == "1 avatar"
-    assert h.avatar_actions(gen_id, free)[0] == {"__type__": "update", "value": "★ Favourite",
-                                                 "interactive": True}  # fmt: skip
+    assert h.avatar_actions(gen_id, free)[0] == {
+        "__type__": "update",
+        "value": "★ Favourite",
+        "interactive": True,
+    }
     h.toggle_favourite(gen_id, free)
     assert h.avatar_actions(gen_id, free)[0]["value"] == "☆ Unfavourite"
 

@@ -43,8 +43,10 @@ def ledger(app: App, user: UserInfo) -> list[credits.Movement]:
 def snapshot(app: App) -> list[tuple[Any, ...]]:
     """Everything an admin handler could change: users, models, ledger size."""
     with app.db.read() as session:
-        users = [(u.username, u.tier, u.balance, u.is_admin)
-                 for u in session.scalars(select(User).order_by(User.id))]  # fmt: skip
+        users = [
+            (u.username, u.tier, u.balance, u.is_admin)
+            for u in session.scalars(select(User).order_by(User.id))
+        ]
         rows = int(session.scalar(select(func.count()).select_from(LedgerEntry)) or 0)
     models = [(m.model_key, m.enabled, m.credit_cost) for m in app.catalog.models()]
     return [tuple(users), tuple(models), (rows,)]
@@ -70,8 +72,9 @@ def admin(app: App) -> UserInfo:
     return app.accounts.register("boss", "Sup3r-Secret-42", tier="enterprise", is_admin=True)
 
 
-def generate(h: Handlers, user: UserInfo, prompt: str = "a smiling man with a beard",
-             **kwargs: Any) -> tuple[str, str, str, dict[str, Any]]:  # fmt: skip
+def generate(
+    h: Handlers, user: UserInfo, prompt: str = "a smiling man with a beard", **kwargs: Any
+) -> tuple[str, str, str, dict[str, Any]]:
     kwargs.setdefault("progress", _no_progress)  # gr.Progress only works inside an event
     return h.generate(prompt=prompt, request=as_user(user), **kwargs)
 
@@ -169,8 +172,7 @@ ADMIN_CALLS: dict[str, Callable[[Handlers, str, gr.Request], object]] = {
     "admin_model_fields": lambda h, who, r: h.admin_model_fields(HD_MODEL, r),
     "admin_update_model": lambda h, who, r: h.admin_update_model(HD_MODEL, True, 0, "", "default", r),
     "admin_add_model": lambda h, who, r: h.admin_add_model(
-        "avatar-creator:x", "black-forest-labs/FLUX.1-schnell", "", None, "free", 0, "512x512", 4, 0,
-        "", r
+        "avatar-creator:x", "black-forest-labs/FLUX.1-schnell", "", None, "free", 0, "512x512", 4, 0, "", r
     ),
     "admin_stats": lambda h, who, r: h.admin_stats(r),
     "admin_usage": lambda h, who, r: h.admin_usage("", r),
@@ -207,7 +209,12 @@ def test_admin_grant_writes_an_admin_adjust_row_with_the_actor(
     assert out == "Granted 50 credits for alice; balance now 74."
     top = ledger(app, alice)[0]
     assert (top.type, top.amount, top.balance_after, top.actor_id, top.reason) == (
-        "admin_adjust", 50, 74, admin.id, "support ticket")  # fmt: skip
+        "admin_adjust",
+        50,
+        74,
+        admin.id,
+        "support ticket",
+    )
     assert handlers.admin_deduct_credits("alice", 4, "typo", as_user(admin)).endswith("now 70.")
     rows = handlers.admin_ledger("alice", as_user(admin))
     assert [r[1:4] for r in rows[:2]] == [["admin_adjust", -4, 70], ["admin_adjust", 50, 74]]
@@ -219,12 +226,8 @@ def test_admin_grant_writes_an_admin_adjust_row_with_the_actor(
     assert balance(app, alice) == 70
 
 
-def test_admin_tier_models_and_stats(
-    app: App, handlers: Handlers, alice: UserInfo, admin: UserInfo
-) -> None:
-    assert (
-        handlers.admin_set_tier("alice", "pro", as_user(admin)) == "alice is now on the pro tier."
-    )
+def test_admin_tier_models_and_stats(app: App, handlers: Handlers, alice: UserInfo, admin: UserInfo) -> None:
+    assert handlers.admin_set_tier("alice", "pro", as_user(admin)) == "alice is now on the pro tier."
     _, _, _, data = generate(handlers, alice, model=HD_MODEL)
     assert data["model_key"] == HD_MODEL and data["credits_charged"] == 15
     assert handlers.admin_model_fields(HD_MODEL, as_user(admin)) == (True, 15, "", "default")
@@ -233,8 +236,14 @@ def test_admin_tier_models_and_stats(
     table = {r[0]: r for r in handlers.admin_models(as_user(admin))}
     assert table[HD_MODEL][2:4] == [20, "no"]
     # offline engine: every row runs as a preview that claims no LoRA
-    assert table[HD_MODEL][4:] == ["offline: offline-preview", "no", "1024x1024", "n/a",
-                                   "FLUX.1-dev non-commercial", "ok"]
+    assert table[HD_MODEL][4:] == [
+        "offline: offline-preview",
+        "no",
+        "1024x1024",
+        "n/a",
+        "FLUX.1-dev non-commercial",
+        "ok",
+    ]
     rows, chart = handlers.admin_stats(as_user(admin))
     assert rows == [["flux-dev-hd-realism", 1, 1, 0, "100%", rows[0][5], ""]]
     assert list(chart.columns) == ["model", "generations"] and chart["generations"].tolist() == [1]
@@ -243,9 +252,7 @@ def test_admin_tier_models_and_stats(
 
 
 # ----- gallery -----
-def test_gallery_shows_only_the_callers_avatars(
-    handlers: Handlers, alice: UserInfo, bob: UserInfo
-) -> None:
+def test_gallery_shows_only_the_callers_avatars(handlers: Handlers, alice: UserInfo, bob: UserInfo) -> None:
     mine = [generate(handlers, alice, f"alice avatar {i}")[3]["generation_id"] for i in range(2)]
     theirs = generate(handlers, bob, "bob avatar")[3]["generation_id"]
     grid, label, page, *_ = handlers.gallery_page(1, False, str(mine[0]), request=as_user(alice))
@@ -280,8 +287,7 @@ def test_detail_favourite_and_reuse_of_own_avatar(handlers: Handlers, alice: Use
     assert handlers.toggle_favourite(str(gen_id), req) == "★ Added to favourites"
     assert "★" in handlers.gallery_first(True, request=req)[0]
     prompt, preset, model, seed, tabs = handlers.reuse(str(gen_id), req)
-    assert (prompt, preset, model, seed) == ("red curly hair", None,
-                                             "avatar-creator:flux-dev-base", 77)  # fmt: skip
+    assert (prompt, preset, model, seed) == ("red curly hair", None, "avatar-creator:flux-dev-base", 77)
     assert tabs["selected"] == "generate"
 
 
@@ -291,8 +297,7 @@ def test_another_users_avatar_is_no_such_avatar_and_unchanged(
     gen_id = generate(handlers, alice)[3]["generation_id"]
     item = app.gallery.get(alice.id, gen_id)
     files = [app.store.path(k) for k in _keys(app, gen_id)]
-    calls = [handlers.avatar_detail, handlers.toggle_favourite, handlers.delete_avatar,
-             handlers.reuse]  # fmt: skip
+    calls = [handlers.avatar_detail, handlers.toggle_favourite, handlers.delete_avatar, handlers.reuse]
     for call in calls:
         with pytest.raises(gr.Error) as err:
             call(str(gen_id), as_user(bob))  # type: ignore[operator]
@@ -303,9 +308,7 @@ def test_another_users_avatar_is_no_such_avatar_and_unchanged(
         handlers.delete_avatar("", as_user(alice))
 
 
-def test_delete_removes_files_and_row_but_not_credits(
-    app: App, handlers: Handlers, alice: UserInfo
-) -> None:
+def test_delete_removes_files_and_row_but_not_credits(app: App, handlers: Handlers, alice: UserInfo) -> None:
     gen_id = generate(handlers, alice)[3]["generation_id"]
     files = [app.store.path(k) for k in _keys(app, gen_id)]
     assert len(files) == 2 and all(f.is_file() for f in files)

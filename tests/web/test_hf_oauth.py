@@ -42,9 +42,12 @@ def test_hf_login_maps_to_a_local_free_account(
     monkeypatch.setenv("SYSTEM", "spaces")
     monkeypatch.setenv("SPACE_ID", "team/avatar-creator")
     monkeypatch.setenv("OAUTH_CLIENT_ID", "client-id")
-    for name, value in (("OAUTH_CLIENT_ID", "client-id"), ("OAUTH_CLIENT_SECRET", "client-secret"),
-                        ("OAUTH_SCOPES", "openid profile"),
-                        ("OPENID_PROVIDER_URL", "https://hf.invalid")):  # fmt: skip
+    for name, value in (
+        ("OAUTH_CLIENT_ID", "client-id"),
+        ("OAUTH_CLIENT_SECRET", "client-secret"),
+        ("OAUTH_SCOPES", "openid profile"),
+        ("OPENID_PROVIDER_URL", "https://hf.invalid"),
+    ):
         monkeypatch.setattr(gradio.oauth, name, value)
     app = make_app(tmp_path, sqlite_url, on_spaces=True)
     init(app)

@@ -20,9 +20,7 @@ from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, PASSWORD, LiveServe
 
 COOKIE = "avatar_session"
 # Gradio's queue calls a pandas option deprecated in pandas 3 (not our code).
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*(no_silent_downcasting|The copy keyword is deprecated).*"
-)
+pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|The copy keyword is deprecated).*")
 
 
 def unique(prefix: str) -> str:
@@ -50,14 +48,19 @@ def generate_for(live: LiveServer, username: str, prompt: str = "a portrait") ->
 def queue_call(client: httpx.Client, fn_index: int, data: list[Any]) -> list[dict[str, Any]]:
     """Post to /gradio_api/queue/join like the browser does and read the SSE stream to the end."""
     session_hash = uuid.uuid4().hex
-    joined = client.post("/gradio_api/queue/join", json={
-        "data": data, "fn_index": fn_index, "session_hash": session_hash,
-        "event_data": None, "trigger_id": None,
-    })  # fmt: skip
+    joined = client.post(
+        "/gradio_api/queue/join",
+        json={
+            "data": data,
+            "fn_index": fn_index,
+            "session_hash": session_hash,
+            "event_data": None,
+            "trigger_id": None,
+        },
+    )
     assert joined.status_code == 200, joined.text
     messages: list[dict[str, Any]] = []
-    with client.stream("GET", "/gradio_api/queue/data",
-                       params={"session_hash": session_hash}) as stream:  # fmt: skip
+    with client.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as stream:
         for line in stream.iter_lines():
             if not line.startswith("data:"):
                 continue
@@ -81,11 +84,17 @@ def test_anonymous_page_redirects_to_login(live: LiveServer) -> None:
         assert c.get("/healthz").json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("method,path", [
-    ("GET", "/config"), ("GET", "/gradio_api/info"), ("GET", "/gradio_api/queue/data"),
-    ("POST", "/gradio_api/queue/join"), ("POST", "/gradio_api/run/generate"),
-    ("GET", "/avatars/1/image.png"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "/config"),
+        ("GET", "/gradio_api/info"),
+        ("GET", "/gradio_api/queue/data"),
+        ("POST", "/gradio_api/queue/join"),
+        ("POST", "/gradio_api/run/generate"),
+        ("GET", "/avatars/1/image.png"),
+    ],
+)
 def test_anonymous_api_calls_get_401(live: LiveServer, method: str, path: str) -> None:
     body = {"data": ["x"], "fn_index": 0, "session_hash": "abc"} if method == "POST" else None
     with live.client() as c:
@@ -102,8 +111,7 @@ def test_forged_cookie_is_anonymous(live: LiveServer) -> None:
 # ----- sign-up, cookies, login, logout -----
 def test_signup_sets_an_httponly_lax_cookie_on_http(live: LiveServer) -> None:
     with live.client() as c:
-        r = c.post("/signup", data={"username": unique("ann"), "password": PASSWORD,
-                                    "confirm": PASSWORD})  # fmt: skip
+        r = c.post("/signup", data={"username": unique("ann"), "password": PASSWORD, "confirm": PASSWORD})
         assert r.status_code == 303 and r.headers["location"] == "/"
         header = set_cookie_header(r).lower()
         assert "httponly" in header and "samesite=lax" in header and "secure" not in header
@@ -114,16 +122,14 @@ def test_signup_sets_an_httponly_lax_cookie_on_http(live: LiveServer) -> None:
 
 def test_cookie_is_lax_and_secure_behind_a_trusted_https_proxy(live: LiveServer) -> None:
     with live.client(headers={"X-Forwarded-Proto": "https"}) as c:  # trust_proxy is on here
-        r = c.post("/signup", data={"username": unique("tls"), "password": PASSWORD,
-                                    "confirm": PASSWORD})  # fmt: skip
+        r = c.post("/signup", data={"username": unique("tls"), "password": PASSWORD, "confirm": PASSWORD})
         header = set_cookie_header(r).lower()
         assert "samesite=lax" in header and "; secure" in header and "httponly" in header
 
 
 def test_signup_errors_are_shown_on_the_form(live: LiveServer) -> None:
     with live.client() as c:
-        r = c.post("/signup", data={"username": unique("x"), "password": PASSWORD,
-                                    "confirm": PASSWORD + "!"})  # fmt: skip
+        r = c.post("/signup", data={"username": unique("x"), "password": PASSWORD, "confirm": PASSWORD + "!"})
         assert r.status_code == 400 and "The two passwords differ." in r.text
         r = c.post("/signup", data={"username": "<script>", "password": PASSWORD})
         assert r.status_code == 400 and "<script>" not in r.text and "&lt;script&gt;" in r.text
@@ -156,8 +162,7 @@ def test_login_is_rate_limited_per_account_and_address(live: LiveServer) -> None
 
 def test_logout_clears_the_cookie(live: LiveServer) -> None:
     with live.client() as c:
-        c.post("/signup", data={"username": unique("eve"), "password": PASSWORD,
-                                "confirm": PASSWORD})  # fmt: skip
+        c.post("/signup", data={"username": unique("eve"), "password": PASSWORD, "confirm": PASSWORD})
         assert c.get("/").status_code == 200
         shown = c.get("/logout")  # GET only shows the button
         assert shown.status_code == 200 and 'method="post" action="/logout"' in shown.text
@@ -173,8 +178,7 @@ def test_logout_clears_the_cookie(live: LiveServer) -> None:
 
 def test_logout_revokes_copies_of_the_cookie(live: LiveServer) -> None:
     with live.client() as c:
-        c.post("/signup", data={"username": unique("fay"), "password": PASSWORD,
-                                "confirm": PASSWORD})  # fmt: skip
+        c.post("/signup", data={"username": unique("fay"), "password": PASSWORD, "confirm": PASSWORD})
         stolen = c.cookies[COOKIE]
         c.post("/logout")
     with live.client(cookies={COOKIE: stolen}) as thief:
@@ -189,16 +193,20 @@ def test_sessions_survive_a_restart_with_the_same_data_dir(live: LiveServer, tmp
     again = make_app(settings.data_dir.parent, settings.database_url)
     assert again.settings.data_dir == settings.data_dir
     try:
-        with serve(again) as second, httpx.Client(base_url=second.url, timeout=30,
-                                                  cookies={COOKIE: cookie}) as c:  # fmt: skip
+        with (
+            serve(again) as second,
+            httpx.Client(base_url=second.url, timeout=30, cookies={COOKIE: cookie}) as c,
+        ):
             assert c.get("/", follow_redirects=False).status_code == 200
             assert c.get("/config").status_code == 200
     finally:
         again.close()
     other = make_app(tmp_path, settings.database_url)  # another data dir: another secret
     try:
-        with serve(other) as third, httpx.Client(base_url=third.url, timeout=30,
-                                                 cookies={COOKIE: cookie}) as c:  # fmt: skip
+        with (
+            serve(other) as third,
+            httpx.Client(base_url=third.url, timeout=30, cookies={COOKIE: cookie}) as c,
+        ):
             assert c.get("/", follow_redirects=False).status_code == 303
     finally:
         other.close()
@@ -238,8 +246,7 @@ def test_the_gradio_file_route_does_not_serve_the_avatar_store(live: LiveServer)
 def test_gradio_client_generates_with_a_session_cookie(live: LiveServer) -> None:
     name = unique("jan")
     cookie = live.signup(name)
-    client = Client(live.url, headers={"Cookie": f"{COOKIE}={cookie}"}, verbose=False,
-                    download_files=False)  # fmt: skip
+    client = Client(live.url, headers={"Cookie": f"{COOKIE}={cookie}"}, verbose=False, download_files=False)
     out = client.predict(prompt="a smiling man with a beard", api_name="/generate")
     html, details, quote, data = out
     assert data["status"] == "completed" and data["credits_charged"] == 8
@@ -329,8 +336,11 @@ def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted() -> None:
 
     from avatar_core.web.pages import client_address
 
-    scope = {"type": "http", "client": ("192.0.2.7", 5000),
-             "headers": [(b"x-forwarded-for", b"10.9.9.9, 198.51.100.4")]}  # fmt: skip
+    scope = {
+        "type": "http",
+        "client": ("192.0.2.7", 5000),
+        "headers": [(b"x-forwarded-for", b"10.9.9.9, 198.51.100.4")],
+    }
     request = Request(scope)
     assert client_address(request) == "192.0.2.7"
     assert client_address(request, trust_proxy=True) == "198.51.100.4"

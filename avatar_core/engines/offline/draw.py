@@ -13,8 +13,9 @@ SS = 2  # supersampling factor of the figure layer
 ZOOM, BODY = 1.12, 0.88  # figure zoom about (0.5, 0.42); body scale about its shoulders
 
 
-def background(f: PortraitFeatures, g: Geo, width: int, height: int, frame: Place,
-               head: Place, body: Place) -> Image.Image:
+def background(
+    f: PortraitFeatures, g: Geo, width: int, height: int, frame: Place, head: Place, body: Place
+) -> Image.Image:
     """The blurred setting with the figure's soft drop shadow, at output size."""
     k = max(1.0, min(width, height) / 180)
     bw, bh = max(8, round(width / k)), max(8, round(height / k))
@@ -34,7 +35,6 @@ def background(f: PortraitFeatures, g: Geo, width: int, height: int, frame: Plac
 def shade_image(im: Image.Image, k: float) -> Image.Image:
     """The image with every channel scaled by `k`."""
     return im.point([round(v * k) for v in range(256)] * 3)
-
 
 
 def placement(width: int, height: int, shoulder_y: float = 0.645) -> tuple[Place, Place, Place]:
@@ -58,7 +58,8 @@ def draw_portrait(features: PortraitFeatures, width: int, height: int) -> Image.
     f, g = features, geometry(features)
     frame, head, body = placement(width, height, g.shoulder_y)
     canvas = background(f, g, width, height, frame, head, body).resize(
-        (width * SS, height * SS), Image.Resampling.NEAREST)
+        (width * SS, height * SS), Image.Resampling.NEAREST
+    )
     p = Painter(canvas, *(v * SS for v in head))
     bp = Painter(canvas, *(v * SS for v in body))
     paint_figure(p, bp, f, g)

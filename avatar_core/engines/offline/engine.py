@@ -20,8 +20,9 @@ class LocalEngine:
 
     def plan(self, target: RouteTarget) -> Plan:
         """Every row runs here, at its own size, as a labelled preview that claims no LoRA."""
-        return Plan("offline", "offline-preview", target.width, target.height, status="n/a",
-                    notes=(OFFLINE_NOTE,))  # fmt: skip
+        return Plan(
+            "offline", "offline-preview", target.width, target.height, status="n/a", notes=(OFFLINE_NOTE,)
+        )
 
     def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
         """Draw the portrait, or raise EngineError(kind=timeout) if `deadline` has passed."""
@@ -32,6 +33,13 @@ class LocalEngine:
             image = photo_preview(request.image, features, request.width, request.height)
         else:
             image = draw_portrait(features, request.width, request.height)
-        return RenderResult(image=image, engine=self.name, model_used=request.model_id,
-                            lora_applied=False, notes=(OFFLINE_NOTE,), provider="offline",
-                            provider_model="offline-preview", offline=True)  # fmt: skip
+        return RenderResult(
+            image=image,
+            engine=self.name,
+            model_used=request.model_id,
+            lora_applied=False,
+            notes=(OFFLINE_NOTE,),
+            provider="offline",
+            provider_model="offline-preview",
+            offline=True,
+        )

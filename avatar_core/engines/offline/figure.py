@@ -35,11 +35,21 @@ def _back_hair(p: Painter, f: PortraitFeatures, g: Geo) -> None:
         return
     if f.hair_style == "ponytail":
         side = f.part
-        p.poly(bezier((cx + side * fw * 0.7, cy - fh * 0.85), (cx + side * fw * 1.7, cy - fh),
-                      (cx + side * fw * 1.55, cy + 0.12), (cx + side * fw * 1.25, cy + 0.26))
-               + bezier((cx + side * fw * 1.25, cy + 0.26), (cx + side * fw * 1.1, cy + 0.1),
-                        (cx + side * fw * 1.1, cy - fh * 0.2), (cx + side * fw * 0.6,
-                                                                cy - fh * 0.5)), hair)
+        p.poly(
+            bezier(
+                (cx + side * fw * 0.7, cy - fh * 0.85),
+                (cx + side * fw * 1.7, cy - fh),
+                (cx + side * fw * 1.55, cy + 0.12),
+                (cx + side * fw * 1.25, cy + 0.26),
+            )
+            + bezier(
+                (cx + side * fw * 1.25, cy + 0.26),
+                (cx + side * fw * 1.1, cy + 0.1),
+                (cx + side * fw * 1.1, cy - fh * 0.2),
+                (cx + side * fw * 0.6, cy - fh * 0.5),
+            ),
+            hair,
+        )
         p.ellipse(cx + side * fw * 0.92, cy - fh * 0.78, 0.016, 0.02, f.accent_rgb)
     if f.hair_style == "bald" and f.age > 45:
         for side in (-1, 1):
@@ -48,8 +58,9 @@ def _back_hair(p: Painter, f: PortraitFeatures, g: Geo) -> None:
         for side in (-1, 1):
             for i in range(9):
                 y = cy + 0.02 + i * 0.034
-                p.ellipse(cx + side * (fw * 1.02 + i * 0.004), y, 0.026, 0.022,
-                          shade(hair, 1.0 if i % 2 else 0.85))
+                p.ellipse(
+                    cx + side * (fw * 1.02 + i * 0.004), y, 0.026, 0.022, shade(hair, 1.0 if i % 2 else 0.85)
+                )
     if f.hair_style not in ("long", "bob"):
         return
     bottom = 0.80 if f.hair_style == "long" else cy + fh * 1.05
@@ -57,8 +68,9 @@ def _back_hair(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     if f.hair_texture == "curly":
         width *= 1.12
     top = arc(cx, cy - 0.01, fw * 1.16, fh * 1.14, 180, 360, 20)
-    right = bezier((cx + fw * 1.16, cy), (cx + fw * 1.25, cy + 0.1),
-                   (cx + width, bottom - 0.12), (cx + width, bottom))
+    right = bezier(
+        (cx + fw * 1.16, cy), (cx + fw * 1.25, cy + 0.1), (cx + width, bottom - 0.12), (cx + width, bottom)
+    )
     inner = [(cx + fw * 0.85, bottom), (cx + fw * 0.8, cy + fh * 1.0), (cx, cy + fh * 0.9)]
     if f.hair_style == "bob":
         inner = [(cx + fw * 0.9, bottom), (cx, bottom - 0.02)]
@@ -83,20 +95,25 @@ def _hair_cap(f: PortraitFeatures, g: Geo) -> list[Pt] | None:
         return None
     if style == "buzz":
         top = arc(cx, cy - 0.004, fw * 1.03, fh * 1.04, 185, 355, 24)
-        line = bezier((cx + fw * 0.99, cy - 0.04), (cx + fw * 0.6, cy - fh * 0.72),
-                      (cx - fw * 0.6, cy - fh * 0.72), (cx - fw * 0.99, cy - 0.04))
+        line = bezier(
+            (cx + fw * 0.99, cy - 0.04),
+            (cx + fw * 0.6, cy - fh * 0.72),
+            (cx - fw * 0.6, cy - fh * 0.72),
+            (cx - fw * 0.99, cy - 0.04),
+        )
         return top + line
     big = 1.2 if style == "afro" else 1.1
     top = arc(cx, cy - 0.012, fw * big, fh * (big + 0.02), 172, 368, 28)
     down = 0.05 if style in ("long", "bob") else 0.0
     r_temple, l_temple = (cx + fw * 1.0, cy + down - 0.01), (cx - fw * 1.0, cy + down - 0.01)
     if style in ("bun", "ponytail", "braids"):
-        return top + bezier(r_temple, (cx + fw * 0.7, cy - fh * 0.85),
-                            (cx - fw * 0.7, cy - fh * 0.85), l_temple)
+        return top + bezier(
+            r_temple, (cx + fw * 0.7, cy - fh * 0.85), (cx - fw * 0.7, cy - fh * 0.85), l_temple
+        )
     peak = (cx + fw * 0.45, cy - fh * 0.66)
-    line = bezier(r_temple, (cx + fw * 0.95, cy - fh * 0.45), (cx + fw * 0.75, cy - fh * 0.62),
-                  peak) + bezier(peak, (cx + fw * 0.1, cy - fh * 0.35),
-                                 (cx - fw * 0.85, cy - fh * 0.45), l_temple)
+    line = bezier(
+        r_temple, (cx + fw * 0.95, cy - fh * 0.45), (cx + fw * 0.75, cy - fh * 0.62), peak
+    ) + bezier(peak, (cx + fw * 0.1, cy - fh * 0.35), (cx - fw * 0.85, cy - fh * 0.45), l_temple)
     if part < 0:
         line = [(2 * cx - x, y) for x, y in reversed(line)]
     return top + line
@@ -106,10 +123,11 @@ def _eye(p: Painter, f: PortraitFeatures, g: Geo, side: int) -> None:
     """One eye: white, clipped iris with pupil and catch-light, lid line and brow."""
     ex, ey, ew, eh = g.cx + side * g.eye_dx + g.dx, g.eye_y, g.ew, g.eh
     tilt = 0.004 if f.gender == "female" else 0.002
-    upper = [(ex - ew + 2 * ew * i / 16, ey - eh * math.sin(math.pi * i / 16)
-              - side * tilt * (i / 16 - 0.5)) for i in range(17)]
-    lower = [(ex + ew - 2 * ew * i / 16, ey + eh * 0.75 * math.sin(math.pi * i / 16))
-             for i in range(17)]
+    upper = [
+        (ex - ew + 2 * ew * i / 16, ey - eh * math.sin(math.pi * i / 16) - side * tilt * (i / 16 - 0.5))
+        for i in range(17)
+    ]
+    lower = [(ex + ew - 2 * ew * i / 16, ey + eh * 0.75 * math.sin(math.pi * i / 16)) for i in range(17)]
     almond = upper + lower
     p.poly(almond, (250, 248, 245))
     ir, ix, iy = eh * 1.05, ex + g.dx * 0.6, ey + eh * 0.1
@@ -128,16 +146,22 @@ def _eye(p: Painter, f: PortraitFeatures, g: Geo, side: int) -> None:
     brow_c = shade(f.hair_rgb, 0.7) if sum(f.hair_rgb) < 600 else shade(f.hair_rgb, 0.6)
     by, thick = ey - 0.042, 0.008 if f.gender == "female" else 0.011
     inner, outer = ex - side * ew * 0.9, ex + side * ew * 1.2
-    curve = bezier((inner, by + 0.004), (ex - side * ew * 0.2, by - 0.008),
-                   (ex + side * ew * 0.6, by - 0.008), (outer, by + 0.003), 10)
+    curve = bezier(
+        (inner, by + 0.004),
+        (ex - side * ew * 0.2, by - 0.008),
+        (ex + side * ew * 0.6, by - 0.008),
+        (outer, by + 0.003),
+        10,
+    )
     top = [(x, y - thick * (1 - 0.6 * i / 10) / 2) for i, (x, y) in enumerate(curve)]
     bot = [(x, y + thick * (1 - 0.6 * i / 10) / 2) for i, (x, y) in enumerate(curve)]
     p.poly(top + bot[::-1], brow_c)
     if f.age >= 50:
         for k in (-1, 0, 1):
             x0 = ex + side * ew * 1.15
-            p.line([(x0, ey + k * 0.006), (x0 + side * 0.014, ey + k * 0.01)],
-                   shade(f.skin_rgb, 0.87), 0.0025)
+            p.line(
+                [(x0, ey + k * 0.006), (x0 + side * 0.014, ey + k * 0.01)], shade(f.skin_rgb, 0.87), 0.0025
+            )
 
 
 def _mouth(p: Painter, f: PortraitFeatures, g: Geo) -> None:
@@ -146,31 +170,41 @@ def _mouth(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     lip = mix(f.skin_rgb, (196, 72, 86), 0.5 if f.gender == "female" else 0.3)
     dark = shade(f.skin_rgb, 0.45)
     if f.mouth == "grin":
-        p.d.pieslice([*p.px([(mx - 0.034, my - 0.03)]), *p.px([(mx + 0.034, my + 0.03)])],
-                     0, 180, fill=(96, 32, 42))  # type: ignore[arg-type]
+        p.d.pieslice(
+            [*p.px([(mx - 0.034, my - 0.03)]), *p.px([(mx + 0.034, my + 0.03)])], 0, 180, fill=(96, 32, 42)
+        )  # type: ignore[arg-type]
         p.ellipse(mx, my + 0.022, 0.018, 0.008, (214, 110, 120))
-        p.d.pieslice([*p.px([(mx - 0.03, my - 0.012)]), *p.px([(mx + 0.03, my + 0.012)])],
-                     0, 180, fill=(252, 252, 250))  # type: ignore[arg-type]
+        p.d.pieslice(
+            [*p.px([(mx - 0.03, my - 0.012)]), *p.px([(mx + 0.03, my + 0.012)])], 0, 180, fill=(252, 252, 250)
+        )  # type: ignore[arg-type]
         p.line([(mx - 0.034, my), (mx + 0.034, my)], lip, 0.005)
         p.line(arc(mx, my, 0.034, 0.03, 5, 175, 16), lip, 0.005)
         return
     width = 0.03 if f.mouth == "smile" else 0.022
     if f.gender == "female":
         p.poly(arc(mx, my - 0.002, width, 0.016, 0, 180, 16), lip)
-        p.poly([(mx - width, my - 0.002), (mx - width * 0.4, my - 0.011), (mx, my - 0.007),
-                (mx + width * 0.4, my - 0.011), (mx + width, my - 0.002)], shade(lip, 0.9))
+        p.poly(
+            [
+                (mx - width, my - 0.002),
+                (mx - width * 0.4, my - 0.011),
+                (mx, my - 0.007),
+                (mx + width * 0.4, my - 0.011),
+                (mx + width, my - 0.002),
+            ],
+            shade(lip, 0.9),
+        )
     curve = arc(mx, my - 0.012, width, 0.014 if f.mouth == "smile" else 0.006, 20, 160, 16)
     p.line(curve, dark, 0.004)
     if f.gender != "female":
-        p.line(arc(mx, my + 0.012, width * 0.45, 0.004, 30, 150, 8),
-               shade(f.skin_rgb, 0.84), 0.004)
+        p.line(arc(mx, my + 0.012, width * 0.45, 0.004, 30, 150, 8), shade(f.skin_rgb, 0.84), 0.004)
 
 
 def _face(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """Ears, face, features, wrinkles and facial hair."""
     cx, cy, fw, skin = g.cx, g.cy, g.fw, f.skin_rgb
     covered_ears = f.hair_style in ("long", "bob", "hijab", "afro") and not (
-        f.hair_style == "afro" and f.gender == "male")
+        f.hair_style == "afro" and f.gender == "male"
+    )
     if not covered_ears:
         for side in (-1, 1):
             ex = cx + side * (fw * 0.97) - g.dx * 0.5
@@ -180,20 +214,31 @@ def _face(p: Painter, f: PortraitFeatures, g: Geo) -> None:
                 p.ellipse(ex, cy + 0.058, 0.007, 0.007, (214, 176, 84))
     p.poly(g.face(), skin)
     for side in (-1, 1):
-        p.ellipse(cx + side * 0.072 + g.dx, cy + 0.062, 0.028, 0.016,
-                  (236, 110, 110, 28 if f.gender == "female" else 14))
+        p.ellipse(
+            cx + side * 0.072 + g.dx,
+            cy + 0.062,
+            0.028,
+            0.016,
+            (236, 110, 110, 28 if f.gender == "female" else 14),
+        )
     nx, ny = cx + g.dx * 1.3, cy + 0.078
-    p.line([(nx - g.dx * 0.3 + 0.004, g.eye_y + 0.01), (nx + 0.006, ny - 0.01)],
-           shade(skin, 0.86), 0.005)
+    p.line([(nx - g.dx * 0.3 + 0.004, g.eye_y + 0.01), (nx + 0.006, ny - 0.01)], shade(skin, 0.86), 0.005)
     p.line(arc(nx, ny - 0.004, 0.015, 0.009, 10, 170, 12), shade(skin, 0.72), 0.005)
     if f.age >= 50:
         line = shade(skin, 0.88)
         for k in range(2):
             p.line(arc(cx, g.eye_y - 0.075 - k * 0.014, 0.05, 0.008, 200, 340, 12), line, 0.003)
         for side in (-1, 1):
-            p.line(bezier((nx + side * 0.022, ny - 0.008), (nx + side * 0.04, ny + 0.01),
-                          (nx + side * 0.045, ny + 0.03), (nx + side * 0.042, ny + 0.05)),
-                   line, 0.0035)
+            p.line(
+                bezier(
+                    (nx + side * 0.022, ny - 0.008),
+                    (nx + side * 0.04, ny + 0.01),
+                    (nx + side * 0.045, ny + 0.03),
+                    (nx + side * 0.042, ny + 0.05),
+                ),
+                line,
+                0.0035,
+            )
     if f.facial_hair in ("beard", "stubble", "goatee"):
         color = shade(f.hair_rgb, 0.8, 80) if f.facial_hair == "stubble" else f.hair_rgb
         my = cy + 0.118
@@ -202,8 +247,12 @@ def _face(p: Painter, f: PortraitFeatures, g: Geo) -> None:
         else:
             outer = [pt for pt in g.face(1.03, 0.004, 64) if pt[1] > cy + 0.01]
             outer.sort(key=lambda pt: -math.atan2(pt[1] - cy, pt[0] - cx))
-            inner = bezier((cx - fw * 0.9, cy + 0.02), (cx - 0.05, cy + 0.12),
-                           (cx + 0.05, cy + 0.12), (cx + fw * 0.9, cy + 0.02))
+            inner = bezier(
+                (cx - fw * 0.9, cy + 0.02),
+                (cx - 0.05, cy + 0.12),
+                (cx + 0.05, cy + 0.12),
+                (cx + fw * 0.9, cy + 0.02),
+            )
             beard = outer + inner
         p.poly(beard, color)
     for side in (-1, 1):
@@ -211,10 +260,14 @@ def _face(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     _mouth(p, f, g)
     if f.facial_hair in ("beard", "moustache", "goatee"):
         mx, my = cx + g.dx * 1.1, cy + 0.118
-        p.poly(bezier((mx - 0.042, my + 0.004), (mx - 0.03, my - 0.03), (mx - 0.01, my - 0.03),
-                      (mx, my - 0.018)) + bezier((mx, my - 0.018), (mx + 0.01, my - 0.03),
-                                                 (mx + 0.03, my - 0.03), (mx + 0.042, my + 0.004))
-               + [(mx, my - 0.008)], f.hair_rgb)
+        p.poly(
+            bezier((mx - 0.042, my + 0.004), (mx - 0.03, my - 0.03), (mx - 0.01, my - 0.03), (mx, my - 0.018))
+            + bezier(
+                (mx, my - 0.018), (mx + 0.01, my - 0.03), (mx + 0.03, my - 0.03), (mx + 0.042, my + 0.004)
+            )
+            + [(mx, my - 0.008)],
+            f.hair_rgb,
+        )
 
 
 def _hijab(p: Painter, f: PortraitFeatures, g: Geo, front: bool) -> None:
@@ -222,16 +275,23 @@ def _hijab(p: Painter, f: PortraitFeatures, g: Geo, front: bool) -> None:
     cx, cy, fw, fh, scarf = g.cx, g.cy, g.fw, g.fh, f.scarf_rgb
     rx, ry, ocy = fw * 1.34, fh * 1.2, cy - 0.012
     if not front:
-        side = bezier((cx + rx, cy + 0.02), (cx + rx, cy + 0.15),
-                      (cx + g.sw * 0.7, g.shoulder_y), (cx + g.sw * 0.7, 0.78), 10)
-        drape = (arc(cx, ocy, rx, ry, 180, 360, 24) + side
-                 + arc(cx, 0.76, g.sw * 0.7, 0.07, 0, 180, 20)[1:-1]
-                 + [(2 * cx - x, y) for x, y in reversed(side)])
+        side = bezier(
+            (cx + rx, cy + 0.02),
+            (cx + rx, cy + 0.15),
+            (cx + g.sw * 0.7, g.shoulder_y),
+            (cx + g.sw * 0.7, 0.78),
+            10,
+        )
+        drape = (
+            arc(cx, ocy, rx, ry, 180, 360, 24)
+            + side
+            + arc(cx, 0.76, g.sw * 0.7, 0.07, 0, 180, 20)[1:-1]
+            + [(2 * cx - x, y) for x, y in reversed(side)]
+        )
         p.poly(drape, scarf)
         fold = shade(scarf, 0.82 if sum(scarf) > 200 else 1.4)
         for k in range(3):
-            p.line(arc(cx, cy + fh * 1.1 + k * 0.035, fw * (1.0 + 0.25 * k), 0.04, 20, 160, 14),
-                   fold, 0.005)
+            p.line(arc(cx, cy + fh * 1.1 + k * 0.035, fw * (1.0 + 0.25 * k), 0.04, 20, 160, 14), fold, 0.005)
         return
 
     def frame(q: Painter) -> None:
@@ -239,10 +299,12 @@ def _hijab(p: Painter, f: PortraitFeatures, g: Geo, front: bool) -> None:
         q.ellipse(cx, cy + 0.04, fw * 0.94, fh * 1.05, 0)
 
     p.masked(scarf, (cx - rx, ocy - ry, cx + rx, ocy + ry), frame)
-    p.line(arc(cx, ocy, rx * 0.86, ry * 0.9, 212, 246, 10),
-           mix(scarf, (255, 255, 255), 0.16), 0.012)
-    p.line(arc(cx, cy + 0.04, fw * 0.94, fh * 1.05, 180, 360, 30),
-           shade(scarf, 0.85 if sum(scarf) > 200 else 1.3), 0.006)
+    p.line(arc(cx, ocy, rx * 0.86, ry * 0.9, 212, 246, 10), mix(scarf, (255, 255, 255), 0.16), 0.012)
+    p.line(
+        arc(cx, cy + 0.04, fw * 0.94, fh * 1.05, 180, 360, 30),
+        shade(scarf, 0.85 if sum(scarf) > 200 else 1.3),
+        0.006,
+    )
 
 
 def _hair(p: Painter, f: PortraitFeatures, g: Geo) -> None:
@@ -250,13 +312,19 @@ def _hair(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     cap = _hair_cap(f, g)
     if cap is None:
         if f.hair_style == "bald":
-            p.line(arc(g.cx, g.cy - 0.01, g.fw * 0.8, g.fh * 0.9, 215, 250, 8),
-                   mix(f.skin_rgb, (255, 255, 255), 0.25), 0.012)
+            p.line(
+                arc(g.cx, g.cy - 0.01, g.fw * 0.8, g.fh * 0.9, 215, 250, 8),
+                mix(f.skin_rgb, (255, 255, 255), 0.25),
+                0.012,
+            )
         return
     face = g.face()
-    p.masked(shade(f.skin_rgb, 0.82), (g.cx - g.fw, g.cy - g.fh, g.cx + g.fw, g.cy + g.fh),
-             lambda q: q.poly([(x, y + 0.012) for x, y in cap], 255),
-             lambda q: q.poly(face, 255))
+    p.masked(
+        shade(f.skin_rgb, 0.82),
+        (g.cx - g.fw, g.cy - g.fh, g.cx + g.fw, g.cy + g.fh),
+        lambda q: q.poly([(x, y + 0.012) for x, y in cap], 255),
+        lambda q: q.poly(face, 255),
+    )
     if f.hair_style == "bun":
         p.ellipse(g.cx, g.cy - g.fh * 1.15, 0.055, 0.05, f.hair_rgb)
     color = mix(f.skin_rgb, f.hair_rgb, 0.75) if f.hair_style == "buzz" else f.hair_rgb

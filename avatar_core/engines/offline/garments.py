@@ -18,8 +18,11 @@ def dark(c: Color) -> Color:
 
 def in_torso(p: Painter, g: Geo, fill: object) -> None:
     """Paint `fill` (a colour or a painting) clipped to the torso."""
-    p.masked(fill, (g.cx - g.sw * 1.1, g.shoulder_y - 0.06, g.cx + g.sw * 1.1, 1.2),  # type: ignore[arg-type]
-             lambda q: q.poly(torso(g), 255))
+    p.masked(
+        fill,
+        (g.cx - g.sw * 1.1, g.shoulder_y - 0.06, g.cx + g.sw * 1.1, 1.2),  # type: ignore[arg-type]
+        lambda q: q.poly(torso(g), 255),
+    )
 
 
 def stripes(p: Painter, f: PortraitFeatures, g: Geo) -> None:
@@ -29,8 +32,7 @@ def stripes(p: Painter, f: PortraitFeatures, g: Geo) -> None:
 
     def paint(q: Painter) -> None:
         for side in (-1, 1):
-            q.line([(cx + side * g.nw * 1.3, y - 0.01), (cx + side * g.sw * 1.1, y + 0.2)],
-                   acc, 0.026)
+            q.line([(cx + side * g.nw * 1.3, y - 0.01), (cx + side * g.sw * 1.1, y + 0.2)], acc, 0.026)
 
     in_torso(p, g, paint)
     p.line([(cx, y + 0.02), (cx, 1.2)], shade(dark(f.clothing_rgb), 0.8), 0.006)
@@ -39,22 +41,30 @@ def stripes(p: Painter, f: PortraitFeatures, g: Geo) -> None:
 def mock_collar(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """A high band collar round the base of the neck."""
     cx, y, nw = g.cx, g.shoulder_y, g.nw
-    p.poly([(cx - nw * 1.12, y - 0.035), (cx + nw * 1.12, y - 0.035), (cx + nw * 1.25, y + 0.02),
-            (cx - nw * 1.25, y + 0.02)], dark(f.clothing_rgb))
+    p.poly(
+        [
+            (cx - nw * 1.12, y - 0.035),
+            (cx + nw * 1.12, y - 0.035),
+            (cx + nw * 1.25, y + 0.02),
+            (cx - nw * 1.25, y + 0.02),
+        ],
+        dark(f.clothing_rgb),
+    )
 
 
 def v_trim(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """The piped edge of a scrubs V-neck."""
     cx, y, nw = g.cx, g.shoulder_y, g.nw
-    p.line([(cx - nw * 1.2, y - 0.01), (cx, y + 0.1), (cx + nw * 1.2, y - 0.01)],
-           dark(f.clothing_rgb), 0.014)
+    p.line([(cx - nw * 1.2, y - 0.01), (cx, y + 0.1), (cx + nw * 1.2, y - 0.01)], dark(f.clothing_rgb), 0.014)
 
 
 def pocket(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """A chest pocket."""
     y = g.shoulder_y
-    p.poly([(g.cx + 0.1, y + 0.13), (g.cx + 0.17, y + 0.13), (g.cx + 0.17, 1.1),
-            (g.cx + 0.1, 1.1)], dark(f.clothing_rgb))
+    p.poly(
+        [(g.cx + 0.1, y + 0.13), (g.cx + 0.17, y + 0.13), (g.cx + 0.17, 1.1), (g.cx + 0.1, 1.1)],
+        dark(f.clothing_rgb),
+    )
 
 
 def necklace(p: Painter, f: PortraitFeatures, g: Geo) -> None:
@@ -70,17 +80,25 @@ def sheen(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     light = mix(f.clothing_rgb, (255, 255, 255), 0.28)
     for side, k in ((-1, 1.0), (1, 0.6)):
         x = g.cx + side * g.sw * 0.3
-        p.line(bezier((x, g.shoulder_y + 0.09), (x + 0.01, 0.8), (x - 0.01, 0.88), (x, 1.0)),
-               light, 0.012 * k)
+        p.line(
+            bezier((x, g.shoulder_y + 0.09), (x + 0.01, 0.8), (x - 0.01, 0.88), (x, 1.0)), light, 0.012 * k
+        )
 
 
 def cap_sleeves(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """Seams of short cap sleeves and a waist seam of a dress."""
     cx, y, sw = g.cx, g.shoulder_y, g.sw
     for side in (-1, 1):
-        p.line(bezier((cx + side * sw * 0.62, y + 0.02), (cx + side * sw * 0.58, y + 0.1),
-                      (cx + side * sw * 0.6, y + 0.2), (cx + side * sw * 0.66, y + 0.3)),
-               dark(f.clothing_rgb), 0.006)
+        p.line(
+            bezier(
+                (cx + side * sw * 0.62, y + 0.02),
+                (cx + side * sw * 0.58, y + 0.1),
+                (cx + side * sw * 0.6, y + 0.2),
+                (cx + side * sw * 0.66, y + 0.3),
+            ),
+            dark(f.clothing_rgb),
+            0.006,
+        )
     p.line(arc(cx, 0.93, sw * 0.55, 0.02, 0, 180, 16), dark(f.clothing_rgb), 0.008)
 
 
@@ -89,8 +107,11 @@ def folds(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     color = dark(f.clothing_rgb)
     for x in (-0.55, -0.3, 0.3, 0.55):
         x0 = g.cx + x * g.sw
-        p.line(bezier((x0, g.shoulder_y + 0.05), (x0 + 0.02, 0.8), (x0 - 0.02, 0.9),
-                      (x0 + 0.01, 1.1)), color, 0.006)
+        p.line(
+            bezier((x0, g.shoulder_y + 0.05), (x0 + 0.02, 0.8), (x0 - 0.02, 0.9), (x0 + 0.01, 1.1)),
+            color,
+            0.006,
+        )
 
 
 def trim(p: Painter, f: PortraitFeatures, g: Geo) -> None:
@@ -129,8 +150,7 @@ def pallu(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     top, low = (cx - sw * 0.62, y + 0.01), (cx + sw * 0.75, 1.05)
 
     def paint(q: Painter) -> None:
-        q.poly([(top[0] - 0.06, top[1] + 0.05), (cx - g.nw * 1.4, y - 0.02), low,
-                (low[0] - 0.2, 1.2)], drape)
+        q.poly([(top[0] - 0.06, top[1] + 0.05), (cx - g.nw * 1.4, y - 0.02), low, (low[0] - 0.2, 1.2)], drape)
         q.line([(cx - g.nw * 1.4, y - 0.02), low], border, 0.02)
         q.line([(cx - g.nw * 1.4 + 0.03, y + 0.005), (low[0] + 0.03, low[1])], border, 0.006)
 
@@ -153,27 +173,46 @@ def kente(p: Painter, f: PortraitFeatures, g: Geo) -> None:
 def drape(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """The edge of a cloth thrown over one shoulder."""
     cx, y = g.cx, g.shoulder_y
-    p.line(bezier((cx + g.nw * 1.4, y - 0.02), (cx + 0.02, y + 0.12), (cx - g.sw * 0.5, 0.85),
-                  (cx - g.sw * 0.7, 1.05)), shade(f.clothing_rgb, 0.6), 0.016)
+    p.line(
+        bezier(
+            (cx + g.nw * 1.4, y - 0.02),
+            (cx + 0.02, y + 0.12),
+            (cx - g.sw * 0.5, 0.85),
+            (cx - g.sw * 0.7, 1.05),
+        ),
+        shade(f.clothing_rgb, 0.6),
+        0.016,
+    )
 
 
 def storm_collar(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """A raincoat's big pointed collar, turned up round the neck."""
     cx, y, nw, cloth = g.cx, g.shoulder_y, g.nw, f.clothing_rgb
     for side in (-1, 1):
-        pts = [(cx + side * nw * 1.0, y - 0.075), (cx + side * nw * 1.15, y + 0.02),
-               (cx + side * 0.005, y + 0.075), (cx + side * nw * 2.4, y + 0.065),
-               (cx + side * nw * 2.1, y - 0.005), (cx + side * nw * 1.6, y - 0.06)]
+        pts = [
+            (cx + side * nw * 1.0, y - 0.075),
+            (cx + side * nw * 1.15, y + 0.02),
+            (cx + side * 0.005, y + 0.075),
+            (cx + side * nw * 2.4, y + 0.065),
+            (cx + side * nw * 2.1, y - 0.005),
+            (cx + side * nw * 1.6, y - 0.06),
+        ]
         p.poly(pts, shade(cloth, 0.9))
         p.line(pts + pts[:1], shade(cloth, 0.7), 0.005)
 
 
 def placket_wide(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """The wide double-breasted front of a coat."""
-    p.poly([(g.cx - 0.035, g.shoulder_y + 0.05), (g.cx + 0.05, g.shoulder_y + 0.05),
-            (g.cx + 0.05, 1.2), (g.cx - 0.035, 1.2)], shade(f.clothing_rgb, 0.94))
-    p.line([(g.cx + 0.05, g.shoulder_y + 0.05), (g.cx + 0.05, 1.2)], shade(f.clothing_rgb, 0.7),
-           0.005)
+    p.poly(
+        [
+            (g.cx - 0.035, g.shoulder_y + 0.05),
+            (g.cx + 0.05, g.shoulder_y + 0.05),
+            (g.cx + 0.05, 1.2),
+            (g.cx - 0.035, 1.2),
+        ],
+        shade(f.clothing_rgb, 0.94),
+    )
+    p.line([(g.cx + 0.05, g.shoulder_y + 0.05), (g.cx + 0.05, 1.2)], shade(f.clothing_rgb, 0.7), 0.005)
 
 
 def toggles(p: Painter, f: PortraitFeatures, g: Geo) -> None:
@@ -205,17 +244,29 @@ def jacket_fronts(p: Painter, f: PortraitFeatures, g: Geo) -> None:
 def stand_collar(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """The folded collar of a jacket."""
     for side in (-1, 1):
-        p.poly([(g.cx + side * g.nw * 1.0, g.shoulder_y - 0.05),
+        p.poly(
+            [
+                (g.cx + side * g.nw * 1.0, g.shoulder_y - 0.05),
                 (g.cx + side * g.nw * 1.35, g.shoulder_y + 0.01),
                 (g.cx + side * g.nw * 2.4, g.shoulder_y + 0.01),
-                (g.cx + side * g.nw * 1.8, g.shoulder_y - 0.04)], dark(f.clothing_rgb))
+                (g.cx + side * g.nw * 1.8, g.shoulder_y - 0.04),
+            ],
+            dark(f.clothing_rgb),
+        )
 
 
 def cardigan_edges(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """The ribbed V edges of a cardigan."""
     for side in (-1, 1):
-        p.line([(g.cx + side * g.nw * 1.5, g.shoulder_y), (g.cx + side * 0.004, 0.9),
-                (g.cx + side * 0.004, 1.1)], dark(f.clothing_rgb), 0.014)
+        p.line(
+            [
+                (g.cx + side * g.nw * 1.5, g.shoulder_y),
+                (g.cx + side * 0.004, 0.9),
+                (g.cx + side * 0.004, 1.1),
+            ],
+            dark(f.clothing_rgb),
+            0.014,
+        )
 
 
 def placket(p: Painter, f: PortraitFeatures, g: Geo) -> None:
@@ -228,8 +279,11 @@ def placket(p: Painter, f: PortraitFeatures, g: Geo) -> None:
 
 def glasses(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """Glasses or sunglasses over the eyes."""
-    frame = (34, 32, 36) if f.glasses == "sunglasses" else random.Random(f.scene_seed).choice(
-        ((34, 32, 36), (120, 70, 40), (150, 120, 60), (60, 70, 110)))
+    frame = (
+        (34, 32, 36)
+        if f.glasses == "sunglasses"
+        else random.Random(f.scene_seed).choice(((34, 32, 36), (120, 70, 40), (150, 120, 60), (60, 70, 110)))
+    )
     lens = (20, 24, 30, 215) if f.glasses == "sunglasses" else (255, 255, 255, 40)
     boxes = []
     for side in (-1, 1):
@@ -238,8 +292,13 @@ def glasses(p: Painter, f: PortraitFeatures, g: Geo) -> None:
         boxes.append(box)
         flat = (box[0][0], box[0][1], box[1][0], box[1][1])
         p.d.rounded_rectangle(flat, radius=0.016 * p.s, fill=lens)  # type: ignore[arg-type]
-        p.d.rounded_rectangle(flat, radius=0.016 * p.s, outline=frame,  # type: ignore[arg-type]
-                              width=max(1, round(0.006 * p.s)))
-        p.line([(ex + side * 0.04, g.eye_y - 0.015), (g.cx + side * g.fw * 0.99,
-                                                       g.eye_y - 0.005)], frame, 0.006)
+        p.d.rounded_rectangle(
+            flat,
+            radius=0.016 * p.s,
+            outline=frame,  # type: ignore[arg-type]
+            width=max(1, round(0.006 * p.s)),
+        )
+        p.line(
+            [(ex + side * 0.04, g.eye_y - 0.015), (g.cx + side * g.fw * 0.99, g.eye_y - 0.005)], frame, 0.006
+        )
     p.line(arc(g.cx + g.dx, g.eye_y - 0.008, 0.015, 0.008, 200, 340, 8), frame, 0.006)

@@ -45,6 +45,7 @@ def photo_preview(photo: bytes, features: PortraitFeatures, width: int, height: 
     ImageDraw.Draw(mask).ellipse((2, 2, fw - 3, fh - 3), fill=255)
     mask = mask.filter(ImageFilter.GaussianBlur(max(1, fw // 60)))
     scene.paste(face.resize((fw, fh), Image.Resampling.LANCZOS), box, mask)
-    ImageDraw.Draw(scene).ellipse((box[0], box[1], box[0] + fw - 1, box[1] + fh - 1),
-                                  outline=(255, 255, 255), width=max(1, fw // 90))  # fmt: skip
+    ImageDraw.Draw(scene).ellipse(
+        (box[0], box[1], box[0] + fw - 1, box[1] + fh - 1), outline=(255, 255, 255), width=max(1, fw // 90)
+    )
     return scene

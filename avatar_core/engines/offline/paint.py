@@ -32,16 +32,24 @@ def bezier(p0: Pt, p1: Pt, p2: Pt, p3: Pt, n: int = 14) -> list[Pt]:
     for i in range(n + 1):
         t = i / n
         u = 1 - t
-        out.append((u**3 * p0[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t**3 * p3[0],
-                    u**3 * p0[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t**3 * p3[1]))
+        out.append(
+            (
+                u**3 * p0[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t**3 * p3[0],
+                u**3 * p0[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t**3 * p3[1],
+            )
+        )
     return out
 
 
-def arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float,
-        n: int = 24) -> list[Pt]:
+def arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: int = 24) -> list[Pt]:
     """Points along an ellipse from angle a0 to a1 (degrees, y down)."""
-    return [(cx + rx * math.cos(math.radians(a0 + (a1 - a0) * i / n)),
-             cy + ry * math.sin(math.radians(a0 + (a1 - a0) * i / n))) for i in range(n + 1)]
+    return [
+        (
+            cx + rx * math.cos(math.radians(a0 + (a1 - a0) * i / n)),
+            cy + ry * math.sin(math.radians(a0 + (a1 - a0) * i / n)),
+        )
+        for i in range(n + 1)
+    ]
 
 
 class Painter:
@@ -74,9 +82,13 @@ class Painter:
             for x, y in (xy[0], xy[-1]):
                 self.d.ellipse((x - r, y - r, x + r, y + r), fill=fill)  # type: ignore[arg-type]
 
-    def masked(self, fill: Color | Callable[[Painter], None],
-               box: tuple[float, float, float, float], shape: Callable[[Painter], None],
-               clip: Callable[[Painter], None] | None = None) -> None:
+    def masked(
+        self,
+        fill: Color | Callable[[Painter], None],
+        box: tuple[float, float, float, float],
+        shape: Callable[[Painter], None],
+        clip: Callable[[Painter], None] | None = None,
+    ) -> None:
         """Paint `fill` (a colour or a painting) through the mask `shape` (∩ `clip`) in `box`."""
         (x0, y0), (x1, y1) = self.px([box[:2], box[2:]])
         ix0, iy0 = max(0, int(x0)), max(0, int(y0))
@@ -122,8 +134,12 @@ class Geo:
             t = 2 * math.pi * i / n
             s = math.sin(t)
             k = 1 - self.taper * s**3 if s > 0 else 1.0
-            pts.append((self.cx + self.fw * grow * math.cos(t) * k,
-                        self.cy + dy + self.fh * grow * s * (1.0 if s < 0 else 1.02)))
+            pts.append(
+                (
+                    self.cx + self.fw * grow * math.cos(t) * k,
+                    self.cy + dy + self.fh * grow * s * (1.0 if s < 0 else 1.02),
+                )
+            )
         return pts
 
 
@@ -131,20 +147,39 @@ def geometry(f: PortraitFeatures) -> Geo:
     """The figure's proportions for these features."""
     female = f.gender == "female"
     broad = {"slim": -0.03, "average": 0.0, "broad": 0.035}[f.body]
-    return Geo(cx=0.5, cy=0.40, fw=(0.122 if female else 0.13) + broad * 0.15, fh=0.168,
-               taper=0.32 if female else 0.2, dx=f.turn * 0.012, eye_y=0.413, eye_dx=0.054,
-               ew=0.027, eh=0.016 if female else 0.014,
-               nw=(0.056 if female else 0.068) + broad * 0.2,
-               sw=(0.34 if female else 0.4) + broad, shoulder_y=0.645)
+    return Geo(
+        cx=0.5,
+        cy=0.40,
+        fw=(0.122 if female else 0.13) + broad * 0.15,
+        fh=0.168,
+        taper=0.32 if female else 0.2,
+        dx=f.turn * 0.012,
+        eye_y=0.413,
+        eye_dx=0.054,
+        ew=0.027,
+        eh=0.016 if female else 0.014,
+        nw=(0.056 if female else 0.068) + broad * 0.2,
+        sw=(0.34 if female else 0.4) + broad,
+        shoulder_y=0.645,
+    )
 
 
 def torso(g: Geo) -> list[Pt]:
     """Shoulders and chest outline, running off the bottom of the picture."""
     cx, y = g.cx, g.shoulder_y
-    left = bezier((cx - g.nw * 1.4, y - 0.01), (cx - g.sw * 0.3, y + 0.005),
-                  (cx - g.sw * 0.5, y + 0.01), (cx - g.sw * 0.68, y + 0.03), 8)
-    left += bezier((cx - g.sw * 0.68, y + 0.03), (cx - g.sw * 0.9, y + 0.045),
-                   (cx - g.sw, y + 0.08), (cx - g.sw * 1.03, y + 0.2), 10)[1:]
+    left = bezier(
+        (cx - g.nw * 1.4, y - 0.01),
+        (cx - g.sw * 0.3, y + 0.005),
+        (cx - g.sw * 0.5, y + 0.01),
+        (cx - g.sw * 0.68, y + 0.03),
+        8,
+    )
+    left += bezier(
+        (cx - g.sw * 0.68, y + 0.03),
+        (cx - g.sw * 0.9, y + 0.045),
+        (cx - g.sw, y + 0.08),
+        (cx - g.sw * 1.03, y + 0.2),
+        10,
+    )[1:]
     right = [(2 * cx - x, yy) for x, yy in left]
     return [(cx - g.sw * 1.08, 3.0), *reversed(left), *right, (cx + g.sw * 1.08, 3.0)]
-

@@ -19,12 +19,15 @@ def scene_colors(f: PortraitFeatures) -> tuple[RGB, RGB]:
         return mix(base, (255, 255, 255), 0.35), shade(base, 0.8)  # type: ignore[return-value]
     top = colorsys.hsv_to_rgb(f.bg_hue, 0.28, 0.93)
     bottom = colorsys.hsv_to_rgb((f.bg_hue + 0.06) % 1, 0.45, 0.72)
-    return (tuple(round(v * 255) for v in top),  # type: ignore[return-value]
-            tuple(round(v * 255) for v in bottom))
+    return (
+        tuple(round(v * 255) for v in top),  # type: ignore[return-value]
+        tuple(round(v * 255) for v in bottom),
+    )
 
 
-def gradient(p: Painter, top: Sequence[int], bottom: Sequence[int], y0: float = -1.0,
-             y1: float = 2.0) -> None:
+def gradient(
+    p: Painter, top: Sequence[int], bottom: Sequence[int], y0: float = -1.0, y1: float = 2.0
+) -> None:
     """A vertical gradient filling the image between unit heights y0 and y1."""
     for row in range(p.im.height):
         t = min(1.0, max(0.0, ((row - p.oy) / p.s - y0) / (y1 - y0)))
@@ -41,8 +44,7 @@ def _office(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
         p.line([(x + 0.55 * i / 3, 0.05), (x + 0.55 * i / 3, 0.62)], (150, 150, 150), 0.02)
     p.line([(x, 0.34), (x + 0.55, 0.34)], (150, 150, 150), 0.02)
     px = 0.92 if x < 0 else 0.08
-    p.poly([(px - 0.06, 0.8), (px + 0.06, 0.8), (px + 0.045, 1.0), (px - 0.045, 1.0)],
-           (120, 90, 70))
+    p.poly([(px - 0.06, 0.8), (px + 0.06, 0.8), (px + 0.045, 1.0), (px - 0.045, 1.0)], (120, 90, 70))
     for _ in range(7):
         p.ellipse(px + r(-0.1, 0.1), r(0.55, 0.78), 0.06, 0.045, (70, 130, 70))
     p.poly([(-1, 0.86), (2, 0.86), (2, 3), (-1, 3)], (150, 118, 90))
@@ -58,8 +60,13 @@ def _outdoor(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
         p.ellipse(x, r(0.2, 0.55), r(0.12, 0.2), r(0.14, 0.22), (60, 120, 60))
     if f.setting == "garden":
         for _ in range(40):
-            p.ellipse(r(-0.5, 1.5), r(0.6, 1.0), 0.018, 0.018, rng.choice(
-                ((240, 120, 160), (250, 220, 90), (250, 250, 250), (200, 90, 200))))
+            p.ellipse(
+                r(-0.5, 1.5),
+                r(0.6, 1.0),
+                0.018,
+                0.018,
+                rng.choice(((240, 120, 160), (250, 220, 90), (250, 250, 250), (200, 90, 200))),
+            )
 
 
 def _beach(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
@@ -77,8 +84,10 @@ def _city(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
     x = -1.0
     while x < 2:
         w, roof = r(0.1, 0.22), r(0.1, 0.5)
-        p.poly([(x, roof), (x + w, roof), (x + w, 3), (x, 3)],
-               rng.choice(((50, 56, 80), (64, 70, 96), (40, 44, 66))))
+        p.poly(
+            [(x, roof), (x + w, roof), (x + w, 3), (x, 3)],
+            rng.choice(((50, 56, 80), (64, 70, 96), (40, 44, 66))),
+        )
         for _ in range(int(w * 40)):
             p.ellipse(x + r(0.02, w - 0.02), r(roof + 0.03, 1.2), 0.008, 0.01, (250, 214, 120))
         x += w + r(0.0, 0.03)
@@ -88,8 +97,7 @@ def _gym(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
     """A dark gym wall with a stripe, racks and ceiling lights."""
     r = rng.uniform
     gradient(p, (70, 72, 80), (40, 42, 48), 0, 1)
-    p.poly([(-1, 0.5), (2, 0.5), (2, 0.56), (-1, 0.56)],
-           rng.choice(((200, 60, 60), (240, 180, 40))))
+    p.poly([(-1, 0.5), (2, 0.5), (2, 0.56), (-1, 0.56)], rng.choice(((200, 60, 60), (240, 180, 40))))
     for i in range(-4, 9):
         p.line([(i * 0.14, 0.62), (i * 0.14, 1.2)], (110, 112, 118), 0.015)
     for _ in range(8):
@@ -102,22 +110,22 @@ def _hospital(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
     p.poly([(-1, 0.6), (2, 0.6), (2, 0.64), (-1, 0.64)], (150, 190, 190))
     dx = rng.choice((0.05, 0.78))
     p.poly([(dx, 0.15), (dx + 0.18, 0.15), (dx + 0.18, 1.1), (dx, 1.1)], (206, 226, 226))
-    p.poly([(dx + 0.04, 0.22), (dx + 0.14, 0.22), (dx + 0.14, 0.42), (dx + 0.04, 0.42)],
-           (180, 214, 230))
+    p.poly([(dx + 0.04, 0.22), (dx + 0.14, 0.22), (dx + 0.14, 0.42), (dx + 0.04, 0.42)], (180, 214, 230))
 
 
 def _library(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
     """Shelves of coloured books."""
-    books = ((150, 50, 40), (40, 80, 120), (60, 110, 70), (190, 150, 70), (110, 60, 100),
-             (200, 190, 160))
+    books = ((150, 50, 40), (40, 80, 120), (60, 110, 70), (190, 150, 70), (110, 60, 100), (200, 190, 160))
     gradient(p, (110, 76, 50), (70, 48, 34), 0, 1)
     y = -0.1
     while y < 1.2:
         x = -1.0
         while x < 2:
             w, h = rng.uniform(0.025, 0.05), rng.uniform(0.12, 0.17)
-            p.poly([(x, y + 0.19 - h), (x + w, y + 0.19 - h), (x + w, y + 0.19), (x, y + 0.19)],
-                   rng.choice(books))
+            p.poly(
+                [(x, y + 0.19 - h), (x + w, y + 0.19 - h), (x + w, y + 0.19), (x, y + 0.19)],
+                rng.choice(books),
+            )
             x += w + 0.004
         p.poly([(-1, y + 0.19), (2, y + 0.19), (2, y + 0.22), (-1, y + 0.22)], (80, 54, 36))
         y += 0.22
@@ -137,8 +145,13 @@ def _bokeh(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
     gradient(p, top, bottom, 0, 1)
     for _ in range(26):
         size = rng.uniform(0.03, 0.08)
-        p.ellipse(rng.uniform(-0.3, 1.3), rng.uniform(-0.05, 0.75), size, size,
-                  (*rng.choice(lights), rng.randint(70, 170)))
+        p.ellipse(
+            rng.uniform(-0.3, 1.3),
+            rng.uniform(-0.05, 0.75),
+            size,
+            size,
+            (*rng.choice(lights), rng.randint(70, 170)),
+        )
 
 
 def _studio(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
@@ -152,9 +165,19 @@ def _studio(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
 
 
 SCENES: dict[str, Scene] = {
-    "office": _office, "outdoor": _outdoor, "garden": _outdoor, "beach": _beach,
-    "city": _city, "gym": _gym, "hospital": _hospital, "library": _library, "gala": _bokeh,
-    "cafe": _bokeh, "boutique": _bokeh, "plain": _studio, "studio": _studio,
+    "office": _office,
+    "outdoor": _outdoor,
+    "garden": _outdoor,
+    "beach": _beach,
+    "city": _city,
+    "gym": _gym,
+    "hospital": _hospital,
+    "library": _library,
+    "gala": _bokeh,
+    "cafe": _bokeh,
+    "boutique": _bokeh,
+    "plain": _studio,
+    "studio": _studio,
 }
 
 

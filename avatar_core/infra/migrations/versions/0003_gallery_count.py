@@ -20,17 +20,13 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("gallery_count", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch_op.add_column(sa.Column("gallery_count", sa.Integer(), nullable=False, server_default="0"))
     op.execute(
         "UPDATE users SET gallery_count = (SELECT COUNT(*) FROM generations g "
         "WHERE g.user_id = users.id AND g.status = 'completed')"
     )
     with op.batch_alter_table("generations", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_generations_user_status_created", ["user_id", "status", "created_at", "id"]
-        )
+        batch_op.create_index("ix_generations_user_status_created", ["user_id", "status", "created_at", "id"])
 
 
 def downgrade() -> None:

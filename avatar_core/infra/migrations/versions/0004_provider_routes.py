@@ -26,16 +26,10 @@ def upgrade() -> None:
     with op.batch_alter_table("ai_models", schema=None) as batch_op:
         batch_op.add_column(sa.Column("endpoint_url", sa.String(500), nullable=True))
         batch_op.add_column(sa.Column("endpoint_handler", sa.String(32), nullable=True))
-        batch_op.add_column(
-            sa.Column("license", sa.String(64), nullable=False, server_default="")
-        )
+        batch_op.add_column(sa.Column("license", sa.String(64), nullable=False, server_default=""))
     with op.batch_alter_table("generations", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("provider", sa.String(32), nullable=False, server_default="")
-        )
-        batch_op.add_column(
-            sa.Column("provider_model", sa.String(160), nullable=False, server_default="")
-        )
+        batch_op.add_column(sa.Column("provider", sa.String(32), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("provider_model", sa.String(160), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("error_detail", sa.Text(), nullable=True))
 
 

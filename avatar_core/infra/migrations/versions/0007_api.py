@@ -19,8 +19,7 @@ def upgrade() -> None:
     op.create_table(
         "projects",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"),
-                  nullable=False),  # fmt: skip
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("name", sa.String(80), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("user_id", "name", name="uq_project_user_name"),
@@ -29,8 +28,7 @@ def upgrade() -> None:
     op.create_table(
         "api_tokens",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"),
-                  nullable=False),  # fmt: skip
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("name", sa.String(80), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("prefix", sa.String(16), nullable=False),
@@ -43,10 +41,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("project_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("name", sa.String(120), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("idempotency_key", sa.String(128), nullable=True))
-        batch_op.create_foreign_key("fk_generations_project", "projects", ["project_id"], ["id"],
-                                    ondelete="SET NULL")  # fmt: skip
-        batch_op.create_unique_constraint("uq_generation_user_idempotency",
-                                          ["user_id", "idempotency_key"])  # fmt: skip
+        batch_op.create_foreign_key(
+            "fk_generations_project", "projects", ["project_id"], ["id"], ondelete="SET NULL"
+        )
+        batch_op.create_unique_constraint("uq_generation_user_idempotency", ["user_id", "idempotency_key"])
 
 
 def downgrade() -> None:
