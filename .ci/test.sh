@@ -36,7 +36,8 @@ unset DATABASE_URL   # tests that want the SQLite default must not see postgres 
 echo "postgres up at $(since)"
 
 # 4. gates: lint, types and the import contracts (DESIGN.md §2's one-way flow, pyproject.toml)
-.venv/bin/ruff check avatar_core tests app.py bench deploy
+.venv/bin/ruff check avatar_core tests app.py bench deploy scripts
+.venv/bin/ruff format --check avatar_core tests app.py bench deploy scripts
 .venv/bin/mypy avatar_core
 .venv/bin/lint-imports --no-cache
 echo "lint, types and import contracts done at $(since)"
