@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if recovered:
         logging.getLogger("avatar_core").info("recovered %d interrupted generation(s)", recovered)
     app.generations.start_sweeper()
-    log_routes(app)  # what really runs per model (Hub mappings now cached); unsold rows warned
+    log_routes(app.catalog, app.engine)  # what really runs per model; unsold rows warned
     web = create_web_app(app)
     host = args.host or app.settings.server_name
     port = args.port or app.settings.server_port

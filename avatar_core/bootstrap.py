@@ -1,11 +1,16 @@
-"""Builds the collaborators from Settings: the one place that wires the app together."""
+"""The composition root: builds every collaborator from Settings, once, into a frozen `App`.
+
+Nothing below this module builds its own collaborators or reads the environment: services get
+their database, engine, store, hasher and clock from here. Tests pass fakes through the keyword
+arguments of `bootstrap` (an engine, a store, a cheap hasher, a clock).
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
 
 from passlib.context import CryptContext
 
@@ -15,6 +20,7 @@ from avatar_core.infra.db import Database, init_lock, upgrade
 from avatar_core.infra.metrics import Metrics
 from avatar_core.infra.storage import ImageStore
 from avatar_core.infra.storage_s3 import make_store
+from avatar_core.services.admin import AdminService
 from avatar_core.services.auth import Accounts, UserInfo, make_hasher
 from avatar_core.services.catalog import Catalog
 from avatar_core.services.experiments import ExperimentService
@@ -27,103 +33,36 @@ from avatar_core.services.projects import ProjectService
 from avatar_core.services.signup import Signups
 from avatar_core.services.throttle import Throttle
 from avatar_core.services.tokens import TokenService
+from avatar_core.services.usage import queue_depth
+
+Clock = Callable[[], datetime]
 
 
-@dataclass
+@dataclass(frozen=True)
 class App:
-    """Everything a front end (web UI, CLI, tests) calls."""
+    """Everything a front end (web UI, CLI, REST API, tests) calls; built once by `bootstrap`."""
 
     settings: Settings
     db: Database
+    engine: Engine
+    store: ImageStore
+    metrics: Metrics
     accounts: Accounts
     catalog: Catalog
-    engine_override: Engine | None = None
-    extras: dict[str, object] = field(default_factory=dict)
-
-    @cached_property
-    def engine(self) -> Engine:
-        """The image engine, built on first use (the CLI's other commands never need one)."""
-        return self.engine_override or build_engine(self.settings)
-
-    @cached_property
-    def store(self) -> ImageStore:
-        """Where avatars are kept: AVATAR_STORAGE_URL (the local directory by default)."""
-        return make_store(self.settings)
-
-    @cached_property
-    def photos(self) -> PhotoService:
-        """Users' source photos for likeness avatars (private, short-lived)."""
-        s = self.settings
-        return PhotoService(
-            self.db,
-            s.photo_dir,
-            retention_hours=s.photo_retention_hours,
-            max_bytes=s.max_upload_mb * 1024 * 1024,
-            per_hour=s.photo_uploads_per_hour,
-        )
-
-    @cached_property
-    def generations(self) -> GenerationService:
-        """The generation use case."""
-        return GenerationService(
-            self.db,
-            self.catalog,
-            self.engine,
-            self.store,
-            deadline=self.settings.generation_deadline,
-            photos=self.photos,
-            metrics=self.metrics,
-            admit=per_user_limit(self.settings.user_concurrency),
-        )
-
-    @cached_property
-    def metrics(self) -> Metrics:
-        """Prometheus metrics for /metrics (this process's counters; queue depth from the database)."""
-        return Metrics(queue_depth=self._queue_depth)
-
-    def _queue_depth(self) -> int:
-        from sqlalchemy import func, select
-
-        from avatar_core.infra.models import Generation
-
-        with self.db.read() as session:
-            stmt = select(func.count()).where(Generation.status.in_(("queued", "running")))
-            return int(session.scalar(stmt) or 0)
-
-    @cached_property
-    def experiments(self) -> ExperimentService:
-        """A/B tests of a tier's Auto choice."""
-        return ExperimentService(self.db)
-
-    @cached_property
-    def projects(self) -> ProjectService:
-        """Projects (folders of avatars) and avatar names."""
-        return ProjectService(self.db)
-
-    @cached_property
-    def tokens(self) -> TokenService:
-        """Personal access tokens for the REST API."""
-        return TokenService(self.db)
-
-    @cached_property
-    def invites(self) -> Invites:
-        """Sign-up invite codes."""
-        return Invites(self.db)
-
-    @cached_property
-    def signups(self) -> Signups:
-        """Web sign-up: mode, hourly limits, invites."""
-        return Signups(self.accounts, self.accounts.throttle, self.invites, self.settings.signup_mode)
-
-    @cached_property
-    def gallery(self) -> Gallery:
-        """The private gallery."""
-        return Gallery(self.db, self.store)
+    photos: PhotoService
+    generations: GenerationService
+    gallery: Gallery
+    projects: ProjectService
+    tokens: TokenService
+    invites: Invites
+    signups: Signups
+    experiments: ExperimentService
+    admin: AdminService
 
     @property
     def offline(self) -> bool:
         """True when images are offline previews rather than FLUX renders."""
-        return bool(getattr(self.engine, "offline", False))
+        return self.engine.offline
 
     def close(self) -> None:
         """Release database connections."""
@@ -139,14 +78,8 @@ def build_engine(settings: Settings) -> Engine:
     return build_hf_engine(settings)
 
 
-def hub_planner(app: App) -> Callable[[RouteTarget], Plan]:
-    """How rows would run on Hugging Face: the engine's plan, or the HF routes' when offline."""
-    return build_hf_engine(app.settings).plan if app.offline else app.engine.plan
-
-
 def build_hf_engine(settings: Settings) -> Engine:
     """The Hugging Face engine for `settings` (builds nothing that does I/O)."""
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     from avatar_core.engines.hf import HFEngine
 
     return HFEngine(
@@ -158,35 +91,82 @@ def build_hf_engine(settings: Settings) -> Engine:
     )
 
 
+def hub_planner(settings: Settings, engine: Engine) -> Callable[[RouteTarget], Plan]:
+    """How rows would run on Hugging Face: the engine's plan, or the HF routes' when offline."""
+    if not engine.offline:
+        return engine.plan
+    hf = cache(lambda: build_hf_engine(settings))  # built on the first admin check, not at start
+    return lambda target: hf().plan(target)
+
+
+def utcnow() -> datetime:
+    """The wall clock, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
 def bootstrap(
     settings: Settings,
     *,
     engine: Engine | None = None,
-    hasher: CryptContext | None = None,
     store: ImageStore | None = None,
+    hasher: CryptContext | None = None,
+    clock: Clock | None = None,
 ) -> App:
-    """Wire the app for `settings`; tests pass a fake engine, a cheap hasher or a store."""
+    """Wire the app for `settings`; tests pass a fake engine, a store, a cheap hasher or a clock."""
+    clock = clock or utcnow
     db = Database(settings.resolved_database_url)
+    engine = engine or build_engine(settings)
+    store = store or make_store(settings)
     hasher = hasher or make_hasher(settings.password_rounds, settings.password_memory_kib)
-    app = App(
+    throttle = Throttle(
+        db,
+        signup_per_hour=settings.signup_per_hour,
+        signup_global_per_hour=settings.signup_global_per_hour,
+        clock=clock,
+    )
+    accounts = Accounts(db, hasher, settings.signup_credits, throttle)
+    catalog = Catalog(db)
+    metrics = Metrics(queue_depth=lambda: queue_depth(db))
+    photos = PhotoService(
+        db,
+        settings.photo_dir,
+        retention_hours=settings.photo_retention_hours,
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
+        per_hour=settings.photo_uploads_per_hour,
+        clock=clock,
+    )
+    generations = GenerationService(
+        db,
+        catalog,
+        engine,
+        store,
+        deadline=settings.generation_deadline,
+        photos=photos,
+        metrics=metrics,
+        admit=per_user_limit(settings.user_concurrency),
+    )
+    invites = Invites(db)
+    experiments = ExperimentService(db)
+    return App(
         settings=settings,
         db=db,
-        accounts=Accounts(
-            db,
-            hasher,
-            settings.signup_credits,
-            Throttle(
-                db,
-                signup_per_hour=settings.signup_per_hour,
-                signup_global_per_hour=settings.signup_global_per_hour,
-            ),
+        engine=engine,
+        store=store,
+        metrics=metrics,
+        accounts=accounts,
+        catalog=catalog,
+        photos=photos,
+        generations=generations,
+        gallery=Gallery(db, store),
+        projects=ProjectService(db),
+        tokens=TokenService(db),
+        invites=invites,
+        signups=Signups(accounts, throttle, invites, settings.signup_mode),
+        experiments=experiments,
+        admin=AdminService(
+            db, accounts, catalog, experiments, invites, engine, hub_planner(settings, engine)
         ),
-        catalog=Catalog(db),
-        engine_override=engine,
     )
-    if store is not None:
-        app.store = store
-    return app
 
 
 def init(
@@ -206,3 +186,10 @@ def init(
                 app.settings.admin_username, app.settings.admin_password, promote_existing=promote_existing
             )
     return changed, admin
+
+
+def database_unready(err: BaseException) -> bool:
+    """True when `err` means the database is unreachable or not initialised (for one-line CLI errors)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    return isinstance(err, (OperationalError, ProgrammingError))

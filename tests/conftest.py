@@ -128,9 +128,11 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
 def make_app(tmp_path: Path, database_url: str, **overrides: object) -> App:
     """An App over `database_url` with test settings."""
     engine = overrides.pop("engine_impl", None)
+    store = overrides.pop("store_impl", None)
     return bootstrap(
         make_settings(tmp_path, database_url, **overrides),
         engine=engine,  # type: ignore[arg-type]
+        store=store,  # type: ignore[arg-type]
         hasher=CHEAP_HASHER,
     )
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from avatar_core.bootstrap import App, bootstrap, init
-from avatar_core.cli.security import add_invite_commands, add_user_commands
+from avatar_core.bootstrap import App, bootstrap, database_unready, init
+from avatar_core.cli.security import add_invite_commands
+from avatar_core.cli.users import add_credits_parser, add_users_parser
 from avatar_core.config import load_settings
 from avatar_core.domain.errors import AvatarError
-from avatar_core.domain.selection import TIERS
-from avatar_core.services import credits
-from avatar_core.services.verify import table
 
 Handler = Callable[[App, argparse.Namespace], int]
 
@@ -37,76 +34,9 @@ def cmd_init(app: App, args: argparse.Namespace) -> int:
 def cmd_verify(app: App, args: argparse.Namespace) -> int:
     from avatar_core.services.verify import run_checks
 
-    report, healthy = run_checks(app)
+    report, healthy = run_checks(app.db, app.catalog, app.engine, app.settings)
     print(report)
     return 0 if healthy else 1
-
-
-def cmd_users_add(app: App, args: argparse.Namespace) -> int:
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
-    if password is None:
-        import getpass
-
-        password = getpass.getpass("Password: ")
-    user = app.accounts.register(args.name, password, tier=args.tier, is_admin=args.admin)
-    print(
-        f"Created {user.username} ({user.tier}{', admin' if user.is_admin else ''}), balance {user.balance}"
-    )
-    return 0
-
-
-def cmd_users_list(app: App, args: argparse.Namespace) -> int:
-    from avatar_core.services.admin import AdminService
-
-    users = AdminService(app).users_overview("")
-    if args.json:
-        _json([u.__dict__ for u in users])
-        return 0
-    rows = [
-        (u.username, u.tier, "yes" if u.is_admin else "", u.balance, u.spent, u.generations) for u in users
-    ]
-    print(table(["username", "tier", "admin", "balance", "spent", "generations"], rows))
-    return 0
-
-
-def cmd_users_set_tier(app: App, args: argparse.Namespace) -> int:
-    user = app.accounts.set_tier(args.name, args.tier)
-    print(f"{user.username} is now on the {user.tier} tier")
-    return 0
-
-
-def cmd_credits_grant(app: App, args: argparse.Namespace) -> int:
-    user = app.accounts.by_name(args.name)
-    with app.db.transaction() as session:
-        entry = credits.grant(session, user.id, args.amount, key=f"cli:{uuid.uuid4()}", reason=args.reason)
-        print(f"Granted {args.amount} credits to {user.username}; balance {entry.balance_after}")
-    return 0
-
-
-def cmd_credits_show(app: App, args: argparse.Namespace) -> int:
-    user = app.accounts.by_name(args.name)
-    with app.db.read() as session:
-        moves = credits.history(session, user.id, limit=args.limit)
-        bal = credits.balance(session, user.id)
-    if args.json:
-        _json({"username": user.username, "balance": bal, "movements": [m.__dict__ for m in moves]})
-        return 0
-    print(f"{user.username}: {bal} credits")
-    rows = [
-        (m.created_at, m.type, f"{m.amount:+d}", m.balance_after, m.generation_id or "", m.reason)
-        for m in moves
-    ]
-    print(table(["time", "type", "amount", "balance", "generation", "reason"], rows))
-    return 0
-
-
-def cmd_credits_check(app: App, args: argparse.Namespace) -> int:
-    with app.db.read() as session:
-        problems = credits.check(session)
-    for line in problems:
-        print(f"VIOLATION {line}")
-    print("ledger OK" if not problems else f"{len(problems)} violation(s)")
-    return 1 if problems else 0
 
 
 def cmd_generate(app: App, args: argparse.Namespace) -> int:
@@ -151,58 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(run=cmd_verify)
 
-    users = sub.add_parser(
-        "users", help="add, list and change users", description="Manage accounts."
-    ).add_subparsers(dest="action", required=True, metavar="ACTION")
-    c = users.add_parser(
-        "add",
-        help="create a user",
-        description="Create a user (asks for the "
-        "password, or reads one line from stdin with --password-stdin).",
-    )
-    c.add_argument("name", help="username (3-32 letters, digits, . _ -)")
-    c.add_argument("--tier", choices=TIERS, default="free", help="tier (default free)")
-    c.add_argument("--admin", action="store_true", help="make the user an admin")
-    c.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    c.set_defaults(run=cmd_users_add)
-    c = users.add_parser(
-        "list",
-        help="list users with balance and spend",
-        description="List every user with tier, balance, credits spent and generation count.",
-    )
-    c.add_argument("--json", action="store_true", help="print JSON")
-    c.set_defaults(run=cmd_users_list)
-    c = users.add_parser("set-tier", help="change a user's tier", description="Change a user's tier.")
-    c.add_argument("name", help="username")
-    c.add_argument("tier", choices=TIERS, help="new tier")
-    c.set_defaults(run=cmd_users_set_tier)
-    add_user_commands(users)
-
-    cr = sub.add_parser(
-        "credits", help="grant, show and check credits", description="The credit ledger."
-    ).add_subparsers(dest="action", required=True, metavar="ACTION")
-    c = cr.add_parser("grant", help="grant credits", description="Grant credits to a user.")
-    c.add_argument("name", help="username")
-    c.add_argument("amount", type=int, help="credits to add (positive)")
-    c.add_argument("--reason", required=True, help="why (kept in the ledger)")
-    c.set_defaults(run=cmd_credits_grant)
-    c = cr.add_parser(
-        "show",
-        help="show a balance and recent movements",
-        description="Show a user's balance and recent ledger movements.",
-    )
-    c.add_argument("name", help="username")
-    c.add_argument("--limit", type=int, default=20, help="movements to show (default 20)")
-    c.add_argument("--json", action="store_true", help="print JSON (balance, movements)")
-    c.set_defaults(run=cmd_credits_show)
-    c = cr.add_parser(
-        "check",
-        help="verify the ledger invariants",
-        description="Check that every balance equals its ledger sum and that each "
-        "reserve is settled at most once. Exits 1 on a violation.",
-    )
-    c.set_defaults(run=cmd_credits_check)
-
+    add_users_parser(sub)
+    add_credits_parser(sub)
     from avatar_core.cli.models import add_models_parser
     from avatar_core.cli.ops import add_ops_parsers
     from avatar_core.cli.photos import add_photos_parser
@@ -234,9 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except Exception as err:  # one clear line, never a traceback
-        from sqlalchemy.exc import OperationalError, ProgrammingError
-
-        if isinstance(err, (OperationalError, ProgrammingError)):
+        if database_unready(err):
             print(
                 "error: the database is unreachable or not initialised; run `avatar-creator init` first.",
                 file=sys.stderr,

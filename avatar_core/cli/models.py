@@ -11,7 +11,7 @@ from typing import Any
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import ValidationError
 from avatar_core.domain.selection import ENDPOINT_HANDLERS, TIERS, ModelSpec
-from avatar_core.services.admin import OPERATOR, AdminService
+from avatar_core.services.actors import OPERATOR
 from avatar_core.services.verify import ROUTE_HEADERS, route_rows, table
 
 Handler = Callable[[App, argparse.Namespace], int]
@@ -36,7 +36,7 @@ JSON_KEYS = (
 
 
 def cmd_list(app: App, args: argparse.Namespace) -> int:
-    models = app.catalog.models()
+    models = app.admin.models(OPERATOR)
     if args.json:
         print(json.dumps([{k: getattr(m, k) for k in JSON_KEYS} for m in models]))
         return 0
@@ -79,7 +79,7 @@ def cmd_list(app: App, args: argparse.Namespace) -> int:
 
 def _set_enabled(enabled: bool) -> Handler:
     def run(app: App, args: argparse.Namespace) -> int:
-        model = app.catalog.set_enabled(args.key, enabled)
+        model = app.admin.set_enabled(OPERATOR, args.key, enabled)
         print(f"{model.model_key} {'enabled' if enabled else 'disabled'}")
         return 0
 
@@ -87,7 +87,7 @@ def _set_enabled(enabled: bool) -> Handler:
 
 
 def cmd_set_cost(app: App, args: argparse.Namespace) -> int:
-    model = app.catalog.set_cost(args.key, args.credits)
+    model = app.admin.set_cost(OPERATOR, args.key, args.credits)
     print(f"{model.model_key} now costs {model.credit_cost} credits")
     return 0
 
@@ -96,7 +96,7 @@ def cmd_set_endpoint(app: App, args: argparse.Namespace) -> int:
     if args.clear == bool(args.url):
         raise ValidationError("Give an endpoint URL, or --clear to serve the model from the provider.")
     url = None if args.clear else args.url
-    model, plan = AdminService(app).set_endpoint(OPERATOR, args.key, url, args.handler)
+    model, plan = app.admin.set_endpoint(OPERATOR, args.key, url, args.handler)
     where = (
         f"{model.endpoint_url} ({model.endpoint_handler} handler)"
         if model.endpoint_url
@@ -133,7 +133,7 @@ def cmd_add(app: App, args: argparse.Namespace) -> int:
         license=args.license or "",
         realism=args.realism,
     )
-    saved, plan = AdminService(app).add_model(OPERATOR, model, check=not args.no_check)
+    saved, plan = app.admin.add_model(OPERATOR, model, check=not args.no_check)
     print(f"Added {saved.model_key} ({saved.name}, {saved.tier}, {saved.credit_cost} credits)")
     print(table(ROUTE_HEADERS, route_rows([saved], [plan])))
     return 0

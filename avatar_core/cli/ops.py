@@ -11,7 +11,7 @@ from typing import Any
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import ValidationError
 from avatar_core.domain.selection import TIERS
-from avatar_core.services.usage import usage
+from avatar_core.services.actors import OPERATOR
 from avatar_core.services.verify import table
 
 
@@ -33,7 +33,7 @@ def _when(text: str) -> datetime:
 
 
 def cmd_usage(app: App, args: argparse.Namespace) -> int:
-    rows = usage(app.db, args.since)
+    rows = app.admin.usage(OPERATOR, args.since)
     if args.json:
         print(json.dumps([asdict(r) for r in rows]))
         return 0
@@ -78,7 +78,7 @@ def cmd_usage(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_create(app: App, args: argparse.Namespace) -> int:
-    exp = app.experiments.create(args.tier, args.a, args.b, args.split, args.start, args.stop)
+    exp = app.admin.start_experiment(OPERATOR, args.tier, args.a, args.b, args.split, args.start, args.stop)
     print(
         f"Experiment #{exp.id}: {exp.tier} tier Auto → A {exp.model_a} / B {exp.model_b} "
         f"({exp.split_pct}% on B)"
@@ -89,20 +89,20 @@ def cmd_create(app: App, args: argparse.Namespace) -> int:
 def cmd_list(app: App, args: argparse.Namespace) -> int:
     rows = [
         (e.id, e.tier, e.model_a, e.model_b, f"{e.split_pct}%", e.starts_at, e.ends_at or "-")
-        for e in app.experiments.all()
+        for e in app.admin.experiments_list(OPERATOR)
     ]
     print(table(["id", "tier", "A", "B", "on B", "starts", "ends"], rows))
     return 0
 
 
 def cmd_stop(app: App, args: argparse.Namespace) -> int:
-    exp = app.experiments.stop(args.id)
+    exp = app.admin.stop_experiment(OPERATOR, args.id)
     print(f"Experiment #{exp.id} ended at {exp.ends_at}")
     return 0
 
 
 def cmd_results(app: App, args: argparse.Namespace) -> int:
-    rows = app.experiments.results(args.id)
+    rows = app.admin.experiment_results(OPERATOR, args.id)
     if args.json:
         print(json.dumps([asdict(r) for r in rows]))
         return 0
@@ -129,7 +129,7 @@ def cmd_results(app: App, args: argparse.Namespace) -> int:
 def cmd_set_usd_cost(app: App, args: argparse.Namespace) -> int:
     if args.usd != args.usd:
         raise ValidationError("Give a cost in USD, e.g. 0.05.")
-    model = app.catalog.set_usd_cost(args.key, args.usd)
+    model = app.admin.set_usd_cost(OPERATOR, args.key, args.usd)
     print(f"{model.model_key}: the provider charges ${model.cost_usd:g} per image")
     return 0
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import ValidationError
+from avatar_core.services.actors import OPERATOR
+from avatar_core.services.verify import table
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -22,13 +24,13 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_set_password(app: App, args: argparse.Namespace) -> int:
-    user = app.accounts.set_password(args.name, _read_password(args))
+    user = app.admin.set_password(OPERATOR, args.name, _read_password(args))
     print(f"New password set for {user.username}; all of its sessions were ended")
     return 0
 
 
 def cmd_set_admin(app: App, args: argparse.Namespace) -> int:
-    user = app.accounts.set_admin(args.name, args.state == "on")
+    user = app.admin.set_admin(OPERATOR, args.name, args.state == "on")
     print(
         f"{user.username} is {'now' if user.is_admin else 'no longer'} an admin; "
         "all of its sessions were ended"
@@ -37,13 +39,13 @@ def cmd_set_admin(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(app: App, args: argparse.Namespace) -> int:
-    user = app.accounts.revoke(args.name)
+    user = app.admin.end_sessions(OPERATOR, args.name)
     print(f"All sessions of {user.username} were ended")
     return 0
 
 
 def cmd_invites_create(app: App, args: argparse.Namespace) -> int:
-    invite = app.invites.create(args.uses, args.credits)
+    invite = app.admin.create_invite(OPERATOR, args.uses, args.credits)
     print(invite.code)
     print(
         f"invite #{invite.id}: {invite.max_uses} use(s), {invite.credits} extra credits "
@@ -54,8 +56,6 @@ def cmd_invites_create(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_invites_list(app: App, args: argparse.Namespace) -> int:
-    from avatar_core.cli.main import table
-
     rows = [
         (
             i.id,
@@ -65,14 +65,14 @@ def cmd_invites_list(app: App, args: argparse.Namespace) -> int:
             "revoked" if i.revoked else "",
             i.created_at,
         )
-        for i in app.invites.list()
+        for i in app.admin.invites_list(OPERATOR)
     ]
     print(table(["id", "code", "used", "credits", "state", "created"], rows))
     return 0
 
 
 def cmd_invites_revoke(app: App, args: argparse.Namespace) -> int:
-    invite = app.invites.revoke(args.id)
+    invite = app.admin.revoke_invite(OPERATOR, args.id)
     print(f"invite #{invite.id} revoked")
     return 0
 

@@ -97,7 +97,7 @@ def grant(
 
 
 def adjust(
-    session: Session, user_id: int, amount: int, *, actor_id: int, reason: str, key: str
+    session: Session, user_id: int, amount: int, *, actor_id: int | None, reason: str, key: str
 ) -> LedgerEntry:
     """An admin's grant (+) or deduction (−); never takes a balance below zero."""
     _check_amount(amount, allow_negative=True)

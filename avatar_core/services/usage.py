@@ -96,3 +96,12 @@ def as_csv(rows: list[UsageRow]) -> str:
     for row in rows:
         writer.writerow(asdict(row))
     return buffer.getvalue()
+
+
+def queue_depth(db: Database) -> int:
+    """Generations waiting or running right now, across every replica (the /metrics gauge)."""
+    from sqlalchemy import func
+
+    with db.read() as session:
+        stmt = select(func.count()).where(Generation.status.in_(("queued", "running")))
+        return int(session.scalar(stmt) or 0)

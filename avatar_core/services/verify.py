@@ -1,4 +1,7 @@
-"""`avatar-creator verify`: the deployment checked against reality, as one report."""
+"""`avatar-creator verify`: the deployment checked against reality, as one report.
+
+Plain functions over the collaborators they read (database, catalog, engine, settings).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import text
 
-from avatar_core.bootstrap import App
+from avatar_core.config import Settings
 from avatar_core.domain.selection import TIERS, ModelSpec, accessible_models, price_for
-from avatar_core.engines.base import Plan, RouteTarget
-from avatar_core.infra.db import current_revision, head_revision
-from avatar_core.services.catalog import model_problems
+from avatar_core.engines.base import Engine, Plan, RouteTarget
+from avatar_core.infra.db import Database, current_revision, head_revision
+from avatar_core.services.catalog import Catalog, model_problems
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -57,17 +60,17 @@ def route_rows(models: Sequence[ModelSpec], plans: Sequence[Plan]) -> list[tuple
 ROUTE_HEADERS = ["model", "route", "provider model", "LoRA runs", "size", "status", "licence", "served"]
 
 
-def plans_for(app: App, models: Sequence[ModelSpec]) -> list[Plan]:
+def plans_for(engine: Engine, models: Sequence[ModelSpec]) -> list[Plan]:
     """The engine's plan for each row (Hub mappings looked up once per repo)."""
-    return [app.engine.plan(RouteTarget.of(m)) for m in models]
+    return [engine.plan(RouteTarget.of(m)) for m in models]
 
 
-def log_routes(app: App) -> int:
+def log_routes(catalog: Catalog, engine: Engine) -> int:
     """Log what really runs for each enabled row (start-up); returns how many are not sold."""
     log = logging.getLogger("avatar_core.routes")
-    enabled = [m for m in app.catalog.models() if m.enabled]
+    enabled = [m for m in catalog.models() if m.enabled]
     unsold = 0
-    for m, p in zip(enabled, plans_for(app, enabled), strict=True):
+    for m, p in zip(enabled, plans_for(engine, enabled), strict=True):
         unsold += not p.servable
         log.log(
             logging.INFO if p.servable else logging.WARNING,
@@ -85,101 +88,107 @@ def log_routes(app: App) -> int:
     return unsold
 
 
-def run_checks(app: App) -> tuple[str, bool]:
-    """The verify report and whether the deployment is healthy."""
-    lines: list[str] = []
-    healthy = True
+class Report:
+    """Check lines and tables, and whether every check passed."""
 
-    def check(ok: bool, label: str) -> None:
-        nonlocal healthy
-        healthy &= ok
-        lines.append(f"[{'ok' if ok else 'FAIL'}] {label}")
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.healthy = True
 
+    def check(self, ok: bool, label: str) -> None:
+        """One `[ok]` / `[FAIL]` line."""
+        self.healthy &= ok
+        self.lines.append(f"[{'ok' if ok else 'FAIL'}] {label}")
+
+    def text(self) -> str:
+        """The report as printed."""
+        return "\n".join(self.lines + ([] if self.healthy else ["", "UNHEALTHY"])).rstrip() + "\n"
+
+
+CONFIG_HEADERS = [
+    "model",
+    "tier",
+    "credits",
+    "model id",
+    "size",
+    "steps",
+    "guidance",
+    "lora",
+    "enabled",
+    "config",
+]
+
+
+def _schema_ready(report: Report, db: Database) -> bool:
+    """Database reachable and migrated to the code's head revision."""
     try:
-        with app.db.engine.connect() as conn:
+        with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        check(True, f"database reachable ({app.db.engine.dialect.name})")
+        report.check(True, f"database reachable ({db.engine.dialect.name})")
     except Exception as err:  # noqa: BLE001 - report, don't crash
-        check(False, f"database unreachable: {type(err).__name__}")
-        return "\n".join(lines), False
-    rev, head = current_revision(app.db), head_revision()
-    check(
-        rev == head,
-        f"schema at revision {rev} (code head {head})"
-        + ("" if rev == head else ": run `avatar-creator init`"),
-    )
-    if rev != head:
-        return "\n".join(lines), False
-    models = app.catalog.models()
-    enabled = [m for m in models if m.enabled]
-    check(bool(enabled), f"{len(models)} models, {len(enabled)} enabled")
+        report.check(False, f"database unreachable: {type(err).__name__}")
+        return False
+    rev, head = current_revision(db), head_revision()
+    hint = "" if rev == head else ": run `avatar-creator init`"
+    report.check(rev == head, f"schema at revision {rev} (code head {head}){hint}")
+    return rev == head
+
+
+def _config_rows(report: Report, models: Sequence[ModelSpec]) -> list[tuple[Any, ...]]:
+    """One line per catalog row with its configuration problems (each one fails the report)."""
     rows = []
     for m in models:
         problems = model_problems(m)
-        healthy &= not problems
+        report.healthy &= not problems
+        lora = f"{m.lora_model} @{m.lora_scale}" if m.lora_model else "-"
+        size = f"{m.width}x{m.height}"
+        enabled = "yes" if m.enabled else "no"
         rows.append(
-            (
-                m.model_key,
-                m.tier,
-                m.credit_cost,
-                m.model_id,
-                f"{m.width}x{m.height}",
-                m.steps,
-                m.guidance_scale,
-                f"{m.lora_model} @{m.lora_scale}" if m.lora_model else "-",
-                "yes" if m.enabled else "no",
-                "; ".join(problems) or "ok",
-            )
+            (m.model_key, m.tier, m.credit_cost, m.model_id, size, m.steps, m.guidance_scale, lora, enabled)
+            + ("; ".join(problems) or "ok",)
         )
-    lines += [
-        "",
-        table(
-            [
-                "model",
-                "tier",
-                "credits",
-                "model id",
-                "size",
-                "steps",
-                "guidance",
-                "lora",
-                "enabled",
-                "config",
-            ],
-            rows,
-        ),
-        "",
-    ]
-    s = app.settings
-    check(True, f"HF token {'present' if s.hf_token else 'not set'}")
-    if app.offline:
-        lines.append(
+    return rows
+
+
+def _engine_line(engine: Engine, settings: Settings) -> str:
+    """Which engine serves images, and through which route."""
+    if engine.offline:
+        return (
             "[ok] engine: offline previews (no image model; set HF_TOKEN to use FLUX on "
             "Hugging Face). Every row runs as a labelled preview; no LoRA is claimed."
         )
-    else:
-        provider = s.hf_provider or "auto"
-        route = (
-            f"base URL {s.hf_base_url} ({s.hf_base_url_handler} handler)"
-            if s.hf_base_url
-            else f"provider {provider}"
-        )
-        lines.append(f"[ok] engine: Hugging Face, {route}")
-    plans = plans_for(app, enabled)
+    if settings.hf_base_url:
+        handler = settings.hf_base_url_handler
+        return f"[ok] engine: Hugging Face, base URL {settings.hf_base_url} ({handler} handler)"
+    return f"[ok] engine: Hugging Face, provider {settings.hf_provider or 'auto'}"
+
+
+def run_checks(db: Database, catalog: Catalog, engine: Engine, settings: Settings) -> tuple[str, bool]:
+    """The verify report and whether the deployment is healthy."""
+    report = Report()
+    if not _schema_ready(report, db):
+        report.healthy = False
+        return "\n".join(report.lines), False
+    models = catalog.models()
+    enabled = [m for m in models if m.enabled]
+    report.check(bool(enabled), f"{len(models)} models, {len(enabled)} enabled")
+    report.lines += ["", table(CONFIG_HEADERS, _config_rows(report, models)), ""]
+    report.check(True, f"HF token {'present' if settings.hf_token else 'not set'}")
+    report.lines.append(_engine_line(engine, settings))
+    plans = plans_for(engine, enabled)
     unsold = [m.model_key for m, p in zip(enabled, plans, strict=True) if not p.servable]
-    check(
+    report.check(
         not unsold,
         "every enabled model can be served as sold" + (f"; not sold: {', '.join(unsold)}" if unsold else ""),
     )
-    lines += [
+    report.lines += [
         "",
         "What really runs (checked against the Hub's inference provider mappings):",
         table(ROUTE_HEADERS, route_rows(enabled, plans)),
         "",
     ]
-    presets = app.catalog.presets()
-    check(bool(presets), f"{len(presets)} presets")
+    presets = catalog.presets()
+    report.check(bool(presets), f"{len(presets)} presets")
     sold = [m for m, p in zip(enabled, plans, strict=True) if p.servable]
-    lines += ["", "Tier access matrix (credits per image, - = locked):", tier_matrix(sold)]
-    lines.append("" if healthy else "\nUNHEALTHY")
-    return "\n".join(lines).rstrip() + "\n", healthy
+    report.lines += ["", "Tier access matrix (credits per image, - = locked):", tier_matrix(sold)]
+    return report.text(), report.healthy

@@ -22,7 +22,6 @@ import gradio as gr
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import AuthError, AvatarError, ValidationError
 from avatar_core.domain.selection import TIERS, ModelSpec, Selection, accessible_models, can_access, price_for
-from avatar_core.services.admin import AdminService
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.generation import GenerationRequest
 from avatar_core.services.usage import as_csv
@@ -201,7 +200,7 @@ class Handlers:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.admin = AdminService(app)
+        self.admin = app.admin
 
     def user(self, request: gr.Request | None) -> UserInfo:
         """The logged-in caller, fresh from the database (tier and balance may have changed)."""
@@ -742,7 +741,7 @@ class Handlers:
     @user_errors
     def admin_users(self, search: str = "", request: gr.Request | None = None) -> list[list[Any]]:
         """Users with tier, balance, spend and generation count."""
-        rows = self.admin.users_overview_for(self.user(request), search or "")
+        rows = self.admin.users_overview(self.user(request), search or "")
         return [
             [u.username, u.tier, "yes" if u.is_admin else "", u.balance, u.spent, u.generations, u.created_at]
             for u in rows
@@ -832,8 +831,7 @@ class Handlers:
         self, model_key: str = "", request: gr.Request | None = None
     ) -> tuple[bool, int, str, str]:
         """The enabled flag, price and endpoint of one model (fills the edit form)."""
-        self.admin.require(self.user(request))
-        for m in self.app.catalog.models():
+        for m in self.admin.models(self.user(request)):
             if m.model_key == model_key:
                 return m.enabled, m.credit_cost, m.endpoint_url or "", m.endpoint_handler or "default"
         raise ValidationError(f"Unknown model {model_key!r}.")
@@ -852,7 +850,7 @@ class Handlers:
         if not _whole(price):
             raise ValidationError("The price is a whole number of credits.")
         actor = self.user(request)
-        current = next((m for m in self.app.catalog.models() if m.model_key == model_key), None)
+        current = next((m for m in self.admin.models(actor) if m.model_key == model_key), None)
         self.admin.update_model(actor, model_key, bool(enabled), int(price))
         url = (endpoint_url or "").strip() or None
         note = ""

@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from avatar_core.domain.errors import ValidationError
+from avatar_core.services.auth import UserInfo
 from avatar_core.web.handlers import Handlers, _whole, user_errors
 
 HEADERS = ["id", "code", "used", "credits", "state", "created"]
@@ -18,7 +19,7 @@ class InviteHandlers:
     def __init__(self, handlers: Handlers) -> None:
         self.h = handlers
 
-    def _rows(self) -> list[list[Any]]:
+    def _rows(self, actor: UserInfo) -> list[list[Any]]:
         return [
             [
                 i.id,
@@ -28,14 +29,13 @@ class InviteHandlers:
                 "revoked" if i.revoked else "active",
                 i.created_at,
             ]
-            for i in self.h.app.invites.list()
+            for i in self.h.admin.invites_list(actor)
         ]
 
     @user_errors
     def listing(self, request: gr.Request | None = None) -> list[list[Any]]:
         """Every invite, newest first."""
-        self.h.admin.require(self.h.user(request))
-        return self._rows()
+        return self._rows(self.h.user(request))
 
     @user_errors
     def create(
@@ -45,20 +45,20 @@ class InviteHandlers:
         admin = self.h.admin.require(self.h.user(request))
         if not _whole(uses) or not _whole(extra_credits):
             raise ValidationError("Uses and credits are whole numbers.")
-        invite = self.h.app.invites.create(int(uses), int(extra_credits), admin.id)
+        invite = self.h.admin.create_invite(admin, int(uses), int(extra_credits))
         msg = (
             f"Invite #{invite.id}: `{invite.code}` ({invite.max_uses} use(s), "
             f"{invite.credits} extra credits). Copy it now: it is not shown again."
         )
-        return msg, self._rows()
+        return msg, self._rows(admin)
 
     @user_errors
     def revoke(
         self, invite_id: float | None = None, request: gr.Request | None = None
     ) -> tuple[str, list[list[Any]]]:
         """Stop an invite from working."""
-        self.h.admin.require(self.h.user(request))
+        admin = self.h.admin.require(self.h.user(request))
         if not _whole(invite_id):
             raise ValidationError("Enter the invite's id (a whole number).")
-        invite = self.h.app.invites.revoke(int(invite_id))  # type: ignore[arg-type]
-        return f"Invite #{invite.id} revoked.", self._rows()
+        invite = self.h.admin.revoke_invite(admin, int(invite_id))  # type: ignore[arg-type]
+        return f"Invite #{invite.id} revoked.", self._rows(admin)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from PIL import Image
 
-from avatar_core.services.admin import AdminService
 from avatar_core.services.generation import GenerationRequest
 from tests.e2e import browser as pw
 from tests.e2e.slow_engine import SlowEngine
@@ -57,7 +56,7 @@ def seed_data(app: object) -> None:
 
     assert isinstance(app, App)
     admin = app.accounts.by_name(ADMIN_USERNAME)
-    service = AdminService(app)
+    service = app.admin
     for name, tier in (("maya", "basic"), ("sam", "pro"), ("lee", "free")):
         app.accounts.register(name, PASSWORD)
         service.set_tier(admin, name, tier)

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from avatar_core.services.admin import AdminService
 from avatar_core.services.generation import GenerationRequest
 from tests.conftest import fresh_database_url, missing
 from tests.e2e import browser as pw
@@ -62,7 +61,7 @@ def new_user(site: LiveServer, chromium: Any, tier: str = "free", **kw: Any) -> 
     page = pw.signup(chromium, site.url, name, PASSWORD, **kw)
     if tier != "free":
         admin = site.app.accounts.by_name(ADMIN_USERNAME)
-        AdminService(site.app).set_tier(admin, name, tier)
+        site.app.admin.set_tier(admin, name, tier)
         page.reload()
         expect(page.locator("#greeting")).to_contain_text(f"{tier} tier")
     return name, page
@@ -182,7 +181,7 @@ def test_enterprise_prices_and_balance_refresh_without_reload(site: LiveServer, 
         page.keyboard.press("Escape")
         expect(page.locator("#quote")).to_contain_text("enterprise renders are free")
         before = site.app.accounts.by_name(name).balance
-        AdminService(site.app).adjust_credits(
+        site.app.admin.adjust_credits(
             site.app.accounts.by_name(ADMIN_USERNAME), name, 33, "grant while the tab is open"
         )
         page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw, ImageStat
 
-from avatar_core.services.admin import AdminService
 from tests.conftest import fresh_database_url
 from tests.e2e import browser as pw
 from tests.web.server import ADMIN_USERNAME, PASSWORD, LiveServer, serve, with_admin
@@ -63,7 +62,7 @@ def test_upload_a_photo_and_get_an_avatar_of_it(
 ) -> None:
     live = short_lived
     page = pw.signup(chromium, live.url, "pia-photo", PASSWORD)
-    AdminService(live.app).set_tier(live.app.accounts.by_name(ADMIN_USERNAME), "pia-photo", "basic")
+    live.app.admin.set_tier(live.app.accounts.by_name(ADMIN_USERNAME), "pia-photo", "basic")
     page.reload()
     page.get_by_text("From my photo", exact=True).click()
     page.get_by_label("I am the person in this photo or have their permission").check()

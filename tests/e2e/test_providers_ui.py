@@ -58,9 +58,8 @@ def test_basic_user_sees_the_real_size_and_lora_before_and_after(
     app = live.app
     admin = app.accounts.by_name(ADMIN_USERNAME)
     page = pw.signup(chromium, live.url, "bea-basic", PASSWORD)
-    from avatar_core.services.admin import AdminService
 
-    AdminService(app).set_tier(admin, "bea-basic", "basic")
+    app.admin.set_tier(admin, "bea-basic", "basic")
     page.reload()
     expect(page.locator("#quote")).to_contain_text(
         "Will use FLUX.1-dev + Realism LoRA (1024×1024 + LoRA @ 0.9) · 12 credits"

@@ -276,9 +276,10 @@ def test_credits_grant_show_check(ready: Cli) -> None:
     assert shown["balance"] == 34
     moves = shown["movements"]
     assert [(m["type"], m["amount"], m["balance_after"]) for m in moves] == [
-        ("grant", 10, 34),
+        ("admin_adjust", 10, 34),  # the same kind of row as a grant from the admin tab
         ("grant", 24, 24),
     ]
+    assert moves[0]["actor_id"] is None  # the operator at the shell, not an account
     assert moves[0]["reason"] == "support ticket 42"
     latest = ready("credits", "show", "alice", "--json", "--limit", "1").json()
     assert [m["amount"] for m in latest["movements"]] == [10]

@@ -314,7 +314,7 @@ def test_a_400_is_refunded_without_any_fallback(tmp_path: Path, database_url: st
 def test_operator_advice_goes_to_admins_not_to_the_user(
     tmp_path: Path, database_url: str, fake: FakeHF
 ) -> None:
-    from avatar_core.services.admin import OPERATOR, AdminService
+    from avatar_core.services.admin import OPERATOR
 
     fake.script([Reply.status(401, {"error": "Invalid credentials in Authorization header"})])
     app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
@@ -322,7 +322,7 @@ def test_operator_advice_goes_to_admins_not_to_the_user(
     result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
     assert result.status == "failed" and result.balance == 30
     assert "token" not in (result.error or "").lower() and "not available" in (result.error or "")
-    [stats] = AdminService(app).model_stats(OPERATOR)
+    [stats] = app.admin.model_stats(OPERATOR)
     assert "HTTP 401" in stats.last_failure and "Invalid credentials" in stats.last_failure
     app.close()
 
@@ -377,13 +377,14 @@ def test_engine_bug_still_refunds(tmp_path: Path, database_url: str) -> None:
     app.close()
 
 
-def test_store_failure_refunds(app: App) -> None:
-    app.__dict__["store"] = BrokenStore()
+def test_store_failure_refunds(tmp_path: Path, database_url: str) -> None:
+    app = make_app(tmp_path, database_url, store_impl=BrokenStore())
     user = new_user(app, "free", 24)
     result = app.generations.generate(user, GenerationRequest(prompt="x"))
     assert result.status == "failed" and result.balance == 24
     assert "could not be saved" in (result.error or "")
     assert_ledger_ok(app)
+    app.close()
 
 
 def test_interrupted_generation_is_refunded_once_on_start_up(app: App) -> None:

@@ -52,9 +52,12 @@ class BucketStore:
 
 def test_replicas_share_avatars_through_the_store(tmp_path: Path, database_url: str) -> None:
     bucket: dict[str, bytes] = {}
-    replicas = [make_app(tmp_path / f"replica{i}", database_url) for i in range(2)]
-    for i, app in enumerate(replicas):
-        app.store = BucketStore(bucket, tmp_path / f"cache{i}")  # before first use of the services
+    replicas = [
+        make_app(
+            tmp_path / f"replica{i}", database_url, store_impl=BucketStore(bucket, tmp_path / f"cache{i}")
+        )
+        for i in range(2)
+    ]
     a, b = replicas
     try:
         user = a.accounts.register("shared-sam", "a-long-secret-9")

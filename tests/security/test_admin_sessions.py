@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,33 +31,31 @@ def logged_in(live: LiveServer, cookie: str) -> bool:
 
 def test_init_does_not_promote_a_squatted_admin_name(live: LiveServer) -> None:
     squatter = live.signup("opsadmin")
-    app = live.app
-    late = app.settings.with_overrides(admin_username="opsadmin", admin_password="Op3rator-pass-77")
-    app.settings = late
-    try:
-        with pytest.raises(ConfigError, match="AVATAR_ADMIN_USERNAME: an ordinary account"):
-            init(app)
-        assert not app.accounts.by_name("opsadmin").is_admin
-        assert logged_in(live, squatter)
-        init(app, promote_existing=True)  # the operator says it is theirs: promoted, sessions end
-        assert app.accounts.by_name("opsadmin").is_admin
-        assert not logged_in(live, squatter)
-    finally:
-        app.settings = late.with_overrides(admin_username=ADMIN_USERNAME, admin_password=ADMIN_PASSWORD)
+    # the same services, started later with other admin settings
+    app = replace(
+        live.app,
+        settings=live.app.settings.with_overrides(
+            admin_username="opsadmin", admin_password="Op3rator-pass-77"
+        ),
+    )
+    with pytest.raises(ConfigError, match="AVATAR_ADMIN_USERNAME: an ordinary account"):
+        init(app)
+    assert not app.accounts.by_name("opsadmin").is_admin
+    assert logged_in(live, squatter)
+    init(app, promote_existing=True)  # the operator says it is theirs: promoted, sessions end
+    assert app.accounts.by_name("opsadmin").is_admin
+    assert not logged_in(live, squatter)
 
 
 def test_rotating_the_admin_password_with_init_ends_old_sessions(live: LiveServer) -> None:
     old = live.login(ADMIN_USERNAME, ADMIN_PASSWORD)
-    app = live.app
-    before = app.settings
-    app.settings = before.with_overrides(admin_password="Rotated-Pass-9137")
+    rotated = replace(live.app, settings=live.app.settings.with_overrides(admin_password="Rotated-Pass-9137"))
     try:
-        init(app)
+        init(rotated)
         assert not logged_in(live, old)
         assert logged_in(live, live.login(ADMIN_USERNAME, "Rotated-Pass-9137"))
     finally:
-        app.settings = before
-        init(app)
+        init(live.app)
 
 
 def run_cli(live: LiveServer, monkeypatch: pytest.MonkeyPatch, *argv: str, stdin: str = "") -> int:
@@ -118,11 +117,6 @@ def test_placeholder_admin_password_refused_in_production() -> None:
 
 
 def test_admin_password_errors_name_the_setting(live: LiveServer) -> None:
-    app = live.app
-    before = app.settings
-    app.settings = before.with_overrides(admin_password="short")
-    try:
-        with pytest.raises(ConfigError, match="^AVATAR_ADMIN_PASSWORD: A password has at least"):
-            init(app)
-    finally:
-        app.settings = before
+    app = replace(live.app, settings=live.app.settings.with_overrides(admin_password="short"))
+    with pytest.raises(ConfigError, match="^AVATAR_ADMIN_PASSWORD: A password has at least"):
+        init(app)

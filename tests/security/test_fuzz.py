@@ -74,10 +74,8 @@ def test_generate_charges_only_for_an_avatar(
     name, cookie = player
     user = live.app.accounts.by_name(name)
     if user.balance < 50:  # keep the balance high enough for any model
-        from avatar_core.services.admin import AdminService
-
         admin = live.app.accounts.by_name(ADMIN_USERNAME)
-        AdminService(live.app).adjust_credits(admin, name, 500, "fuzz top-up")
+        live.app.admin.adjust_credits(admin, name, 500, "fuzz top-up")
         user = live.app.accounts.by_name(name)
     messages = call(live, cookie, "generate", [prompt, preset, model, False, False, False, seed])
     last = messages[-1]

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from avatar_core.bootstrap import App
-from avatar_core.services.admin import AdminService
 from avatar_core.services.auth import UserInfo
 from avatar_core.web.handlers import AUTO, OPERATOR_NOTE, PREVIEW_NOTE, Handlers, StageClock
 from tests.web.test_handlers import PASSWORD, _no_progress, as_user
@@ -27,7 +26,7 @@ def people(app: App) -> dict[str, UserInfo]:
     boss = app.accounts.register("boss", "Sup3r-Secret-42", tier="enterprise", is_admin=True)
     free = app.accounts.register("fay", PASSWORD)
     app.accounts.register("bea", PASSWORD)
-    AdminService(app).set_tier(boss, "bea", "basic")
+    app.admin.set_tier(boss, "bea", "basic")
     return {"free": free, "basic": app.accounts.by_name("bea"), "admin": boss}
 
 

@@ -19,8 +19,8 @@ def dark(c: Color) -> Color:
 def in_torso(p: Painter, g: Geo, fill: object) -> None:
     """Paint `fill` (a colour or a painting) clipped to the torso."""
     p.masked(
-        fill,
-        (g.cx - g.sw * 1.1, g.shoulder_y - 0.06, g.cx + g.sw * 1.1, 1.2),  # type: ignore[arg-type]
+        fill,  # type: ignore[arg-type]
+        (g.cx - g.sw * 1.1, g.shoulder_y - 0.06, g.cx + g.sw * 1.1, 1.2),
         lambda q: q.poly(torso(g), 255),
     )
 
