@@ -7,6 +7,7 @@ arguments of `bootstrap` (an engine, a store, a cheap hasher, a clock).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from functools import cache
 
 from passlib.context import CryptContext
 
-from avatar_core.config import Settings
+from avatar_core.config import PRESET_THUMBNAILS, Settings
 from avatar_core.engines.base import Engine, Plan, RouteTarget
 from avatar_core.infra.db import Database, init_lock, upgrade
 from avatar_core.infra.metrics import Metrics
@@ -32,6 +33,7 @@ from avatar_core.services.photos import PhotoService
 from avatar_core.services.projects import ProjectService
 from avatar_core.services.signup import Signups
 from avatar_core.services.throttle import Throttle
+from avatar_core.services.thumbnails import render_preset_thumbnails
 from avatar_core.services.tokens import TokenService
 from avatar_core.services.usage import queue_depth
 
@@ -69,13 +71,16 @@ class App:
         self.db.dispose()
 
 
+def offline_engine() -> Engine:
+    """The Pillow painter: previews without a model, and the preset thumbnails."""
+    from avatar_core.engines.offline.engine import LocalEngine
+
+    return LocalEngine()
+
+
 def build_engine(settings: Settings) -> Engine:
     """The engine the settings ask for: local (offline preview) or Hugging Face."""
-    if settings.engine_kind == "local":
-        from avatar_core.engines.offline.engine import LocalEngine
-
-        return LocalEngine()
-    return build_hf_engine(settings)
+    return offline_engine() if settings.engine_kind == "local" else build_hf_engine(settings)
 
 
 def build_hf_engine(settings: Settings) -> Engine:
@@ -180,6 +185,8 @@ def init(
     with init_lock(app.db):
         upgrade(app.db)
         changed = app.catalog.seed(reset=reset_catalog)
+        with contextlib.suppress(OSError):  # a read-only install keeps the shipped thumbnails
+            render_preset_thumbnails(app.catalog.presets(), PRESET_THUMBNAILS, offline_engine())
         admin = None
         if app.settings.admin_username and app.settings.admin_password:
             admin = app.accounts.ensure_admin(

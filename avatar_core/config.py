@@ -14,6 +14,9 @@ from dotenv import dotenv_values
 from avatar_core.domain.errors import ConfigError
 from avatar_core.domain.selection import ENDPOINT_HANDLERS as HANDLERS
 
+# Package data: the page's css/js and the preset thumbnails (rendered by `avatar-creator init`).
+ASSETS_DIR = Path(__file__).with_name("assets")
+PRESET_THUMBNAILS = ASSETS_DIR / "presets"
 ENGINES = ("auto", "local", "hf")
 PROVIDERS = ("", "auto", "replicate", "fal-ai", "hf-inference")
 SIGNUP_MODES = ("open", "invite", "closed")
@@ -72,6 +75,7 @@ class Settings:
     user_concurrency: int = 4
     queue_max_size: int = 200
     space_host: str | None = None
+    hf_oauth: bool = False  # on a Space with "hf_oauth: true" (Spaces sets OAUTH_CLIENT_ID)
 
     @property
     def resolved_database_url(self) -> str:
@@ -230,6 +234,7 @@ def _security_settings(env: Mapping[str, str], on_spaces: bool) -> dict[str, obj
         user_concurrency=_int(env, "AVATAR_USER_CONCURRENCY", 4, minimum=1),
         queue_max_size=_int(env, "AVATAR_QUEUE_MAX_SIZE", 200, minimum=1),
         space_host=space_host,
+        hf_oauth=on_spaces and bool(env.get("OAUTH_CLIENT_ID", "").strip()),
     )
 
 

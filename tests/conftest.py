@@ -22,6 +22,7 @@ from avatar_core.services.auth import make_hasher
 from avatar_core.services.catalog import seed_catalog
 
 REQUIRE_ALL = os.environ.get("AVATAR_REQUIRE_ALL") == "1"
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # what app.py sets for the real server
 TABLES = ("credit_ledger", "generations", "throttle_events", "invites", "users", "ai_models", "presets")
 CHEAP_HASHER = make_hasher(rounds=1, memory_kib=1024)
 

@@ -1,4 +1,7 @@
-"""Preset thumbnails: rendered once with the offline engine (committed under assets/presets)."""
+"""Preset thumbnails: drawn by the offline engine, shipped under avatar_core/assets/presets.
+
+`avatar-creator init` (bootstrap.init) renders the missing ones; the web app only reads them.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,19 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from avatar_core.domain.prompts import build_prompt
-from avatar_core.engines.base import RenderRequest
-from avatar_core.engines.offline.engine import LocalEngine
+from avatar_core.engines.base import Engine, RenderRequest
 from avatar_core.services.catalog import PresetView
 
 SIZE = 256
 SEED = 2024
 
 
-def render_preset_thumbnails(presets: Iterable[PresetView], out_dir: Path, overwrite: bool = False) -> int:
-    """Write `<key>.webp` for each preset missing one; returns how many were written."""
+def render_preset_thumbnails(
+    presets: Iterable[PresetView], out_dir: Path, engine: Engine, overwrite: bool = False
+) -> int:
+    """Write `<key>.webp` for each preset missing one with `engine`; returns how many were written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    engine, written = LocalEngine(), 0
+    written = 0
     for preset in presets:
         target = out_dir / f"{preset.key}.webp"
         if target.exists() and not overwrite:

@@ -7,7 +7,6 @@ elsewhere nothing is added and the button is not shown.
 from __future__ import annotations
 
 import logging
-import os
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -22,7 +21,7 @@ COMPLETE = "/login/hf-complete"
 
 def oauth_available(app: App) -> bool:
     """True on a Space with OAuth enabled."""
-    return app.settings.on_spaces and bool(os.environ.get("OAUTH_CLIENT_ID"))
+    return app.settings.hf_oauth
 
 
 def attach_hf_oauth(api: FastAPI, app: App, codec: SessionCodec) -> None:

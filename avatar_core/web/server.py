@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import hmac
-import os
 from collections.abc import Callable
 
 import gradio as gr
@@ -16,7 +14,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from avatar_core.bootstrap import App
 from avatar_core.config import secret_key
-from avatar_core.services.thumbnails import render_preset_thumbnails
 from avatar_core.web.api import build_api
 from avatar_core.web.hf_oauth import attach_hf_oauth, oauth_available
 from avatar_core.web.pages import build_router
@@ -79,7 +76,6 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
 
     `gradio_defaults=True` keeps Gradio's default queue concurrency (1 per event): benchmarks only.
     """
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = app.settings
     codec = SessionCodec(
         secret_key(settings),
@@ -113,9 +109,6 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
         uid = codec.user_id(request)
         return None if uid is None else str(uid)
 
-    # Shipped in assets/presets and re-rendered only if missing; a read-only install goes without.
-    with contextlib.suppress(OSError):
-        render_preset_thumbnails(app.catalog.presets(), ASSETS / "presets")
     demo = build_blocks(app, gradio_defaults=gradio_defaults)
     if gradio_defaults:
         demo.queue(api_open=False, max_size=settings.queue_max_size)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from avatar_core.bootstrap import App
+from avatar_core.config import ASSETS_DIR
 from avatar_core.domain.selection import TIERS
 from avatar_core.services.photos import CONSENT
 from avatar_core.web.handlers import AUTO, PREVIEW_NOTE, Handlers, model_choices
@@ -15,7 +15,7 @@ from avatar_core.web.invite_handlers import HEADERS as INVITE_HEADERS
 from avatar_core.web.invite_handlers import InviteHandlers
 from avatar_core.web.pages import LOGO_SVG
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+ASSETS = ASSETS_DIR
 HEAD = "<script>" + (ASSETS / "app.js").read_text() + "</script>" if (ASSETS / "app.js").is_file() else ""
 REFRESH_SECONDS = 30.0  # the balance and quote refresh this often (and when the tab regains focus)
 # The gallery grid is a gr.HTML whose `js_on_load` turns a thumbnail click into a `click` event

@@ -186,3 +186,10 @@ def test_configured_secret_key_is_used_and_nothing_written(tmp_path: Path) -> No
     settings = Settings(data_dir=tmp_path / "data", secret_key=GOOD_SECRET)
     assert secret_key(settings) == GOOD_SECRET
     assert not (tmp_path / "data").exists()
+
+
+def test_hf_oauth_comes_from_the_environment_through_settings(tmp_path: Path) -> None:
+    space = {"SYSTEM": "spaces", "OAUTH_CLIENT_ID": "client-id", "AVATAR_DATA_DIR": str(tmp_path)}
+    assert load_settings(environ=space, dotenv_path=None).hf_oauth
+    assert not load_settings(environ={**space, "SYSTEM": ""}, dotenv_path=None).hf_oauth  # not on a Space
+    assert not load_settings(environ={**space, "OAUTH_CLIENT_ID": " "}, dotenv_path=None).hf_oauth

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from avatar_core.config import PRESET_THUMBNAILS
 from avatar_core.domain.presets_data import PRESETS
 from avatar_core.domain.prompts import build_prompt
 from avatar_core.engines.base import RenderRequest
@@ -26,7 +26,7 @@ from avatar_core.engines.offline.portrait import (
 from avatar_core.services.thumbnails import SEED, SIZE
 
 BY_KEY = {p.key: p for p in PRESETS}
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "presets"
+ASSETS = PRESET_THUMBNAILS
 Box = tuple[float, float, float, float]
 
 

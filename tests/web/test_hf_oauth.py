@@ -49,7 +49,7 @@ def test_hf_login_maps_to_a_local_free_account(
         ("OPENID_PROVIDER_URL", "https://hf.invalid"),
     ):
         monkeypatch.setattr(gradio.oauth, name, value)
-    app = make_app(tmp_path, sqlite_url, on_spaces=True)
+    app = make_app(tmp_path, sqlite_url, on_spaces=True, hf_oauth=True)
     init(app)
     with TestClient(create_web_app(app), base_url="https://testserver") as client:
         assert "Sign in with Hugging Face" in client.get("/login").text
