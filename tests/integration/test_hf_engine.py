@@ -204,9 +204,9 @@ def test_a_content_filter_failure_shows_the_providers_reason(fake: FakeHF) -> No
 
 def test_hf_ratelimit_header_is_waited_out(fake: FakeHF) -> None:
     fake.script([Reply.rate_limited_hf(t=7), Reply.png()])
-    eng = engine()
-    result = eng.render(SMALL, deadline=time.monotonic() + 30)
-    assert result.attempts == 2 and eng._sleep == [7.0]  # type: ignore[attr-defined]
+    sleeps = Sleeps()
+    result = engine(sleep=sleeps).render(SMALL, deadline=time.monotonic() + 30)
+    assert result.attempts == 2 and sleeps == [7.0]
 
 
 def test_a_rate_limit_longer_than_the_deadline_fails_at_once(fake: FakeHF) -> None:
