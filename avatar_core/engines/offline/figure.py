@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from avatar_core.engines.offline.accessories import glasses
 from avatar_core.engines.offline.face import paint_face
-from avatar_core.engines.offline.garments import glasses
 from avatar_core.engines.offline.hair import paint_back_hair, paint_hair
 from avatar_core.engines.offline.outfit import paint_clothes
 from avatar_core.engines.offline.paint import Geo, Painter, arc, bezier, mix, shade
