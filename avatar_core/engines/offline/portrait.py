@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from avatar_core.domain.words import (
+from avatar_core.domain.word_tables import (
     CLOTH_COLORS,
     CLOTHING,
     EYE_COLORS,
@@ -13,8 +13,8 @@ from avatar_core.domain.words import (
     RGB,
     SETTING_WORDS,
     SKIN_TONES,
-    age_in,
 )
+from avatar_core.domain.words import age_in
 from avatar_core.engines.offline import reading as rd
 
 __all__ = [

@@ -10,7 +10,7 @@ import hashlib
 import random
 from collections.abc import Mapping, Sequence
 
-from avatar_core.domain.words import (
+from avatar_core.domain.word_tables import (
     ANY_COLOR,
     CLOTH_COLORS,
     CLOTHING,
@@ -30,12 +30,8 @@ from avatar_core.domain.words import (
     SKIN_TONES,
     STYLE_WORDS,
     TEXTURES,
-    before,
-    described,
-    find,
-    garments,
-    tokens,
 )
+from avatar_core.domain.words import before, described, find, garments, tokens
 
 
 def mix(colors: Sequence[RGB]) -> RGB:
