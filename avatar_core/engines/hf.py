@@ -6,52 +6,30 @@ mapping lookup, the routed URL, auth headers, the provider payload including `lo
 `inference/_client.py`: prepare_request -> _inner_post -> get_response). The last two steps are
 ours, because the library's `get_response` loses money on pay-per-image providers: Replicate's
 returns a bare `TimeoutError` when a prediction is still `starting` (the prediction keeps running
-and is billed, and its `urls.get` is lost) and downloads results without a status check. Here a
-pending prediction is polled, never re-submitted, and a failed download is retried as a download.
+and is billed, and its `urls.get` is lost) and downloads results without a status check. Here
+(`hf_results.ResultFetcher`) a pending prediction is polled, never re-submitted, and a failed
+download is retried as a download.
 What a result claims (LoRA, scale, provider model, size) comes from the route's `Plan`.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
 
-import httpx2
 from huggingface_hub.inference._providers import get_provider_helper  # pinned: huggingface-hub==2.4.0
 from huggingface_hub.utils import get_session, hf_raise_for_status
-from PIL import Image
 
 from avatar_core.engines.base import EngineError, ErrorKind, Plan, RenderRequest, RenderResult, RouteTarget
-from avatar_core.engines.hf_errors import (
-    PAID_AGAIN,
-    BadImageError,
-    Failure,
-    ProviderFailure,
-    RetryPolicy,
-    classify,
-    error_kind,
-    user_message,
-)
+from avatar_core.engines.hf_errors import PAID_AGAIN, Failure, RetryPolicy, classify, error_kind, user_message
+from avatar_core.engines.hf_results import Received, ResultFetcher, decode, fal_output
 from avatar_core.engines.hub import MappingCache, hub_lookup
 from avatar_core.engines.routes import FAL, REPLICATE, Call, RouteConfig, build_call, plan_route
 
 log = logging.getLogger("avatar_core.engines.hf")
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PAY_PER_IMAGE = (REPLICATE, FAL)
-
-
-@dataclass(frozen=True)
-class Received:
-    """One decoded image and, when it came as PNG, its bytes as received."""
-
-    image: Image.Image
-    png: bytes | None
 
 
 class HFEngine:
@@ -92,7 +70,13 @@ class HFEngine:
             backoff_base=backoff_base,
             max_paid_retries=1,
         )
-        self.poll_interval, self.download_retries = poll_interval, download_retries
+        self.fetcher = ResultFetcher(
+            timeout=timeout,
+            poll_interval=poll_interval,
+            download_retries=download_retries,
+            sleep=sleep,
+            clock=clock,
+        )
         self._sleep, self._clock = sleep, clock
         self._rng = rng or random.Random()
         self.mappings = mappings or MappingCache(hub_lookup(token))
@@ -172,87 +156,14 @@ class HFEngine:
         )
         hf_raise_for_status(response)
         if plan.route == REPLICATE:
-            url = self._replicate_output(response.json(), params.url, params.headers, deadline)
-            return self._download(url, deadline)
+            url = self.fetcher.replicate_output(response.json(), params.url, params.headers, deadline)
+            return self.fetcher.download(url, deadline)
         if plan.route == FAL:
             body = response.json()
             if "request_id" in body and "images" not in body:  # a queued job (image-to-image)
-                body = self._fal_result(body, params.url, params.headers, deadline)
-            return self._download(_fal_output(body), deadline)
-        return _decode(response.content)
-
-    def _replicate_output(
-        self, body: dict[str, Any], post_url: str, headers: dict[str, Any], deadline: float
-    ) -> str:
-        """The output URL of a prediction, polling `urls.get` while it is starting/processing."""
-        while True:
-            status = body.get("status")
-            if status == "succeeded":
-                output = body.get("output")
-                return str(output[0] if isinstance(output, list) else output)
-            if status in ("failed", "canceled"):
-                error = str(body.get("error") or f"prediction {status}")
-                raise ProviderFailure("content" if "nsfw" in error.lower() else "rejected", error)
-            urls = body.get("urls") or {}
-            if self._clock() + self.poll_interval >= deadline:
-                self._cancel(urls.get("cancel"), post_url, headers)
-                raise TimeoutError(f"prediction {body.get('id')} still {status} at the deadline")
-            self._sleep(self.poll_interval)
-            wait = min(self.timeout, max(1.0, deadline - self._clock()))
-            poll = get_session().get(_via(post_url, urls["get"]), headers=headers, timeout=wait)
-            hf_raise_for_status(poll)
-            body = poll.json()
-
-    def _fal_result(
-        self, body: dict[str, Any], post_url: str, headers: dict[str, Any], deadline: float
-    ) -> dict[str, Any]:
-        """Poll a fal queue job until COMPLETED, then fetch its result (URLs built as the library does).
-
-        huggingface_hub 2.4 `FalAIQueueTask.get_response` polls `<base><response_url path>/status`
-        with no deadline; this is the same protocol, bounded by the generation's deadline.
-        """
-        parts = urlsplit(post_url)
-        router = parts.netloc == "router.huggingface.co"
-        base = f"{parts.scheme}://{parts.netloc}" + ("/fal-ai" if router else "")
-        query = f"?{parts.query}" if parts.query else ""
-        path = urlsplit(str(body.get("response_url") or "")).path
-        status = body.get("status")
-        while status != "COMPLETED":
-            if self._clock() + self.poll_interval >= deadline:
-                raise TimeoutError(f"fal job {body.get('request_id')} still {status} at the deadline")
-            self._sleep(self.poll_interval)
-            poll = get_session().get(f"{base}{path}/status{query}", headers=headers, timeout=self.timeout)
-            hf_raise_for_status(poll)
-            status = poll.json().get("status")
-        result = get_session().get(f"{base}{path}{query}", headers=headers, timeout=self.timeout)
-        hf_raise_for_status(result)
-        return dict(result.json())
-
-    def _cancel(self, cancel_url: str | None, post_url: str, headers: dict[str, Any]) -> None:
-        """Best effort: stop a prediction we will not wait for (it would be billed)."""
-        if not cancel_url:
-            return
-        try:
-            get_session().post(_via(post_url, cancel_url), headers=headers, timeout=5.0)
-        except Exception as exc:  # noqa: BLE001 - best effort; logged for operators
-            log.warning("hf.cancel_failed url=%s error=%s", cancel_url, exc)
-
-    def _download(self, url: str, deadline: float) -> Received:
-        """Fetch a finished result, retrying the download itself (never the generation)."""
-        last: Exception | None = None
-        for attempt in range(1 + self.download_retries):
-            if attempt:
-                self._sleep(min(2.0, 0.5 * 2 ** (attempt - 1)))
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                break
-            try:
-                response = get_session().get(url, timeout=min(self.timeout, remaining))
-                response.raise_for_status()
-                return _decode(response.content)
-            except (httpx2.HTTPError, OSError, BadImageError) as exc:
-                last = exc
-        raise ProviderFailure("download", f"result download failed: {last}")
+                body = self.fetcher.fal_result(body, params.url, params.headers, deadline)
+            return self.fetcher.download(fal_output(body), deadline)
+        return decode(response.content)
 
     def _final(self, failure: Failure, attempts: int, *, out_of_time: bool = False) -> EngineError:
         """The EngineError for a failure that will not be retried; the detail is for operators."""
@@ -277,33 +188,3 @@ class HFEngine:
             attempts=attempts,
             detail=failure.detail,
         )
-
-
-def _via(post_url: str, provider_url: str) -> str:
-    """`provider_url` (e.g. Replicate's urls.get) re-rooted on the base the POST went to.
-
-    Through the HF router the POST goes to `<router>/replicate/v1/models/...`; the prediction's
-    own URLs name api.replicate.com, which an HF token cannot call directly.
-    """
-    base = post_url[: post_url.index("/v1/")] if "/v1/" in post_url else post_url.rstrip("/")
-    parts = urlsplit(provider_url)
-    path = parts.path[parts.path.index("/v1/") :] if "/v1/" in parts.path else parts.path
-    return base + path + (f"?{parts.query}" if parts.query else "")
-
-
-def _fal_output(body: dict[str, Any]) -> str:
-    """The image URL of a fal response; a safety-filtered result is a content failure."""
-    if any(body.get("has_nsfw_concepts") or ()):
-        raise ProviderFailure("content", "the provider's safety checker flagged the image")
-    return str(body["images"][0]["url"])
-
-
-def _decode(data: bytes) -> Received:
-    """Decode image bytes completely (a truncated body only fails on load)."""
-    try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError...
-        raise BadImageError(f"undecodable image: {exc}") from exc
-    png = data if image.format == "PNG" and data.startswith(PNG_SIGNATURE) else None
-    return Received(image, png)

@@ -1,4 +1,7 @@
-"""Accounts: sign-up rules, argon2 password hashing, login and its throttle."""
+"""Accounts: sign-up, login and its throttle, tiers, roles and session epochs.
+
+The name and password rules and the argon2 hasher live in `passwords` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -17,37 +20,26 @@ from avatar_core.domain.selection import TIERS, tier_rank
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import User
 from avatar_core.services import credits
+from avatar_core.services.passwords import (
+    MAX_PASSWORD,
+    USERNAME_RE,
+    check_password,
+    make_hasher,
+    normalise_username,
+)
 from avatar_core.services.throttle import Throttle
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
-MIN_PASSWORD, MAX_PASSWORD = 8, 128
-COMMON_PASSWORDS = frozenset(
-    (
-        "password",
-        "password1",
-        "12345678",
-        "123456789",
-        "1234567890",
-        "qwertyui",
-        "qwerty123",
-        "iloveyou",
-        "letmein1",
-        "sunshine",
-        "princess",
-        "football",
-        "baseball",
-        "welcome1",
-        "admin123",
-        "passw0rd",
-        "abc12345",
-        "trustno1",
-        "11111111",
-        "00000000",
-        "monkey123",
-        "dragon12",
-        "avatar123",
-    )
-)
+__all__ = [
+    "EPOCH_TTL",
+    "MAX_PASSWORD",
+    "USERNAME_RE",
+    "Accounts",
+    "UserInfo",
+    "check_password",
+    "info",
+    "make_hasher",
+    "normalise_username",
+]
 
 
 @dataclass(frozen=True)
@@ -66,38 +58,6 @@ def info(user: User) -> UserInfo:
     return UserInfo(user.id, user.username, user.tier, user.is_admin, user.balance)
 
 
-def normalise_username(raw: str) -> str:
-    """Lower-case and validate a username; ValidationError says what is wrong."""
-    name = (raw or "").strip().lower()
-    if not 3 <= len(name) <= 32:
-        raise ValidationError("A username has 3 to 32 characters.")
-    if not USERNAME_RE.match(name):
-        raise ValidationError(
-            "A username uses only letters, digits, '.', '_' and '-', and starts with a letter or digit."
-        )
-    return name
-
-
-def check_password(password: str, username: str = "") -> None:
-    """Refuse weak or over-long passwords with a clear reason."""
-    try:
-        password.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates, e.g. undecodable bytes read with surrogateescape
-        raise ValidationError("A password must be valid text (it contains undecodable bytes).") from None
-    if len(password) > MAX_PASSWORD:
-        raise ValidationError(f"A password has at most {MAX_PASSWORD} characters.")
-    if len(password) < MIN_PASSWORD:
-        raise ValidationError(f"A password has at least {MIN_PASSWORD} characters.")
-    lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(password)) < 4 or (username and username in lowered):
-        raise ValidationError("That password is too easy to guess; choose a less common one.")
-
-
-def make_hasher(rounds: int = 3, memory_kib: int = 65536) -> CryptContext:
-    """An argon2 CryptContext (tests pass tiny costs)."""
-    return CryptContext(schemes=["argon2"], argon2__rounds=rounds, argon2__memory_cost=memory_kib)
-
-
 EPOCH_TTL = 2.0  # seconds a session epoch read from the database is trusted (see session_epoch)
 
 
@@ -105,9 +65,15 @@ class Accounts:
     """Sign-up, login and tier changes; owns its transactions."""
 
     def __init__(
-        self, db: Database, hasher: CryptContext, signup_credits: int, throttle: Throttle | None = None
+        self,
+        db: Database,
+        hasher: CryptContext,
+        signup_credits: int,
+        throttle: Throttle | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db, self.hasher, self.signup_credits = db, hasher, signup_credits
+        self._clock = clock
         self.throttle = throttle or Throttle(db)
         self._dummy: str | None = None
         self._epochs: dict[int, tuple[int | None, float]] = {}  # user id -> (epoch, read at)
@@ -206,7 +172,7 @@ class Accounts:
         time took ~12% of the server's Python time with 32 users generating (bench_concurrency).
         A logout here takes effect at once; one on another replica within EPOCH_TTL seconds.
         """
-        now = time.monotonic()
+        now = self._clock()
         known = self._epochs.get(user_id)
         if known is not None and now - known[1] < EPOCH_TTL:
             return known[0]

@@ -12,7 +12,8 @@ from avatar_core.bootstrap import App
 from avatar_core.domain.errors import AuthError, ConfigError, NotFound, ValidationError
 from avatar_core.infra.models import LedgerEntry, User
 from avatar_core.services import credits
-from avatar_core.services.auth import MAX_PASSWORD, Accounts, check_password, normalise_username
+from avatar_core.services.auth import Accounts
+from avatar_core.services.passwords import MAX_PASSWORD, check_password, normalise_username
 
 PASSWORD = "a-long-secret-9"
 WRONG = "Wrong username or password."

@@ -14,7 +14,6 @@ import httpx2
 import pytest
 from huggingface_hub import HfApi, InferenceClient
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError, RepositoryNotFoundError
-from huggingface_hub.inference._providers import fal_ai
 from huggingface_hub.utils import parse_ratelimit_headers
 from PIL import Image
 
@@ -35,8 +34,7 @@ ASK: dict[str, Any] = {
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHF]:
-    """A fake Hub + providers that huggingface_hub talks to; fal queue polls every 10 ms."""
-    monkeypatch.setattr(fal_ai, "_POLLING_INTERVAL", 0.01)
+    """A fake Hub + providers that huggingface_hub talks to (the library's own fal queue polling)."""
     with fake_hub(monkeypatch) as server:
         yield server
 

@@ -7,11 +7,14 @@ never on the request we sent; and what the engine *claims* must equal that run.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from huggingface_hub import constants
 
 from avatar_core.engines.base import EngineError, ErrorKind, RenderRequest, RenderResult
 from avatar_core.engines.hf import HFEngine
@@ -34,6 +37,7 @@ CATALOG = {
     "schnell-fast": RenderRequest("portrait of a fox", 512, 512, 4, 0.0, 14, SCHNELL),
 }
 SMALL = CATALOG["dev-base"]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -204,9 +208,9 @@ def test_a_content_filter_failure_shows_the_providers_reason(fake: FakeHF) -> No
 
 def test_hf_ratelimit_header_is_waited_out(fake: FakeHF) -> None:
     fake.script([Reply.rate_limited_hf(t=7), Reply.png()])
-    eng = engine()
-    result = eng.render(SMALL, deadline=time.monotonic() + 30)
-    assert result.attempts == 2 and eng._sleep == [7.0]  # type: ignore[attr-defined]
+    sleeps = Sleeps()
+    result = engine(sleep=sleeps).render(SMALL, deadline=time.monotonic() + 30)
+    assert result.attempts == 2 and sleeps == [7.0]
 
 
 def test_a_rate_limit_longer_than_the_deadline_fails_at_once(fake: FakeHF) -> None:
@@ -278,12 +282,32 @@ def test_a_stalled_provider_is_bounded_by_the_timeout(fake: FakeHF) -> None:
     assert error.kind is ErrorKind.TIMEOUT and time.monotonic() - started < 3.0
 
 
-def test_offline_constant_set_at_import_blocks_even_loopback(
-    fake: FakeHF, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # what HF_HUB_OFFLINE=1 before import does
-    error = fail(engine(provider=None, base_url=fake.url))
-    assert error.kind is ErrorKind.OFFLINE and fake.requests == []
+OFFLINE_RENDER = """
+import sys, time
+from avatar_core.engines.base import EngineError, RenderRequest
+from avatar_core.engines.hf import HFEngine
+request = RenderRequest("portrait of a fox", 512, 512, 28, 3.5, 11, sys.argv[2])
+engine = HFEngine(token="hf_test", base_url=sys.argv[1], timeout=5.0, sleep=lambda _s: None)
+try:
+    engine.render(request, deadline=time.monotonic() + 10)
+except EngineError as error:
+    print(error.kind.value)
+"""
+
+
+def test_offline_mode_set_before_import_blocks_even_loopback(fake: FakeHF) -> None:
+    """HF_HUB_OFFLINE=1 in a fresh process's environment: the library itself refuses every call."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", OFFLINE_RENDER, fake.url, DEV],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.stdout.strip() == "offline", done.stderr[-2000:]
+    assert fake.requests == []
 
 
 def test_hub_lookups_are_cached_per_engine(fake: FakeHF) -> None:

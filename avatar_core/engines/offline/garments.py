@@ -1,8 +1,8 @@
-"""Clothing parts of traditional, sports, formal-wear and outdoor outfits (see portrait_outfit)."""
+"""Clothing parts of traditional, sports, formal-wear and outdoor outfits (see outfit.OUTFITS)."""
 
 from __future__ import annotations
 
-import random
+from collections.abc import Callable
 
 from avatar_core.engines.offline.paint import Color, Geo, Painter, arc, bezier, mix, shade, torso
 from avatar_core.engines.offline.portrait import PortraitFeatures
@@ -16,10 +16,10 @@ def dark(c: Color) -> Color:
     return shade(c, 0.8 if sum(c) > 200 else 1.4)
 
 
-def in_torso(p: Painter, g: Geo, fill: object) -> None:
+def in_torso(p: Painter, g: Geo, fill: Color | Callable[[Painter], None]) -> None:
     """Paint `fill` (a colour or a painting) clipped to the torso."""
     p.masked(
-        fill,  # type: ignore[arg-type]
+        fill,
         (g.cx - g.sw * 1.1, g.shoulder_y - 0.06, g.cx + g.sw * 1.1, 1.2),
         lambda q: q.poly(torso(g), 255),
     )
@@ -275,30 +275,3 @@ def placket(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     p.line([(g.cx, y + 0.06), (g.cx, 1.1)], dark(f.clothing_rgb), 0.005)
     for k in range(5):
         p.ellipse(g.cx + 0.012, y + 0.09 + k * 0.06, 0.006, 0.006, (236, 232, 224))
-
-
-def glasses(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Glasses or sunglasses over the eyes."""
-    frame = (
-        (34, 32, 36)
-        if f.glasses == "sunglasses"
-        else random.Random(f.scene_seed).choice(((34, 32, 36), (120, 70, 40), (150, 120, 60), (60, 70, 110)))
-    )
-    lens = (20, 24, 30, 215) if f.glasses == "sunglasses" else (255, 255, 255, 40)
-    boxes = []
-    for side in (-1, 1):
-        ex = g.cx + side * g.eye_dx + g.dx
-        box = p.px([(ex - 0.04, g.eye_y - 0.026), (ex + 0.04, g.eye_y + 0.028)])
-        boxes.append(box)
-        flat = (box[0][0], box[0][1], box[1][0], box[1][1])
-        p.d.rounded_rectangle(flat, radius=0.016 * p.s, fill=lens)  # type: ignore[arg-type]
-        p.d.rounded_rectangle(
-            flat,
-            radius=0.016 * p.s,
-            outline=frame,  # type: ignore[arg-type]
-            width=max(1, round(0.006 * p.s)),
-        )
-        p.line(
-            [(ex + side * 0.04, g.eye_y - 0.015), (g.cx + side * g.fw * 0.99, g.eye_y - 0.005)], frame, 0.006
-        )
-    p.line(arc(g.cx + g.dx, g.eye_y - 0.008, 0.015, 0.008, 200, 340, 8), frame, 0.006)

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from avatar_core.engines.offline import garments as gm
-from avatar_core.engines.offline.garments import dark as _dark
-from avatar_core.engines.offline.paint import Color, Geo, Painter, arc, bezier, shade, torso
+from avatar_core.engines.offline import tops as tp
+from avatar_core.engines.offline.paint import Geo, Painter, Pt, arc, bezier, shade, torso
 from avatar_core.engines.offline.portrait import PortraitFeatures
-
-Part = Callable[[Painter, PortraitFeatures, Geo], None]
+from avatar_core.engines.offline.tops import Part
 
 
 @dataclass(frozen=True)
@@ -46,42 +45,50 @@ OUTFITS: dict[str, Outfit] = {
 }
 
 
-def _bodice(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Bare shoulders with a strapless gown or a tank top over them."""
+def _gown_top(p: Painter, f: PortraitFeatures, g: Geo) -> tuple[list[Pt], list[Pt]]:
+    """(neckline, outline) of a strapless gown's bodice."""
+    cx, y, sw = g.cx, g.shoulder_y, g.sw
+    top = bezier(
+        (cx - sw * 0.62, y + 0.085), (cx - sw * 0.45, y + 0.03), (cx - sw * 0.12, y + 0.04), (cx, y + 0.12)
+    ) + bezier(
+        (cx, y + 0.12), (cx + sw * 0.12, y + 0.04), (cx + sw * 0.45, y + 0.03), (cx + sw * 0.62, y + 0.085)
+    )
+    return top, [*top, (cx + sw * 0.66, 1.3), (cx - sw * 0.66, 1.3)]
+
+
+def _tank_top(p: Painter, f: PortraitFeatures, g: Geo) -> tuple[list[Pt], list[Pt]]:
+    """(neckline, outline) of a tank top, painting its straps over the shoulders."""
+    cx, y, sw, nw = g.cx, g.shoulder_y, g.sw, g.nw
+    top = arc(cx, y + 0.02, nw * 1.9, 0.09, 180, 0, 16)
+    shape = [
+        (cx - sw * 0.55, y + 0.12),
+        *top,
+        (cx + sw * 0.55, y + 0.12),
+        (cx + sw * 0.6, 1.3),
+        (cx - sw * 0.6, 1.3),
+    ]
+    for side in (-1, 1):
+        p.poly(
+            [
+                (cx + side * nw * 1.3, y - 0.012),
+                (cx + side * nw * 2.5, y - 0.004),
+                (cx + side * sw * 0.55, y + 0.12),
+                (cx + side * nw * 1.9, y + 0.03),
+            ],
+            f.clothing_rgb,
+        )
+    return top, shape
+
+
+Bodice = Callable[[Painter, PortraitFeatures, Geo], tuple[list[Pt], list[Pt]]]
+BODICES: dict[str, Bodice] = {"gown": _gown_top, "tank": _tank_top}
+
+
+def _bodice(p: Painter, f: PortraitFeatures, g: Geo, kind: str) -> None:
+    """Bare shoulders with the bodice `kind` (BODICES: a strapless gown or a tank top) over them."""
     cx, y, sw, nw = g.cx, g.shoulder_y, g.sw, g.nw
     p.poly(torso(g), f.skin_rgb)
-    if f.clothing == "gown":
-        top = bezier(
-            (cx - sw * 0.62, y + 0.085),
-            (cx - sw * 0.45, y + 0.03),
-            (cx - sw * 0.12, y + 0.04),
-            (cx, y + 0.12),
-        ) + bezier(
-            (cx, y + 0.12),
-            (cx + sw * 0.12, y + 0.04),
-            (cx + sw * 0.45, y + 0.03),
-            (cx + sw * 0.62, y + 0.085),
-        )
-        shape = [*top, (cx + sw * 0.66, 1.3), (cx - sw * 0.66, 1.3)]
-    else:
-        top = arc(cx, y + 0.02, nw * 1.9, 0.09, 180, 0, 16)
-        shape = [
-            (cx - sw * 0.55, y + 0.12),
-            *top,
-            (cx + sw * 0.55, y + 0.12),
-            (cx + sw * 0.6, 1.3),
-            (cx - sw * 0.6, 1.3),
-        ]
-        for side in (-1, 1):
-            p.poly(
-                [
-                    (cx + side * nw * 1.3, y - 0.012),
-                    (cx + side * nw * 2.5, y - 0.004),
-                    (cx + side * sw * 0.55, y + 0.12),
-                    (cx + side * nw * 1.9, y + 0.03),
-                ],
-                f.clothing_rgb,
-            )
+    top, shape = BODICES[kind](p, f, g)
     crease = shade(f.skin_rgb, 0.86)
     p.line(arc(cx, y - 0.005, nw * 2.2, 0.02, 20, 160, 12), crease, 0.004)
     for side in (-1, 1):
@@ -114,168 +121,23 @@ def _neck(p: Painter, f: PortraitFeatures, g: Geo, kind: str) -> None:
     p.ellipse(cx, g.cy + g.fh * 0.82, nw, 0.05, shade(f.skin_rgb, 0.8))
 
 
-def _inner_v(color: Color) -> Part:
-    """A part: the shirt or top showing in the V of an open jacket."""
-
-    def part(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-        p.poly([(g.cx - g.nw * 1.5, g.shoulder_y), (g.cx + g.nw * 1.5, g.shoulder_y), (g.cx, 0.9)], color)
-
-    return part
-
-
-def _tee_v(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """The T-shirt showing between the open fronts of a jacket, in the accent colour."""
-    tee = f.accent_rgb if f.accent_rgb != f.clothing_rgb else (240, 240, 238)
-    p.poly(
-        [
-            (g.cx - g.sw * 0.5, g.shoulder_y),
-            (g.cx + g.sw * 0.5, g.shoulder_y),
-            (g.cx + g.sw * 0.5, 1.2),
-            (g.cx - g.sw * 0.5, 1.2),
-        ],
-        tee,
-    )
-
-
-def _shirt_collar(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """White shirt collar points."""
-    cx, y, nw = g.cx, g.shoulder_y, g.nw
-    for side in (-1, 1):
-        pts = [
-            (cx + side * nw * 1.02, y - 0.04),
-            (cx + side * 0.003, y + 0.045),
-            (cx + side * nw * 1.35, y + 0.05),
-        ]
-        p.poly(pts, (250, 250, 252))
-        p.line(pts, (200, 204, 212), 0.003)
-
-
-def _collar(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Collar points of a button-down shirt in the shirt's colour."""
-    cx, y, nw = g.cx, g.shoulder_y, g.nw
-    for side in (-1, 1):
-        pts = [
-            (cx + side * nw * 1.05, y - 0.045),
-            (cx + side * 0.01, y + 0.05),
-            (cx + side * nw * 1.9, y + 0.035),
-            (cx + side * nw * 1.6, y - 0.01),
-        ]
-        p.poly(pts, shade(f.clothing_rgb, 1.08))
-        p.line(pts + pts[:1], _dark(f.clothing_rgb), 0.004)
-
-
-def _tie(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """A necktie, when the features have one."""
-    if not f.tie:
-        return
-    cx, y, tie = g.cx, g.shoulder_y, f.accent_rgb
-    p.poly(
-        [(cx - 0.015, y + 0.035), (cx + 0.015, y + 0.035), (cx + 0.011, y + 0.062), (cx - 0.011, y + 0.062)],
-        shade(tie, 0.85),
-    )
-    p.poly(
-        [(cx - 0.011, y + 0.062), (cx + 0.011, y + 0.062), (cx + 0.03, 0.96), (cx, 1.0), (cx - 0.03, 0.96)],
-        tie,
-    )
-
-
-def _lapels(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Notched lapels of a suit, blazer or lab coat."""
-    cx, y, nw, cloth = g.cx, g.shoulder_y, g.nw, f.clothing_rgb
-    lapel = shade(cloth, 0.86 if sum(cloth) > 200 else 1.25)
-    for side in (-1, 1):
-        pts = [
-            (cx + side * nw * 1.5, y),
-            (cx + side * 0.004, 0.9),
-            (cx + side * 0.072, 0.79),
-            (cx + side * 0.11, 0.775),
-            (cx + side * nw * 2.05, y + 0.02),
-        ]
-        p.poly(pts, lapel)
-        p.line(pts[:2], shade(cloth, 0.7), 0.004)
-
-
-def _buttons(at: tuple[float, ...], size: float = 0.009) -> Part:
-    """A part: buttons down the front at heights `at`."""
-
-    def part(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-        for y in at:
-            p.ellipse(g.cx + 0.004, y, size, size, _dark(f.clothing_rgb))
-
-    return part
-
-
-def _stethoscope(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """A stethoscope hanging round the neck."""
-    cx, y, nw, grey = g.cx, g.shoulder_y, g.nw, (70, 74, 84)
-    p.line(
-        bezier((cx - nw * 1.3, y - 0.01), (cx - 0.11, y + 0.08), (cx - 0.1, y + 0.16), (cx - 0.07, y + 0.2)),
-        grey,
-        0.008,
-    )
-    p.line(
-        bezier(
-            (cx + nw * 1.3, y - 0.01), (cx + 0.11, y + 0.08), (cx + 0.09, y + 0.14), (cx + 0.085, y + 0.17)
-        ),
-        grey,
-        0.008,
-    )
-    p.ellipse(cx + 0.085, y + 0.185, 0.018, 0.018, (170, 176, 186))
-
-
-def _hood(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """The hood lying round the back of the neck, rising beside it."""
-    cx, y, nw = g.cx, g.shoulder_y, g.nw
-    p.ellipse(cx, y - 0.02, nw * 2.7, 0.085, _dark(f.clothing_rgb))
-    p.ellipse(cx, y - 0.005, nw * 2.1, 0.06, shade(f.clothing_rgb, 0.65))
-
-
-def _hood_rim(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """The rolled front edge of the hood."""
-    p.line(arc(g.cx, g.shoulder_y + 0.006, g.nw * 1.5, 0.04, -15, 195, 18), _dark(f.clothing_rgb), 0.02)
-
-
-def _drawstrings(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Two hoodie drawstrings."""
-    for side in (-1, 1):
-        p.line(
-            [(g.cx + side * 0.024, g.shoulder_y + 0.04), (g.cx + side * 0.028, g.shoulder_y + 0.16)],
-            (236, 236, 236),
-            0.007,
-        )
-
-
-def _rib(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """A ribbed crew neckband."""
-    wide = 0.018 if f.clothing == "sweater" else 0.011
-    p.line(arc(g.cx, g.shoulder_y + 0.006, g.nw * 1.35, 0.034, 0, 180, 16), shade(f.clothing_rgb, 0.82), wide)
-
-
-def _knit(p: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Knitted cable columns down the front of a sweater (inside the torso)."""
-    color = _dark(f.clothing_rgb)
-    for i in range(-4, 5):
-        x = g.cx + i * g.sw * 0.16
-        p.line([(x + 0.011 * (-1) ** k, g.shoulder_y + 0.06 + k * 0.0225) for k in range(15)], color, 0.005)
-
-
 PARTS: dict[str, Part] = {
-    "shirt_v": _inner_v((236, 240, 246)),
-    "blouse_v": _inner_v((248, 244, 236)),
-    "blue_v": _inner_v((150, 184, 222)),
-    "tee_v": _tee_v,
-    "shirt_collar": _shirt_collar,
-    "tie": _tie,
-    "lapels": _lapels,
-    "button": _buttons((0.9,), 0.011),
-    "buttons": _buttons((0.8, 0.86, 0.92)),
-    "stethoscope": _stethoscope,
-    "hood": _hood,
-    "hood_rim": _hood_rim,
-    "drawstrings": _drawstrings,
-    "rib": _rib,
-    "knit": _knit,
-    "collar": _collar,
+    "shirt_v": tp.inner_v((236, 240, 246)),
+    "blouse_v": tp.inner_v((248, 244, 236)),
+    "blue_v": tp.inner_v((150, 184, 222)),
+    "tee_v": tp.tee_v,
+    "shirt_collar": tp.shirt_collar,
+    "tie": tp.tie,
+    "lapels": tp.lapels,
+    "button": tp.buttons((0.9,), 0.011),
+    "buttons": tp.buttons((0.8, 0.86, 0.92)),
+    "stethoscope": tp.stethoscope,
+    "hood": tp.hood,
+    "hood_rim": tp.hood_rim,
+    "drawstrings": tp.drawstrings,
+    "rib": tp.rib,
+    "knit": tp.knit,
+    "collar": tp.collar,
     "stripes": gm.stripes,
     "mock_collar": gm.mock_collar,
     "v_trim": gm.v_trim,
@@ -305,7 +167,7 @@ def paint_clothes(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     """The torso in its clothes, the neck and the outfit's parts, as OUTFITS lists them."""
     outfit = OUTFITS.get(f.clothing, OUTFITS["casual"])
     if outfit.bodice:
-        _bodice(p, f, g)
+        _bodice(p, f, g, outfit.bodice)
     else:
         p.poly(torso(g), f.clothing_rgb)
     for name in outfit.under:
