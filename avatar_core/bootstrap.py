@@ -122,24 +122,17 @@ def bootstrap(
     db = Database(settings.resolved_database_url)
     engine = engine or build_engine(settings)
     store = store or make_store(settings)
-    hasher = hasher or make_hasher(settings.password_rounds, settings.password_memory_kib)
     throttle = Throttle(
         db,
         signup_per_hour=settings.signup_per_hour,
         signup_global_per_hour=settings.signup_global_per_hour,
         clock=clock,
     )
+    hasher = hasher or make_hasher(settings.password_rounds, settings.password_memory_kib)
     accounts = Accounts(db, hasher, settings.signup_credits, throttle)
     catalog = Catalog(db)
     metrics = Metrics(queue_depth=lambda: queue_depth(db))
-    photos = PhotoService(
-        db,
-        settings.photo_dir,
-        retention_hours=settings.photo_retention_hours,
-        max_bytes=settings.max_upload_mb * 1024 * 1024,
-        per_hour=settings.photo_uploads_per_hour,
-        clock=clock,
-    )
+    photos = _photos(db, settings, clock)
     generations = GenerationService(
         db,
         catalog,
@@ -150,8 +143,7 @@ def bootstrap(
         metrics=metrics,
         admit=per_user_limit(settings.user_concurrency),
     )
-    invites = Invites(db)
-    experiments = ExperimentService(db)
+    invites, experiments = Invites(db), ExperimentService(db)
     return App(
         settings=settings,
         db=db,
@@ -171,6 +163,18 @@ def bootstrap(
         admin=AdminService(
             db, accounts, catalog, experiments, invites, engine, hub_planner(settings, engine)
         ),
+    )
+
+
+def _photos(db: Database, settings: Settings, clock: Clock) -> PhotoService:
+    """Users' source photos for likeness avatars (private, short-lived)."""
+    return PhotoService(
+        db,
+        settings.photo_dir,
+        retention_hours=settings.photo_retention_hours,
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
+        per_hour=settings.photo_uploads_per_hour,
+        clock=clock,
     )
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import AvatarError, ValidationError
-from avatar_core.services.generation import GenerationRequest
+from avatar_core.services.auth import UserInfo
+from avatar_core.services.generation import GenerationRequest, GenerationResult
 from avatar_core.services.photos import CONSENT
 
 
@@ -55,13 +56,7 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
     app.generations.recover_stale()
     user = app.accounts.by_name(args.user)
     project_id = app.projects.resolve(user.id, args.project) if args.project else None
-    photo_id = None
-    if args.photo is not None:
-        try:
-            data = args.photo.read_bytes()
-        except OSError as err:
-            raise ValidationError(f"Cannot read {args.photo}: {err.strerror or err}.") from None
-        photo_id = app.photos.upload(user, data, consent=args.consent).id
+    photo_id = _upload(app, user, args)
     request = GenerationRequest(
         prompt=args.prompt or "",
         preset=args.preset,
@@ -93,13 +88,15 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
     finally:
         if photo_id is not None:  # used once from the command line: not kept for retention
             app.photos.delete(user.id, photo_id)
+    _print_result(app, result, args, from_photo=photo_id is not None)
+    return 0 if result.ok else 1
+
+
+def _print_result(app: App, result: GenerationResult, args: argparse.Namespace, *, from_photo: bool) -> None:
+    """The outcome: one JSON object with --json, else two readable lines."""
     image = app.store.location(result.image_key) if result.image_key else None  # path or s3:// URL
     if args.json:
-        out = result.as_dict() | {
-            "image_path": image,
-            "from_photo": photo_id is not None,
-            "name": result.name,
-        }
+        out = result.as_dict() | {"image_path": image, "from_photo": from_photo, "name": result.name}
         print(json.dumps(out))
     elif result.ok:
         kind = (
@@ -117,4 +114,14 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
         )
     else:
         print(f"Generation #{result.generation_id} failed: {result.error} Balance {result.balance}.")
-    return 0 if result.ok else 1
+
+
+def _upload(app: App, user: UserInfo, args: argparse.Namespace) -> int | None:
+    """The --photo file uploaded as the user's source photo (with --consent), or None."""
+    if args.photo is None:
+        return None
+    try:
+        data = args.photo.read_bytes()
+    except OSError as err:
+        raise ValidationError(f"Cannot read {args.photo}: {err.strerror or err}.") from None
+    return app.photos.upload(user, data, consent=args.consent).id

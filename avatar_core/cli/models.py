@@ -155,6 +155,13 @@ def add_models_parser(sub: Any) -> Any:
     c.add_argument("key", help="model key")
     c.add_argument("credits", type=int, help="price in credits (0-10000)")
     c.set_defaults(run=cmd_set_cost)
+    _add_endpoint_parser(mo)
+    _add_add_parser(mo)
+    return mo
+
+
+def _add_endpoint_parser(mo: Any) -> None:
+    """`models set-endpoint KEY [URL] [--handler H] [--clear]`."""
     c = mo.add_parser(
         "set-endpoint",
         help="serve a model from a dedicated Inference Endpoint",
@@ -174,6 +181,10 @@ def add_models_parser(sub: Any) -> Any:
     )
     c.add_argument("--clear", action="store_true", help="remove the endpoint")
     c.set_defaults(run=cmd_set_endpoint)
+
+
+def _add_add_parser(mo: Any) -> None:
+    """`models add KEY --model ... --tier ... --credits ... --size ... --steps ... --guidance ...`."""
     c = mo.add_parser(
         "add",
         help="add a model row (checked against the Hub first)",
@@ -199,4 +210,3 @@ def add_models_parser(sub: Any) -> Any:
     )
     c.add_argument("--no-check", action="store_true", help="save without the Hub check")
     c.set_defaults(run=cmd_add)
-    return mo
