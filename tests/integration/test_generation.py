@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from PIL.PngImagePlugin import PngImageFile
 from sqlalchemy import func, select
 
 from avatar_core.bootstrap import App
@@ -86,12 +88,12 @@ def test_offline_generation_charges_once_and_stores_png_with_recipe(app: App) ->
     assert (result.credits_charged, result.balance, result.seed) == (8, 16, 42)
     assert result.reason == "free tier, default → FLUX.1-dev Base, 8 credits"
     assert ledger_types(app, user.id)[-2:] == ["reserve", "capture"]
-    png = Image.open(app.store.path(result.image_key or ""))
-    assert png.size == (512, 512)
+    png = Image.open(io.BytesIO(app.store.read(result.image_key or "")))
+    assert isinstance(png, PngImageFile) and png.size == (512, 512)
     recipe = json.loads(png.text["recipe"])
     assert recipe["seed"] == 42 and recipe["model"] == "avatar-creator:flux-dev-base"
     assert recipe["steps"] == 28 and recipe["size"] == "512x512" and "yoga" in png.text["prompt"]
-    thumb = Image.open(app.store.path(result.thumb_key or ""))
+    thumb = Image.open(io.BytesIO(app.store.read(result.thumb_key or "")))
     assert thumb.format == "WEBP" and max(thumb.size) == 300
     item = app.gallery.get(user.id, result.generation_id)
     assert item.preset_key == "yoga-instructor" and item.credits_charged == 8
@@ -103,8 +105,8 @@ def test_same_seed_same_offline_image(app: App) -> None:
     req = GenerationRequest(prompt="a woman with red curly hair and glasses", seed=7)
     first = app.generations.generate(user, req)
     second = app.generations.generate(user, req)
-    a = Image.open(app.store.path(first.image_key or "")).tobytes()
-    b = Image.open(app.store.path(second.image_key or "")).tobytes()
+    a = Image.open(io.BytesIO(app.store.read(first.image_key or ""))).tobytes()
+    b = Image.open(io.BytesIO(app.store.read(second.image_key or ""))).tobytes()
     assert a == b and first.generation_id != second.generation_id
 
 
@@ -206,7 +208,9 @@ def test_tier_default_on_replicate_records_what_really_ran(
         lora is not None,
         ran,
     )
-    recipe = json.loads(Image.open(app.store.path(result.image_key or "")).text["recipe"])  # type: ignore[attr-defined]
+    png = Image.open(io.BytesIO(app.store.read(result.image_key or "")))
+    assert isinstance(png, PngImageFile)
+    recipe = json.loads(png.text["recipe"])
     assert (recipe["size"], recipe["provider_model"], recipe["lora"]) == (
         f"{size}x{size}",
         ran,

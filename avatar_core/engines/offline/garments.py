@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from avatar_core.engines.offline.paint import Color, Geo, Painter, arc, bezier, mix, shade, torso
 from avatar_core.engines.offline.portrait import PortraitFeatures
@@ -16,11 +17,11 @@ def dark(c: Color) -> Color:
     return shade(c, 0.8 if sum(c) > 200 else 1.4)
 
 
-def in_torso(p: Painter, g: Geo, fill: object) -> None:
+def in_torso(p: Painter, g: Geo, fill: Color | Callable[[Painter], None]) -> None:
     """Paint `fill` (a colour or a painting) clipped to the torso."""
     p.masked(
         fill,
-        (g.cx - g.sw * 1.1, g.shoulder_y - 0.06, g.cx + g.sw * 1.1, 1.2),  # type: ignore[arg-type]
+        (g.cx - g.sw * 1.1, g.shoulder_y - 0.06, g.cx + g.sw * 1.1, 1.2),
         lambda q: q.poly(torso(g), 255),
     )
 
