@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from avatar_core.bootstrap import App, bootstrap
 from avatar_core.config import Settings
+from avatar_core.engines.base import Engine
 from avatar_core.infra.db import Database, upgrade
 from avatar_core.services.auth import make_hasher
 from avatar_core.services.catalog import seed_catalog
@@ -125,13 +126,12 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
     return base.with_overrides(**overrides)
 
 
-def make_app(tmp_path: Path, database_url: str, **overrides: object) -> App:
-    """An App over `database_url` with test settings."""
-    engine = overrides.pop("engine_impl", None)
+def make_app(
+    tmp_path: Path, database_url: str, engine_impl: Engine | None = None, **overrides: object
+) -> App:
+    """An App over `database_url` with test settings (and `engine_impl` instead of the configured engine)."""
     return bootstrap(
-        make_settings(tmp_path, database_url, **overrides),
-        engine=engine,  # type: ignore[arg-type]
-        hasher=CHEAP_HASHER,
+        make_settings(tmp_path, database_url, **overrides), engine=engine_impl, hasher=CHEAP_HASHER
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from avatar_core.domain.errors import AvatarError, InsufficientCredits, TierRefu
 from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.engines.hf import HFEngine
 from avatar_core.infra.models import Generation, LedgerEntry
+from avatar_core.infra.storage import FileBacked, ImageStore, StoredImage
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import REALISM_LORA
@@ -347,7 +348,7 @@ def test_free_tier_gets_no_fallback_and_a_full_refund(
 
 
 class BrokenEngine(Engine):
-    """An engine with a bug: raises something that is not an EngineError."""
+    """Implements `Engine` with a bug: raises something that is not an EngineError."""
 
     name = "broken"
     offline = False
@@ -359,16 +360,29 @@ class BrokenEngine(Engine):
         raise RuntimeError("bug")
 
 
-class BrokenStore:
-    """A store whose disk is full."""
+class BrokenStore(ImageStore, FileBacked):
+    """Implements `ImageStore` (and `FileBacked`) over a full disk: every save fails."""
 
-    def save(self, *args: object, **kwargs: object) -> object:
+    def save(
+        self,
+        owner_id: int,
+        name: str,
+        image: Image.Image,
+        recipe: Mapping[str, object],
+        source_png: bytes | None = None,
+    ) -> StoredImage:
         raise OSError("disk full")
+
+    def read(self, key: str) -> bytes:
+        raise AssertionError("not reached")
 
     def path(self, key: str) -> Path:
         raise AssertionError("not reached")
 
     def delete(self, key: str) -> None:
+        raise AssertionError("not reached")
+
+    def location(self, key: str) -> str:
         raise AssertionError("not reached")
 
 
@@ -382,7 +396,7 @@ def test_engine_bug_still_refunds(tmp_path: Path, database_url: str) -> None:
 
 
 def test_store_failure_refunds(app: App) -> None:
-    app.__dict__["store"] = BrokenStore()
+    app.store = BrokenStore()
     user = new_user(app, "free", 24)
     result = app.generations.generate(user, GenerationRequest(prompt="x"))
     assert result.status == "failed" and result.balance == 24

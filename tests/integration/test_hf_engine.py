@@ -44,7 +44,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHF]:
 
 
 class Sleeps(list[float]):
-    """Records the engine's waits instead of sleeping."""
+    """Stands in for HFEngine's `sleep` (Callable[[float], None]): records the waits instead."""
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
