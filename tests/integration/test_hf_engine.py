@@ -206,7 +206,7 @@ def test_hf_ratelimit_header_is_waited_out(fake: FakeHF) -> None:
     fake.script([Reply.rate_limited_hf(t=7), Reply.png()])
     eng = engine()
     result = eng.render(SMALL, deadline=time.monotonic() + 30)
-    assert result.attempts == 2 and eng._sleep == [7.0]  # type: ignore[attr-defined]
+    assert result.attempts == 2 and eng._sleep == [7.0]
 
 
 def test_a_rate_limit_longer_than_the_deadline_fails_at_once(fake: FakeHF) -> None:

@@ -308,7 +308,7 @@ def test_another_users_avatar_is_no_such_avatar_and_unchanged(
     calls = [handlers.avatar_detail, handlers.toggle_favourite, handlers.delete_avatar, handlers.reuse]
     for call in calls:
         with pytest.raises(gr.Error) as err:
-            call(str(gen_id), as_user(bob))  # type: ignore[operator]
+            call(str(gen_id), as_user(bob))
         assert message(err) == "No such avatar."
     assert app.gallery.get(alice.id, gen_id) == item and all(f.is_file() for f in files)
     assert balance(app, bob) == 24 and balance(app, alice) == 16
