@@ -38,7 +38,7 @@ echo "postgres up at $(since)"
 # 4. gates: lint, types and the import contracts (DESIGN.md §2's one-way flow, pyproject.toml)
 .venv/bin/ruff check avatar_core tests app.py bench deploy scripts
 .venv/bin/ruff format --check avatar_core tests app.py bench deploy scripts
-.venv/bin/mypy avatar_core
+.venv/bin/mypy avatar_core tests
 .venv/bin/lint-imports --no-cache
 echo "lint, types and import contracts done at $(since)"
 

@@ -11,13 +11,16 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from avatar_core.bootstrap import App, bootstrap
 from avatar_core.config import Settings
+from avatar_core.engines.base import Engine
 from avatar_core.infra.db import Database, upgrade
+from avatar_core.infra.storage import ImageStore
 from avatar_core.services.auth import make_hasher
 from avatar_core.services.catalog import seed_catalog
 
@@ -126,14 +129,18 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
     return base.with_overrides(**overrides)
 
 
-def make_app(tmp_path: Path, database_url: str, **overrides: object) -> App:
-    """An App over `database_url` with test settings."""
-    engine = overrides.pop("engine_impl", None)
-    store = overrides.pop("store_impl", None)
+def make_app(
+    tmp_path: Path,
+    database_url: str,
+    engine_impl: Engine | None = None,
+    store_impl: ImageStore | None = None,
+    **overrides: Any,  # Settings fields
+) -> App:
+    """An App over `database_url` with test settings (and fakes instead of the configured engine/store)."""
     return bootstrap(
         make_settings(tmp_path, database_url, **overrides),
-        engine=engine,  # type: ignore[arg-type]
-        store=store,  # type: ignore[arg-type]
+        engine=engine_impl,
+        store=store_impl,
         hasher=CHEAP_HASHER,
     )
 

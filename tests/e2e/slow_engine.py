@@ -10,7 +10,7 @@ from avatar_core.engines.offline.engine import LocalEngine
 
 
 class SlowEngine(Engine):
-    """The offline engine, slowed down by `delay` seconds per render (0 by default)."""
+    """Implements `Engine`: the offline one, slowed down by `delay` seconds per render (0 by default)."""
 
     name = "local"
     offline = True

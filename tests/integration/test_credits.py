@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select, text
@@ -432,7 +433,7 @@ PRICE = 7
 START = 100
 
 
-def _run_threads(target, n: int = THREADS) -> list[BaseException]:  # type: ignore[no-untyped-def]
+def _run_threads(target: Callable[[int], None], n: int = THREADS) -> list[BaseException]:
     errors: list[BaseException] = []
     barrier = threading.Barrier(n)
 

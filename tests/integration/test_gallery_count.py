@@ -19,7 +19,7 @@ from tests.conftest import make_app
 
 
 class TinyEngine(Engine):
-    """A 64 px image at once; prompts containing "fail" fail."""
+    """Implements `Engine`: a 64 px image at once; prompts containing "fail" fail."""
 
     name = "tiny"
     offline = False

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from PIL.PngImagePlugin import PngImageFile
 from sqlalchemy import func, select
 
 from avatar_core.bootstrap import App
@@ -16,6 +18,7 @@ from avatar_core.domain.errors import AvatarError, InsufficientCredits, TierRefu
 from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.engines.hf import HFEngine
 from avatar_core.infra.models import Generation, LedgerEntry
+from avatar_core.infra.storage import FileBacked, ImageStore, StoredImage
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import REALISM_LORA
@@ -86,12 +89,12 @@ def test_offline_generation_charges_once_and_stores_png_with_recipe(app: App) ->
     assert (result.credits_charged, result.balance, result.seed) == (8, 16, 42)
     assert result.reason == "free tier, default → FLUX.1-dev Base, 8 credits"
     assert ledger_types(app, user.id)[-2:] == ["reserve", "capture"]
-    png = Image.open(app.store.path(result.image_key or ""))
-    assert png.size == (512, 512)
+    png = Image.open(io.BytesIO(app.store.read(result.image_key or "")))
+    assert isinstance(png, PngImageFile) and png.size == (512, 512)
     recipe = json.loads(png.text["recipe"])
     assert recipe["seed"] == 42 and recipe["model"] == "avatar-creator:flux-dev-base"
     assert recipe["steps"] == 28 and recipe["size"] == "512x512" and "yoga" in png.text["prompt"]
-    thumb = Image.open(app.store.path(result.thumb_key or ""))
+    thumb = Image.open(io.BytesIO(app.store.read(result.thumb_key or "")))
     assert thumb.format == "WEBP" and max(thumb.size) == 300
     item = app.gallery.get(user.id, result.generation_id)
     assert item.preset_key == "yoga-instructor" and item.credits_charged == 8
@@ -103,8 +106,8 @@ def test_same_seed_same_offline_image(app: App) -> None:
     req = GenerationRequest(prompt="a woman with red curly hair and glasses", seed=7)
     first = app.generations.generate(user, req)
     second = app.generations.generate(user, req)
-    a = Image.open(app.store.path(first.image_key or "")).tobytes()
-    b = Image.open(app.store.path(second.image_key or "")).tobytes()
+    a = Image.open(io.BytesIO(app.store.read(first.image_key or ""))).tobytes()
+    b = Image.open(io.BytesIO(app.store.read(second.image_key or ""))).tobytes()
     assert a == b and first.generation_id != second.generation_id
 
 
@@ -206,7 +209,9 @@ def test_tier_default_on_replicate_records_what_really_ran(
         lora is not None,
         ran,
     )
-    recipe = json.loads(Image.open(app.store.path(result.image_key or "")).text["recipe"])  # type: ignore[attr-defined]
+    png = Image.open(io.BytesIO(app.store.read(result.image_key or "")))
+    assert isinstance(png, PngImageFile)
+    recipe = json.loads(png.text["recipe"])
     assert (recipe["size"], recipe["provider_model"], recipe["lora"]) == (
         f"{size}x{size}",
         ran,
@@ -343,7 +348,7 @@ def test_free_tier_gets_no_fallback_and_a_full_refund(
 
 
 class BrokenEngine(Engine):
-    """An engine with a bug: raises something that is not an EngineError."""
+    """Implements `Engine` with a bug: raises something that is not an EngineError."""
 
     name = "broken"
     offline = False
@@ -355,16 +360,29 @@ class BrokenEngine(Engine):
         raise RuntimeError("bug")
 
 
-class BrokenStore:
-    """A store whose disk is full."""
+class BrokenStore(ImageStore, FileBacked):
+    """Implements `ImageStore` (and `FileBacked`) over a full disk: every save fails."""
 
-    def save(self, *args: object, **kwargs: object) -> object:
+    def save(
+        self,
+        owner_id: int,
+        name: str,
+        image: Image.Image,
+        recipe: Mapping[str, object],
+        source_png: bytes | None = None,
+    ) -> StoredImage:
         raise OSError("disk full")
+
+    def read(self, key: str) -> bytes:
+        raise AssertionError("not reached")
 
     def path(self, key: str) -> Path:
         raise AssertionError("not reached")
 
     def delete(self, key: str) -> None:
+        raise AssertionError("not reached")
+
+    def location(self, key: str) -> str:
         raise AssertionError("not reached")
 
 

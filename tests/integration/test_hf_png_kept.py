@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from PIL.PngImagePlugin import PngImageFile
 
 from avatar_core.engines.hf import HFEngine
 from avatar_core.services.generation import GenerationRequest
@@ -30,10 +31,11 @@ def test_provider_png_is_kept_with_the_recipe(
         user = app.accounts.register(f"u{uuid.uuid4().hex[:8]}", "a-long-secret-9")
         result = app.generations.generate(user, GenerationRequest(prompt="a red fox", seed=3))
     assert result.ok, result.error
-    stored = app.store.path(result.image_key or "").read_bytes()
+    stored = app.store.read(result.image_key or "")
     assert stored[:-12].startswith(sent[:-12]) and stored.endswith(sent[-12:])
     image = Image.open(io.BytesIO(stored))
+    assert isinstance(image, PngImageFile)
     image.load()
     assert json.loads(image.text["recipe"])["seed"] == 3 and "fox" in image.text["prompt"]
-    assert app.store.path(result.thumb_key or "").stat().st_size > 0
+    assert len(app.store.read(result.thumb_key or "")) > 0
     app.close()

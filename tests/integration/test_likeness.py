@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageStat
+from PIL.PngImagePlugin import PngImageFile
 
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import NotFound, TierRefused, ValidationError
@@ -159,13 +160,13 @@ def test_offline_preview_from_a_photo(app: App) -> None:
     item = app.gallery.get(user.id, result.generation_id)
     assert item.from_photo and "keep the person's face" in item.prompt
     assert "woman" not in item.prompt.split("keep")[0]  # identity left out of the instruction
-    png = Image.open(app.store.path(result.image_key or ""))
-    assert png.text["source"] == "from your photo"  # type: ignore[attr-defined]
+    png = Image.open(io.BytesIO(app.store.read(result.image_key or "")))
+    assert isinstance(png, PngImageFile) and png.text["source"] == "from your photo"
     assert not any(b"JFIF" in p.read_bytes() for p in app.settings.image_dir.rglob("*.png"))
 
 
 def face_pixels(app: App, image_key: str) -> Image.Image:
-    image = Image.open(app.store.path(image_key)).convert("RGB")
+    image = Image.open(io.BytesIO(app.store.read(image_key))).convert("RGB")
     w, h = image.size
     return image.crop((int(w * 0.44), int(h * 0.3), int(w * 0.56), int(h * 0.42)))
 

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from PIL.PngImagePlugin import PngImageFile
 
 from avatar_core.bootstrap import App, bootstrap
 from avatar_core.config import load_settings
@@ -36,7 +37,7 @@ REGION = "us-east-1"
 ALLOW_ALL = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
 # What docs/scaling.md says the app needs, and nothing more. s3:ListBucket is what makes S3 answer
 # 404 NoSuchKey (not 403 AccessDenied) for a missing object; the app itself never lists.
-APP_POLICY = [
+APP_POLICY: list[dict[str, Any]] = [
     {
         "Effect": "Allow",
         "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
@@ -226,8 +227,8 @@ def test_save_read_thumbnail_delete(s3: S3, tmp_path: Path, sqlite_url: str) -> 
         png = app.gallery.image(user_id, result.generation_id)
         assert png == stored[f"{BUCKET}/{prefix}/{result.image_key}"]
         image = Image.open(io.BytesIO(png))
-        assert image.format == "PNG" and image.size == (512, 512)
-        assert json.loads(image.text["recipe"])["seed"] == result.seed  # type: ignore[attr-defined]
+        assert isinstance(image, PngImageFile) and image.size == (512, 512)
+        assert json.loads(image.text["recipe"])["seed"] == result.seed
         thumb = Image.open(io.BytesIO(app.gallery.image(user_id, result.generation_id, thumb=True)))
         assert thumb.format == "WEBP" and max(thumb.size) <= 300
         assert app.store.location(result.image_key) == f"s3://{BUCKET}/{prefix}/{result.image_key}"
@@ -297,7 +298,8 @@ def test_thumbnail_refused_midway_leaves_nothing(s3: S3, tmp_path: Path, sqlite_
     key_id, secret = s3.no_thumbs  # the original's PUT succeeds, the thumbnail's is denied
     app, prefix = s3_app(tmp_path, sqlite_url, s3.aws(secret=secret, key_id=key_id))
     try:
-        fs = app.store.fs  # type: ignore[attr-defined]
+        assert isinstance(app.store, S3ImageStore)
+        fs = app.store.fs
         fs.pipe_file(f"{BUCKET}/{prefix}/probe.png", b"png")  # the policy does what it says
         with pytest.raises(PermissionError):
             fs.pipe_file(f"{BUCKET}/{prefix}/probe.webp", b"webp")

@@ -46,8 +46,8 @@ def user_ledger(database_url: str, username: str) -> UserLedger:
             ).all()
             return UserLedger(
                 user.balance,
-                [tuple(r) for r in rows],  # type: ignore[misc]
-                [tuple(g) for g in gens],
-            )  # type: ignore[misc]
+                [(type_, amount, gen_id) for type_, amount, gen_id in rows],
+                [(gen_id, status, charged, error) for gen_id, status, charged, error in gens],
+            )
     finally:
         db.dispose()

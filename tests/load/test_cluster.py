@@ -166,7 +166,7 @@ def generations(url: str) -> list[tuple[str, int, str, str | None]]:
         with db.read() as s:
             query = select(User.username, Generation.id, Generation.status, Generation.error)
             rows = s.execute(query.join(User, User.id == Generation.user_id).order_by(Generation.id)).all()
-            return [tuple(r) for r in rows]  # type: ignore[misc]
+            return [(name, gen_id, status, error) for name, gen_id, status, error in rows]
     finally:
         db.dispose()
 
@@ -178,7 +178,7 @@ def ledger_rows(url: str, gen_id: int) -> list[tuple[str, int]]:
         with db.read() as s:
             query = select(LedgerEntry.type, LedgerEntry.amount)
             rows = s.execute(query.where(LedgerEntry.generation_id == gen_id).order_by(LedgerEntry.id)).all()
-            return [tuple(r) for r in rows]  # type: ignore[misc]
+            return [(type_, amount) for type_, amount in rows]
     finally:
         db.dispose()
 

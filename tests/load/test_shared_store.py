@@ -12,13 +12,20 @@ from pathlib import Path
 
 from PIL import Image
 
-from avatar_core.infra.storage import LocalImageStore, StoredImage, png_bytes, thumbnail_bytes
+from avatar_core.infra.storage import (
+    FileBacked,
+    ImageStore,
+    LocalImageStore,
+    StoredImage,
+    png_bytes,
+    thumbnail_bytes,
+)
 from avatar_core.services.generation import GenerationRequest
 from tests.conftest import make_app
 
 
-class BucketStore:
-    """An object-storage ImageStore: a shared bucket plus this replica's local cache."""
+class BucketStore(ImageStore, FileBacked):
+    """An object-storage ImageStore (FileBacked): a shared bucket plus this replica's local cache."""
 
     def __init__(self, bucket: dict[str, bytes], cache_dir: Path) -> None:
         self.bucket, self.cache = bucket, LocalImageStore(cache_dir)
@@ -45,6 +52,14 @@ class BucketStore:
             tmp.replace(local)
         return local
 
+    def read(self, key: str) -> bytes:
+        if key not in self.bucket:
+            raise FileNotFoundError(key)
+        return self.bucket[key]
+
+    def location(self, key: str) -> str:
+        return f"bucket://{key}"
+
     def delete(self, key: str) -> None:
         self.bucket.pop(key, None)
         self.cache.delete(key)
@@ -62,7 +77,7 @@ def test_replicas_share_avatars_through_the_store(tmp_path: Path, database_url: 
     try:
         user = a.accounts.register("shared-sam", "a-long-secret-9")
         result = a.generations.generate(user, GenerationRequest(prompt="a sailor", seed=7))
-        assert result.ok and set(bucket) == {result.image_key, result.thumb_key}
+        assert result.ok and result.image_key and set(bucket) == {result.image_key, result.thumb_key}
 
         path = b.gallery.image_path(user.id, result.generation_id)  # the other replica
         assert path.read_bytes() == bucket[result.image_key]

@@ -105,21 +105,24 @@ def step(app: App, ids: list[int], m: Model, op: tuple[object, ...], gens: Itera
         elif kind == "reserve_again":  # the same generation again: a no-op, whatever the balance
             if not m.order:
                 raise Refused
-            gen = m.order[int(op[1]) % len(m.order)]  # type: ignore[call-overload]
+            pick = op[1]
+            assert isinstance(pick, int)
+            gen = m.order[pick % len(m.order)]
             u, amount = m.held[gen]
             entry = credits.reserve(s, ids[u], amount + 1000, gen)
             assert entry.amount == -amount
         elif kind in ("capture", "release"):
             if not m.order:
                 raise Refused
-            gen = m.order[int(op[1]) % len(m.order)]  # type: ignore[call-overload]
+            pick, charged = op[1], (op[2] if kind == "capture" else None)
+            assert isinstance(pick, int) and (charged is None or isinstance(charged, int))
+            gen = m.order[pick % len(m.order)]
             u, amount = m.held[gen]
-            done = m.settled.get(gen)
-            charged = op[2] if kind == "capture" else None
+            done, uid = m.settled.get(gen), ids[u]
             settle = (
-                (lambda: credits.capture(s, ids[u], gen, charged=charged))  # type: ignore[arg-type]
+                (lambda: credits.capture(s, uid, gen, charged=charged))
                 if kind == "capture"
-                else (lambda: credits.release(s, ids[u], gen))
+                else (lambda: credits.release(s, uid, gen))
             )
             if done is not None and done != kind:
                 with pytest.raises(LedgerConflict):
@@ -131,7 +134,7 @@ def step(app: App, ids: list[int], m: Model, op: tuple[object, ...], gens: Itera
                 if kind == "release":
                     m.balance[u] += amount
                 elif charged is not None:
-                    m.balance[u] += max(0, amount - int(charged))  # type: ignore[call-overload]
+                    m.balance[u] += max(0, amount - charged)
         elif kind == "settle_unknown":  # a generation that was never reserved
             _, u, capture = op
             assert isinstance(u, int)

@@ -67,7 +67,7 @@ def run_cli(live: LiveServer, monkeypatch: pytest.MonkeyPatch, *argv: str, stdin
 
 def epoch(live: LiveServer, username: str) -> int:
     with live.app.db.read() as session:
-        return int(session.scalar(select(User.session_epoch).where(User.username == username)))
+        return session.scalars(select(User.session_epoch).where(User.username == username)).one()
 
 
 def test_cli_password_role_and_revoke_end_sessions(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -51,7 +52,7 @@ def test_upload_over_the_limit_is_refused(live_factory: LiveFactory) -> None:
         assert r.status_code == 413
         assert not list((live.app.settings.data_dir).rglob("big.bin"))
 
-        def chunks():  # type: ignore[no-untyped-def]  # no Content-Length: counted as it streams
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
             yield b'--b\r\nContent-Disposition: form-data; name="files"; filename="a"\r\n\r\n'
             for _ in range(3):
                 yield b"y" * MB

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ def name() -> str:
     return f"s-{uuid.uuid4().hex[:8]}"
 
 
-def signup(live: LiveServer, address: str, invite: str = "", username: str = ""):  # type: ignore[no-untyped-def]
+def signup(live: LiveServer, address: str, invite: str = "", username: str = "") -> httpx.Response:
     with live.client(headers={"X-Forwarded-For": address}) as c:
         return c.post(
             "/signup",

@@ -22,7 +22,7 @@ PAIR_FREE, ADDRESS_CEILING = 5, 50  # as in avatar_core.services.throttle (impor
 
 
 class Clock:
-    """A settable UTC clock for the throttle."""
+    """Stands in for the throttle's `clock` (Callable[[], datetime]): a settable UTC clock."""
 
     def __init__(self) -> None:
         self.now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -6,6 +6,7 @@ import io
 import json
 
 from PIL import Image, ImageChops
+from PIL.PngImagePlugin import PngImageFile
 
 from avatar_core.infra.storage import png_bytes
 
@@ -19,11 +20,18 @@ def _source(mode: str = "RGB") -> tuple[Image.Image, bytes]:
     return image, buf.getvalue()
 
 
+def _open_png(data: bytes) -> PngImageFile:
+    """`data` opened as a PNG (its text chunks readable)."""
+    stored = Image.open(io.BytesIO(data))
+    assert isinstance(stored, PngImageFile)
+    return stored
+
+
 def test_provider_png_is_kept_byte_for_byte_with_the_recipe_added() -> None:
     image, source = _source()
     data = png_bytes(image, RECIPE, source_png=source)
     assert data.startswith(source[:-12]) and data.endswith(source[-12:])  # only chunks inserted
-    stored = Image.open(io.BytesIO(data))
+    stored = _open_png(data)
     stored.load()
     assert ImageChops.difference(stored.convert("RGB"), image).getbbox() is None
     assert json.loads(stored.text["recipe"])["seed"] == 7
@@ -33,6 +41,6 @@ def test_provider_png_is_kept_byte_for_byte_with_the_recipe_added() -> None:
 def test_without_usable_source_bytes_the_image_is_encoded() -> None:
     image, source = _source()
     for bad in (None, b"", source[:-12], b"GIF89a" + source[6:]):
-        stored = Image.open(io.BytesIO(png_bytes(image, RECIPE, source_png=bad)))
+        stored = _open_png(png_bytes(image, RECIPE, source_png=bad))
         assert stored.text["prompt"] == RECIPE["prompt"]
         assert ImageChops.difference(stored.convert("RGB"), image).getbbox() is None

@@ -62,7 +62,7 @@ def mean(image: Image.Image, box: Box, body: bool = True) -> tuple[float, ...]:
     return tuple(ImageStat.Stat(crop).mean)
 
 
-def near(color: tuple[float, ...], target: tuple[int, ...], tolerance: float = 24) -> bool:
+def near(color: tuple[float, ...], target: tuple[float, ...], tolerance: float = 24) -> bool:
     """Every channel within `tolerance`."""
     return all(abs(a - b) <= tolerance for a, b in zip(color, target, strict=True))
 
@@ -200,7 +200,8 @@ def test_a_hijab_covers_the_hair_even_over_a_hair_attribute() -> None:
     g = geometry(f)
     image = draw_portrait(f, 400, 400)
     x, y = head_to_pixel(400, 400, g.cx, g.cy - g.fh)
-    assert near(image.getpixel((x, y)), CLOTH_COLORS["black"], 20)  # type: ignore[arg-type]
+    pixel = image.getpixel((x, y))
+    assert isinstance(pixel, tuple) and near(pixel, CLOTH_COLORS["black"], 20)
     beside = mean(image, (g.cx - g.fw * 1.25, g.cy, g.cx - g.fw * 1.1, g.cy + 0.05), body=False)
     assert near(beside, CLOTH_COLORS["black"], 30)
 

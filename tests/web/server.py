@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from avatar_core.bootstrap import App, init
+from avatar_core.engines.base import Engine
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "Sup3r-Secret-42"
@@ -90,11 +91,18 @@ def serve(app: App, port: int | None = None) -> Iterator[LiveServer]:
         thread.join(timeout=10)
 
 
-def with_admin(tmp_path: Path, database_url: str, **overrides: object) -> App:
+def with_admin(
+    tmp_path: Path, database_url: str, engine_impl: Engine | None = None, **overrides: object
+) -> App:
     """A test App (cheap hashing, offline engine) that creates the admin on init."""
     from tests.conftest import make_app
 
     overrides.setdefault("trust_proxy", True)  # the tests play the proxy with X-Forwarded-For
     return make_app(
-        tmp_path, database_url, admin_username=ADMIN_USERNAME, admin_password=ADMIN_PASSWORD, **overrides
+        tmp_path,
+        database_url,
+        engine_impl,
+        admin_username=ADMIN_USERNAME,
+        admin_password=ADMIN_PASSWORD,
+        **overrides,
     )

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy ke
 
 
 class FailingPrompts(Engine):
-    """The offline engine, except that prompts containing "FAIL" fail like a provider would."""
+    """Implements `Engine`: the offline one, except that prompts with "FAIL" fail like a provider."""
 
     name = "local"
     offline = True

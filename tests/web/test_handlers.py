@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from avatar_core.bootstrap import App
 from avatar_core.infra.models import Generation, LedgerEntry, User
+from avatar_core.infra.storage import FileBacked
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.web.handlers import AUTO, Handlers
@@ -79,8 +80,14 @@ def generate(
     return h.generate(prompt=prompt, request=as_user(user), **kwargs)
 
 
-def _no_progress(*_args: Any, **_kwargs: Any) -> None:
-    """Stands in for gr.Progress outside a Gradio event."""
+class _NoProgress(gr.Progress):
+    """Stands in for gr.Progress outside a Gradio event: every update is dropped."""
+
+    def __call__(self, *_args: Any, **_kwargs: Any) -> None:
+        """Drop the update."""
+
+
+_no_progress = _NoProgress()
 
 
 # ----- generate -----
@@ -296,11 +303,12 @@ def test_another_users_avatar_is_no_such_avatar_and_unchanged(
 ) -> None:
     gen_id = generate(handlers, alice)[3]["generation_id"]
     item = app.gallery.get(alice.id, gen_id)
+    assert isinstance(app.store, FileBacked)  # the default local store: avatars are files
     files = [app.store.path(k) for k in _keys(app, gen_id)]
     calls = [handlers.avatar_detail, handlers.toggle_favourite, handlers.delete_avatar, handlers.reuse]
     for call in calls:
         with pytest.raises(gr.Error) as err:
-            call(str(gen_id), as_user(bob))  # type: ignore[operator]
+            call(str(gen_id), as_user(bob))
         assert message(err) == "No such avatar."
     assert app.gallery.get(alice.id, gen_id) == item and all(f.is_file() for f in files)
     assert balance(app, bob) == 24 and balance(app, alice) == 16
@@ -310,6 +318,7 @@ def test_another_users_avatar_is_no_such_avatar_and_unchanged(
 
 def test_delete_removes_files_and_row_but_not_credits(app: App, handlers: Handlers, alice: UserInfo) -> None:
     gen_id = generate(handlers, alice)[3]["generation_id"]
+    assert isinstance(app.store, FileBacked)
     files = [app.store.path(k) for k in _keys(app, gen_id)]
     assert len(files) == 2 and all(f.is_file() for f in files)
     before = ledger(app, alice)
