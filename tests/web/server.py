@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -92,7 +93,7 @@ def serve(app: App, port: int | None = None) -> Iterator[LiveServer]:
 
 
 def with_admin(
-    tmp_path: Path, database_url: str, engine_impl: Engine | None = None, **overrides: object
+    tmp_path: Path, database_url: str, engine_impl: Engine | None = None, **overrides: Any
 ) -> App:
     """A test App (cheap hashing, offline engine) that creates the admin on init."""
     from tests.conftest import make_app
