@@ -20,6 +20,7 @@ from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import REALISM_LORA
 from avatar_core.services.generation import GenerationRequest
+from avatar_core.services.generation_request import Draft
 from tests.conftest import make_app
 from tests.fakes.fake_hf import FakeHF, Reply
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
@@ -389,10 +390,11 @@ def test_store_failure_refunds(app: App) -> None:
 def test_interrupted_generation_is_refunded_once_on_start_up(app: App) -> None:
     user = new_user(app, "free", 24)
     service = app.generations
-    gen_id, selection, _tier, _render = service._open(  # a crash right after the reserve
-        user.id, GenerationRequest(prompt="x"), "x", None, 1, app.catalog.models(), None
+    attempt = service.attempts.open(  # a crash right after the reserve
+        user.id, GenerationRequest(prompt="x"), Draft("x", None, 1), app.catalog.models()
     )
-    assert app.accounts.get(user.id).balance == 24 - selection.price
+    gen_id = attempt.gen_id
+    assert app.accounts.get(user.id).balance == 24 - attempt.selection.price
     assert service.recover_stale(older_than=3600) == 0  # not past the deadline yet
     assert service.recover_stale(older_than=0) == 1
     assert service.recover_stale(older_than=0) == 0

@@ -12,8 +12,8 @@ from avatar_core.bootstrap import App
 from avatar_core.services.generation import GenerationRequest
 
 # Update these deliberately (and say why in the commit) when the generation path changes.
-GENERATE_STATEMENTS = 24
-QUOTE_STATEMENTS = 6
+GENERATE_STATEMENTS = 18
+QUOTE_STATEMENTS = 4
 
 
 @contextmanager
