@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import AvatarError, InsufficientCredits, TierRefused, ValidationError
 from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.engines.hf import HFEngine
-from avatar_core.infra.models import Generation, LedgerEntry
+from avatar_core.infra.models import AIModel, Generation, LedgerEntry
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
-from avatar_core.services.catalog import REALISM_LORA
+from avatar_core.services.catalog import REALISM_LORA, SCHNELL_KEY
 from avatar_core.services.generation import GenerationRequest
 from avatar_core.services.generation_request import Draft
 from tests.conftest import make_app
@@ -298,6 +298,23 @@ def test_dev_refused_falls_back_to_schnell_and_charges_its_price(
     assert item.model_key == "avatar-creator:flux-schnell-fast" and not item.lora_applied
     assert "licen" not in (result.error or "") + " ".join(result.notes).lower()
     assert_ledger_ok(app)
+    app.close()
+
+
+def test_the_fallback_is_the_rows_catalog_column(tmp_path: Path, database_url: str, fake: FakeHF) -> None:
+    fake.default = Reply.status(403, {"error": "gated"})
+    app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
+    seeded = {m.model_key: m.fallback_key for m in app.catalog.models()}
+    dev_rows = {k for k in seeded if k.startswith("avatar-creator:flux-dev")}
+    assert seeded == {k: SCHNELL_KEY if k in dev_rows else None for k in seeded}
+    with app.db.transaction() as session:
+        session.execute(update(AIModel).values(fallback_key=None))
+    user = new_user(app, "basic", 40)
+    result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert result.status == "failed" and result.balance == 40 and fake.runs == []
+    assert len(fake.inference_calls()) == 1  # no second try: the row names no fallback
+    app.catalog.seed()
+    assert {m.model_key: m.fallback_key for m in app.catalog.models()} == seeded  # seed-owned
     app.close()
 
 

@@ -40,7 +40,9 @@ def test_statements_per_generate_and_the_quote_after_it(sqlite_app: App) -> None
         result = app.generations.generate(user, request)
     assert result.ok
     with counted(app) as quote_sql:
-        app.generations.quote(user, request)
+        quote = app.generations.quote(user, request)
+    assert result.quote == quote and result.tier == "basic"  # a caller need not quote again
+    assert result.balance == app.accounts.get(user.id).balance
     listing, quoted = "\n".join(generate_sql), "\n".join(quote_sql)
     assert len(generate_sql) == GENERATE_STATEMENTS, f"update GENERATE_STATEMENTS deliberately:\n{listing}"
     assert len(quote_sql) == QUOTE_STATEMENTS, f"update QUOTE_STATEMENTS deliberately:\n{quoted}"
