@@ -37,6 +37,7 @@ class ModelSpec:
     realism: bool = False  # photoreal without a LoRA (e.g. FLUX.1-Krea-dev), set by an admin
     likeness: bool = False  # edits the user's photo (image-to-image); only for "From my photo"
     cost_usd: float = 0.0  # what the provider charges us per image (admin-editable)
+    fallback_key: str | None = None  # the row to run instead when the provider refuses this one
 
     @property
     def is_realism(self) -> bool:

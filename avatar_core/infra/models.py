@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from avatar_core.domain.status import GenerationStatus
+
 APP_ID = "avatar-creator"
 
 
@@ -75,6 +77,7 @@ class AIModel(Base):
     endpoint_handler: Mapped[str | None] = mapped_column(String(32))
     license: Mapped[str] = mapped_column(String(64), default="", server_default="")
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # provider, per image
+    fallback_key: Mapped[str | None] = mapped_column(String(96))  # the row to run when this is refused
 
 
 class Preset(Base):
@@ -105,7 +108,7 @@ class Generation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=GenerationStatus.QUEUED, index=True)
     model_key: Mapped[str] = mapped_column(String(96))
     model_id: Mapped[str] = mapped_column(String(160))
     lora_model: Mapped[str | None] = mapped_column(String(160))

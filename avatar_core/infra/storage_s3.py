@@ -1,18 +1,21 @@
 """Avatars in S3-compatible object storage (AWS S3, MinIO, R2...) through fsspec's `s3fs`.
 
-Each image is one PUT, which S3 makes visible whole or not at all; the original goes first and its
-thumbnail second, so no reader ever finds a thumbnail without its original (and the database row
-that names both keys is written only after both PUTs succeeded).
+Each image is one PUT, which S3 makes visible whole or not at all. The original and its thumbnail
+go up concurrently on the store's one client; if either PUT fails the other object is removed. No
+reader can look for them before the database row that names both keys, which is written only after
+both PUTs succeeded (the app never lists the bucket).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from fsspec.asyn import sync
 from PIL import Image
 
 from avatar_core.config import Settings
@@ -80,9 +83,15 @@ class S3ImageStore:
             raise ValueError("invalid image key")
         return "/".join(p for p in (self.bucket, self.prefix, key) if p)
 
-    def _put(self, key: str, data: bytes) -> None:
-        content_type = MEDIA_TYPES.get(Path(key).suffix, "application/octet-stream")
-        self.fs.pipe_file(self._object(key), data, ContentType=content_type)
+    async def _put_all(self, items: tuple[tuple[str, bytes], ...]) -> list[BaseException | None]:
+        """PUT every (key, bytes) at once; each one's error, or None where it succeeded."""
+
+        async def put(key: str, data: bytes) -> None:
+            content_type = MEDIA_TYPES.get(Path(key).suffix, "application/octet-stream")
+            await self.fs._pipe_file(self._object(key), data, ContentType=content_type)
+
+        outcomes = await asyncio.gather(*(put(k, d) for k, d in items), return_exceptions=True)
+        return [o if isinstance(o, BaseException) else None for o in outcomes]
 
     def save(
         self,
@@ -92,19 +101,23 @@ class S3ImageStore:
         recipe: Mapping[str, object],
         source_png: bytes | None = None,
     ) -> StoredImage:
-        """Encode both, then PUT the original and its thumbnail; on failure remove the original."""
+        """Encode both, then PUT the original and its thumbnail together; on failure remove both."""
         keys = image_keys(owner_id, name)
-        original, thumb = png_bytes(image, recipe, source_png), thumbnail_bytes(image)
-        self._put(keys.image_key, original)
-        try:
-            self._put(keys.thumb_key, thumb)
-        except BaseException:
-            try:
-                self.delete(keys.image_key)
-            except Exception:  # the store is down: an unreferenced original stays; keep the first error
-                log.warning("storage.orphan_original %s", self.location(keys.image_key))
-            raise
-        return keys
+        items = (
+            (keys.image_key, png_bytes(image, recipe, source_png)),
+            (keys.thumb_key, thumbnail_bytes(image)),
+        )
+        errors = sync(self.fs.loop, self._put_all, items)
+        failed = next((e for e in errors if e is not None), None)
+        if failed is None:
+            return keys
+        for (key, _data), error in zip(items, errors, strict=True):
+            if error is None:
+                try:
+                    self.delete(key)
+                except Exception:  # the store is down: an unreferenced object stays; keep the first error
+                    log.warning("storage.orphan_object %s", self.location(key))
+        raise failed
 
     def read(self, key: str) -> bytes:
         """The object's bytes in one GET; FileNotFoundError when there is no such object."""

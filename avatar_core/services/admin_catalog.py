@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select
 
 from avatar_core.domain.errors import ValidationError
 from avatar_core.domain.selection import ModelSpec
+from avatar_core.domain.status import GenerationStatus
 from avatar_core.engines.base import Engine, Plan, RouteTarget
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation
@@ -78,13 +79,15 @@ class CatalogAdmin:
     def model_stats(self, actor: UserInfo | None) -> list[ModelStats]:
         """Count, success rate and mean seconds per model."""
         require_admin(actor)
-        done = func.sum(case((Generation.status == "completed", 1), else_=0))
-        failed = func.sum(case((Generation.status == "failed", 1), else_=0))
-        mean = func.avg(case((Generation.status == "completed", Generation.seconds), else_=None))
+        done = func.sum(case((Generation.status == GenerationStatus.COMPLETED, 1), else_=0))
+        failed = func.sum(case((Generation.status == GenerationStatus.FAILED, 1), else_=0))
+        mean = func.avg(
+            case((Generation.status == GenerationStatus.COMPLETED, Generation.seconds), else_=None)
+        )
         stmt = select(Generation.model_key, func.count(), done, failed, mean).group_by(Generation.model_key)
         newest = (
             select(func.max(Generation.id))
-            .where(Generation.status == "failed")
+            .where(Generation.status == GenerationStatus.FAILED)
             .group_by(Generation.model_key)
         )
         last = select(Generation.model_key, func.coalesce(Generation.error_detail, Generation.error))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,177 +10,41 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from avatar_core.domain.errors import NotFound, ValidationError
-from avatar_core.domain.presets_data import PRESETS, Persona, PresetData, VisualAttributes
+from avatar_core.domain.models_data import (
+    DEV_LICENSE,
+    LIKENESS_KEY,
+    REALISM_LORA,
+    SCHNELL_KEY,
+    SCHNELL_LICENSE,
+    SEED_CAPABILITIES,
+    SEED_MODELS,
+)
+from avatar_core.domain.presets_data import Persona, PresetData, VisualAttributes
 from avatar_core.domain.selection import ENDPOINT_HANDLERS as HANDLERS
 from avatar_core.domain.selection import TIERS, ModelSpec
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import APP_ID, AIModel, Preset
+from avatar_core.services.catalog_seed import capabilities_of, seed_catalog
 
-REALISM_LORA = "XLabs-AI/flux-RealismLora"
-DEV_LICENSE = "FLUX.1-dev non-commercial"  # FLUX.1-dev and XLabs-AI/flux-RealismLora
-SCHNELL_LICENSE = "Apache-2.0"
-LIKENESS_KEY = "avatar-creator:flux-kontext-likeness"
-
-# The four models of DESIGN.md §1, exactly, and the likeness row of issue #14.
-SEED_MODELS: tuple[dict[str, Any], ...] = (
-    dict(
-        model_key="avatar-creator:flux-dev-base",
-        name="FLUX.1-dev Base",
-        tier="free",
-        credit_cost=8,
-        model_id="black-forest-labs/FLUX.1-dev",
-        lora_model=None,
-        lora_scale=None,
-        width=512,
-        height=512,
-        steps=28,
-        guidance_scale=3.5,
-        processing_time="30-45s",
-        expected_seconds=35,
-        license=DEV_LICENSE,
-        cost_usd=0.05,
-    ),
-    dict(
-        model_key="avatar-creator:flux-dev-realism",
-        name="FLUX.1-dev + Realism LoRA",
-        tier="basic",
-        credit_cost=12,
-        model_id="black-forest-labs/FLUX.1-dev",
-        lora_model=REALISM_LORA,
-        lora_scale=0.9,
-        width=768,
-        height=768,
-        steps=30,
-        guidance_scale=3.5,
-        processing_time="45-60s",
-        expected_seconds=50,
-        license=DEV_LICENSE,
-        cost_usd=0.05,
-    ),
-    dict(
-        model_key="avatar-creator:flux-dev-hd-realism",
-        name="FLUX.1-dev HD + Realism LoRA",
-        tier="pro",
-        credit_cost=15,
-        model_id="black-forest-labs/FLUX.1-dev",
-        lora_model=REALISM_LORA,
-        lora_scale=0.9,
-        width=1024,
-        height=1024,
-        steps=35,
-        guidance_scale=3.5,
-        processing_time="60-90s",
-        expected_seconds=75,
-        license=DEV_LICENSE,
-        cost_usd=0.05,
-    ),
-    dict(
-        model_key="avatar-creator:flux-schnell-fast",
-        name="FLUX.1-schnell Fast",
-        tier="basic",
-        credit_cost=6,
-        model_id="black-forest-labs/FLUX.1-schnell",
-        lora_model=None,
-        lora_scale=None,
-        width=512,
-        height=512,
-        steps=4,
-        guidance_scale=0.0,
-        processing_time="5-15s",
-        expected_seconds=10,
-        license=SCHNELL_LICENSE,
-        cost_usd=0.01,
-    ),
-    # Likeness (issue #14): an avatar from the user's own photo with FLUX.1 Kontext [dev].
-    dict(
-        model_key=LIKENESS_KEY,
-        name="FLUX.1 Kontext Likeness",
-        tier="basic",
-        credit_cost=14,
-        model_id="black-forest-labs/FLUX.1-Kontext-dev",
-        lora_model=None,
-        lora_scale=None,
-        width=1024,
-        height=1024,
-        steps=28,
-        guidance_scale=2.5,
-        processing_time="20-40s",
-        expected_seconds=30,
-        license=DEV_LICENSE,
-        cost_usd=0.05,
-    ),
-)
-SEED_CAPABILITIES: dict[str, dict[str, Any]] = {LIKENESS_KEY: {"likeness": True}}
+__all__ = [
+    "DEV_LICENSE",
+    "LIKENESS_KEY",
+    "REALISM_LORA",
+    "SCHNELL_KEY",
+    "SCHNELL_LICENSE",
+    "SEED_CAPABILITIES",
+    "SEED_MODELS",
+    "Catalog",
+    "find_preset",
+    "list_models",
+    "list_presets",
+    "model_problems",
+    "seed_catalog",
+    "spec",
+]
 
 # Columns an admin may change; a re-seed keeps them unless the catalog is reset.
 ADMIN_COLUMNS = ("enabled", "credit_cost")
-
-
-def _capabilities(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "use_lora": row["lora_model"] is not None,
-        "resolution": f"{row['width']}x{row['height']}",
-        "steps": row["steps"],
-        "guidance_scale": row["guidance_scale"],
-        "lora_model": row["lora_model"],
-        "lora_scale": row["lora_scale"],
-    }
-
-
-def seed_catalog(session: Session, reset: bool = False) -> int:
-    """Insert or update the seed models and presets; returns how many rows changed."""
-    changed = 0
-    existing = {m.model_key: m for m in session.scalars(select(AIModel))}
-    for order, row in enumerate(SEED_MODELS):
-        caps = {**_capabilities(row), **SEED_CAPABILITIES.get(row["model_key"], {})}
-        values = {**row, "app_id": APP_ID, "capabilities": caps, "sort_order": order}
-        model = existing.get(row["model_key"])
-        if model is None:
-            session.add(AIModel(**values, enabled=True))
-            changed += 1
-            continue
-        if reset:
-            values["enabled"] = True
-        else:
-            values.pop("credit_cost")
-            values.pop("cost_usd")
-        changed += _update(model, values)
-    existing_presets = {p.key: p for p in session.scalars(select(Preset))}
-    for order, preset in enumerate(PRESETS):
-        values = _preset_values(preset, order)
-        found = existing_presets.get(preset.key)
-        if found is None:
-            session.add(Preset(**values))
-            changed += 1
-        else:
-            changed += _update(found, values)
-    session.flush()
-    return changed
-
-
-def _preset_values(preset: PresetData, order: int) -> dict[str, Any]:
-    persona = asdict(preset.persona)
-    persona["personality"] = list(preset.persona.personality)
-    return dict(
-        key=preset.key,
-        name=preset.name,
-        category=preset.category,
-        description=preset.description,
-        prompt=preset.prompt,
-        persona=persona,
-        attributes=preset.attributes.as_dict(),
-        sort_order=order,
-    )
-
-
-def _update(row: object, values: dict[str, Any]) -> int:
-    """Set changed attributes on `row`; 1 if anything changed, else 0."""
-    dirty = 0
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            dirty = 1
-    return dirty
 
 
 def spec(row: AIModel) -> ModelSpec:
@@ -206,6 +69,7 @@ def spec(row: AIModel) -> ModelSpec:
         realism=bool((row.capabilities or {}).get("realism")),
         likeness=bool((row.capabilities or {}).get("likeness")),
         cost_usd=row.cost_usd or 0.0,
+        fallback_key=row.fallback_key,
     )
 
 
@@ -269,7 +133,7 @@ def new_model_row(model: ModelSpec) -> AIModel:
         problems.append(f"a tier among {', '.join(TIERS)}")
     if problems:
         raise ValidationError("Cannot add the model: " + "; ".join(problems) + ".")
-    row = dict(
+    row: dict[str, Any] = dict(
         model_key=model.model_key,
         name=model.name,
         tier=model.tier,
@@ -282,8 +146,9 @@ def new_model_row(model: ModelSpec) -> AIModel:
         steps=model.steps,
         guidance_scale=model.guidance_scale,
         cost_usd=model.cost_usd,
+        fallback_key=model.fallback_key,
     )
-    capabilities = {**_capabilities(row), "realism": model.realism}
+    capabilities = {**capabilities_of(row), "realism": model.realism}
     return AIModel(
         **row,
         app_id=APP_ID,
@@ -314,20 +179,34 @@ def model_problems(model: ModelSpec) -> list[str]:
     return problems
 
 
-def list_presets(session: Session) -> list[Preset]:
+def list_presets(session: Session) -> list[PresetData]:
     """All presets in catalog order."""
-    return list(session.scalars(select(Preset).order_by(Preset.sort_order, Preset.id)))
+    return [preset_of(p) for p in session.scalars(select(Preset).order_by(Preset.sort_order, Preset.id))]
 
 
-def find_preset(session: Session, key_or_name: str) -> Preset:
+def find_preset(session: Session, key_or_name: str) -> PresetData:
     """A preset by key or (case-insensitive) name, or NotFound."""
     wanted = key_or_name.strip().lower()
     found = session.scalars(
         select(Preset).where(or_(Preset.key == wanted, func.lower(Preset.name) == wanted)).limit(1)
     ).first()
     if found is not None:
-        return found
+        return preset_of(found)
     raise NotFound(f"No preset called {key_or_name!r}.")
+
+
+def preset_of(row: Preset) -> PresetData:
+    """The preset a row stores, in the one shape services and the UI use."""
+    p = row.persona
+    return PresetData(
+        key=row.key,
+        name=row.name,
+        category=row.category,
+        description=row.description,
+        prompt=row.prompt,
+        persona=Persona(p["name"], int(p["age"]), tuple(p["personality"]), p["background"]),
+        attributes=VisualAttributes(**row.attributes),
+    )
 
 
 class Catalog:
@@ -386,51 +265,12 @@ class Catalog:
             session.flush()
             return spec(row)
 
-    def presets(self) -> list[PresetView]:
-        """All presets, detached from the session."""
+    def presets(self) -> list[PresetData]:
+        """All presets, in catalog order."""
         with self.db.read() as session:
-            return [PresetView.of(p) for p in list_presets(session)]
+            return list_presets(session)
 
-    def preset(self, key_or_name: str) -> PresetView:
+    def preset(self, key_or_name: str) -> PresetData:
         """One preset by key or name."""
         with self.db.read() as session:
-            return PresetView.of(find_preset(session, key_or_name))
-
-
-@dataclass(frozen=True)
-class PresetView:
-    """A preset as services and the UI use it."""
-
-    key: str
-    name: str
-    category: str
-    description: str
-    prompt: str
-    persona: dict[str, Any]
-    attributes: dict[str, str]
-
-    @classmethod
-    def of(cls, row: Preset) -> PresetView:
-        """Copy a preset row."""
-        return cls(
-            row.key,
-            row.name,
-            row.category,
-            row.description,
-            row.prompt,
-            dict(row.persona),
-            dict(row.attributes),
-        )
-
-    def as_data(self) -> PresetData:
-        """The preset in the prompt builder's terms."""
-        p = self.persona
-        return PresetData(
-            key=self.key,
-            name=self.name,
-            category=self.category,
-            description=self.description,
-            prompt=self.prompt,
-            persona=Persona(p["name"], int(p["age"]), tuple(p["personality"]), p["background"]),
-            attributes=VisualAttributes(**self.attributes),
-        )
+            return find_preset(session, key_or_name)

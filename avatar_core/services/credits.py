@@ -7,7 +7,7 @@ key (`settle:<generation>`), so a reserve can be settled at most once, by constr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -112,11 +112,16 @@ def adjust(
     return _append(session, user, ADMIN_ADJUST, amount, key, actor_id=actor_id, reason=reason.strip())
 
 
-def reserve(session: Session, user_id: int, amount: int, generation_id: int) -> LedgerEntry:
-    """Hold `amount` credits for a generation; InsufficientCredits when the balance is short."""
+def reserve(
+    session: Session, user_id: int, amount: int, generation_id: int, *, locked: User | None = None
+) -> LedgerEntry:
+    """Hold `amount` credits for a generation; InsufficientCredits when the balance is short.
+
+    `locked` is the user row when the caller already locked it in this transaction.
+    """
     if amount < 0:
         raise ValidationError("A price cannot be negative.")
-    user = lock_user(session, user_id)
+    user = locked if locked is not None and locked.id == user_id else lock_user(session, user_id)
     key = f"reserve:{generation_id}"
     found = _existing(session, user_id, key)
     if found is not None:
@@ -126,24 +131,34 @@ def reserve(session: Session, user_id: int, amount: int, generation_id: int) -> 
     return _append(session, user, RESERVE, -amount, key, generation_id=generation_id, reason="generation")
 
 
-def _reserved(session: Session, user_id: int, generation_id: int) -> LedgerEntry:
-    entry = _existing(session, user_id, f"reserve:{generation_id}")
-    if entry is None:
+def _held(session: Session, user_id: int, generation_id: int) -> tuple[int, LedgerEntry | None]:
+    """What the generation's reserve holds and its settle row if any (one query for both)."""
+    keys = (f"reserve:{generation_id}", f"settle:{generation_id}")
+    rows = session.scalars(
+        select(LedgerEntry).where(LedgerEntry.user_id == user_id, LedgerEntry.idempotency_key.in_(keys))
+    )
+    by_key = {row.idempotency_key: row for row in rows}
+    reserved = by_key.get(keys[0])
+    if reserved is None:
         raise LedgerConflict(f"generation {generation_id} has no reserve")
-    return entry
+    return -reserved.amount, by_key.get(keys[1])
 
 
 def _settle(
-    session: Session, user_id: int, generation_id: int, type_: str, refund: int | None, reason: str
+    session: Session,
+    user_id: int,
+    generation_id: int,
+    type_: str,
+    refund_of: Callable[[int], tuple[int, str]],
 ) -> LedgerEntry:
+    """Append the one settle row of a generation; `refund_of(held)` gives the refund and reason."""
     user = lock_user(session, user_id)
-    held = -_reserved(session, user_id, generation_id).amount
-    found = _existing(session, user_id, f"settle:{generation_id}")
+    held, found = _held(session, user_id, generation_id)
     if found is not None:
         if found.type != type_:
             raise LedgerConflict(f"generation {generation_id} was already {found.type}d")
         return found
-    amount = held if refund is None else refund
+    amount, reason = refund_of(held)
     if not 0 <= amount <= held:
         raise LedgerConflict(f"refund {amount} outside 0..{held}")
     return _append(
@@ -153,17 +168,17 @@ def _settle(
 
 def capture(session: Session, user_id: int, generation_id: int, charged: int | None = None) -> LedgerEntry:
     """Keep the reserved credits (or only `charged` of them, refunding the rest)."""
-    refund = 0
-    if charged is not None:
-        held = -_reserved(session, user_id, generation_id).amount
-        refund = max(0, held - charged)
-    reason = "generation completed" if refund == 0 else f"completed; {refund} refunded"
-    return _settle(session, user_id, generation_id, CAPTURE, refund, reason)
+
+    def refund_of(held: int) -> tuple[int, str]:
+        refund = 0 if charged is None else max(0, held - charged)
+        return refund, "generation completed" if refund == 0 else f"completed; {refund} refunded"
+
+    return _settle(session, user_id, generation_id, CAPTURE, refund_of)
 
 
 def release(session: Session, user_id: int, generation_id: int, reason: str = "refund") -> LedgerEntry:
     """Give the reserved credits back (the refund of a failed generation); once only."""
-    return _settle(session, user_id, generation_id, RELEASE, None, reason)
+    return _settle(session, user_id, generation_id, RELEASE, lambda held: (held, reason))
 
 
 def balance(session: Session, user_id: int) -> int:

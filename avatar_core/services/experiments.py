@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from avatar_core.domain.errors import NotFound, ValidationError
 from avatar_core.domain.selection import TIERS
+from avatar_core.domain.status import GenerationStatus
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Experiment, Generation, utcnow
 
@@ -130,10 +131,14 @@ class ExperimentService:
 
     def results(self, experiment_id: int) -> list[ArmResult]:
         """Per arm: generations, success rate, mean seconds, rating, cost per image."""
-        done = func.sum(case((Generation.status == "completed", 1), else_=0))
-        failed = func.sum(case((Generation.status == "failed", 1), else_=0))
-        secs = func.avg(case((Generation.status == "completed", Generation.seconds), else_=None))
-        cost = func.sum(case((Generation.status == "completed", Generation.cost_usd), else_=0.0))
+        done = func.sum(case((Generation.status == GenerationStatus.COMPLETED, 1), else_=0))
+        failed = func.sum(case((Generation.status == GenerationStatus.FAILED, 1), else_=0))
+        secs = func.avg(
+            case((Generation.status == GenerationStatus.COMPLETED, Generation.seconds), else_=None)
+        )
+        cost = func.sum(
+            case((Generation.status == GenerationStatus.COMPLETED, Generation.cost_usd), else_=0.0)
+        )
         stmt = (
             select(
                 Generation.arm,

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select, update
 
 from avatar_core.domain.errors import NotFound, ValidationError
+from avatar_core.domain.status import GenerationStatus
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, User
 from avatar_core.infra.storage import FileBacked, ImageStore
@@ -121,7 +122,7 @@ class Gallery:
         """
         if page < 1 or not 1 <= page_size <= 100:
             raise ValidationError("Page numbers start at 1; a page has 1 to 100 avatars.")
-        where = [Generation.user_id == owner_id, Generation.status == "completed"]
+        where = [Generation.user_id == owner_id, Generation.status == GenerationStatus.COMPLETED]
         if favourites_only:
             where.append(Generation.favourite.is_(True))
         if project_id is not None:
@@ -161,7 +162,7 @@ class Gallery:
         """
         if not 1 <= limit <= 100:
             raise ValidationError("A page has 1 to 100 avatars.")
-        where = [Generation.user_id == owner_id, Generation.status == "completed"]
+        where = [Generation.user_id == owner_id, Generation.status == GenerationStatus.COMPLETED]
         if project_id is not None:
             where.append(Generation.project_id == project_id)
         if favourite is not None:
@@ -188,7 +189,7 @@ class Gallery:
         if not 0 < avatar_id < 2**31:  # bigger ids overflow the database's integer: not found
             raise NotFound("No such avatar.")
         gen = session.get(Generation, avatar_id)  # type: ignore[attr-defined]
-        if gen is None or gen.user_id != owner_id or gen.status != "completed":
+        if gen is None or gen.user_id != owner_id or gen.status != GenerationStatus.COMPLETED:
             raise NotFound("No such avatar.")
         return gen
 

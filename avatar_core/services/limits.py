@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from avatar_core.domain.errors import TooBusy
+from avatar_core.domain.status import ACTIVE
 from avatar_core.infra.models import Generation, User
-
-ACTIVE = ("queued", "running")
 
 
 def active_generations(session: Session, user_id: int) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from avatar_core.domain.errors import NotFound, ValidationError
+from avatar_core.domain.status import GenerationStatus
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, Project, User
 
@@ -68,7 +69,7 @@ class ProjectService:
         """The user's projects (with "My avatars" always there), oldest first."""
         counts = (
             select(Generation.project_id, func.count().label("n"))
-            .where(Generation.user_id == user_id, Generation.status == "completed")
+            .where(Generation.user_id == user_id, Generation.status == GenerationStatus.COMPLETED)
             .group_by(Generation.project_id)
             .subquery()
         )
@@ -152,7 +153,7 @@ class ProjectService:
         """Rename an avatar and/or move it to another of the user's projects."""
         with self.db.transaction() as session:
             gen = session.get(Generation, avatar_id)
-            if gen is None or gen.user_id != user_id or gen.status != "completed":
+            if gen is None or gen.user_id != user_id or gen.status != GenerationStatus.COMPLETED:
                 raise NotFound("No such avatar.")
             if name is not None:
                 gen.name = clean_name(name, "avatar", 120)

@@ -9,16 +9,16 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from avatar_core.domain.presets_data import PresetData
 from avatar_core.domain.prompts import build_prompt
 from avatar_core.engines.base import Engine, RenderRequest
-from avatar_core.services.catalog import PresetView
 
 SIZE = 256
 SEED = 2024
 
 
 def render_preset_thumbnails(
-    presets: Iterable[PresetView], out_dir: Path, engine: Engine, overwrite: bool = False
+    presets: Iterable[PresetData], out_dir: Path, engine: Engine, overwrite: bool = False
 ) -> int:
     """Write `<key>.webp` for each preset missing one with `engine`; returns how many were written."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -27,7 +27,7 @@ def render_preset_thumbnails(
         target = out_dir / f"{preset.key}.webp"
         if target.exists() and not overwrite:
             continue
-        built = build_prompt("", preset=preset.as_data())
+        built = build_prompt("", preset=preset)
         request = RenderRequest(
             prompt=built.prompt,
             width=SIZE,
@@ -36,7 +36,7 @@ def render_preset_thumbnails(
             guidance_scale=0.0,
             seed=SEED,
             model_id="preset-thumbnail",
-            attributes=dict(preset.attributes),
+            attributes=preset.attributes.as_dict(),
         )
         image = engine.render(request, deadline=time.monotonic() + 30).image
         tmp = target.with_suffix(".tmp")

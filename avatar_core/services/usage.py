@@ -9,8 +9,9 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from avatar_core.domain.status import ACTIVE, FINISHED, GenerationStatus
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation
 
@@ -56,7 +57,7 @@ def usage(db: Database, since: date | None = None) -> list[UsageRow]:
         Generation.price,
         Generation.cost_usd,
         Generation.rating,
-    ).where(Generation.status.in_(("completed", "failed")))
+    ).where(Generation.status.in_(FINISHED))
     if since is not None:
         stmt = stmt.where(Generation.created_at >= datetime.combine(since, UTC_MIDNIGHT, tzinfo=UTC))
     groups: dict[tuple[str, str], list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
@@ -65,8 +66,8 @@ def usage(db: Database, since: date | None = None) -> list[UsageRow]:
             groups[(row[0].strftime("%Y-%m-%d"), row[1])].append(tuple(row))
     out = []
     for (day, key), rows in sorted(groups.items()):
-        done = [r for r in rows if r[2] == "completed"]
-        failed = [r for r in rows if r[2] == "failed"]
+        done = [r for r in rows if r[2] == GenerationStatus.COMPLETED]
+        failed = [r for r in rows if r[2] == GenerationStatus.FAILED]
         secs = sorted(float(r[3]) for r in done if r[3] is not None)
         out.append(
             UsageRow(
@@ -100,8 +101,6 @@ def as_csv(rows: list[UsageRow]) -> str:
 
 def queue_depth(db: Database) -> int:
     """Generations waiting or running right now, across every replica (the /metrics gauge)."""
-    from sqlalchemy import func
-
     with db.read() as session:
-        stmt = select(func.count()).where(Generation.status.in_(("queued", "running")))
+        stmt = select(func.count()).where(Generation.status.in_(ACTIVE))
         return int(session.scalar(stmt) or 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import NotFound, ValidationError
+from avatar_core.domain.presets_data import PRESETS
 from avatar_core.infra.models import AIModel, Preset
 from avatar_core.services.catalog import ADMIN_COLUMNS
 
@@ -155,11 +157,11 @@ def test_nineteen_presets_in_five_categories(app: App) -> None:
     assert len({p.key for p in presets}) == 19
     for p in presets:
         assert p.prompt.strip() and p.description.strip()
-        assert set(p.persona) == PERSONA_KEYS
-        assert isinstance(p.persona["age"], int) and p.persona["personality"]
-        assert set(p.attributes) == ATTRIBUTE_KEYS
-        assert all(v.strip() for v in p.attributes.values())
-        assert p.as_data().name == p.name
+        assert set(asdict(p.persona)) == PERSONA_KEYS
+        assert isinstance(p.persona.age, int) and p.persona.personality
+        assert set(p.attributes.as_dict()) == ATTRIBUTE_KEYS
+        assert all(v.strip() for v in p.attributes.as_dict().values())
+        assert p == next(d for d in PRESETS if d.key == p.key)  # the seed data, unchanged
 
 
 def test_preset_lookup_by_key_or_name(app: App) -> None:

@@ -11,18 +11,19 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngImageFile
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import AvatarError, InsufficientCredits, TierRefused, ValidationError
 from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.engines.hf import HFEngine
-from avatar_core.infra.models import Generation, LedgerEntry
+from avatar_core.infra.models import AIModel, Generation, LedgerEntry
 from avatar_core.infra.storage import FileBacked, ImageStore, StoredImage
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
-from avatar_core.services.catalog import REALISM_LORA
+from avatar_core.services.catalog import REALISM_LORA, SCHNELL_KEY
 from avatar_core.services.generation import GenerationRequest
+from avatar_core.services.generation_request import Draft
 from tests.conftest import make_app
 from tests.fakes.fake_hf import FakeHF, Reply
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
@@ -305,6 +306,23 @@ def test_dev_refused_falls_back_to_schnell_and_charges_its_price(
     app.close()
 
 
+def test_the_fallback_is_the_rows_catalog_column(tmp_path: Path, database_url: str, fake: FakeHF) -> None:
+    fake.default = Reply.status(403, {"error": "gated"})
+    app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
+    seeded = {m.model_key: m.fallback_key for m in app.catalog.models()}
+    dev_rows = {k for k in seeded if k.startswith("avatar-creator:flux-dev")}
+    assert seeded == {k: SCHNELL_KEY if k in dev_rows else None for k in seeded}
+    with app.db.transaction() as session:
+        session.execute(update(AIModel).values(fallback_key=None))
+    user = new_user(app, "basic", 40)
+    result = app.generations.generate(user, GenerationRequest(prompt="a portrait"))
+    assert result.status == "failed" and result.balance == 40 and fake.runs == []
+    assert len(fake.inference_calls()) == 1  # no second try: the row names no fallback
+    app.catalog.seed()
+    assert {m.model_key: m.fallback_key for m in app.catalog.models()} == seeded  # seed-owned
+    app.close()
+
+
 def test_a_400_is_refunded_without_any_fallback(tmp_path: Path, database_url: str, fake: FakeHF) -> None:
     fake.script([Reply.status(400, {"error": "NSFW content detected in the prompt"})])
     app = hf_app(tmp_path, database_url, fake, base_url=None, provider="replicate")
@@ -408,10 +426,11 @@ def test_store_failure_refunds(tmp_path: Path, database_url: str) -> None:
 def test_interrupted_generation_is_refunded_once_on_start_up(app: App) -> None:
     user = new_user(app, "free", 24)
     service = app.generations
-    gen_id, selection, _tier, _render = service._open(  # a crash right after the reserve
-        user.id, GenerationRequest(prompt="x"), "x", None, 1, app.catalog.models(), None
+    attempt = service.attempts.open(  # a crash right after the reserve
+        user.id, GenerationRequest(prompt="x"), Draft("x", None, 1), app.catalog.models()
     )
-    assert app.accounts.get(user.id).balance == 24 - selection.price
+    gen_id = attempt.gen_id
+    assert app.accounts.get(user.id).balance == 24 - attempt.selection.price
     assert service.recover_stale(older_than=3600) == 0  # not past the deadline yet
     assert service.recover_stale(older_than=0) == 1
     assert service.recover_stale(older_than=0) == 0

@@ -92,9 +92,7 @@ def serve(app: App, port: int | None = None) -> Iterator[LiveServer]:
         thread.join(timeout=10)
 
 
-def with_admin(
-    tmp_path: Path, database_url: str, engine_impl: Engine | None = None, **overrides: Any
-) -> App:
+def with_admin(tmp_path: Path, database_url: str, engine_impl: Engine | None = None, **overrides: Any) -> App:
     """A test App (cheap hashing, offline engine) that creates the admin on init."""
     from tests.conftest import make_app
 

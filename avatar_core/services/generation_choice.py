@@ -1,0 +1,100 @@
+"""Which catalog row serves a request: the sold catalog, A/B arms, the tier rules and fallbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from sqlalchemy.orm import Session
+
+from avatar_core.domain.errors import AvatarError, NoModelsAvailable, TierRefused, ValidationError
+from avatar_core.domain.selection import (
+    TIERS,
+    ModelSpec,
+    Preferences,
+    Selection,
+    accessible_models,
+    price_for,
+    select_model,
+)
+from avatar_core.engines.base import EngineError, Plan
+from avatar_core.services.experiments import active_for, arm_for
+from avatar_core.services.generation_request import GenerationRequest
+
+
+def servable(
+    models: list[ModelSpec], plan: Callable[[ModelSpec], Plan], explicit: str | None, from_photo: bool = False
+) -> list[ModelSpec]:
+    """The catalog with rows the engine cannot serve as sold, or of the other mode, disabled.
+
+    An explicit request for such a row is refused here, before anything is charged.
+    """
+    out = []
+    for m in models:
+        route = plan(m) if m.enabled else None
+        if route is not None and not route.servable:
+            if m.model_key == explicit:
+                raise ValidationError(f"{m.name} is not available on this server right now.")
+            m = replace(m, enabled=False)
+        if m.likeness != from_photo:
+            if m.model_key == explicit and m.enabled:
+                raise ValidationError(
+                    f"{m.name} makes avatars from your photo: use “From my photo”."
+                    if m.likeness
+                    else f"{m.name} cannot make avatars from a photo."
+                )
+            m = replace(m, enabled=False)
+        out.append(m)
+    return out
+
+
+def choose(models: list[ModelSpec], tier: str, request: GenerationRequest) -> Selection:
+    """Selection for one request; "From my photo" only among likeness rows, without preferences."""
+    if not request.from_photo:
+        prefs = Preferences(request.prefer_realism, request.prefer_hd, request.fast)
+        return select_model(models, tier, prefs, request.model, request.size)
+    likeness = [m for m in models if m.enabled and m.likeness]
+    if not likeness:
+        raise NoModelsAvailable("“From my photo” is not available on this server right now.")
+    if not accessible_models(likeness, tier, likeness=True):
+        needed = min((m.tier for m in likeness), key=TIERS.index)
+        raise TierRefused(f"“From my photo” needs the {needed} tier or higher; your tier is {tier}.")
+    return select_model(models, tier, Preferences(), request.model, likeness=True)
+
+
+def experiment_choice(
+    session: Session, models: list[ModelSpec], user_id: int, tier: str, request: GenerationRequest
+) -> Selection | None:
+    """The A/B arm's selection for an Auto request of a tier with a running experiment."""
+    if not request.is_auto:
+        return None
+    experiment = active_for(session, tier)
+    if experiment is None:
+        return None
+    arm = arm_for(user_id, experiment)
+    key = experiment.model_b if arm == "B" else experiment.model_a
+    model = next((m for m in accessible_models(models, tier) if m.model_key == key), None)
+    if model is None:  # the arm's model is disabled, unsold or above the tier: the usual choice
+        return None
+    price = price_for(model, tier)
+    reason = f"{tier} tier, A/B test #{experiment.id} arm {arm} → {model.name}, {price} credits"
+    return Selection(model=model, price=price, reason=reason, arm=f"exp{experiment.id}:{arm}")
+
+
+def next_quote(
+    models: list[ModelSpec], tier: str, request: GenerationRequest, chosen: Selection
+) -> Selection | None:
+    """What a quote for the same request answers (the chosen row, unless an A/B arm chose it)."""
+    if chosen.arm is None:
+        return chosen
+    try:
+        return choose(models, tier, request)
+    except AvatarError:
+        return None
+
+
+def fallback(err: EngineError, models: list[ModelSpec], model: ModelSpec, tier: str) -> ModelSpec | None:
+    """The row's catalog fallback (e.g. FLUX.1-dev refused → schnell), if the tier reaches it."""
+    if not err.refused or not model.fallback_key:
+        return None
+    return next((m for m in accessible_models(models, tier) if m.model_key == model.fallback_key), None)

@@ -1,0 +1,48 @@
+"""SQL statements per Generate (offline engine, SQLite): pinned so a regression is deliberate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from avatar_core.bootstrap import App
+from avatar_core.services.generation import GenerationRequest
+
+# Update these deliberately (and say why in the commit) when the generation path changes.
+GENERATE_STATEMENTS = 18
+QUOTE_STATEMENTS = 4
+
+
+@contextmanager
+def counted(app: App) -> Iterator[list[str]]:
+    """Every statement the app's engine sends to the database inside the block."""
+    seen: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(app.db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(app.db.engine, "before_cursor_execute", before)
+
+
+def test_statements_per_generate_and_the_quote_after_it(sqlite_app: App) -> None:
+    app = sqlite_app
+    user = app.accounts.register("counter", "a-long-secret-9", tier="basic")
+    request = GenerationRequest(prompt="a lighthouse keeper", preset="yoga-instructor", seed=7)
+    app.generations.generate(user, request)  # warm caches (projects, compiled statements)
+    with counted(app) as generate_sql:
+        result = app.generations.generate(user, request)
+    assert result.ok
+    with counted(app) as quote_sql:
+        quote = app.generations.quote(user, request)
+    assert result.quote == quote and result.tier == "basic"  # a caller need not quote again
+    assert result.balance == app.accounts.get(user.id).balance
+    listing, quoted = "\n".join(generate_sql), "\n".join(quote_sql)
+    assert len(generate_sql) == GENERATE_STATEMENTS, f"update GENERATE_STATEMENTS deliberately:\n{listing}"
+    assert len(quote_sql) == QUOTE_STATEMENTS, f"update QUOTE_STATEMENTS deliberately:\n{quoted}"
