@@ -129,8 +129,10 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
             preset, model, locked = _choices(app)
             prefs, seed = _preferences()
             project, name = _naming()
-            quote, go, cancel, refresh_now, timer = _actions()
         with gr.Column(scale=6, min_width=320):
+            # The quote and Generate head the result column: in view on a desktop without scrolling
+            # (issue #11), and right after the form when the columns stack on a phone.
+            quote, go, cancel, refresh_now, timer = _actions()
             result = (gr.HTML(EMPTY_RESULT, elem_id="result-image"), gr.Markdown(elem_id="result-info"))
             result_json = gr.JSON(visible=False)
     view = GenerateView(banner, prompt, preset, model, prefs, seed, locked, quote, project, photo)
