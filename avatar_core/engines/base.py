@@ -115,6 +115,9 @@ class RenderResult:
     offline: bool = False  # an offline preview, not a model's image
 
 
+OFFLINE_ROUTE = "offline"  # the route (and provider) name of an offline preview
+
+
 class ErrorKind(StrEnum):
     """Why a render failed; drives refunds-with-fallback, messages and logs."""
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select, update
 
 from avatar_core.domain.errors import NotFound, ValidationError
 from avatar_core.domain.status import GenerationStatus
+from avatar_core.engines.base import OFFLINE_ROUTE
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, User
 from avatar_core.infra.storage import FileBacked, ImageStore
@@ -51,6 +52,11 @@ class AvatarItem:
     name: str = ""
     project_id: int | None = None
     rating: int | None = None
+
+    @property
+    def offline(self) -> bool:
+        """An offline preview (rows older than migration 0004 recorded only the engine's name)."""
+        return self.provider == OFFLINE_ROUTE or (not self.provider and self.engine == "local")
 
     @classmethod
     def of(cls, g: Generation) -> AvatarItem:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from avatar_core.domain.selection import Selection
 from avatar_core.domain.status import GenerationStatus
+from avatar_core.engines.base import OFFLINE_ROUTE
 from avatar_core.infra.models import Generation
 
 
@@ -43,6 +44,11 @@ class GenerationResult:
     tier: str = ""  # the user's tier the quote is for
 
     @property
+    def offline(self) -> bool:
+        """An offline preview (the Pillow painter), not a model's image."""
+        return self.provider == OFFLINE_ROUTE
+
+    @property
     def ok(self) -> bool:
         """True when the image was made and paid for."""
         return self.status == GenerationStatus.COMPLETED
@@ -54,7 +60,7 @@ class GenerationResult:
             "status": str(self.status),
             "model_key": self.model_key,
             "engine": self.engine,
-            "offline_preview": self.provider == "offline",
+            "offline_preview": self.offline,
             "credits_charged": self.credits_charged,
             "balance": self.balance,
             "seed": self.seed,

@@ -8,7 +8,7 @@ import gradio as gr
 
 from avatar_core.domain.errors import ValidationError
 from avatar_core.services.auth import UserInfo
-from avatar_core.web.handlers import Handlers, _whole, user_errors
+from avatar_core.web.handlers import Handlers, user_errors, whole
 
 HEADERS = ["id", "code", "used", "credits", "state", "created"]
 
@@ -43,7 +43,7 @@ class InviteHandlers:
     ) -> tuple[str, list[list[Any]]]:
         """A new invite code, shown once."""
         admin = self.h.admin.require(self.h.user(request))
-        if not _whole(uses) or not _whole(extra_credits):
+        if not whole(uses) or not whole(extra_credits):
             raise ValidationError("Uses and credits are whole numbers.")
         invite = self.h.admin.create_invite(admin, int(uses), int(extra_credits))
         msg = (
@@ -58,7 +58,7 @@ class InviteHandlers:
     ) -> tuple[str, list[list[Any]]]:
         """Stop an invite from working."""
         admin = self.h.admin.require(self.h.user(request))
-        if not _whole(invite_id):
+        if not whole(invite_id):
             raise ValidationError("Enter the invite's id (a whole number).")
         invite = self.h.admin.revoke_invite(admin, int(invite_id))  # type: ignore[arg-type]
         return f"Invite #{invite.id} revoked.", self._rows(admin)

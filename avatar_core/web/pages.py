@@ -131,6 +131,15 @@ def client_address(request: Request, trust_proxy: bool = False) -> str:
 def build_router(app: App, codec: SessionCodec) -> APIRouter:
     """The plain routes, bound to one app."""
     router = APIRouter()
+    _login_routes(router, app, codec)
+    _signup_routes(router, app, codec)
+    _logout_routes(router, app, codec)
+    _file_routes(router, app, codec)
+    return router
+
+
+def _login_routes(router: APIRouter, app: App, codec: SessionCodec) -> None:
+    """GET and POST /login."""
     hf_login = oauth_available(app)
     mode = app.settings.signup_mode
 
@@ -152,6 +161,11 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
         response = RedirectResponse("/", status_code=303)
         set_session(response, request, codec, user.id)
         return response
+
+
+def _signup_routes(router: APIRouter, app: App, codec: SessionCodec) -> None:
+    """GET and POST /signup (open, by invite, or closed)."""
+    mode = app.settings.signup_mode
 
     @router.get("/signup", include_in_schema=False)
     def signup_form() -> Response:
@@ -180,6 +194,10 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
         set_session(response, request, codec, user.id)
         return response
 
+
+def _logout_routes(router: APIRouter, app: App, codec: SessionCodec) -> None:
+    """GET /logout (a confirmation button) and POST /logout (ends every session of the user)."""
+
     @router.get("/logout", include_in_schema=False)
     def logout_form(request: Request) -> Response:
         """A button, not an action: a link or an <img> elsewhere must not log anyone out."""
@@ -201,6 +219,10 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
         clear_session(response, request, codec)
         return response
 
+
+def _file_routes(router: APIRouter, app: App, codec: SessionCodec) -> None:
+    """Owner-checked avatar images and downloads, and the health check."""
+
     @router.get("/avatars/{avatar_id}/{kind}", include_in_schema=False)
     def avatar_file(avatar_id: int, kind: str, request: Request) -> Response:
         user_id = codec.user_id(request)
@@ -221,5 +243,3 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
     @router.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
-
-    return router

@@ -83,11 +83,24 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
         cross_site=settings.on_spaces,
         trust_proxy=settings.trust_proxy,
     )
+    api = _plain_app(app, codec)
+
+    def auth_dependency(request: Request) -> str | None:
+        """The session's user id for Gradio (None → 401)."""
+        uid = codec.user_id(request)
+        return None if uid is None else str(uid)
+
+    return _mount_ui(api, app, auth_dependency, gradio_defaults)
+
+
+def _plain_app(app: App, codec: SessionCodec) -> FastAPI:
+    """The FastAPI app without the UI: pages, /metrics, the REST API, OAuth and the middlewares."""
+    settings = app.settings
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     api.include_router(build_router(app, codec))
     api.add_api_route("/metrics", metrics_route(app), methods=["GET"], include_in_schema=False)
     # The REST API: Bearer tokens only (never the cookie), docs at /api/docs.
-    api.mount("/api", build_api(app, app.settings.api_rate_per_minute))
+    api.mount("/api", build_api(app, settings.api_rate_per_minute))
     if oauth_available(app):
         attach_hf_oauth(api, app, codec)
 
@@ -103,12 +116,14 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
         allow_headers=["Content-Type"],
     )
     api.add_middleware(SecurityMiddleware, policy=policy)  # outermost: headers on every answer
+    return api
 
-    def auth_dependency(request: Request) -> str | None:
-        """The session's user id for Gradio (None → 401)."""
-        uid = codec.user_id(request)
-        return None if uid is None else str(uid)
 
+def _mount_ui(
+    api: FastAPI, app: App, auth_dependency: Callable[[Request], str | None], gradio_defaults: bool
+) -> FastAPI:
+    """The Gradio Blocks, queued, mounted at `/` behind the session cookie."""
+    settings = app.settings
     demo = build_blocks(app, gradio_defaults=gradio_defaults)
     if gradio_defaults:
         demo.queue(api_open=False, max_size=settings.queue_max_size)

@@ -2,7 +2,7 @@
 
 Starts the real web app (offline engine, throwaway SQLite data dir) with a user who has a few
 avatars from different presets and an admin, then saves docs/screenshot-{generate,gallery,admin,
-mobile,mobile-generate,progress}.png with Debian Chromium.
+mobile,mobile-generate,progress}.png and docs/presets.png with Debian Chromium.
 """
 
 from __future__ import annotations
@@ -103,6 +103,15 @@ def main(argv: list[str] | None = None) -> int:
             expect(page.locator("#greeting")).to_contain_text("credits")
             page.mouse.move(0, 0)
             save_png(page, args.out / "screenshot-generate.png")
+            # The preset picker, filtered to one category.
+            page.get_by_role("button", name="Presets").click()
+            page.get_by_label("Category").select_option("professional")
+            pw.wait_image(page, "#preset-gallery .preset-card:not([hidden]) img")
+            page.wait_for_function("""() => [...document.querySelectorAll(
+                '#preset-gallery .preset-card:not([hidden]) img')]
+                .every(i => i.complete && i.naturalWidth > 0)""")
+            save_png(page, args.out / "presets.png")
+            page.get_by_role("button", name="Presets").click()
             # Gallery tab with one avatar selected.
             page.get_by_role("tab", name="Gallery").click()
             thumbs = page.locator("#avatar-grid .thumb")

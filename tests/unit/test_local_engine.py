@@ -69,7 +69,7 @@ def test_render_returns_an_rgb_image_of_the_requested_size_and_honest_metadata()
     assert result.engine == "local" == LocalEngine.name
     assert result.model_used == "black-forest-labs/FLUX.1-dev"
     assert result.lora_applied is False
-    assert result.notes == ("offline preview",)
+    assert result.offline and result.provider == "offline" and result.notes == ()  # the flag, not a note
 
 
 @pytest.mark.parametrize(("width", "height"), [(768, 384), (320, 640), (256, 256), (2048, 256)])

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import time
 
-from avatar_core.engines.base import EngineError, ErrorKind, Plan, RenderRequest, RenderResult, RouteTarget
+from avatar_core.engines.base import (
+    OFFLINE_ROUTE,
+    EngineError,
+    ErrorKind,
+    Plan,
+    RenderRequest,
+    RenderResult,
+    RouteTarget,
+)
 from avatar_core.engines.offline.draw import draw_portrait
 from avatar_core.engines.offline.likeness import photo_preview
 from avatar_core.engines.offline.portrait import portrait_features
@@ -21,7 +29,7 @@ class LocalEngine:
     def plan(self, target: RouteTarget) -> Plan:
         """Every row runs here, at its own size, as a labelled preview that claims no LoRA."""
         return Plan(
-            "offline", "offline-preview", target.width, target.height, status="n/a", notes=(OFFLINE_NOTE,)
+            OFFLINE_ROUTE, "offline-preview", target.width, target.height, status="n/a", notes=(OFFLINE_NOTE,)
         )
 
     def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
@@ -38,8 +46,7 @@ class LocalEngine:
             engine=self.name,
             model_used=request.model_id,
             lora_applied=False,
-            notes=(OFFLINE_NOTE,),
-            provider="offline",
+            provider=OFFLINE_ROUTE,
             provider_model="offline-preview",
             offline=True,
         )

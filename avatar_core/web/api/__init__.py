@@ -1,0 +1,48 @@
+"""The REST API under /api/v1: the design's HTTP API, with personal access tokens.
+
+Authentication is `Authorization: Bearer <token>` only: the session cookie is never read here, so
+a browser cannot be tricked into calling it cross-site (no CSRF surface), and CORS stays closed.
+Every route calls the same services as the UI. Errors are `{"error": {"code", "message"}}`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from avatar_core.bootstrap import App
+from avatar_core.web.api.auth import Caller, RateLimit, caller
+from avatar_core.web.api.avatars import avatars_router
+from avatar_core.web.api.catalog import catalog_router
+from avatar_core.web.api.errors import ApiError, add_error_handlers, error
+from avatar_core.web.api.photos import photos_router
+from avatar_core.web.api.projects import generate_router, projects_router
+
+__all__ = ["ApiError", "Caller", "RateLimit", "build_api", "caller", "error"]
+
+
+DESCRIPTION = """Generate avatars over HTTP. Create a token in the app (API section) or with
+`avatar-creator tokens create USER`, then send `Authorization: Bearer <token>`.
+
+```
+curl -X POST http://127.0.0.1:7860/api/v1/projects/1/avatars/generate \\
+  -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\
+  -d '{"prompt": "a friendly astronaut", "name": "Astro", "width": 1024, "height": 1024}'
+```
+"""
+
+
+def build_api(app: App, per_minute: int = 60) -> FastAPI:
+    """The API app, mounted by the web server at /api (docs at /api/docs)."""
+    api = FastAPI(
+        title="Avatar Creator API",
+        version="1",
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    api.state.app, api.state.limit = app, RateLimit(per_minute)
+    add_error_handlers(api)
+    for router in (catalog_router, projects_router, generate_router, photos_router, avatars_router):
+        api.include_router(router(app))
+    return api

@@ -1,0 +1,193 @@
+"""Gallery tab handlers: pages of thumbnails, the detail view, favourites, ratings, reuse."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from typing import Any
+
+import gradio as gr
+
+from avatar_core.domain.errors import AvatarError, ValidationError
+from avatar_core.domain.selection import accessible_models
+from avatar_core.web.handlers.base import HandlerBase
+from avatar_core.web.handlers.common import AUTO, image_html, int_id, user_errors
+from avatar_core.web.text import md_text
+
+
+class GalleryHandlers(HandlerBase):
+    """The Gallery tab's events (the caller's own avatars only)."""
+
+    @user_errors
+    def gallery_page(
+        self,
+        page: float = 1,
+        favourites_only: bool = False,
+        selected: str = "",
+        project: str | None = "",
+        request: gr.Request | None = None,
+    ) -> tuple[Any, ...]:
+        """One page of the caller's own avatars as a thumbnail grid (`selected` is outlined).
+
+        Returns (grid, label, page, newer button, older button): the pager shows only when needed.
+        """
+        user = self.user(request)
+        picked = str(selected or "").strip()
+        wanted, fav = max(1, int(page or 1)), bool(favourites_only)
+        pid = int_id(project) if str(project or "").strip() else None
+        result = self.app.gallery.page(user.id, wanted, favourites_only=fav, project_id=pid)
+        if wanted > result.pages:
+            result = self.app.gallery.page(user.id, result.pages, favourites_only=fav, project_id=pid)
+        if not result.items:
+            grid = (
+                '<div class="avatar-empty">No avatars yet — <a href="#generate" class="go-generate">'
+                "create one on the Generate tab</a>.</div>"
+            )
+        else:
+            cells = "".join(
+                f'<button type="button" class="thumb{" picked" if str(a.id) == picked else ""}" '
+                f'data-id="{a.id}" aria-label="avatar {a.id}" '
+                f'title="{html.escape(a.user_prompt or a.preset_key or "")}">'
+                f'<img loading="lazy" src="/avatars/{a.id}/thumb.webp" alt="avatar {a.id}">'
+                f"{'<span class=fav>★</span>' if a.favourite else ''}</button>"
+                for a in result.items
+            )
+            grid = f'<div class="thumb-grid">{cells}</div>'
+        count = f"{result.total} avatar{'' if result.total == 1 else 's'}"
+        label = f"Page {result.page} of {result.pages} · {count}" if result.pages > 1 else count
+        return (
+            grid,
+            label,
+            result.page,
+            gr.update(visible=result.pages > 1, interactive=result.page > 1),
+            gr.update(visible=result.pages > 1, interactive=result.page < result.pages),
+        )
+
+    def gallery_first(
+        self, favourites_only: bool = False, project: str | None = "", request: gr.Request | None = None
+    ) -> tuple[Any, ...]:
+        """The first page (after a filter change)."""
+        return self.gallery_page(1, favourites_only, "", project, request=request)
+
+    def gallery_newer(
+        self,
+        page: float = 1,
+        favourites_only: bool = False,
+        project: str | None = "",
+        request: gr.Request | None = None,
+    ) -> tuple[Any, ...]:
+        """The page before the current one."""
+        return self.gallery_page(max(1, int(page or 1) - 1), favourites_only, "", project, request=request)
+
+    def gallery_older(
+        self,
+        page: float = 1,
+        favourites_only: bool = False,
+        project: str | None = "",
+        request: gr.Request | None = None,
+    ) -> tuple[Any, ...]:
+        """The page after the current one (clamped to the last page)."""
+        return self.gallery_page(int(page or 1) + 1, favourites_only, "", project, request=request)
+
+    @user_errors
+    def gallery_projects(self, request: gr.Request | None = None) -> dict[str, Any]:
+        """The gallery's project filter: all projects, then each of the caller's."""
+        projects = self.app.projects.of_user(self.user(request).id)
+        return gr.update(
+            choices=[("All projects", "")] + [(f"{p.name} ({p.avatars})", str(p.id)) for p in projects]
+        )
+
+    def pick_avatar(self, evt: gr.EventData) -> str:
+        """A thumbnail click (its id travels in the event data); ownership is checked on use."""
+        raw = getattr(evt, "_data", None)
+        value = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            return str(int(str(value)))
+        except (TypeError, ValueError):
+            return ""
+
+    @user_errors
+    def avatar_detail(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[str, str]:
+        """The full image and recipe of one of the caller's avatars."""
+        user = self.user(request)
+        if not str(avatar_id or "").strip():
+            return "", "Select an avatar to see it full size."
+        a = self.app.gallery.get(user.id, int_id(avatar_id))
+        lora = f"{a.lora_model} @ {a.lora_scale:g}" if a.lora_applied and a.lora_scale else "none"
+        engine = (
+            "offline preview"
+            if a.offline
+            else (f"{a.provider or a.engine}: {a.provider_model}" if a.provider_model else a.engine)
+        )
+        model = {m.model_key: m.name for m in self.app.catalog.models()}.get(a.model_key)
+        preset = {p.key: p.name for p in self.app.catalog.presets()}.get(a.preset_key or "")
+        recipe = (
+            f"**Prompt:** {md_text(a.user_prompt) or '—'}"
+            f"{'  ' + chr(10) + '**Source:** from your photo (not kept)' if a.from_photo else ''}"
+            f"  \n**Preset:** {md_text(preset or a.preset_key or '') or '—'}"
+            f"  \n**Model:** {html.escape(model or a.model_key)} ({engine})"
+            f"  \n**LoRA:** {lora}  \n**Seed:** {a.seed}"
+            f"  \n**Size:** {a.width}×{a.height} · {a.steps} steps · guidance {a.guidance_scale}"
+            f"  \n**Cost:** {a.credits_charged} credits · **Date:** {a.created_at}"
+            f"{'  ★ favourite' if a.favourite else ''}  \n"
+            f"[Download PNG](/avatars/{a.id}/download.png)"
+        )
+        return image_html(a.id, a.user_prompt or "avatar"), recipe
+
+    @user_errors
+    def avatar_actions(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[Any, ...]:
+        """Favourite (or Unfavourite), reuse and delete: usable only with an avatar selected."""
+        user = self.user(request)
+        item = None
+        if str(avatar_id or "").strip():
+            with contextlib.suppress(AvatarError):
+                item = self.app.gallery.get(user.id, int_id(avatar_id))
+        on = item is not None
+        label = "☆ Unfavourite" if item is not None and item.favourite else "★ Favourite"
+        return (
+            gr.update(value=label, interactive=on),
+            gr.update(interactive=on),
+            gr.update(interactive=on),
+            gr.update(visible=False),
+        )
+
+    @user_errors
+    def toggle_favourite(self, avatar_id: str = "", request: gr.Request | None = None) -> str:
+        """Star or unstar one of the caller's avatars."""
+        user = self.user(request)
+        item = self.app.gallery.get(user.id, int_id(avatar_id))
+        item = self.app.gallery.set_favourite(user.id, item.id, not item.favourite)
+        return "★ Added to favourites" if item.favourite else "Removed from favourites"
+
+    @user_errors
+    def rate_up(self, avatar_id: str = "", reason: str = "", request: gr.Request | None = None) -> str:
+        """👍 for one of the caller's avatars (feedback on quality, seen per model by admins)."""
+        return self._rate(avatar_id, 1, reason, request)
+
+    @user_errors
+    def rate_down(self, avatar_id: str = "", reason: str = "", request: gr.Request | None = None) -> str:
+        """👎 for one of the caller's avatars, with an optional reason."""
+        return self._rate(avatar_id, -1, reason, request)
+
+    def _rate(self, avatar_id: str, rating: int, reason: str, request: gr.Request | None) -> str:
+        if not str(avatar_id or "").strip():
+            raise ValidationError("Select an avatar first.")
+        user = self.user(request)
+        self.app.gallery.rate(user.id, int_id(avatar_id), rating, reason or "")
+        return "Thanks — rated 👍." if rating > 0 else "Thanks — rated 👎; that helps us choose models."
+
+    @user_errors
+    def delete_avatar(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[str, str]:
+        """Delete one of the caller's avatars (files and row, not credits); clear the pick."""
+        user = self.user(request)
+        self.app.gallery.delete(user.id, int_id(avatar_id))
+        return "Avatar deleted.", ""
+
+    @user_errors
+    def reuse(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[Any, ...]:
+        """'Use these settings again': prompt, preset, model and seed for the Generate tab."""
+        user = self.user(request)
+        s = self.app.gallery.get(user.id, int_id(avatar_id)).settings()
+        reach = {m.model_key for m in accessible_models(self.app.generations.sold_models(), user.tier)}
+        model = s.model if s.model in reach else AUTO
+        return s.prompt, s.preset, model, s.seed, gr.update(selected="generate")

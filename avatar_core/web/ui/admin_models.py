@@ -1,0 +1,101 @@
+"""Admin tab, Models: the catalog with what really runs, editing a model and adding one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from avatar_core.bootstrap import App
+from avatar_core.domain.selection import TIERS
+from avatar_core.web.handlers import Handlers
+from avatar_core.web.ui.common import HIDDEN
+
+MODEL_HEADERS = [
+    "key",
+    "tier",
+    "credits",
+    "enabled",
+    "runs as",
+    "LoRA runs",
+    "size",
+    "status",
+    "licence",
+    "served",
+]
+MODEL_WIDTHS: list[str | int] = ["19%", "6%", "6%", "6%", "25%", "7%", "11%", "6%", "8%", "6%"]
+
+
+def _edit_form(app: App) -> list[Any]:
+    """Model, enabled, price, endpoint and handler of one model (filled with the first one)."""
+    models = app.catalog.models()
+    first = models[0] if models else None
+    with gr.Row(elem_classes="align-end"):
+        key = gr.Dropdown(
+            [m.model_key for m in models],
+            label="Model",
+            value=first.model_key if first else None,
+            interactive=True,
+            scale=3,
+        )
+        enabled = gr.Checkbox(label="Enabled", scale=1, value=first.enabled if first else True)
+        price = gr.Number(
+            label="Price (credits)", precision=None, scale=1, value=first.credit_cost if first else 0
+        )
+    with gr.Row(elem_classes="align-end"):
+        endpoint = gr.Textbox(
+            label="Dedicated endpoint URL (empty: the provider)",
+            value=(first.endpoint_url or "") if first else "",
+            scale=3,
+        )
+        handler = gr.Dropdown(
+            ["default", "avatar-creator"],
+            label="Endpoint handler",
+            value=(first.endpoint_handler or "default") if first else "default",
+            interactive=True,
+            scale=1,
+        )
+        save = gr.Button("Save model", scale=1)
+    return [key, enabled, price, endpoint, handler, save]
+
+
+def _add_form() -> tuple[list[Any], Any]:
+    """The fields of a new catalog row and the button adding it."""
+    with gr.Accordion("Add a model (checked against the Hub before it is saved)", open=False):
+        with gr.Row():
+            key = gr.Textbox(label="Key", placeholder="avatar-creator:flux-krea", scale=2)
+            repo = gr.Textbox(label="Model repo", scale=3, placeholder="black-forest-labs/FLUX.1-Krea-dev")
+            lora = gr.Textbox(label="LoRA repo (optional)", scale=3)
+            scale = gr.Number(label="LoRA scale", value=1.0, scale=1)
+        with gr.Row(elem_classes="align-end"):
+            tier = gr.Dropdown(list(TIERS), value="basic", label="Tier", interactive=True)
+            price = gr.Number(label="Price (credits)", value=12)
+            size = gr.Textbox(label="Size", value="1024x1024")
+            steps = gr.Number(label="Steps", value=28)
+            guidance = gr.Number(label="Guidance", value=3.5)
+            licence = gr.Textbox(label="Licence", placeholder="FLUX.1-dev non-commercial")
+            add = gr.Button("Add model")
+    return [key, repo, lora, scale, tier, price, size, steps, guidance, licence], add
+
+
+def build_admin_models(app: App, h: Handlers) -> Any:
+    """The Models section and its events; returns the table (listed when the tab opens)."""
+    gr.Markdown("## Models")
+    msg = gr.Markdown(elem_id="model-msg")
+    table = gr.Dataframe(
+        headers=MODEL_HEADERS,
+        interactive=False,
+        wrap=True,
+        elem_id="admin-models",
+        column_widths=MODEL_WIDTHS,
+    )
+    *fields, save = _edit_form(app)
+    new_fields, add = _add_form()
+    fields[0].change(h.admin_model_fields, [fields[0]], fields[1:], api_name="admin_model_fields", **HIDDEN)
+    save.click(h.admin_update_model, fields, msg, api_name="admin_update_model").then(
+        h.admin_models, None, table, api_name="admin_models_after_save", **HIDDEN
+    )
+    add.click(h.admin_add_model, new_fields, msg, api_name="admin_add_model").then(
+        h.admin_models, None, table, api_name="admin_models_after_add", **HIDDEN
+    )
+    return table

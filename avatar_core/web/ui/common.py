@@ -1,0 +1,41 @@
+"""What every tab of the Gradio UI shares: assets, client-side snippets, small helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from avatar_core.config import ASSETS_DIR
+from avatar_core.web.pages import LOGO_SVG
+
+ASSETS = ASSETS_DIR
+HEAD = "<script>" + (ASSETS / "app.js").read_text() + "</script>" if (ASSETS / "app.js").is_file() else ""
+REFRESH_SECONDS = 30.0  # the balance and quote refresh this often (and when the tab regains focus)
+# Internal events: no public API endpoint (every event still has an explicit api_name).
+HIDDEN: dict[str, Any] = dict(api_visibility="private")
+# A POST form: logging out is an action (GET /logout only shows a confirmation button), and a
+# Markdown link would open in a new tab (Gradio sets target=_blank on them).
+LOGOUT_FORM = (
+    '<form method="post" action="/logout" class="logout-form">'
+    '<button type="submit" class="logout-btn">Log out</button></form>'
+)
+LOGO = f'<h1 class="brand">{LOGO_SVG.format(size=34)}<span>Avatar Creator</span></h1>'
+
+
+def busy() -> Any:
+    """Generate while a generation runs: says so and cannot be clicked again."""
+    return gr.update(value="Generating…", interactive=False)
+
+
+def ready() -> Any:
+    """Generate again, once the result (or the error) is in."""
+    return gr.update(value="Generate", interactive=True)
+
+
+def duration(hours: float) -> str:
+    """'24 hours', '30 minutes', '4 seconds'."""
+    for unit, size in (("hours", 1.0), ("minutes", 1 / 60), ("seconds", 1 / 3600)):
+        if hours >= size:
+            return f"{hours / size:g} {unit}"
+    return f"{hours * 3600:.1f} seconds"

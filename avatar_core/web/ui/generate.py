@@ -1,0 +1,207 @@
+"""The Generate tab: prompt, presets, photo, model and preferences, the quote and the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from avatar_core.bootstrap import App
+from avatar_core.web.handlers import AUTO, PREVIEW_NOTE, Handlers, model_choices
+from avatar_core.web.ui.common import HIDDEN, REFRESH_SECONDS, busy, ready
+from avatar_core.web.ui.photo import PhotoView, build_photo
+from avatar_core.web.ui.presets import build_preset_picker, preset_choices, wire_preset_picker
+
+EMPTY_RESULT = '<div class="avatar-empty">Your avatar appears here</div>'
+# Client-side only: one preference at a time (the ticked one wins), a draft kept for re-login,
+# the draft restored after logging in again, Generate disabled at once, a phone scrolled to the result.
+ONE_PREF_JS = "(me, a, b) => me ? [false, false] : [a, b]"
+DRAFT_JS = "(p, s) => { window.avatarDraft = {prompt: p, preset: s}; return []; }"
+RESTORE_JS = (
+    "(p, s) => { const d = window.avatarTakeDraft ? window.avatarTakeDraft() : null; "
+    "return d ? [d.prompt || p, d.preset || s] : [p, s]; }"
+)
+BUSY_JS = "() => { const b = document.getElementById('generate-btn'); if (b) b.disabled = true; return []; }"
+SCROLL_RESULT_JS = "() => { window.avatarResultArrived && window.avatarResultArrived(); return []; }"
+
+
+@dataclass(frozen=True)
+class GenerateView:
+    """The Generate tab's components that other parts of the page read or fill."""
+
+    banner: Any
+    prompt: Any
+    preset: Any
+    model: Any
+    prefs: tuple[Any, Any, Any]  # realism, hd, fast
+    seed: Any
+    locked: Any
+    quote: Any
+    project: Any
+    photo: PhotoView
+
+    @property
+    def quote_inputs(self) -> list[Any]:
+        """What the quote depends on: model, preset, the three preferences, from-photo."""
+        return [self.model, self.preset, *self.prefs, self.photo.from_photo]
+
+
+def _choices(app: App) -> tuple[Any, Any, Any]:
+    """The preset and model dropdowns, and the line naming locked models."""
+    with gr.Row():
+        preset = gr.Dropdown(preset_choices(app), value="", label="Preset", interactive=True, min_width=200)
+        model = gr.Dropdown(
+            model_choices(app.catalog.models()), value=AUTO, label="Model", interactive=True, min_width=200
+        )
+    locked = gr.Markdown(elem_classes="locked-note", elem_id="locked-note")
+    return preset, model, locked
+
+
+def _preferences() -> tuple[tuple[Any, Any, Any], Any]:
+    """The three one-at-a-time preferences and the seed."""
+    with gr.Row(elem_classes="align-end"):
+        with gr.Group(elem_id="prefs"):
+            realism = gr.Checkbox(label="Prefer realism", value=False, elem_id="pref-realism")
+            hd = gr.Checkbox(label="Prefer HD", value=False, elem_id="pref-hd")
+            fast = gr.Checkbox(label="Fast", value=False, elem_id="pref-fast")
+        seed = gr.Number(value=-1, precision=None, label="Seed (-1 = random)", min_width=160)
+    return (realism, hd, fast), seed
+
+
+def _naming() -> tuple[Any, Any]:
+    """Where the avatar goes (project) and what it is called."""
+    with gr.Row():
+        project = gr.Dropdown(
+            [("My avatars", "")],
+            value="",
+            label="Project",
+            interactive=True,
+            min_width=160,
+            elem_id="project",
+        )
+        name = gr.Textbox(
+            "",
+            label="Avatar name (optional)",
+            max_length=120,
+            placeholder="from the preset or prompt",
+            min_width=160,
+            elem_id="avatar-name",
+        )
+    return project, name
+
+
+def _prompt() -> Any:
+    """The prompt box."""
+    return gr.Textbox(
+        label="Prompt",
+        lines=3,
+        max_length=1000,
+        elem_id="prompt",
+        placeholder="e.g. a smiling woman with curly red hair and glasses, green sweater, garden background",
+    )
+
+
+def _actions() -> tuple[Any, Any, Any, Any, Any]:
+    """The quote line, Generate, Cancel (shown while queued), the refresh button and its timer."""
+    quote = gr.Markdown(elem_classes="quote", elem_id="quote")
+    go = gr.Button("Generate", variant="primary", elem_id="generate-btn")
+    cancel = gr.Button(
+        "Cancel: leave the queue (nothing is charged)",
+        elem_id="cancel-btn",
+        elem_classes="cancel-queued",
+        size="sm",
+    )
+    refresh_now = gr.Button("Refresh balance", elem_id="refresh-balance", elem_classes="offscreen")
+    return quote, go, cancel, refresh_now, gr.Timer(REFRESH_SECONDS)
+
+
+def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit: int | str) -> GenerateView:
+    """The tab's components and events (the page load that fills them is wired by the page)."""
+    banner = gr.Markdown(
+        PREVIEW_NOTE, elem_classes="offline-note", elem_id="offline-note", visible=app.offline
+    )
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5, min_width=320):
+            prompt = _prompt()
+            picker = build_preset_picker(app)
+            photo = build_photo(app, h)
+            preset, model, locked = _choices(app)
+            prefs, seed = _preferences()
+            project, name = _naming()
+        with gr.Column(scale=6, min_width=320):
+            # The quote and Generate head the result column: in view on a desktop without scrolling
+            # (issue #11), and right after the form when the columns stack on a phone.
+            quote, go, cancel, refresh_now, timer = _actions()
+            result = (gr.HTML(EMPTY_RESULT, elem_id="result-image"), gr.Markdown(elem_id="result-info"))
+            result_json = gr.JSON(visible=False)
+    view = GenerateView(banner, prompt, preset, model, prefs, seed, locked, quote, project, photo)
+    wire_preset_picker(app, picker, preset)
+    _wire_form(demo, h, view, greeting, [timer.tick, refresh_now.click])
+    inputs = [prompt, preset, model, *prefs, seed, photo.from_photo, photo.photo_id, project, name]
+    generating = go.click(busy, None, go, api_name="busy", queue=False, js=BUSY_JS, **HIDDEN).then(
+        h.generate,
+        inputs,
+        [*result, quote, result_json],
+        api_name="generate",
+        concurrency_limit=limit,
+        concurrency_id="generate",
+        show_progress_on=[result[0]],
+    )
+    # One light event after the result: the new balance and Generate usable again.
+    generating.then(
+        h.after_generate,
+        None,
+        [greeting, go],
+        api_name="after_generate",
+        queue=False,
+        js=SCROLL_RESULT_JS,
+        **HIDDEN,
+    )
+    # Shown (by app.js) only while the generation waits in the queue: nothing is charged yet.
+    cancel.click(ready, None, go, cancels=[generating], api_name="cancel_generate", queue=False, **HIDDEN)
+    return view
+
+
+def _wire_form(
+    demo: gr.Blocks, h: Handlers, view: GenerateView, greeting: Any, refresh_triggers: list[Any]
+) -> None:
+    """The quote (on every change), the periodic refresh, the kept draft, one preference at a time."""
+    gr.on(
+        [demo.load] + [c.change for c in view.quote_inputs],
+        h.quote_view,
+        view.quote_inputs,
+        [view.quote, *view.prefs],
+        api_name="quote",
+        queue=False,
+        **HIDDEN,
+    )
+    gr.on(
+        refresh_triggers,
+        h.refresh,
+        view.quote_inputs,
+        [greeting, view.quote],
+        api_name="refresh",
+        queue=False,
+        show_progress="hidden",
+        **HIDDEN,
+    )
+    drafted = [view.prompt, view.preset]
+    gr.on([c.change for c in drafted], None, drafted, None, js=DRAFT_JS, api_name="keep_draft", **HIDDEN)
+    for i, box in enumerate(view.prefs):
+        others = [b for b in view.prefs if b is not box]
+        box.input(
+            None, [box, *others], others, js=ONE_PREF_JS, api_name=f"one_preference_{'rhf'[i]}", **HIDDEN
+        )
+
+
+def wire_page_load(
+    app: App, demo: gr.Blocks, h: Handlers, greeting: Any, view: GenerateView, admin_tab: Any
+) -> None:
+    """What the page does once per load: the session, banner, restored draft and projects."""
+    demo.load(h.on_load, None, [greeting, view.model, view.locked, view.quote, admin_tab], api_name="session")
+    if app.offline:
+        demo.load(h.banner, None, view.banner, api_name="banner", queue=False, **HIDDEN)
+    drafted = [view.prompt, view.preset]
+    demo.load(None, drafted, drafted, js=RESTORE_JS, api_name="restore_draft", **HIDDEN)
+    demo.load(h.project_choices, None, view.project, api_name="projects", queue=False, **HIDDEN)
