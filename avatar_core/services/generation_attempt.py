@@ -34,6 +34,7 @@ class Attempt:
     name: str
     project_id: int | None
     quote: Selection | None  # what a quote for the same request answers now
+    sold: tuple[ModelSpec, ...] = ()  # the catalog as sold when it was chosen (for the next quote)
     started: float = 0.0
     notes: tuple[str, ...] = ()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from avatar_core.domain.selection import Selection
+from avatar_core.domain.selection import ModelSpec, Selection
 from avatar_core.domain.status import GenerationStatus
 from avatar_core.engines.base import OFFLINE_ROUTE
 from avatar_core.infra.models import Generation
@@ -42,6 +42,7 @@ class GenerationResult:
     # that request no longer quotes (e.g. the model was disabled meanwhile) or for a replay.
     quote: Selection | None = None
     tier: str = ""  # the user's tier the quote is for
+    sold: tuple[ModelSpec, ...] = ()  # the catalog as sold to this user then (the quote's toggles)
 
     @property
     def offline(self) -> bool:

@@ -95,6 +95,7 @@ class Attempts:
             name=gen.name,
             project_id=gen.project_id,
             quote=next_quote(models, tier, request, selection),
+            sold=tuple(models),
         )
 
     def fail(
@@ -133,6 +134,7 @@ class Attempts:
             error=message,
             quote=attempt.quote,
             tier=attempt.tier,
+            sold=attempt.sold,
         )
 
     def complete(self, attempt: Attempt, result: RenderResult) -> GenerationResult:
@@ -250,4 +252,5 @@ def completed(
         project_id=attempt.project_id,
         quote=attempt.quote,
         tier=attempt.tier,
+        sold=attempt.sold,
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import gradio as gr
 from sqlalchemy import event
 
 from avatar_core.bootstrap import App
@@ -46,3 +47,31 @@ def test_statements_per_generate_and_the_quote_after_it(sqlite_app: App) -> None
     listing, quoted = "\n".join(generate_sql), "\n".join(quote_sql)
     assert len(generate_sql) == GENERATE_STATEMENTS, f"update GENERATE_STATEMENTS deliberately:\n{listing}"
     assert len(quote_sql) == QUOTE_STATEMENTS, f"update QUOTE_STATEMENTS deliberately:\n{quoted}"
+
+
+class _NoProgress(gr.Progress):
+    """Stands in for gr.Progress outside a Gradio event: every update is dropped."""
+
+    def __call__(self, *_args: Any, **_kwargs: Any) -> None:
+        """Drop the update."""
+
+
+# One Generate click in the web UI: who is calling, the generation, and the price line after it
+# (built from the generation's own result). Quoting again afterwards, as it did before, made it 28.
+CLICK_STATEMENTS = 20
+
+
+def test_statements_per_generate_click_in_the_web_ui(sqlite_app: App) -> None:
+    from avatar_core.web.handlers import AUTO, Handlers
+
+    app = sqlite_app
+    user = app.accounts.register("clicker", "a-long-secret-9", tier="basic")
+    handlers, request = Handlers(app), gr.Request(username=str(user.id))
+    form = ("a lighthouse keeper", "yoga-instructor", AUTO, False, False, False, 7)
+    handlers.generate(*form, request=request, progress=_NoProgress())  # warm caches
+    with counted(app) as click_sql:
+        _image, _details, quote_line, data = handlers.generate(*form, request=request, progress=_NoProgress())
+    assert data["status"] == "completed"
+    assert quote_line == handlers.quote(AUTO, "yoga-instructor", False, False, False, request=request)
+    listing = "\n".join(click_sql)
+    assert len(click_sql) == CLICK_STATEMENTS, f"update CLICK_STATEMENTS deliberately:\n{listing}"

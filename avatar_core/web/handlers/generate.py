@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from avatar_core.domain.errors import AvatarError
-from avatar_core.domain.selection import accessible_models
+from avatar_core.domain.selection import Selection, accessible_models
 from avatar_core.services.generation import GenerationRequest, GenerationResult
 from avatar_core.web.handlers.base import HandlerBase
 from avatar_core.web.handlers.common import (
@@ -22,11 +22,11 @@ from avatar_core.web.handlers.common import (
     locked_note,
     model_choices,
     parse_seed,
-    toggle_reasons,
     user_errors,
     why_line,
 )
 from avatar_core.web.handlers.progress import StageClock
+from avatar_core.web.handlers.quote_form import QuoteForm
 from avatar_core.web.text import md_text, plain
 
 
@@ -127,33 +127,23 @@ class GenerateHandlers(HandlerBase):
     ) -> tuple[str, dict[str, str]]:
         """The quote line and the toggle reasons."""
         user = self.user(request)
-        photo = bool(from_photo)
-        explicit = None if model in (None, "", AUTO) or photo else model
-        reasons = toggle_reasons(self.app.generations.sold_models(), user.tier, bool(explicit), photo)
-        req = GenerationRequest(
-            prompt="x",
-            preset=preset or None,
-            model=explicit,
-            prefer_realism=bool(prefer_realism) and not reasons["realism"],
-            prefer_hd=bool(prefer_hd) and not reasons["hd"],
-            fast=bool(fast) and not reasons["fast"],
-            from_photo=photo,
-        )
+        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo)
+        reasons = form.reasons(self.app.generations.sold_models(), user.tier)
         try:
-            sel = self.app.generations.quote(user, req)
+            sel: Selection | None = self.app.generations.quote(user, form.request(reasons))
         except AvatarError as err:
             return f"**{md_text(str(err))}** · Balance: **{user.balance}** credits", reasons
-        short = "" if user.balance >= sel.price else " — not enough credits"
+        return self._quote_line(form, sel, user.tier, user.balance, reasons), reasons
+
+    def _quote_line(
+        self, form: QuoteForm, sel: Selection | None, tier: str, balance: int, reasons: dict[str, str]
+    ) -> str:
+        """Model, size, LoRA, price and why, with the balance (no reads: `sel` is given)."""
+        if sel is None:
+            return f"This choice can no longer be generated · Balance: **{balance}** credits"
+        short = "" if balance >= sel.price else " — not enough credits"
         plan = self.app.generations.plan(sel.model)
         lora = f" + LoRA @ {plan.lora_scale:g}" if plan.lora else ""
-        asked = GenerationRequest(
-            prompt="x",
-            model=explicit,
-            prefer_realism=bool(prefer_realism),
-            prefer_hd=bool(prefer_hd),
-            fast=bool(fast),
-            from_photo=photo,
-        )
         size = (
             ""
             if (plan.width, plan.height) == (sel.model.width, sel.model.height)
@@ -162,9 +152,14 @@ class GenerateHandlers(HandlerBase):
         )
         return (
             f"Will use **{sel.model.name}** ({plan.width}×{plan.height}{lora}) · "
-            f"**{sel.price}** credits · Balance: **{user.balance}** credits{short}  \n"
-            f"{why_line(sel, asked, user.tier, reasons)}{size}"
-        ), reasons
+            f"**{sel.price}** credits · Balance: **{balance}** credits{short}  \n"
+            f"{why_line(sel, form.asked(), tier, reasons)}{size}"
+        )
+
+    def _next_quote(self, form: QuoteForm, result: GenerationResult) -> str:
+        """The quote after a generation, from the generation's own result (no second selection)."""
+        reasons = form.reasons(list(result.sold), result.tier)
+        return self._quote_line(form, result.quote, result.tier, result.balance, reasons)
 
     @user_errors
     def generate(
@@ -201,7 +196,10 @@ class GenerateHandlers(HandlerBase):
         progress(0.02, desc="Starting")
         with StageClock(progress) as clock:
             result = self.app.generations.generate(user, req, progress=clock.report)
-        quote_line = self.quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)
+        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo)
+        quote_line = (
+            self._next_quote(form, result) if result.sold else self.quote(*form.args, request=request)
+        )
         data = result_data(result)
         if not result.ok:
             msg = (

@@ -1,0 +1,62 @@
+"""The Generate form's fields that decide a quote, and the requests made from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from avatar_core.domain.selection import ModelSpec
+from avatar_core.services.generation import GenerationRequest
+from avatar_core.web.handlers.common import AUTO, toggle_reasons
+
+
+@dataclass(frozen=True)
+class QuoteForm:
+    """The Generate form's fields that decide the quote."""
+
+    model: str | None
+    preset: str | None
+    prefer_realism: bool
+    prefer_hd: bool
+    fast: bool
+    from_photo: bool
+
+    @classmethod
+    def of(
+        cls, model: str | None, preset: str | None, realism: bool, hd: bool, fast: bool, photo: bool
+    ) -> QuoteForm:
+        """The form as Gradio sends it (Auto → no model; a photo overrides the model)."""
+        photo = bool(photo)
+        explicit = None if model in (None, "", AUTO) or photo else model
+        return cls(explicit, preset or None, bool(realism), bool(hd), bool(fast), photo)
+
+    @property
+    def args(self) -> tuple[str | None, str | None, bool, bool, bool, bool]:
+        """Positional arguments of `quote`."""
+        return (self.model, self.preset, self.prefer_realism, self.prefer_hd, self.fast, self.from_photo)
+
+    def reasons(self, sold: list[ModelSpec], tier: str) -> dict[str, str]:
+        """Why each toggle cannot apply ('' when it can)."""
+        return toggle_reasons(sold, tier, bool(self.model), self.from_photo)
+
+    def request(self, reasons: dict[str, str]) -> GenerationRequest:
+        """The request quoted: toggles that cannot apply are off."""
+        return GenerationRequest(
+            prompt="x",
+            preset=self.preset,
+            model=self.model,
+            prefer_realism=self.prefer_realism and not reasons["realism"],
+            prefer_hd=self.prefer_hd and not reasons["hd"],
+            fast=self.fast and not reasons["fast"],
+            from_photo=self.from_photo,
+        )
+
+    def asked(self) -> GenerationRequest:
+        """What the user ticked (to name the preferences that fall back)."""
+        return GenerationRequest(
+            prompt="x",
+            model=self.model,
+            prefer_realism=self.prefer_realism,
+            prefer_hd=self.prefer_hd,
+            fast=self.fast,
+            from_photo=self.from_photo,
+        )
