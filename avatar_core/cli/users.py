@@ -13,7 +13,7 @@ from typing import Any
 from avatar_core.bootstrap import App
 from avatar_core.cli.security import add_user_commands
 from avatar_core.domain.errors import ValidationError
-from avatar_core.domain.selection import TIERS
+from avatar_core.domain.selection import TIERS, Tier
 from avatar_core.services.actors import OPERATOR
 from avatar_core.services.verify import table
 
@@ -97,7 +97,7 @@ def add_users_parser(sub: Any) -> None:
         "password, or reads one line from stdin with --password-stdin).",
     )
     c.add_argument("name", help="username (3-32 letters, digits, . _ -)")
-    c.add_argument("--tier", choices=TIERS, default="free", help="tier (default free)")
+    c.add_argument("--tier", choices=TIERS, default=Tier.FREE, help="tier (default free)")
     c.add_argument("--admin", action="store_true", help="make the user an admin")
     c.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     c.set_defaults(run=cmd_users_add)

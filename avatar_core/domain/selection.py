@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from avatar_core.domain.errors import NoModelsAvailable, TierRefused, ValidationError
 
-TIERS = ("free", "basic", "pro", "enterprise")
+
+class Tier(StrEnum):
+    """The plans, lowest first; a tier reaches its own models and every lower tier's."""
+
+    FREE = "free"
+    BASIC = "basic"
+    PRO = "pro"
+    ENTERPRISE = "enterprise"  # pays nothing per image (price_for)
+
+
+TIERS: tuple[Tier, ...] = tuple(Tier)
 # How a dedicated endpoint treats a LoRA: the toolkit's "default" handler cannot apply one (it
 # fails on `lora_weights`); "avatar-creator" (deploy/endpoint/handler.py) applies it or refuses.
 ENDPOINT_HANDLERS = ("default", "avatar-creator")
@@ -89,7 +100,7 @@ def accessible_models(models: Sequence[ModelSpec], tier: str, likeness: bool = F
 
 def price_for(model: ModelSpec, tier: str) -> int:
     """Enterprise pays nothing; everyone else pays the model's credit cost."""
-    return 0 if tier == "enterprise" else model.credit_cost
+    return 0 if tier == Tier.ENTERPRISE else model.credit_cost
 
 
 def _quality(model: ModelSpec) -> tuple[int, int, int, int]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from avatar_core.domain.selection import Tier
 from avatar_core.domain.status import GenerationStatus
 
 APP_ID = "avatar-creator"
@@ -41,7 +42,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    tier: Mapped[str] = mapped_column(String(16), default="free")
+    tier: Mapped[str] = mapped_column(String(16), default=Tier.FREE.value)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     balance: Mapped[int] = mapped_column(Integer, default=0)
     gallery_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

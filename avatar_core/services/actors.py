@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from avatar_core.domain.errors import PermissionDenied
+from avatar_core.domain.selection import Tier
 from avatar_core.services.auth import UserInfo
 
 # The acting user of a command-line session: the operator at the machine's shell (no account).
-OPERATOR = UserInfo(id=0, username="(operator)", tier="enterprise", is_admin=True, balance=0)
+OPERATOR = UserInfo(id=0, username="(operator)", tier=Tier.ENTERPRISE, is_admin=True, balance=0)
 
 
 def require_admin(actor: UserInfo | None) -> UserInfo:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from avatar_core.domain.errors import NotFound
+from avatar_core.domain.selection import Tier
 from avatar_core.engines.base import Engine, Plan, RouteTarget
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, LedgerEntry, User
@@ -107,7 +108,12 @@ class AdminService(CatalogAdmin):
             raise NotFound(f"No user called {username!r}.") from None
 
     def create_user(
-        self, actor: UserInfo | None, username: str, password: str, tier: str = "free", is_admin: bool = False
+        self,
+        actor: UserInfo | None,
+        username: str,
+        password: str,
+        tier: str = Tier.FREE,
+        is_admin: bool = False,
     ) -> UserInfo:
         """A new account made by an admin (no sign-up limits; the welcome grant applies)."""
         require_admin(actor)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from avatar_core.domain.errors import AuthError, ConfigError, NotFound, ValidationError
-from avatar_core.domain.selection import TIERS, tier_rank
+from avatar_core.domain.selection import TIERS, Tier, tier_rank
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import User
 from avatar_core.services import credits
@@ -48,14 +48,14 @@ class UserInfo:
 
     id: int
     username: str
-    tier: str
+    tier: Tier
     is_admin: bool
     balance: int
 
 
 def info(user: User) -> UserInfo:
     """The public view of a user row."""
-    return UserInfo(user.id, user.username, user.tier, user.is_admin, user.balance)
+    return UserInfo(user.id, user.username, Tier(user.tier), user.is_admin, user.balance)
 
 
 EPOCH_TTL = 2.0  # seconds a session epoch read from the database is trusted (see session_epoch)
@@ -89,7 +89,7 @@ class Accounts:
         username: str,
         password: str,
         *,
-        tier: str = "free",
+        tier: str = Tier.FREE,
         is_admin: bool = False,
         hf_username: str | None = None,
         admit: Callable[[Session, User], None] | None = None,
@@ -238,7 +238,7 @@ class Accounts:
                     user.session_epoch += 1
                 self._epochs.pop(user.id, None)
                 return info(user)
-        return self.register(name, password, tier="enterprise", is_admin=True)
+        return self.register(name, password, tier=Tier.ENTERPRISE, is_admin=True)
 
     def _change(self, username: str, apply: Callable[[User], None]) -> UserInfo:
         """Change one user and end all of its sessions (password and role changes)."""
