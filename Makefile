@@ -59,8 +59,9 @@ cluster-stop:  ## stop everything `make cluster` started
 	$(PY) scripts/cluster.py stop
 
 lint: $(DEV_STAMP)  ## ruff + mypy + import contracts (also run by `make test`)
-	$(VENV)/bin/ruff check avatar_core tests app.py bench deploy
-	$(VENV)/bin/mypy avatar_core
+	$(VENV)/bin/ruff check avatar_core tests app.py bench deploy scripts
+	$(VENV)/bin/ruff format --check avatar_core tests app.py bench deploy scripts
+	$(VENV)/bin/mypy avatar_core tests
 	$(VENV)/bin/lint-imports --no-cache
 
 screenshots: $(DEV_STAMP)  ## regenerate docs/screenshot-*.png with the browser
