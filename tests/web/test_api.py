@@ -278,7 +278,11 @@ def test_models_presets_and_docs(live: LiveServer) -> None:
     assert not any(m["locked"] for m in models.values()) and len(presets) == 19
     with httpx.Client(base_url=live.url) as c:
         spec = c.get("/api/openapi.json").json()
-        assert c.get("/api/docs").status_code == 200
+        docs = c.get("/api/docs")
+        assert docs.status_code == 200 and "/api/openapi.json" in docs.text
+        assert "cdn." not in docs.text  # the CSP loads nothing remote: the UI's files are ours
+        for asset in ("/api/docs/static/swagger-ui-bundle.js", "/api/docs/static/swagger-ui.css"):
+            assert asset in docs.text and c.get(asset).status_code == 200
     paths = set(spec["paths"])
     assert {
         "/v1/me",

@@ -7,7 +7,11 @@ Every route calls the same services as the UI. Errors are `{"error": {"code", "m
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import swagger_ui_bundle
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from avatar_core.bootstrap import App
 from avatar_core.web.api.auth import Caller, RateLimit, caller
@@ -37,7 +41,7 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
         title="Avatar Creator API",
         version="1",
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served below from the swagger-ui-bundle package: no CDN (the CSP allows none)
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -45,4 +49,21 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
     add_error_handlers(api)
     for router in (catalog_router, projects_router, generate_router, photos_router, avatars_router):
         api.include_router(router(app))
+    add_docs(api)
     return api
+
+
+def add_docs(api: FastAPI) -> None:
+    """Swagger UI at /docs with its scripts served from the installed `swagger-ui-bundle`."""
+    api.mount("/docs/static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
+
+    @api.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")  # "/api" when mounted there
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title=f"{api.title} docs",
+            swagger_js_url=f"{root}/docs/static/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs/static/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs/static/favicon-32x32.png",
+        )
