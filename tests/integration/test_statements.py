@@ -57,7 +57,8 @@ class _NoProgress(gr.Progress):
 
 
 # One Generate click in the web UI: who is calling, the generation, and the price line after it
-# (built from the generation's own result). Quoting again afterwards, as it did before, made it 28.
+# (built from the generation's own result). Before issue #10 it was 36 (24 in the service, then a full
+# re-quote); quoting again on today's service would make it 28.
 CLICK_STATEMENTS = 20
 
 
