@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from avatar_core.bootstrap import App
+from avatar_core.domain.aspects import ASPECTS, SQUARE
 from avatar_core.domain.errors import AvatarError, ValidationError
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.generation import GenerationRequest, GenerationResult
@@ -33,6 +34,13 @@ def add_generate_parser(sub: Any, run: Any) -> None:
     c.add_argument("--prefer-realism", action="store_true", help="prefer a Realism LoRA model")
     c.add_argument("--prefer-hd", action="store_true", help="prefer the highest resolution")
     c.add_argument("--fast", action="store_true", help="prefer the fast (schnell) model")
+    c.add_argument(
+        "--aspect",
+        choices=ASPECTS,
+        default=SQUARE,
+        help="the image's shape: 1:1 square (default), 3:4 or 4:5 portrait, 4:3 landscape; the "
+        "model's area reshaped, then what the route can make (printed with the result)",
+    )
     c.add_argument("--seed", type=int, help="fixed seed (default random, always recorded)")
     c.add_argument(
         "--photo",
@@ -65,6 +73,7 @@ def run_generate(app: App, args: argparse.Namespace) -> int:
         prefer_hd=args.prefer_hd,
         fast=args.fast,
         seed=args.seed,
+        aspect=args.aspect,
         from_photo=photo_id is not None,
         photo_id=photo_id,
         project_id=project_id,
@@ -107,7 +116,7 @@ def _print_result(app: App, result: GenerationResult, args: argparse.Namespace, 
                 + (f" + {result.lora} @ {result.lora_scale:g}" if result.lora else "")
             )
         )
-        print(f"Avatar #{result.generation_id} ({kind}): {image}")
+        print(f"Avatar #{result.generation_id} ({kind}, {result.width}x{result.height}): {image}")
         print(
             f"{result.reason}; charged {result.credits_charged}, balance {result.balance}, "
             f"seed {result.seed}, {result.seconds:.2f} s"

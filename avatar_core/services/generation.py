@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from avatar_core.domain.aspects import ASPECTS, Aspect, parse_aspect
 from avatar_core.domain.errors import NotFound, ValidationError
 from avatar_core.domain.presets_data import PresetData
 from avatar_core.domain.selection import ModelSpec, Selection, price_for
@@ -26,6 +27,7 @@ from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import Catalog, find_preset, list_models
 from avatar_core.services.generation_attempt import Attempt, render_request
+from avatar_core.services.generation_batch import Batches
 from avatar_core.services.generation_choice import choose, fallback, servable
 from avatar_core.services.generation_request import (
     MAX_SEED,
@@ -65,6 +67,7 @@ class GenerationService:
         self.deadline, self.clock, self.photos, self.metrics = deadline, clock, photos, metrics
         self.admit = admit  # called under the user lock before a charge (per-user concurrency)
         self.attempts = Attempts(self)
+        self.batches = Batches(self)  # several images per click, variations
 
     def generate(
         self, user: UserInfo, request: GenerationRequest, progress: Progress | None = None
@@ -75,7 +78,7 @@ class GenerationService:
         preset, rows, _tier = self._context(request)
         seed = secrets.randbelow(MAX_SEED + 1) if seed is None else seed
         draft = Draft(text, preset, seed, self._source(user.id, request))
-        models = servable(rows, self.plan, request.model, request.from_photo)
+        models = servable(rows, self.plan, request.model, request.from_photo, request.aspect)
         try:
             attempt = self.attempts.open(user.id, request, draft, models)
         except Replay as replay:
@@ -119,9 +122,22 @@ class GenerationService:
 
     def quote(self, user: UserInfo, request: GenerationRequest) -> Selection:
         """What `generate` would run and charge right now, without charging anything."""
+        aspect = parse_aspect(request.aspect)
         _preset, rows, tier = self._context(request, user.id)
         assert tier is not None
-        return choose(servable(rows, self.plan, request.model, request.from_photo), tier, request)
+        return choose(servable(rows, self.plan, request.model, request.from_photo, aspect), tier, request)
+
+    def aspects(self) -> list[Aspect]:
+        """The aspect ratios some sold text-avatar row can make on this server (square first)."""
+        rows = self.catalog.models()
+        offered = []
+        for aspect in ASPECTS:
+            try:
+                if any(m.enabled for m in servable(rows, self.plan, None, False, aspect)):
+                    offered.append(aspect)
+            except ValidationError:
+                continue
+        return offered
 
     def plan(self, model: ModelSpec) -> Plan:
         """How the engine would serve `model` (route, LoRA, achievable size, sold or not)."""

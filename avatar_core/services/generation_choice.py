@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
+from avatar_core.domain.aspects import LABELS, SQUARE, Aspect, shaped
 from avatar_core.domain.errors import AvatarError, NoModelsAvailable, TierRefused, ValidationError
 from avatar_core.domain.selection import (
     TIERS,
@@ -23,18 +24,32 @@ from avatar_core.services.generation_request import GenerationRequest
 
 
 def servable(
-    models: list[ModelSpec], plan: Callable[[ModelSpec], Plan], explicit: str | None, from_photo: bool = False
+    models: list[ModelSpec],
+    plan: Callable[[ModelSpec], Plan],
+    explicit: str | None,
+    from_photo: bool = False,
+    aspect: Aspect = SQUARE,
 ) -> list[ModelSpec]:
-    """The catalog with rows the engine cannot serve as sold, or of the other mode, disabled.
+    """The catalog at `aspect`'s sizes, with rows the engine cannot serve as sold, or of the other
+    mode, disabled.
 
-    An explicit request for such a row is refused here, before anything is charged.
+    An explicit request for such a row is refused here, before anything is charged; so is an
+    aspect ratio that no row the route could otherwise serve can make (never silently squared).
     """
-    out = []
-    for m in models:
+    out, shape_refused, usable = [], 0, 0
+    for row in models:
+        m = row if row.likeness else at_aspect(row, aspect)
         route = plan(m) if m.enabled else None
         if route is not None and not route.servable:
+            by_shape = aspect != SQUARE and not m.likeness and plan(at_aspect(row, SQUARE)).servable
+            shape_refused += by_shape and m.likeness == from_photo
             if m.model_key == explicit:
-                raise ValidationError(f"{m.name} is not available on this server right now.")
+                raise ValidationError(
+                    f"{m.name} cannot make {LABELS[aspect]} images on this server ({route.why}); "
+                    "pick Square 1:1."
+                    if by_shape
+                    else f"{m.name} is not available on this server right now."
+                )
             m = replace(m, enabled=False)
         if m.likeness != from_photo:
             if m.model_key == explicit and m.enabled:
@@ -44,8 +59,24 @@ def servable(
                     else f"{m.name} cannot make avatars from a photo."
                 )
             m = replace(m, enabled=False)
+        usable += m.enabled
         out.append(m)
+    if shape_refused and not usable:
+        raise ValidationError(
+            f"{LABELS[aspect]} is not available on this server: its models make square images only. "
+            "Pick Square 1:1."
+        )
     return out
+
+
+def at_aspect(model: ModelSpec, aspect: Aspect) -> ModelSpec:
+    """The catalog row with its size reshaped to `aspect` (about the same area, multiples of 16)."""
+    width, height = shaped(model.width, model.height, aspect)
+    return (
+        model
+        if (width, height) == (model.width, model.height)
+        else replace(model, width=width, height=height)
+    )
 
 
 def choose(models: list[ModelSpec], tier: str, request: GenerationRequest) -> Selection:

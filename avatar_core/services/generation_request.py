@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from avatar_core.domain.aspects import ASPECTS, SQUARE, Aspect, parse_aspect
 from avatar_core.domain.errors import ValidationError
 from avatar_core.domain.presets_data import PresetData
 from avatar_core.domain.prompts import MAX_PROMPT_CHARS
@@ -27,6 +28,7 @@ class GenerationRequest:
     fast: bool = False
     seed: int | None = None
     size: int | None = None
+    aspect: Aspect = SQUARE  # the image's shape: the catalog row's area reshaped (text avatars)
     from_photo: bool = False  # "From my photo": a likeness model edits the user's photo
     photo_id: int | None = None  # the uploaded photo (required with from_photo to generate)
     project_id: int | None = None  # one of the user's projects (default "My avatars")
@@ -83,6 +85,10 @@ def validate(request: GenerationRequest) -> tuple[str, int | None]:
         raise ValidationError(f"The seed must be between 0 and {MAX_SEED}.")
     if request.size is not None and not MIN_SIZE <= request.size <= MAX_SIZE:
         raise ValidationError(f"The size must be between {MIN_SIZE} and {MAX_SIZE} pixels.")
+    if request.aspect not in ASPECTS:
+        parse_aspect(request.aspect)  # raises, naming the choices
+    if request.from_photo and request.aspect != SQUARE:
+        raise ValidationError("“From my photo” keeps your photo's framing: use the square aspect ratio.")
     key = request.idempotency_key
     if key is not None and not (0 < len(key) <= 128 and printable(key) == key):
         raise ValidationError("An idempotency key is 1-128 printable characters.")

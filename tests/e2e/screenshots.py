@@ -2,7 +2,8 @@
 
 Starts the real web app (offline engine, throwaway SQLite data dir) with a user who has a few
 avatars from different presets and an admin, then saves docs/screenshot-{generate,gallery,admin,
-mobile,mobile-generate,progress}.png and docs/presets.png with Debian Chromium.
+mobile,mobile-generate,progress}.png, docs/presets.png and docs/choices.png (a portrait 4:5
+result grid of 2) with Debian Chromium.
 """
 
 from __future__ import annotations
@@ -48,6 +49,28 @@ def save_png(page: object, path: Path, full_page: bool = False) -> None:
         )
     path.write_bytes(out.getvalue())
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} ({out.tell() // 1024} KB)")
+
+
+def shoot_choices(page: object, path: Path) -> None:
+    """The Generate tab with a portrait 4:5 result grid of 2; then the choices back to their defaults."""
+    from playwright.sync_api import expect
+
+    page.locator("#aspect").get_by_label("Portrait 4:5").check()  # type: ignore[attr-defined]
+    page.locator("#count").get_by_label("2").check()  # type: ignore[attr-defined]
+    prompt = page.get_by_label("Prompt")  # type: ignore[attr-defined]
+    prompt.fill("a chef in a white jacket, warm kitchen light")
+    expect(page.locator("#quote")).to_contain_text("2 × ")  # type: ignore[attr-defined]
+    page.evaluate("() => document.querySelectorAll('img.avatar-result').forEach(i => i.remove())")  # type: ignore[attr-defined]
+    page.click("#generate-btn")  # type: ignore[attr-defined]
+    images = page.locator("#result-image img.avatar-result")  # type: ignore[attr-defined]
+    expect(images).to_have_count(2, timeout=20_000)
+    pw.wait_image(page, "#result-image img.avatar-result")
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => [...document.querySelectorAll('#result-image img')].every(i => i.complete && i.naturalWidth)"
+    )
+    save_png(page, path)
+    page.locator("#aspect").get_by_label("Square 1:1").check()  # type: ignore[attr-defined]
+    page.locator("#count").get_by_label("1").check()  # type: ignore[attr-defined]
 
 
 def seed_data(app: object) -> None:
@@ -112,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                 .every(i => i.complete && i.naturalWidth > 0)""")
             save_png(page, args.out / "presets.png")
             page.get_by_role("button", name="Presets").click()
+            app.admin.adjust_credits(app.accounts.by_name(ADMIN_USERNAME), "maya", 24, "two more")
+            shoot_choices(page, args.out / "choices.png")
             # Gallery tab with one avatar selected.
             page.get_by_role("tab", name="Gallery").click()
             thumbs = page.locator("#avatar-grid .thumb")

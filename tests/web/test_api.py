@@ -381,3 +381,13 @@ def test_ratings_from_the_gallery_reach_the_usage_report(live: LiveServer) -> No
     with pytest.raises(gr.Error, match="Select an avatar"):
         h.rate_up("", request=gr.Request(username=str(uid)))
     assert sum(r.thumbs_down for r in usage(live.app.db)) >= 1
+
+
+def test_aspect_ratio_is_made_and_a_bad_one_is_refused(live: LiveServer) -> None:
+    uid, token = user(live)
+    with api(live, token) as c:
+        made = generate(c, {"prompt": "a chef", "aspect_ratio": "4:5"})
+        bad = generate(c, {"prompt": "a chef", "aspect_ratio": "16:9"})
+    assert made.status_code == 201 and (made.json()["width"], made.json()["height"]) == (464, 576)
+    assert bad.status_code == 422 and "aspect_ratio" in bad.text
+    assert live.app.accounts.get(uid).balance == 100 - 8

@@ -60,6 +60,9 @@ def plan_route(target: RouteTarget, config: RouteConfig, lookup: Callable[[str],
 def _plan_endpoint(target: RouteTarget, handler: str, route: str) -> Plan:
     size = ceil16(target.width), ceil16(target.height)
     plan = Plan(route, target.model_id, *size, status="n/a")
+    if route == ENDPOINT and handler != HANDLER_AVATAR and size[0] != size[1]:
+        why = f"the endpoint runs the default handler, which makes square images only (asked {plan.size})"
+        return replace(plan, servable=False, why=why)
     if not target.lora_model:
         return plan
     if handler != HANDLER_AVATAR:

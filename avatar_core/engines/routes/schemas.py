@@ -29,6 +29,7 @@ REPLICATE_ASPECTS: dict[str, tuple[int, int]] = {
     "9:16": (768, 1344),
     "9:21": (640, 1536),
 }
+QUARTER_LEEWAY = 0.9  # a 0.25 MP size at least this share of the area asked is used
 _COG_COMMON = frozenset(
     {
         "prompt",
@@ -114,18 +115,28 @@ def ceil16(value: int) -> int:
 
 
 def replicate_size(width: int, height: int) -> tuple[str, str, int, int]:
-    """(aspect_ratio, megapixels, w, h): the smallest size Replicate makes at or above WxH."""
-    aspect = min(REPLICATE_ASPECTS, key=lambda k: abs(math.log(_ratio(k) / (width / height))))
+    """(aspect_ratio, megapixels, w, h): the smallest size Replicate makes at or above WxH.
+
+    The aspect ratio is the one named closest to W/H (a cog-flux size asked exactly is itself).
+    cog-flux's 0.25 MP sizes are a little under a quarter megapixel when not square (4:5 is
+    448x544), so one within 10% of the area asked counts as enough: a 464x576 ask is made at
+    448x544, not at four times the pixels.
+    """
+    exact = [k for k, (w, h) in REPLICATE_ASPECTS.items() if (width, height) in ((w, h), (w // 2, h // 2))]
+    aspect = (
+        exact[0] if exact else min(REPLICATE_ASPECTS, key=lambda k: abs(math.log(_ratio(k) * height / width)))
+    )
     full_w, full_h = REPLICATE_ASPECTS[aspect]
-    if full_w // 2 >= width and full_h // 2 >= height:
-        return aspect, "0.25", full_w // 2, full_h // 2
+    half_w, half_h = full_w // 2, full_h // 2
+    if (half_w >= width and half_h >= height) or half_w * half_h >= QUARTER_LEEWAY * width * height:
+        return aspect, "0.25", half_w, half_h
     return aspect, "1", full_w, full_h
 
 
 def _ratio(aspect: str) -> float:
-    """Width over height of a Replicate aspect ratio."""
-    w, h = REPLICATE_ASPECTS[aspect]
-    return w / h
+    """Width over height of a Replicate aspect ratio, as named ("4:5" is 0.8; its pixels are 896x1088)."""
+    w, h = aspect.split(":")
+    return int(w) / int(h)
 
 
 def replicate_schema(provider_model: str) -> InputSchema:

@@ -95,6 +95,7 @@ def generate_router(app: App) -> APIRouter:
             preset=body.preset,
             model=body.model,
             seed=body.seed,
+            aspect=body.aspect_ratio,
             prefer_realism=body.prefer_realism,
             prefer_hd=body.prefer_hd,
             fast=body.fast,

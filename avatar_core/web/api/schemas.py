@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from avatar_core.domain.aspects import SQUARE, Aspect
 from avatar_core.services.gallery import AvatarItem
 from avatar_core.services.generation import GenerationResult
 
@@ -19,6 +20,7 @@ class GenerateBody(BaseModel):
             "examples": [
                 {"prompt": "a friendly astronaut", "name": "Astro", "width": 1024, "height": 1024},
                 {"preset": "yoga-instructor", "name": "Studio", "prefer_realism": True, "seed": 42},
+                {"prompt": "a chef, head and shoulders", "aspect_ratio": "4:5"},
             ]
         },
     )
@@ -29,6 +31,11 @@ class GenerateBody(BaseModel):
     preset: str | None = Field(None, max_length=100, description="a preset key or name")
     model: str | None = Field(None, max_length=100, description="a model key (default: Auto)")
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    aspect_ratio: Aspect = Field(
+        SQUARE,
+        description="the image's shape: 1:1 square, 3:4 or 4:5 portrait, 4:3 landscape (the model's "
+        "area reshaped; the generation's width/height say what was made)",
+    )
     prefer_realism: bool = False
     prefer_hd: bool = False
     fast: bool = False

@@ -12,6 +12,7 @@ from avatar_core.domain.errors import AvatarError, ValidationError
 from avatar_core.domain.selection import accessible_models
 from avatar_core.web.handlers.base import HandlerBase
 from avatar_core.web.handlers.common import AUTO, image_html, int_id, user_errors
+from avatar_core.web.handlers.progress import StageClock
 from avatar_core.web.text import md_text
 
 
@@ -191,3 +192,32 @@ class GalleryHandlers(HandlerBase):
         reach = {m.model_key for m in accessible_models(self.app.generations.sold_models(), user.tier)}
         model = s.model if s.model in reach else AUTO
         return s.prompt, s.preset, model, s.seed, gr.update(selected="generate")
+
+    @user_errors
+    def variations(
+        self,
+        avatar_id: str = "",
+        count: object = 2,
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
+    ) -> str:
+        """New avatars with the selected one's recipe and new seeds (the Images setting, 2 when 1)."""
+        if not str(avatar_id or "").strip():
+            raise ValidationError("Select an avatar first.")
+        user = self.user(request)
+        n = 2 if count in (None, "", 1, "1") else int(float(str(count)))
+        progress(0.02, desc="Starting")
+        with StageClock(progress) as clock:
+            made = self.app.generations.batches.variations(user, int_id(avatar_id), n, clock.report)
+        ok = [r for r in made if r.ok]
+        lines = [
+            f"#{r.generation_id}: seed {r.seed} · {r.width}×{r.height} · {r.credits_charged} credits"
+            if r.ok
+            else f"failed, refunded: {r.error}"
+            for r in made
+        ]
+        return (
+            f"**{len(ok)} of {len(made)} variations made** · charged "
+            f"**{sum(r.credits_charged for r in made)}** credits · balance **{made[-1].balance}** credits  \n"
+            + "  \n".join(lines)
+        )

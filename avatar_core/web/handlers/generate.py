@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import gradio as gr
 
-from avatar_core.domain.errors import AvatarError
+from avatar_core.domain.aspects import LABELS, SQUARE
+from avatar_core.domain.errors import AvatarError, ValidationError
 from avatar_core.domain.selection import Selection, accessible_models
 from avatar_core.services.generation import GenerationRequest, GenerationResult
+from avatar_core.services.generation_request import MAX_SEED
 from avatar_core.web.handlers.base import HandlerBase
 from avatar_core.web.handlers.common import (
     AUTO,
@@ -17,7 +18,6 @@ from avatar_core.web.handlers.common import (
     PREVIEW_NOTE,
     TOGGLES,
     greeting_line,
-    image_html,
     int_id,
     locked_note,
     model_choices,
@@ -27,6 +27,7 @@ from avatar_core.web.handlers.common import (
 )
 from avatar_core.web.handlers.progress import StageClock
 from avatar_core.web.handlers.quote_form import QuoteForm
+from avatar_core.web.handlers.results import batch_data, batch_details, grid_html
 from avatar_core.web.text import md_text, plain
 
 
@@ -46,6 +47,12 @@ class GenerateHandlers(HandlerBase):
             self.quote(AUTO, None, False, False, False, False, request),
             gr.update(visible=user.is_admin),
         )
+
+    @user_errors
+    def aspect_choices(self, request: gr.Request | None = None) -> dict[str, Any]:
+        """The aspect ratios this server's routes can make (one a route cannot make is not offered)."""
+        self.user(request)
+        return gr.update(choices=[(LABELS[a], a) for a in self.app.generations.aspects()])
 
     @user_errors
     def project_choices(self, request: gr.Request | None = None) -> dict[str, Any]:
@@ -75,9 +82,12 @@ class GenerateHandlers(HandlerBase):
         fast: bool,
         from_photo: bool = False,
         request: gr.Request | None = None,
+        aspect: str | None = SQUARE,
+        count: object = 1,
     ) -> str:
         """What Generate would run and cost, why, and the balance, before anyone clicks."""
-        return self._quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)[0]
+        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count)
+        return self._quote(form, request)[0]
 
     @user_errors
     def quote_view(
@@ -89,9 +99,12 @@ class GenerateHandlers(HandlerBase):
         fast: bool,
         from_photo: bool = False,
         request: gr.Request | None = None,
+        aspect: str | None = SQUARE,
+        count: object = 1,
     ) -> tuple[Any, ...]:
         """The quote plus each preference toggle, disabled with the reason where it can't apply."""
-        line, reasons = self._quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)
+        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count)
+        line, reasons = self._quote(form, request)
         toggles = tuple(
             gr.update(interactive=False, value=False, info=reasons[k])
             if reasons[k]
@@ -110,24 +123,17 @@ class GenerateHandlers(HandlerBase):
         fast: bool,
         from_photo: bool = False,
         request: gr.Request | None = None,
+        aspect: str | None = SQUARE,
+        count: object = 1,
     ) -> tuple[str, str]:
         """Greeting and quote again (on an interval and when the tab regains focus)."""
-        line = self._quote(model, preset, prefer_realism, prefer_hd, fast, from_photo, request)[0]
+        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count)
+        line = self._quote(form, request)[0]
         return greeting_line(self.user(request)), line
 
-    def _quote(
-        self,
-        model: str | None,
-        preset: str | None,
-        prefer_realism: bool,
-        prefer_hd: bool,
-        fast: bool,
-        from_photo: bool,
-        request: gr.Request | None,
-    ) -> tuple[str, dict[str, str]]:
+    def _quote(self, form: QuoteForm, request: gr.Request | None) -> tuple[str, dict[str, str]]:
         """The quote line and the toggle reasons."""
         user = self.user(request)
-        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo)
         reasons = form.reasons(self.app.generations.sold_models(), user.tier)
         try:
             sel: Selection | None = self.app.generations.quote(user, form.request(reasons))
@@ -141,18 +147,21 @@ class GenerateHandlers(HandlerBase):
         """Model, size, LoRA, price and why, with the balance (no reads: `sel` is given)."""
         if sel is None:
             return f"This choice can no longer be generated · Balance: **{balance}** credits"
-        short = "" if balance >= sel.price else " — not enough credits"
+        n = form.count
+        short = "" if balance >= sel.price * n else " — not enough credits" + (f" for {n}" if n > 1 else "")
         plan = self.app.generations.plan(sel.model)
         lora = f" + LoRA @ {plan.lora_scale:g}" if plan.lora else ""
+        asked = "catalog" if form.aspect == SQUARE else f"asked for {LABELS[form.aspect]}"
         size = (
             ""
             if (plan.width, plan.height) == (sel.model.width, sel.model.height)
-            else f" The route makes {plan.width}×{plan.height} (catalog "
+            else f" The route makes {plan.width}×{plan.height} ({asked} "
             f"{sel.model.width}×{sel.model.height})."
         )
+        price = f"**{sel.price}** credits" if n == 1 else f"{n} × {sel.price} = **{sel.price * n}** credits"
         return (
             f"Will use **{sel.model.name}** ({plan.width}×{plan.height}{lora}) · "
-            f"**{sel.price}** credits · Balance: **{balance}** credits{short}  \n"
+            f"{price} · Balance: **{balance}** credits{short}  \n"
             f"{why_line(sel, form.asked(), tier, reasons)}{size}"
         )
 
@@ -177,9 +186,13 @@ class GenerateHandlers(HandlerBase):
         avatar_name: str = "",
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
+        aspect: str | None = SQUARE,
+        random_seed: bool | None = None,
+        count: object = 1,
     ) -> tuple[str, str, str, dict[str, Any]]:
-        """Generate one avatar; returns (image html, details, quote line, result json)."""
+        """Generate 1-4 avatars; returns (images html, details, quote line, result json)."""
         user = self.user(request)
+        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count)
         req = GenerationRequest(
             prompt=prompt or "",
             preset=preset or None,
@@ -187,7 +200,8 @@ class GenerateHandlers(HandlerBase):
             prefer_realism=bool(prefer_realism),
             prefer_hd=bool(prefer_hd),
             fast=bool(fast),
-            seed=parse_seed(seed),
+            seed=chosen_seed(seed, random_seed),
+            aspect=form.aspect,
             from_photo=bool(from_photo),
             photo_id=int_id(photo_id) if from_photo and str(photo_id or "").strip() else None,
             project_id=int_id(project) if str(project or "").strip() else None,
@@ -195,20 +209,18 @@ class GenerateHandlers(HandlerBase):
         )
         progress(0.02, desc="Starting")
         with StageClock(progress) as clock:
-            result = self.app.generations.generate(user, req, progress=clock.report)
-        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo)
-        quote_line = (
-            self._next_quote(form, result) if result.sold else self.quote(*form.args, request=request)
-        )
-        data = result_data(result)
-        if not result.ok:
+            results = self.app.generations.batches.generate_many(user, req, form.count, clock.report)
+        last = results[-1]
+        quote_line = self._next_quote(form, last) if last.sold else self.quote(*form.args, request=request)
+        data = batch_data(results)
+        if len(results) == 1 and not last.ok:
             msg = (
-                f"### Generation failed\n{result.error}\n\nYour credits were refunded: "
-                f"balance **{result.balance}** credits."
+                f"### Generation failed\n{last.error}\n\nYour credits were refunded: "
+                f"balance **{last.balance}** credits."
             )
             return '<div class="avatar-empty">No image</div>', msg, quote_line, data
         shown = plain(prompt) or plain(preset or "") or "avatar"  # what was stored, never raw input
-        return image_html(result.generation_id, shown), result_details(result, from_photo), quote_line, data
+        return grid_html(results, shown), batch_details(results, from_photo), quote_line, data
 
     def after_generate(self, request: gr.Request | None = None) -> tuple[Any, Any]:
         """Once the result (or the error) is in: the greeting's new balance and Generate usable again."""
@@ -219,40 +231,13 @@ class GenerateHandlers(HandlerBase):
         return line, gr.update(value="Generate", interactive=True)
 
 
-def result_data(result: GenerationResult) -> dict[str, Any]:
-    """The generation as the hidden JSON output (what a Gradio client reads)."""
-    data: dict[str, Any] = {
-        "generation_id": result.generation_id,
-        "status": result.status,
-        "model_key": result.model_key,
-        "engine": result.engine,
-        "credits_charged": result.credits_charged,
-        "balance": result.balance,
-        "seed": result.seed,
-        "seconds": result.seconds,
-        "reason": result.reason,
-        "image_url": f"/avatars/{result.generation_id}/image.png" if result.ok else None,
-    }
-    if not result.ok:
-        data["error"] = result.error
-    return data
-
-
-def result_details(result: GenerationResult, from_photo: bool) -> str:
-    """The line under a fresh image: model, route, size, why, charge, time, seed, balance."""
-    kind = (
-        " · offline preview"
-        if result.offline
-        else (
-            f" · {html.escape(result.provider)}: {html.escape(result.provider_model)}"
-            + (f" + {html.escape(result.lora)} @ {result.lora_scale:g}" if result.lora else "")
-        )
-    )
-    notes = "".join(f"\n- {html.escape(n)}" for n in result.notes)
-    kind += " · from your photo" if from_photo else ""
-    return (
-        f"**{html.escape(result.model_name)}**{kind} · {result.width}×{result.height}  \n"
-        f"{html.escape(result.reason)}  \n"
-        f"Charged **{result.credits_charged}** credits · {result.seconds:.1f} s · "
-        f"seed {result.seed} · balance **{result.balance}** credits{notes}"
-    )
+def chosen_seed(seed: object, random_seed: bool | None) -> int | None:
+    """The seed to use: None (random) when "Random seed" is ticked, else the number (required)."""
+    if random_seed is None:  # callers without the checkbox: -1 or empty means random
+        return parse_seed(seed)
+    if random_seed:
+        return None
+    fixed = parse_seed(seed)
+    if fixed is None:
+        raise ValidationError(f"Give a seed from 0 to {MAX_SEED}, or tick “Random seed”.")
+    return fixed

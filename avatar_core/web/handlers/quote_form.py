@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from avatar_core.domain.aspects import SQUARE, Aspect, parse_aspect
+from avatar_core.domain.errors import ValidationError
 from avatar_core.domain.selection import ModelSpec
 from avatar_core.services.generation import GenerationRequest
+from avatar_core.services.generation_batch import check_count
 from avatar_core.web.handlers.common import AUTO, toggle_reasons
 
 
@@ -19,19 +22,31 @@ class QuoteForm:
     prefer_hd: bool
     fast: bool
     from_photo: bool
+    aspect: Aspect = SQUARE  # square for "From my photo" (the photo keeps its framing)
+    count: int = 1  # images per click
 
     @classmethod
     def of(
-        cls, model: str | None, preset: str | None, realism: bool, hd: bool, fast: bool, photo: bool
+        cls,
+        model: str | None,
+        preset: str | None,
+        realism: bool,
+        hd: bool,
+        fast: bool,
+        photo: bool,
+        aspect: str | None = SQUARE,
+        count: object = 1,
     ) -> QuoteForm:
-        """The form as Gradio sends it (Auto → no model; a photo overrides the model)."""
+        """The form as Gradio sends it (Auto → no model; a photo overrides the model and aspect)."""
         photo = bool(photo)
         explicit = None if model in (None, "", AUTO) or photo else model
-        return cls(explicit, preset or None, bool(realism), bool(hd), bool(fast), photo)
+        shape = SQUARE if photo else parse_aspect(aspect)
+        n = 1 if count in (None, "") else check_count(_whole(count))
+        return cls(explicit, preset or None, bool(realism), bool(hd), bool(fast), photo, shape, n)
 
     @property
     def args(self) -> tuple[str | None, str | None, bool, bool, bool, bool]:
-        """Positional arguments of `quote`."""
+        """Positional arguments of `quote` (the aspect and count go by name)."""
         return (self.model, self.preset, self.prefer_realism, self.prefer_hd, self.fast, self.from_photo)
 
     def reasons(self, sold: list[ModelSpec], tier: str) -> dict[str, str]:
@@ -48,6 +63,7 @@ class QuoteForm:
             prefer_hd=self.prefer_hd and not reasons["hd"],
             fast=self.fast and not reasons["fast"],
             from_photo=self.from_photo,
+            aspect=self.aspect,
         )
 
     def asked(self) -> GenerationRequest:
@@ -59,4 +75,16 @@ class QuoteForm:
             prefer_hd=self.prefer_hd,
             fast=self.fast,
             from_photo=self.from_photo,
+            aspect=self.aspect,
         )
+
+
+def _whole(value: object) -> int:
+    """A whole number from a form field; ValidationError otherwise."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationError("The number of images must be a whole number.") from None
+    if not number.is_integer():
+        raise ValidationError("The number of images must be a whole number.")
+    return int(number)

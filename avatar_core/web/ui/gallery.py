@@ -54,6 +54,7 @@ class Detail:
     info: Any
     fav: Any
     reuse: Any
+    variations: Any
     delete: Any
     confirm_box: Any
     confirm: Any
@@ -92,6 +93,11 @@ def _detail() -> Detail:
         info = gr.Markdown("Select an avatar to see it full size.", elem_id="avatar-recipe")
         fav = gr.Button("★ Favourite", size="sm", interactive=False, elem_id="fav-btn")
         reuse = gr.Button("Use these settings again", size="sm", interactive=False)
+        variations = gr.Button(
+            "Variations: same recipe, new seeds (as many as Images on Generate; 2 when 1)",
+            size="sm",
+            elem_id="variations-btn",
+        )
         delete = gr.Button("Delete", size="sm", variant="stop", interactive=False, elem_id="delete-btn")
         with gr.Group(visible=False, elem_id="confirm-delete") as confirm_box:
             gr.Markdown("Delete this avatar for good? This can't be undone.", elem_classes="confirm-note")
@@ -103,7 +109,9 @@ def _detail() -> Detail:
             up = gr.Button("👍 Good", size="sm", scale=1, elem_id="rate-up")
             down = gr.Button("👎 Not right", size="sm", scale=1, elem_id="rate-down")
         msg = gr.Markdown(elem_id="gallery-msg")
-    return Detail(image, info, fav, reuse, delete, confirm_box, confirm, keep, reason, up, down, msg)
+    return Detail(
+        image, info, fav, reuse, variations, delete, confirm_box, confirm, keep, reason, up, down, msg
+    )
 
 
 def build_gallery(h: Handlers, gallery_tab: Any, tabs: Any, gen: GenerateView) -> None:
@@ -170,6 +178,9 @@ def _wire_detail(h: Handlers, bar: Pager, detail: Detail, tabs: Any, gen: Genera
     detail.confirm.click(
         h.delete_avatar, [bar.selected], [detail.msg, bar.selected], api_name="delete_avatar"
     ).then(h.gallery_page, state, api_name="gallery_after_delete", **HIDDEN, **bar.outputs)
+    detail.variations.click(
+        h.variations, [bar.selected, gen.count], detail.msg, api_name="variations", concurrency_id="generate"
+    ).then(h.gallery_page, state, api_name="gallery_after_variations", **HIDDEN, **bar.outputs)
     detail.reuse.click(
         h.reuse,
         [bar.selected],

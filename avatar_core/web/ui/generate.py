@@ -8,6 +8,7 @@ from typing import Any
 import gradio as gr
 
 from avatar_core.bootstrap import App
+from avatar_core.domain.aspects import ASPECTS, LABELS, SQUARE
 from avatar_core.web.handlers import AUTO, PREVIEW_NOTE, Handlers, model_choices
 from avatar_core.web.ui.common import HIDDEN, REFRESH_SECONDS, busy, ready
 from avatar_core.web.ui.photo import PhotoView, build_photo
@@ -23,6 +24,7 @@ RESTORE_JS = (
     "return d ? [d.prompt || p, d.preset || s] : [p, s]; }"
 )
 BUSY_JS = "() => { const b = document.getElementById('generate-btn'); if (b) b.disabled = true; return []; }"
+SEED_USED_JS = "(d, s) => (d && d.seed !== undefined && d.seed !== null) ? d.seed : s"
 SCROLL_RESULT_JS = "() => { window.avatarResultArrived && window.avatarResultArrived(); return []; }"
 
 
@@ -36,6 +38,9 @@ class GenerateView:
     model: Any
     prefs: tuple[Any, Any, Any]  # realism, hd, fast
     seed: Any
+    random_seed: Any
+    aspect: Any
+    count: Any
     locked: Any
     quote: Any
     project: Any
@@ -43,8 +48,8 @@ class GenerateView:
 
     @property
     def quote_inputs(self) -> list[Any]:
-        """What the quote depends on: model, preset, the three preferences, from-photo."""
-        return [self.model, self.preset, *self.prefs, self.photo.from_photo]
+        """What the quote depends on: model, preset, the preferences, from-photo, aspect, images."""
+        return [self.model, self.preset, *self.prefs, self.photo.from_photo, self.aspect, self.count]
 
 
 def _choices(app: App) -> tuple[Any, Any, Any]:
@@ -58,15 +63,51 @@ def _choices(app: App) -> tuple[Any, Any, Any]:
     return preset, model, locked
 
 
-def _preferences() -> tuple[tuple[Any, Any, Any], Any]:
-    """The three one-at-a-time preferences and the seed."""
+def _preferences() -> tuple[tuple[Any, Any, Any], Any, Any]:
+    """The three one-at-a-time preferences, the seed and "Random seed"."""
     with gr.Row(elem_classes="align-end"):
         with gr.Group(elem_id="prefs"):
             realism = gr.Checkbox(label="Prefer realism", value=False, elem_id="pref-realism")
             hd = gr.Checkbox(label="Prefer HD", value=False, elem_id="pref-hd")
             fast = gr.Checkbox(label="Fast", value=False, elem_id="pref-fast")
-        seed = gr.Number(value=-1, precision=None, label="Seed (-1 = random)", min_width=160)
-    return (realism, hd, fast), seed
+        with gr.Group(elem_id="seed-group"):
+            random_seed = gr.Checkbox(label="Random seed", value=True, elem_id="random-seed", min_width=120)
+            seed = gr.Number(
+                value=-1,
+                precision=0,
+                label="Seed",
+                info="Untick “Random seed” to reuse a seed (the last one used is shown here)",
+                interactive=False,
+                min_width=160,
+                elem_id="seed",
+            )
+    return (realism, hd, fast), seed, random_seed
+
+
+def _shape() -> tuple[Any, Any]:
+    """The aspect ratio and how many images one click makes."""
+    with gr.Row():
+        aspect = gr.Radio(
+            [(LABELS[a], a) for a in ASPECTS],
+            value=SQUARE,
+            label="Aspect ratio",
+            elem_id="aspect",
+            min_width=240,
+        )
+        count = gr.Radio(
+            [1, 2, 3, 4],
+            value=1,
+            label="Images",
+            info="each image is its own avatar, charged on its own",
+            elem_id="count",
+            min_width=160,
+        )
+    return aspect, count
+
+
+def seed_box(random_seed: bool) -> dict[str, Any]:
+    """The seed number is editable only when "Random seed" is off."""
+    return gr.update(interactive=not random_seed)
 
 
 def _naming() -> tuple[Any, Any]:
@@ -127,7 +168,8 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
             picker = build_preset_picker(app)
             photo = build_photo(app, h)
             preset, model, locked = _choices(app)
-            prefs, seed = _preferences()
+            aspect, count = _shape()
+            prefs, seed, random_seed = _preferences()
             project, name = _naming()
         with gr.Column(scale=6, min_width=320):
             # The quote and Generate head the result column: in view on a desktop without scrolling
@@ -135,10 +177,13 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
             quote, go, cancel, refresh_now, timer = _actions()
             result = (gr.HTML(EMPTY_RESULT, elem_id="result-image"), gr.Markdown(elem_id="result-info"))
             result_json = gr.JSON(visible=False)
-    view = GenerateView(banner, prompt, preset, model, prefs, seed, locked, quote, project, photo)
+    view = GenerateView(
+        banner, prompt, preset, model, prefs, seed, random_seed, aspect, count, locked, quote, project, photo
+    )
     wire_preset_picker(app, picker, preset)
     _wire_form(demo, h, view, greeting, [timer.tick, refresh_now.click])
     inputs = [prompt, preset, model, *prefs, seed, photo.from_photo, photo.photo_id, project, name]
+    inputs += [aspect, random_seed, count]  # after the request and progress Gradio injects
     generating = go.click(busy, None, go, api_name="busy", queue=False, js=BUSY_JS, **HIDDEN).then(
         h.generate,
         inputs,
@@ -158,6 +203,8 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
         js=SCROLL_RESULT_JS,
         **HIDDEN,
     )
+    # The seed used shows in the Seed box: untick "Random seed" to make the same image again.
+    generating.then(None, [result_json, seed], seed, js=SEED_USED_JS, api_name="seed_used", **HIDDEN)
     # Shown (by app.js) only while the generation waits in the queue: nothing is charged yet.
     cancel.click(ready, None, go, cancels=[generating], api_name="cancel_generate", queue=False, **HIDDEN)
     return view
@@ -186,6 +233,9 @@ def _wire_form(
         show_progress="hidden",
         **HIDDEN,
     )
+    view.random_seed.change(
+        seed_box, view.random_seed, view.seed, api_name="random_seed", queue=False, **HIDDEN
+    )
     drafted = [view.prompt, view.preset]
     gr.on([c.change for c in drafted], None, drafted, None, js=DRAFT_JS, api_name="keep_draft", **HIDDEN)
     for i, box in enumerate(view.prefs):
@@ -200,6 +250,7 @@ def wire_page_load(
 ) -> None:
     """What the page does once per load: the session, banner, restored draft and projects."""
     demo.load(h.on_load, None, [greeting, view.model, view.locked, view.quote, admin_tab], api_name="session")
+    demo.load(h.aspect_choices, None, view.aspect, api_name="aspects", queue=False, **HIDDEN)
     if app.offline:
         demo.load(h.banner, None, view.banner, api_name="banner", queue=False, **HIDDEN)
     drafted = [view.prompt, view.preset]

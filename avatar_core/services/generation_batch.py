@@ -1,0 +1,126 @@
+"""Several images per click, and variations of an avatar: each image its own generation.
+
+Each image is charged on its own and refunded on its own failure; a batch the balance cannot
+cover at the quoted price is refused before anything is charged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from avatar_core.domain.aspects import ASPECTS, Aspect
+from avatar_core.domain.errors import InsufficientCredits, NotFound, ValidationError
+from avatar_core.infra.models import Generation, User
+from avatar_core.services.auth import UserInfo
+from avatar_core.services.generation_request import MAX_SEED, GenerationRequest, validate
+from avatar_core.services.generation_result import GenerationResult
+
+if TYPE_CHECKING:
+    from avatar_core.services.generation import GenerationService
+
+MAX_IMAGES = 4
+Progress = Callable[[str, float], None]
+
+
+class BatchTooDear(InsufficientCredits):
+    """The balance does not cover every image of a batch at the quoted price."""
+
+    def __init__(self, balance: int, price: int, count: int) -> None:
+        super().__init__(balance, price * count)
+        self.message = short_for(count, price, balance)
+        self.args = (self.message,)
+
+
+def check_count(count: int) -> int:
+    """`count` when it is 1-4; ValidationError otherwise."""
+    if not isinstance(count, int) or not 1 <= count <= MAX_IMAGES:
+        raise ValidationError(f"Make 1 to {MAX_IMAGES} images at a time.")
+    return count
+
+
+def batch_seeds(seed: int | None, count: int) -> list[int | None]:
+    """One seed per image: a fixed seed and the next ones (reproducible), or all random."""
+    if seed is None:
+        return [None] * count
+    return [(seed + i) % (MAX_SEED + 1) for i in range(count)]
+
+
+def short_for(count: int, price: int, balance: int) -> str:
+    """'' when `balance` covers `count` images at `price`, else the sentence saying it does not."""
+    if balance >= price * count:
+        return ""
+    if count == 1:
+        return f"Not enough credits: this image costs {price} and your balance is {balance}."
+    return (
+        f"Not enough credits for {count} images: they cost {price * count} ({price} each) "
+        f"and your balance is {balance}."
+    )
+
+
+def aspect_of(width: int, height: int) -> Aspect:
+    """The offered aspect ratio closest to a made size (896x1088 is 4:5)."""
+    return min(ASPECTS, key=lambda a: abs(math.log(width / height * int(a[2]) / int(a[0]))))
+
+
+class Batches:
+    """Runs several generations for one click (a GenerationService's `generate`, one after another)."""
+
+    def __init__(self, service: GenerationService) -> None:
+        self.service = service
+
+    def generate_many(
+        self, user: UserInfo, request: GenerationRequest, count: int, progress: Progress | None = None
+    ) -> list[GenerationResult]:
+        """`count` images for `request` (seeds seed, seed+1, ... when fixed), each charged on its own."""
+        s, report = self.service, progress or (lambda _stage, _fraction: None)
+        check_count(count)
+        validate(request)
+        if count > 1:
+            price, balance = s.quote(user, request).price, self._balance(user.id)
+            if balance < price * count:
+                raise BatchTooDear(balance, price, count)
+        results: list[GenerationResult] = []
+        for i, seed in enumerate(batch_seeds(request.seed, count)):
+            key = request.idempotency_key
+            one = replace(request, seed=seed, idempotency_key=f"{key}#{i}" if key and i else key)
+
+            def stage(text: str, fraction: float, i: int = i) -> None:
+                report(text if count == 1 else f"Image {i + 1} of {count}: {text}", (i + fraction) / count)
+
+            try:
+                results.append(s.generate(user, one, stage))
+            except InsufficientCredits:
+                if not results:
+                    raise
+                break  # the balance moved meanwhile: never start what cannot be paid
+        return results
+
+    def variations(
+        self, user: UserInfo, avatar_id: int, count: int = 2, progress: Progress | None = None
+    ) -> list[GenerationResult]:
+        """New avatars with the recipe of one of the user's avatars and new seeds, each charged."""
+        check_count(count)
+        with self.service.db.read() as session:
+            gen = session.get(Generation, avatar_id)
+            if gen is None or gen.user_id != user.id or not gen.image_path:
+                raise NotFound("No such avatar.")
+            if gen.photo_consent_at is not None:
+                raise ValidationError("Variations of an avatar made from a photo: use “From my photo” again.")
+            request = GenerationRequest(
+                prompt=gen.user_prompt,
+                preset=gen.preset_key,
+                model=gen.model_key,
+                aspect=aspect_of(gen.width, gen.height),
+                project_id=gen.project_id,
+                name=f"{gen.name} (variation)"[:120] if gen.name else "",
+            )
+        return self.generate_many(user, request, count, progress)
+
+    def _balance(self, user_id: int) -> int:
+        with self.service.db.read() as session:
+            return int(session.scalar(select(User.balance).where(User.id == user_id)) or 0)

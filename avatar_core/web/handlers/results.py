@@ -1,0 +1,92 @@
+"""What the Generate tab shows for a click's results: the image grid, the lines under it, the JSON."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from avatar_core.services.generation import GenerationResult
+
+
+def result_data(result: GenerationResult) -> dict[str, Any]:
+    """The generation as the hidden JSON output (what a Gradio client reads)."""
+    data: dict[str, Any] = {
+        "generation_id": result.generation_id,
+        "status": result.status,
+        "model_key": result.model_key,
+        "engine": result.engine,
+        "credits_charged": result.credits_charged,
+        "balance": result.balance,
+        "seed": result.seed,
+        "seconds": result.seconds,
+        "reason": result.reason,
+        "image_url": f"/avatars/{result.generation_id}/image.png" if result.ok else None,
+    }
+    if not result.ok:
+        data["error"] = result.error
+    return data
+
+
+def batch_data(results: list[GenerationResult]) -> dict[str, Any]:
+    """The first result's JSON; with several images, `images` lists each one."""
+    data = result_data(results[0])
+    if len(results) > 1:
+        data["images"] = [result_data(r) for r in results]
+        data["balance"] = results[-1].balance
+    return data
+
+
+def result_details(result: GenerationResult, from_photo: bool) -> str:
+    """The line under a fresh image: model, route, size, why, charge, time, seed, balance."""
+    kind = (
+        " · offline preview"
+        if result.offline
+        else (
+            f" · {html.escape(result.provider)}: {html.escape(result.provider_model)}"
+            + (f" + {html.escape(result.lora)} @ {result.lora_scale:g}" if result.lora else "")
+        )
+    )
+    notes = "".join(f"\n- {html.escape(n)}" for n in result.notes)
+    kind += " · from your photo" if from_photo else ""
+    return (
+        f"**{html.escape(result.model_name)}**{kind} · {result.width}×{result.height}  \n"
+        f"{html.escape(result.reason)}  \n"
+        f"Charged **{result.credits_charged}** credits · {result.seconds:.1f} s · "
+        f"seed {result.seed} · balance **{result.balance}** credits{notes}"
+    )
+
+
+def batch_details(results: list[GenerationResult], from_photo: bool) -> str:
+    """One image: its line; several: a line per image, then what was charged and refunded in all."""
+    if len(results) == 1:
+        return result_details(results[0], from_photo)
+    lines = []
+    for i, r in enumerate(results, 1):
+        if r.ok:
+            lines.append(
+                f"{i}. **{html.escape(r.model_name)}** · {r.width}×{r.height} · "
+                f"**{r.credits_charged}** credits · seed {r.seed}"
+            )
+        else:
+            lines.append(f"{i}. failed, refunded: {html.escape(r.error or 'failed')} · seed {r.seed}")
+    made = sum(r.ok for r in results)
+    charged = sum(r.credits_charged for r in results)
+    return (
+        f"**{made} of {len(results)}** images made · charged **{charged}** credits in all · "
+        f"balance **{results[-1].balance}** credits  \n" + "  \n".join(lines)
+    )
+
+
+def grid_html(results: list[GenerationResult], alt: str) -> str:
+    """The images as a grid; each box keeps its image's shape before it loads (no layout jump)."""
+    cells = []
+    for r in results:
+        if r.ok and r.width and r.height:
+            cells.append(
+                f'<img class="avatar-result" src="/avatars/{r.generation_id}/image.png" '
+                f'alt="{html.escape(alt)}" width="{r.width}" height="{r.height}" '
+                f'style="aspect-ratio: {r.width} / {r.height}" data-seed="{r.seed}">'
+            )
+        else:
+            cells.append(f'<div class="avatar-empty">{html.escape(r.error or "No image")}</div>')
+    return f'<div class="result-grid" data-count="{len(results)}">{"".join(cells)}</div>'
