@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
@@ -60,34 +61,13 @@ class AvatarItem:
 
     @classmethod
     def of(cls, g: Generation) -> AvatarItem:
-        """Copy a generation row."""
-        return cls(
-            g.id,
-            g.user_prompt,
-            g.prompt,
-            g.preset_key,
-            g.model_key,
-            g.engine,
-            g.lora_model,
-            g.lora_scale,
-            g.lora_applied,
-            g.seed,
-            g.width,
-            g.height,
-            g.steps,
-            g.guidance_scale,
-            g.credits_charged,
-            g.seconds,
-            g.favourite,
-            g.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-            g.notes,
-            g.provider,
-            g.provider_model,
-            g.photo_consent_at is not None,
-            g.name,
-            g.project_id,
-            g.rating,
-        )
+        """Copy a generation row: every field of the same name, plus the derived ones."""
+        derived: dict[str, Any] = {
+            "created_at": g.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "from_photo": g.photo_consent_at is not None,
+        }
+        copied: dict[str, Any] = {f.name: getattr(g, f.name) for f in fields(cls) if f.name not in derived}
+        return cls(**copied, **derived)
 
     def settings(self) -> GenerationRequest:
         """'Use these settings again': the request that reproduces this avatar."""
