@@ -9,22 +9,10 @@ from avatar_core.services.generation import GenerationResult
 
 
 def result_data(result: GenerationResult) -> dict[str, Any]:
-    """The generation as the hidden JSON output (what a Gradio client reads)."""
-    data: dict[str, Any] = {
-        "generation_id": result.generation_id,
-        "status": result.status,
-        "model_key": result.model_key,
-        "engine": result.engine,
-        "credits_charged": result.credits_charged,
-        "balance": result.balance,
-        "seed": result.seed,
-        "seconds": result.seconds,
-        "reason": result.reason,
-        "image_url": f"/avatars/{result.generation_id}/image.png" if result.ok else None,
-    }
-    if not result.ok:
-        data["error"] = result.error
-    return data
+    """The generation as the hidden JSON output (what a Gradio client reads): the CLI's and the
+    REST API's fields, plus where the image is."""
+    image_url = f"/avatars/{result.generation_id}/image.png" if result.ok else None
+    return result.as_dict() | {"image_url": image_url}
 
 
 def batch_data(results: list[GenerationResult]) -> dict[str, Any]:
