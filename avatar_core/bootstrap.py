@@ -17,10 +17,11 @@ from passlib.context import CryptContext
 
 from avatar_core.config import PRESET_THUMBNAILS, Settings
 from avatar_core.engines.base import Engine, Plan, RouteTarget
+from avatar_core.infra.blobs import BlobStore
 from avatar_core.infra.db import Database, init_lock, upgrade
 from avatar_core.infra.metrics import Metrics
 from avatar_core.infra.storage import ImageStore
-from avatar_core.infra.storage_s3 import make_store
+from avatar_core.infra.storage_s3 import make_photo_store, make_store
 from avatar_core.services.admin import AdminService
 from avatar_core.services.auth import Accounts, UserInfo, make_hasher
 from avatar_core.services.catalog import Catalog
@@ -132,7 +133,7 @@ def bootstrap(
     accounts = Accounts(db, hasher, settings.signup_credits, throttle)
     catalog = Catalog(db)
     metrics = Metrics(queue_depth=lambda: queue_depth(db))
-    photos = _photos(db, settings, clock)
+    photos = _photos(db, make_photo_store(settings, store), settings, clock)
     generations = GenerationService(
         db,
         catalog,
@@ -166,11 +167,11 @@ def bootstrap(
     )
 
 
-def _photos(db: Database, settings: Settings, clock: Clock) -> PhotoService:
+def _photos(db: Database, blobs: BlobStore, settings: Settings, clock: Clock) -> PhotoService:
     """Users' source photos for likeness avatars (private, short-lived)."""
     return PhotoService(
         db,
-        settings.photo_dir,
+        blobs,
         retention_hours=settings.photo_retention_hours,
         max_bytes=settings.max_upload_mb * 1024 * 1024,
         per_hour=settings.photo_uploads_per_hour,

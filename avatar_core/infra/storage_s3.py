@@ -19,6 +19,7 @@ from fsspec.asyn import sync
 from PIL import Image
 
 from avatar_core.config import Settings
+from avatar_core.infra.blobs import PHOTO_PREFIX, BlobStore, LocalBlobStore
 from avatar_core.infra.storage import (
     ImageStore,
     LocalImageStore,
@@ -119,6 +120,12 @@ class S3ImageStore:
                     log.warning("storage.orphan_object %s", self.location(key))
         raise failed
 
+    def put(self, key: str, data: bytes) -> None:
+        """One PUT of `data` (S3 makes an object visible whole or not at all)."""
+        [error] = sync(self.fs.loop, self._put_all, ((key, data),))
+        if error is not None:
+            raise error
+
     def read(self, key: str) -> bytes:
         """The object's bytes in one GET; FileNotFoundError when there is no such object."""
         data: bytes = self.fs.cat_file(self._object(key))
@@ -132,6 +139,32 @@ class S3ImageStore:
     def location(self, key: str) -> str:
         """The object's `s3://` URL."""
         return f"s3://{self._object(key)}"
+
+
+class PrefixedBlobs:
+    """A `BlobStore` inside a shared store, under one key prefix (photos beside the avatars)."""
+
+    def __init__(self, store: S3ImageStore, prefix: str) -> None:
+        self.store, self.prefix = store, prefix
+
+    def put(self, key: str, data: bytes) -> None:
+        """PUT under the prefix."""
+        self.store.put(f"{self.prefix}/{key}", data)
+
+    def read(self, key: str) -> bytes:
+        """GET under the prefix."""
+        return self.store.read(f"{self.prefix}/{key}")
+
+    def delete(self, key: str) -> None:
+        """DELETE under the prefix."""
+        self.store.delete(f"{self.prefix}/{key}")
+
+
+def make_photo_store(settings: Settings, images: ImageStore) -> BlobStore:
+    """Where users' photos live: beside the avatars in object storage, else the private directory."""
+    if isinstance(images, S3ImageStore):
+        return PrefixedBlobs(images, PHOTO_PREFIX)
+    return LocalBlobStore(settings.photo_dir)
 
 
 def make_store(settings: Settings) -> ImageStore:

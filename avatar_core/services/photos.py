@@ -1,27 +1,26 @@
 """Users' source photos for likeness avatars: personal data, checked, cleaned, kept briefly.
 
 A photo is decoded and re-encoded by us before anything is stored or sent (EXIF, GPS and every
-other metadata gone), stored privately under `<data dir>/private-photos` (never in Gradio's cache,
-never served to anyone), and deleted after `AVATAR_PHOTO_RETENTION_HOURS` by the sweeper or
+other metadata gone), stored privately in a `BlobStore` (0600 files under `<data dir>/private-photos`,
+or under `private-photos/` in the cluster's object store; never in Gradio's cache, never served to
+anyone), and deleted after `AVATAR_PHOTO_RETENTION_HOURS` by the sweeper or
 `avatar-creator photos purge`, or at once by its owner. See docs/likeness.md.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import secrets
-import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from PIL import Image, ImageOps
 from sqlalchemy import func, select
 
 from avatar_core.domain.errors import NotFound, ValidationError
+from avatar_core.infra.blobs import BlobStore
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Photo, utcnow
 from avatar_core.services.auth import UserInfo
@@ -72,14 +71,14 @@ class PhotoService:
     def __init__(
         self,
         db: Database,
-        root: Path,
+        blobs: BlobStore,
         *,
         retention_hours: float,
         max_bytes: int,
         per_hour: int,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.db, self.root = db, Path(root)
+        self.db, self.blobs = db, blobs
         self.retention = timedelta(hours=retention_hours)
         self.max_bytes, self.per_hour, self.clock = max_bytes, per_hour, clock
 
@@ -98,7 +97,7 @@ class PhotoService:
             if (recent or 0) >= self.per_hour:
                 raise ValidationError(f"At most {self.per_hour} photos per hour. Try again later.")
             key = f"{user.id}/{secrets.token_hex(16)}.jpg"
-            self._write(key, cleaned)
+            self.blobs.put(key, cleaned)
             photo = Photo(
                 user_id=user.id,
                 key=key,
@@ -112,7 +111,7 @@ class PhotoService:
             try:
                 session.flush()
             except Exception:
-                self._unlink(key)
+                self.blobs.delete(key)
                 raise
             return PhotoView(photo.id, width, height, photo.expires_at)
 
@@ -124,7 +123,7 @@ class PhotoService:
                 raise NotFound("That photo is no longer available; upload it again.")
             key, consent = photo.key, photo.consent_at
         try:
-            return self._path(key).read_bytes(), consent
+            return self.blobs.read(key), consent
         except OSError:
             raise NotFound("That photo is no longer available; upload it again.") from None
 
@@ -145,7 +144,7 @@ class PhotoService:
             if photo is None or photo.user_id != owner_id:
                 raise NotFound("No such photo.")
             if photo.deleted_at is None:
-                self._unlink(photo.key)
+                self.blobs.delete(photo.key)
                 photo.deleted_at = self.clock()
 
     def purge(self) -> int:
@@ -156,29 +155,6 @@ class PhotoService:
                 session.scalars(select(Photo).where(Photo.deleted_at.is_(None), Photo.expires_at <= now))
             )
             for photo in expired:
-                self._unlink(photo.key)
+                self.blobs.delete(photo.key)
                 photo.deleted_at = now
         return len(expired)
-
-    def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root.resolve()):
-            raise ValueError("invalid photo key")
-        return path
-
-    def _write(self, key: str, data: bytes) -> None:
-        """Write 0600 via a temporary file and a rename: never a half photo."""
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-    def _unlink(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)

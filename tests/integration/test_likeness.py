@@ -15,6 +15,7 @@ from PIL.PngImagePlugin import PngImageFile
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import NotFound, TierRefused, ValidationError
 from avatar_core.engines.hf import HFEngine
+from avatar_core.infra.blobs import LocalBlobStore
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import LIKENESS_KEY
@@ -106,7 +107,7 @@ def test_photos_are_deleted_after_their_retention_and_on_request(app: App) -> No
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
     photos = PhotoService(
         app.db,
-        app.settings.photo_dir,
+        LocalBlobStore(app.settings.photo_dir),
         retention_hours=24,
         max_bytes=10 << 20,
         per_hour=10,
@@ -128,7 +129,9 @@ def test_photos_are_deleted_after_their_retention_and_on_request(app: App) -> No
 
 
 def test_uploads_per_hour_are_limited(app: App) -> None:
-    photos = PhotoService(app.db, app.settings.photo_dir, retention_hours=24, max_bytes=10 << 20, per_hour=2)
+    photos = PhotoService(
+        app.db, LocalBlobStore(app.settings.photo_dir), retention_hours=24, max_bytes=10 << 20, per_hour=2
+    )
     user = new_user(app, "basic", 50)
     for _ in range(2):
         photos.upload(user, photo((9, 9, 9)), consent=True)

@@ -328,3 +328,23 @@ def test_server_down_during_a_save_is_refunded(
         assert app.gallery.page(user_id).total == 0
     finally:
         app.close()
+
+
+def test_a_photo_uploaded_on_one_replica_is_used_on_another(s3: S3, tmp_path: Path, sqlite_url: str) -> None:
+    from tests.integration.test_likeness import photo
+
+    a, prefix = s3_app(tmp_path / "a", sqlite_url, s3.aws())
+    b = make_app(tmp_path / "b", sqlite_url, storage_url=f"s3://{BUCKET}/{prefix}", storage_aws=s3.aws())
+    try:
+        user = a.accounts.register(f"u{uuid.uuid4().hex[:8]}", "a-long-secret-9", tier="basic")
+        kept = a.photos.upload(user, photo((200, 120, 90)), consent=True)
+        [key] = [k for k in s3.objects(prefix) if "/private-photos/" in k]  # in the bucket, not on a disk
+        assert not list(a.settings.photo_dir.rglob("*.jpg"))
+        request = GenerationRequest(from_photo=True, photo_id=kept.id, preset="yoga-instructor")
+        result = b.generations.generate(b.accounts.get(user.id), request)  # the other replica
+        assert result.ok and result.credits_charged == 14
+        b.photos.delete(user.id, kept.id)
+        assert key not in s3.objects(prefix)
+    finally:
+        a.close()
+        b.close()
