@@ -12,6 +12,7 @@ from avatar_core.bootstrap import App
 from avatar_core.domain.errors import ValidationError
 from avatar_core.domain.selection import TIERS
 from avatar_core.services.actors import OPERATOR
+from avatar_core.services.usage import USAGE_HEADERS
 from avatar_core.services.verify import table
 
 
@@ -37,43 +38,7 @@ def cmd_usage(app: App, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([asdict(r) for r in rows]))
         return 0
-    print(
-        table(
-            [
-                "day",
-                "model",
-                "gens",
-                "ok",
-                "failed",
-                "success",
-                "p50 s",
-                "p95 s",
-                "charged",
-                "refunded",
-                "cost $",
-                "👍",
-                "👎",
-            ],
-            [
-                (
-                    r.day,
-                    r.model_key,
-                    r.generations,
-                    r.completed,
-                    r.failed,
-                    f"{r.success_rate:.0%}",
-                    r.p50_seconds if r.p50_seconds is not None else "-",
-                    r.p95_seconds if r.p95_seconds is not None else "-",
-                    r.credits_charged,
-                    r.credits_refunded,
-                    f"{r.cost_usd:.2f}",
-                    r.thumbs_up,
-                    r.thumbs_down,
-                )
-                for r in rows
-            ],
-        )
-    )
+    print(table(list(USAGE_HEADERS), [r.cells() for r in rows]))
     return 0
 
 

@@ -36,6 +36,41 @@ class UsageRow:
     thumbs_up: int
     thumbs_down: int
 
+    def cells(self, *, short_model: bool = False, missing: str = "-") -> list[object]:
+        """The row as the admin tab and `avatar-creator usage` show it (USAGE_HEADERS)."""
+        return [
+            self.day,
+            self.model_key.split(":")[-1] if short_model else self.model_key,
+            self.generations,
+            self.completed,
+            self.failed,
+            f"{self.success_rate:.0%}",
+            missing if self.p50_seconds is None else self.p50_seconds,
+            missing if self.p95_seconds is None else self.p95_seconds,
+            self.credits_charged,
+            self.credits_refunded,
+            f"{self.cost_usd:.2f}",
+            self.thumbs_up,
+            self.thumbs_down,
+        ]
+
+
+USAGE_HEADERS = (
+    "day",
+    "model",
+    "gens",
+    "ok",
+    "failed",
+    "success",
+    "p50 s",
+    "p95 s",
+    "charged",
+    "refunded",
+    "cost $",
+    "rated up",
+    "rated down",
+)
+
 
 def _percentile(values: list[float], q: int) -> float | None:
     """The q-th percentile (inclusive method); None without values."""

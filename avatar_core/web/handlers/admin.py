@@ -103,24 +103,7 @@ class AdminHandlers(HandlerBase):
         import pandas as pd
 
         rows = self.admin.usage(self.user(request), parse_day(since))
-        table = [
-            [
-                r.day,
-                r.model_key.split(":")[-1],
-                r.generations,
-                r.completed,
-                r.failed,
-                f"{r.success_rate:.0%}",
-                r.p50_seconds if r.p50_seconds is not None else "",
-                r.p95_seconds if r.p95_seconds is not None else "",
-                r.credits_charged,
-                r.credits_refunded,
-                f"{r.cost_usd:.2f}",
-                r.thumbs_up,
-                r.thumbs_down,
-            ]
-            for r in rows
-        ]
+        table = [r.cells(short_model=True, missing="") for r in rows]
         chart = pd.DataFrame(
             {
                 "day": [r.day for r in rows],

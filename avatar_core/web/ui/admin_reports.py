@@ -8,26 +8,12 @@ import gradio as gr
 
 from avatar_core.bootstrap import App
 from avatar_core.domain.selection import TIERS
+from avatar_core.services.usage import USAGE_HEADERS
 from avatar_core.web.handlers import Handlers
 from avatar_core.web.invite_handlers import HEADERS as INVITE_HEADERS
 from avatar_core.web.invite_handlers import InviteHandlers
 
 STATS_HEADERS = ["model", "count", "completed", "failed", "success", "mean s", "last failure (operators)"]
-USAGE_HEADERS = [
-    "day",
-    "model",
-    "gens",
-    "ok",
-    "failed",
-    "success",
-    "p50 s",
-    "p95 s",
-    "charged",
-    "refunded",
-    "cost $",
-    "rated up",
-    "rated down",
-]
 ARM_HEADERS = ["arm", "model", "gens", "success", "mean s", "rating", "$ / image"]
 
 
@@ -66,7 +52,7 @@ def build_usage(h: Handlers) -> None:
         show = gr.Button("Show usage", scale=1)
         csv = gr.DownloadButton("Download CSV", scale=1, visible=False)
     table = gr.Dataframe(
-        headers=USAGE_HEADERS, interactive=False, elem_id="admin-usage", label="Usage per day and model"
+        headers=list(USAGE_HEADERS), interactive=False, elem_id="admin-usage", label="Usage per day and model"
     )
     chart = gr.LinePlot(x="day", y="generations", color="model", title="Generations per day", y_lim=[0, None])
     show.click(h.admin_usage, [since], [table, chart, csv], api_name="admin_usage")
