@@ -17,6 +17,7 @@ from avatar_core.infra.models import Generation, User, utcnow
 from avatar_core.infra.storage import StoredImage
 from avatar_core.services import credits
 from avatar_core.services.generation_request import Draft
+from avatar_core.services.generation_result import GenerationResult
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,26 @@ class Attempt:
     def fell_back(self) -> bool:
         """True when a fallback runs instead of the chosen model."""
         return self.model != self.selection.model
+
+
+def outcome(
+    attempt: Attempt, status: GenerationStatus, *, balance: int, seconds: float, **what: Any
+) -> GenerationResult:
+    """A result with what every outcome of `attempt` shares (its id, seed, name, project and the
+    next quote); `what` is the outcome's own part (model, charge, image, error...)."""
+    return GenerationResult(
+        generation_id=attempt.gen_id,
+        status=status,
+        balance=balance,
+        seed=attempt.render.seed,
+        seconds=seconds,
+        name=attempt.name,
+        project_id=attempt.project_id,
+        quote=attempt.quote,
+        tier=attempt.tier,
+        sold=attempt.sold,
+        **what,
+    )
 
 
 def render_request(draft: Draft, model: ModelSpec, plan: Plan) -> RenderRequest:

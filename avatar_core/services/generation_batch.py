@@ -9,19 +9,31 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import select
 
 from avatar_core.domain.aspects import ASPECTS, Aspect
 from avatar_core.domain.errors import InsufficientCredits, NotFound, ValidationError
+from avatar_core.domain.selection import Selection
+from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, User
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.generation_request import MAX_SEED, GenerationRequest, validate
 from avatar_core.services.generation_result import GenerationResult
 
-if TYPE_CHECKING:
-    from avatar_core.services.generation import GenerationService
+
+class Generator(Protocol):
+    """What `Batches` uses of its GenerationService (declared here, so neither imports the other)."""
+
+    db: Database
+
+    def generate(
+        self, user: UserInfo, request: GenerationRequest, progress: Progress | None = None
+    ) -> GenerationResult: ...
+
+    def quote(self, user: UserInfo, request: GenerationRequest) -> Selection: ...
+
 
 MAX_IMAGES = 4
 Progress = Callable[[str, float], None]
@@ -70,7 +82,7 @@ def aspect_of(width: int, height: int) -> Aspect:
 class Batches:
     """Runs several generations for one click (a GenerationService's `generate`, one after another)."""
 
-    def __init__(self, service: GenerationService) -> None:
+    def __init__(self, service: Generator) -> None:
         self.service = service
 
     def generate_many(

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from avatar_core.domain.selection import ModelSpec, Selection
 from avatar_core.domain.status import GenerationStatus
-from avatar_core.engines.base import RenderResult
-from avatar_core.infra.db import lock_user
-from avatar_core.infra.models import Generation
+from avatar_core.engines.base import Engine, Plan, RenderResult
+from avatar_core.infra.db import Database, lock_user
+from avatar_core.infra.metrics import Metrics
+from avatar_core.infra.models import Generation, User
+from avatar_core.infra.storage import ImageStore
 from avatar_core.services import credits
 from avatar_core.services.generation_attempt import (
     Attempt,
     applied_lora,
     new_row,
+    outcome,
     render_request,
     settle_completed,
     settle_failed,
@@ -26,8 +31,19 @@ from avatar_core.services.generation_request import Draft, GenerationRequest, Re
 from avatar_core.services.generation_result import GenerationResult
 from avatar_core.services.projects import default_project, owned_project
 
-if TYPE_CHECKING:
-    from avatar_core.services.generation import GenerationService
+
+class Host(Protocol):
+    """What `Attempts` uses of its GenerationService (declared here, so neither imports the other)."""
+
+    db: Database
+    engine: Engine
+    store: ImageStore
+    metrics: Metrics | None
+    admit: Callable[[Session, User], None] | None
+    clock: Callable[[], float]
+
+    def plan(self, model: ModelSpec) -> Plan: ...
+
 
 log = logging.getLogger("avatar_core.services.generation")
 
@@ -42,7 +58,7 @@ def fields(**values: object) -> str:
 class Attempts:
     """Opens and settles attempts for a GenerationService (its database, engine, store, hooks)."""
 
-    def __init__(self, service: GenerationService) -> None:
+    def __init__(self, service: Host) -> None:
         self.service = service
 
     @property
@@ -120,21 +136,17 @@ class Attempts:
                 detail=(detail or message)[:500],
             ),
         )
-        return GenerationResult(
-            generation_id=attempt.gen_id,
-            status=GenerationStatus.FAILED,
+        return outcome(
+            attempt,
+            GenerationStatus.FAILED,
+            balance=balance,
+            seconds=seconds,
             model_key=selection.model.model_key,
             model_name=selection.model.name,
             engine=self.engine_name,
             credits_charged=0,
-            balance=balance,
-            seed=attempt.draft.seed,
-            seconds=seconds,
             reason=selection.reason,
             error=message,
-            quote=attempt.quote,
-            tier=attempt.tier,
-            sold=attempt.sold,
         )
 
     def complete(self, attempt: Attempt, result: RenderResult) -> GenerationResult:
@@ -227,16 +239,15 @@ def completed(
     if attempt.fell_back:
         reason = f"{selection.reason}; fell back to {model.name}, {attempt.charged} credits"
     width, height = result.image.size
-    return GenerationResult(
-        generation_id=attempt.gen_id,
-        status=GenerationStatus.COMPLETED,
+    return outcome(
+        attempt,
+        GenerationStatus.COMPLETED,
+        balance=balance,
+        seconds=seconds,
         model_key=model.model_key,
         model_name=model.name,
         engine=result.engine,
         credits_charged=attempt.charged,
-        balance=balance,
-        seed=attempt.render.seed,
-        seconds=seconds,
         reason=reason,
         image_key=image_key,
         thumb_key=thumb_key,
@@ -248,9 +259,4 @@ def completed(
         provider_model=result.provider_model,
         lora=lora,
         lora_scale=result.lora_scale_applied if lora else None,
-        name=attempt.name,
-        project_id=attempt.project_id,
-        quote=attempt.quote,
-        tier=attempt.tier,
-        sold=attempt.sold,
     )
