@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     gc.freeze()
     # X-Forwarded-* are read by our own code, and only with AVATAR_TRUST_PROXY (uvicorn would
     # otherwise believe them from any loopback peer).
-    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)
+    # uvicorn.access is silenced above; access_log=False also skips building its records.
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False, access_log=False)
     return 0
 
 
