@@ -324,4 +324,6 @@ def burst(
     start = time.perf_counter()
     for thread in threads:
         thread.join(timeout)
+    for failure in failures[:3]:
+        print(f"(failed: {failure[:300]})", file=sys.stderr)
     return max(ends) - start, len(failures)

@@ -58,6 +58,7 @@ def info(user: User) -> UserInfo:
     return UserInfo(user.id, user.username, Tier(user.tier), user.is_admin, user.balance)
 
 
+USERS = User.__table__
 EPOCH_TTL = 2.0  # seconds a session epoch read from the database is trusted (see session_epoch)
 
 
@@ -149,11 +150,12 @@ class Accounts:
 
     def get(self, user_id: int) -> UserInfo:
         """A user by id, fresh from the database."""
-        with self.db.read() as session:
-            user = session.get(User, user_id)
-            if user is None:
-                raise NotFound("No such user.")
-            return info(user)
+        columns = USERS.c.id, USERS.c.username, USERS.c.tier, USERS.c.is_admin, USERS.c.balance
+        with self.db.read() as session:  # a Core row: every UI event reads its caller
+            row = session.execute(select(*columns).where(USERS.c.id == user_id)).one_or_none()
+        if row is None:
+            raise NotFound("No such user.")
+        return UserInfo(*row)
 
     def by_name(self, username: str) -> UserInfo:
         """A user by username."""
@@ -177,7 +179,7 @@ class Accounts:
         if known is not None and now - known[1] < EPOCH_TTL:
             return known[0]
         with self.db.read() as session:
-            epoch = session.scalar(select(User.session_epoch).where(User.id == user_id))
+            epoch = session.scalar(select(USERS.c.session_epoch).where(USERS.c.id == user_id))
         if len(self._epochs) > 10_000:
             self._epochs.clear()
         self._epochs[user_id] = (epoch, now)

@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from avatar_core.domain.errors import NotFound, ValidationError
@@ -47,8 +47,8 @@ __all__ = [
 ADMIN_COLUMNS = ("enabled", "credit_cost")
 
 
-def spec(row: AIModel) -> ModelSpec:
-    """The selection view of a catalog row."""
+def spec(row: AIModel | Row[Any]) -> ModelSpec:
+    """The selection view of a catalog row (an ORM object, or a Core row of its table)."""
     return ModelSpec(
         model_key=row.model_key,
         name=row.name,
@@ -75,8 +75,9 @@ def spec(row: AIModel) -> ModelSpec:
 
 def list_models(session: Session) -> list[ModelSpec]:
     """Every catalog model of this app, in catalog order."""
-    rows = session.scalars(
-        select(AIModel).where(AIModel.app_id == APP_ID).order_by(AIModel.sort_order, AIModel.id)
+    table = AIModel.__table__  # Core rows, not ORM objects: read on every generation and quote
+    rows = session.execute(
+        select(table).where(table.c.app_id == APP_ID).order_by(table.c.sort_order, table.c.id)
     )
     return [spec(r) for r in rows]
 

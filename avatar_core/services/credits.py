@@ -113,17 +113,25 @@ def adjust(
 
 
 def reserve(
-    session: Session, user_id: int, amount: int, generation_id: int, *, locked: User | None = None
+    session: Session,
+    user_id: int,
+    amount: int,
+    generation_id: int,
+    *,
+    locked: User | None = None,
+    new: bool = False,
 ) -> LedgerEntry:
     """Hold `amount` credits for a generation; InsufficientCredits when the balance is short.
 
-    `locked` is the user row when the caller already locked it in this transaction.
+    `locked` is the user row when the caller already locked it in this transaction. `new=True`
+    when the generation row was inserted in this transaction: it cannot hold a reserve yet, so the
+    lookup of an earlier one is skipped (the ledger's unique key would still refuse a second).
     """
     if amount < 0:
         raise ValidationError("A price cannot be negative.")
     user = locked if locked is not None and locked.id == user_id else lock_user(session, user_id)
     key = f"reserve:{generation_id}"
-    found = _existing(session, user_id, key)
+    found = None if new else _existing(session, user_id, key)
     if found is not None:
         return found
     if user.balance < amount:

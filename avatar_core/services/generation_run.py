@@ -96,7 +96,7 @@ class Attempts:
             gen.idempotency_key = request.idempotency_key or None
             session.add(gen)
             session.flush()
-            credits.reserve(session, user.id, selection.price, gen.id, locked=user)
+            credits.reserve(session, user.id, selection.price, gen.id, locked=user, new=True)
             username, tier = user.username, user.tier
         log_selected(gen.id, username, selection, self.engine_name)
         return Attempt(

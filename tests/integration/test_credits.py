@@ -139,6 +139,19 @@ def test_reserve_repeated_for_same_generation_is_a_no_op(app: App) -> None:
     assert [r.type for r in rows(app, uid)] == ["grant", "reserve"]
 
 
+def test_reserve_of_a_new_row_skips_the_lookup_but_the_key_still_refuses_a_second(app: App) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    uid = new_user(app)
+    with app.db.transaction() as s:
+        credits.reserve(s, uid, 8, generation_id=9, new=True)
+    with pytest.raises(IntegrityError), app.db.transaction() as s:  # misuse: the row was not new
+        credits.reserve(s, uid, 8, generation_id=9, new=True)
+    assert bal(app, uid) == 16  # the failed transaction changed nothing
+    assert [r.type for r in rows(app, uid)] == ["grant", "reserve"]
+    assert problems(app) == []
+
+
 def test_reserve_zero_is_allowed_for_enterprise(app: App) -> None:
     uid = new_user(app)
     with app.db.transaction() as s:
