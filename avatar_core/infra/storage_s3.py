@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fsspec.asyn import sync
 from PIL import Image
 
 from avatar_core.config import Settings
@@ -67,6 +66,13 @@ def s3_options(aws: Mapping[str, str]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if v is not None}
 
 
+def _sync(loop: Any, func: Any, *args: Any) -> Any:
+    """fsspec's bridge from this thread into the filesystem's event loop (imported when used)."""
+    from fsspec.asyn import sync
+
+    return sync(loop, func, *args)
+
+
 class S3ImageStore:
     """Avatars under `s3://<bucket>/<prefix>/<owner>/<name>.png` plus `<name>.thumb.webp`."""
 
@@ -108,7 +114,7 @@ class S3ImageStore:
             (keys.image_key, png_bytes(image, recipe, source_png)),
             (keys.thumb_key, thumbnail_bytes(image)),
         )
-        errors = sync(self.fs.loop, self._put_all, items)
+        errors = _sync(self.fs.loop, self._put_all, items)
         failed = next((e for e in errors if e is not None), None)
         if failed is None:
             return keys
@@ -122,7 +128,7 @@ class S3ImageStore:
 
     def put(self, key: str, data: bytes) -> None:
         """One PUT of `data` (S3 makes an object visible whole or not at all)."""
-        [error] = sync(self.fs.loop, self._put_all, ((key, data),))
+        [error] = _sync(self.fs.loop, self._put_all, ((key, data),))
         if error is not None:
             raise error
 

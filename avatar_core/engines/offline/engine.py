@@ -13,9 +13,6 @@ from avatar_core.engines.base import (
     RenderResult,
     RouteTarget,
 )
-from avatar_core.engines.offline.draw import draw_portrait
-from avatar_core.engines.offline.likeness import photo_preview
-from avatar_core.engines.offline.portrait import portrait_features
 
 OFFLINE_NOTE = "offline preview"
 
@@ -36,6 +33,11 @@ class LocalEngine:
         """Draw the portrait, or raise EngineError(kind=timeout) if `deadline` has passed."""
         if time.monotonic() >= deadline:
             raise EngineError("The image took too long to render.", kind=ErrorKind.TIMEOUT)
+        # The painter is imported on the first render: commands that never draw start faster.
+        from avatar_core.engines.offline.draw import draw_portrait
+        from avatar_core.engines.offline.likeness import photo_preview
+        from avatar_core.engines.offline.portrait import portrait_features
+
         features = portrait_features(request.prompt, request.attributes, request.seed)
         if request.image is not None:
             image = photo_preview(request.image, features, request.width, request.height)
