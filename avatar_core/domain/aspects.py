@@ -43,3 +43,8 @@ def shaped(width: int, height: int, aspect: Aspect) -> tuple[int, int]:
     w, h = (int(part) for part in aspect.split(":"))
     area = width * height
     return round16(math.sqrt(area * w / h)), round16(math.sqrt(area * h / w))
+
+
+def aspect_of(width: int, height: int) -> Aspect:
+    """The offered aspect ratio closest to a made size (896x1088 is 4:5)."""
+    return min(ASPECTS, key=lambda a: abs(math.log(width / height * int(a[2]) / int(a[0]))))

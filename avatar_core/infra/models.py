@@ -105,6 +105,7 @@ class Generation(Base):
         Index("ix_generations_user_created", "user_id", "created_at", "id"),
         Index("ix_generations_user_status_created", "user_id", "status", "created_at", "id"),
         UniqueConstraint("user_id", "idempotency_key", name="uq_generation_user_idempotency"),
+        {"sqlite_autoincrement": True},  # ids are never reused: the ledger's keys name them (0010)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

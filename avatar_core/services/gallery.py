@@ -19,6 +19,7 @@ from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, User
 from avatar_core.infra.storage import FileBacked, ImageStore
 from avatar_core.services.generation import GenerationRequest
+from avatar_core.services.generation_request import recipe_request
 
 PAGE_SIZE = 24
 log = logging.getLogger(__name__)
@@ -68,12 +69,6 @@ class AvatarItem:
         }
         copied: dict[str, Any] = {f.name: getattr(g, f.name) for f in fields(cls) if f.name not in derived}
         return cls(**copied, **derived)
-
-    def settings(self) -> GenerationRequest:
-        """'Use these settings again': the request that reproduces this avatar."""
-        return GenerationRequest(
-            prompt=self.user_prompt, preset=self.preset_key, model=self.model_key, seed=self.seed
-        )
 
 
 @dataclass(frozen=True)
@@ -183,6 +178,11 @@ class Gallery:
         """One of the owner's avatars (NotFound for anyone else's)."""
         with self.db.read() as session:
             return AvatarItem.of(self._own(session, owner_id, avatar_id))
+
+    def settings(self, owner_id: int, avatar_id: int) -> GenerationRequest:
+        """'Use these settings again': the request that makes one of the owner's avatars again."""
+        with self.db.read() as session:
+            return recipe_request(self._own(session, owner_id, avatar_id))
 
     def _key(self, owner_id: int, avatar_id: int, thumb: bool) -> str:
         with self.db.read() as session:

@@ -6,20 +6,18 @@ cover at the quoted price is refused before anything is charged.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
 from sqlalchemy import select
 
-from avatar_core.domain.aspects import ASPECTS, Aspect
 from avatar_core.domain.errors import InsufficientCredits, NotFound, ValidationError
 from avatar_core.domain.selection import Selection
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, User
 from avatar_core.services.auth import UserInfo
-from avatar_core.services.generation_request import MAX_SEED, GenerationRequest, validate
+from avatar_core.services.generation_request import MAX_SEED, GenerationRequest, recipe_request, validate
 from avatar_core.services.generation_result import GenerationResult
 
 
@@ -74,11 +72,6 @@ def short_for(count: int, price: int, balance: int) -> str:
     )
 
 
-def aspect_of(width: int, height: int) -> Aspect:
-    """The offered aspect ratio closest to a made size (896x1088 is 4:5)."""
-    return min(ASPECTS, key=lambda a: abs(math.log(width / height * int(a[2]) / int(a[0]))))
-
-
 class Batches:
     """Runs several generations for one click (a GenerationService's `generate`, one after another)."""
 
@@ -123,14 +116,8 @@ class Batches:
                 raise NotFound("No such avatar.")
             if gen.photo_consent_at is not None:
                 raise ValidationError("Variations of an avatar made from a photo: use “From my photo” again.")
-            request = GenerationRequest(
-                prompt=gen.user_prompt,
-                preset=gen.preset_key,
-                model=gen.model_key,
-                aspect=aspect_of(gen.width, gen.height),
-                project_id=gen.project_id,
-                name=f"{gen.name} (variation)"[:120] if gen.name else "",
-            )
+            name = f"{gen.name} (variation)"[:120] if gen.name else ""
+            request = replace(recipe_request(gen), seed=None, name=name)
         return self.generate_many(user, request, count, progress)
 
     def _balance(self, user_id: int) -> int:

@@ -6,10 +6,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from avatar_core.domain.aspects import ASPECTS, SQUARE, Aspect, parse_aspect
+from avatar_core.domain.aspects import ASPECTS, SQUARE, Aspect, aspect_of, parse_aspect
 from avatar_core.domain.errors import ValidationError
 from avatar_core.domain.presets_data import PresetData
 from avatar_core.domain.prompts import MAX_PROMPT_CHARS
+from avatar_core.infra.models import Generation
 from avatar_core.services.projects import clean_name
 
 MAX_SEED = 2**31 - 1
@@ -105,3 +106,16 @@ def avatar_name(request: GenerationRequest, draft: Draft) -> str:
         return draft.preset.name + (" (from my photo)" if draft.source is not None else "")
     words = draft.text.split()
     return (" ".join(words[:6]) + ("…" if len(words) > 6 else ""))[:120] or "Avatar"
+
+
+def recipe_request(gen: Generation) -> GenerationRequest:
+    """The request that makes a stored avatar again: its recipe (prompt, preset, model, seed, shape)
+    in its project. "Use these settings again" and Variations (new seeds) both start here."""
+    return GenerationRequest(
+        prompt=gen.user_prompt,
+        preset=gen.preset_key,
+        model=gen.model_key,
+        seed=gen.seed,
+        aspect=aspect_of(gen.width, gen.height),
+        project_id=gen.project_id,
+    )

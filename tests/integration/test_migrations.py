@@ -93,3 +93,34 @@ def test_0009_fallback_key_up_and_down(kind: str, tmp_path: Path) -> None:
         if schema:
             with Database(pg_base_url() or "").engine.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def test_0010_never_reuses_a_generation_id_the_ledger_has_seen(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'ids.db'}")
+    try:
+        upgrade(db, "0009")
+        with db.engine.begin() as conn:  # an avatar #7 that was deleted, its ledger rows kept
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, password_hash, tier, is_admin, balance, created_at)"
+                    " VALUES ('old', 'x', 'free', false, 16, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO credit_ledger (user_id, type, amount, balance_after, generation_id,"
+                    " idempotency_key, reason, created_at)"
+                    " VALUES (1, 'reserve', -8, 16, 7, 'reserve:7', '', CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(db, "0010")
+        with db.engine.connect() as conn:
+            seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'generations'")).scalar()
+        assert seq == 7  # the next generation is #8, whatever the table holds
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["engine"] = db.engine
+        command.downgrade(config, "0009")
+        upgrade(db)
+    finally:
+        db.dispose()

@@ -293,8 +293,9 @@ def test_detail_favourite_and_reuse_of_own_avatar(handlers: Handlers, alice: Use
     assert handlers.avatar_detail("", req) == ("", "Select an avatar to see it full size.")
     assert handlers.toggle_favourite(str(gen_id), req) == "★ Added to favourites"
     assert "★" in handlers.gallery_first(True, request=req)[0]
-    prompt, preset, model, seed, tabs = handlers.reuse(str(gen_id), req)
+    prompt, preset, model, seed, random_seed, aspect, tabs = handlers.reuse(str(gen_id), req)
     assert (prompt, preset, model, seed) == ("red curly hair", None, "avatar-creator:flux-dev-base", 77)
+    assert random_seed["value"] is False and aspect == "1:1"  # the same seed and shape, ready to run
     assert tabs["selected"] == "generate"
 
 

@@ -186,12 +186,13 @@ class GalleryHandlers(HandlerBase):
 
     @user_errors
     def reuse(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[Any, ...]:
-        """'Use these settings again': prompt, preset, model and seed for the Generate tab."""
+        """'Use these settings again': prompt, preset, model, seed (fixed) and shape for Generate."""
         user = self.user(request)
-        s = self.app.gallery.get(user.id, int_id(avatar_id)).settings()
+        s = self.app.gallery.settings(user.id, int_id(avatar_id))
         reach = {m.model_key for m in accessible_models(self.app.generations.sold_models(), user.tier)}
         model = s.model if s.model in reach else AUTO
-        return s.prompt, s.preset, model, s.seed, gr.update(selected="generate")
+        random_off = gr.update(value=False)  # the stored seed is meant: reuse it, don't draw a new one
+        return s.prompt, s.preset, model, s.seed, random_off, s.aspect, gr.update(selected="generate")
 
     @user_errors
     def variations(

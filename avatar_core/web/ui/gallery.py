@@ -184,6 +184,6 @@ def _wire_detail(h: Handlers, bar: Pager, detail: Detail, tabs: Any, gen: Genera
     detail.reuse.click(
         h.reuse,
         [bar.selected],
-        [gen.prompt, gen.preset, gen.model, gen.seed, tabs],
+        [gen.prompt, gen.preset, gen.model, gen.seed, gen.random_seed, gen.aspect, tabs],
         api_name="reuse_settings",
     )
