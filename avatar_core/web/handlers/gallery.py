@@ -207,7 +207,6 @@ class GalleryHandlers(HandlerBase):
             raise ValidationError("Select an avatar first.")
         user = self.user(request)
         n = 2 if count in (None, "", 1, "1") else int(float(str(count)))
-        progress(0.02, desc="Starting")
         with StageClock(progress) as clock:
             made = self.app.generations.batches.variations(user, int_id(avatar_id), n, clock.report)
         ok = [r for r in made if r.ok]

@@ -207,7 +207,6 @@ class GenerateHandlers(HandlerBase):
             project_id=int_id(project) if str(project or "").strip() else None,
             name=avatar_name or "",
         )
-        progress(0.02, desc="Starting")
         with StageClock(progress) as clock:
             results = self.app.generations.batches.generate_many(user, req, form.count, clock.report)
         last = results[-1]
