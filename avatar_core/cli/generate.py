@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +58,6 @@ def add_generate_parser(sub: Any, run: Any) -> None:
 
 def run_generate(app: App, args: argparse.Namespace) -> int:
     """Run one generation and print the outcome."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     app.generations.recover_stale()
     user = app.accounts.by_name(args.user)
     project_id = app.projects.resolve(user.id, args.project) if args.project else None

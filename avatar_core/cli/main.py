@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -40,6 +41,9 @@ def cmd_verify(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_generate(app: App, args: argparse.Namespace) -> int:
+    # The console script is an entry point like app.py: it alone configures logging (the
+    # generation's log lines go to stderr, the outcome to stdout).
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     from avatar_core.cli.generate import run_generate
 
     return run_generate(app, args)
