@@ -23,7 +23,7 @@ PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 
 @dataclass(frozen=True)
 class StoredImage:
-    """Where one avatar and its thumbnail live, as store keys."""
+    """Where one avatar and its thumbnail live, as store keys (the thumbnail is made on first request)."""
 
     image_key: str
     thumb_key: str
@@ -39,7 +39,14 @@ class ImageStore(Protocol):
         image: Image.Image,
         recipe: Mapping[str, object],
         source_png: bytes | None = None,
-    ) -> StoredImage: ...
+    ) -> StoredImage:
+        """Write the original whole (never a half image); the thumbnail key is where
+        `put` keeps the thumbnail once it is made (`Gallery.image`)."""
+        ...
+
+    def put(self, key: str, data: bytes) -> None:
+        """Write `data` under `key` whole, replacing what was there."""
+        ...
 
     def read(self, key: str) -> bytes:
         """The stored bytes of `key`; FileNotFoundError when there is no such image."""
@@ -128,15 +135,14 @@ class LocalImageStore:
         recipe: Mapping[str, object],
         source_png: bytes | None = None,
     ) -> StoredImage:
-        """Write the PNG and thumbnail atomically; on failure neither is left behind."""
+        """Write the PNG atomically (a temporary file renamed into place)."""
         keys = image_keys(owner_id, name)
         _atomic_write(self.path(keys.image_key), png_bytes(image, recipe, source_png))
-        try:
-            _atomic_write(self.path(keys.thumb_key), thumbnail_bytes(image))
-        except BaseException:
-            self.delete(keys.image_key)
-            raise
         return keys
+
+    def put(self, key: str, data: bytes) -> None:
+        """Write one file atomically."""
+        _atomic_write(self.path(key), data)
 
     def path(self, key: str) -> Path:
         """The file for `key`; refuses keys that escape the root."""

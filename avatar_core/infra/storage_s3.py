@@ -1,16 +1,14 @@
 """Avatars in S3-compatible object storage (AWS S3, MinIO, R2...) through fsspec's `s3fs`.
 
-Each image is one PUT, which S3 makes visible whole or not at all. The original and its thumbnail
-go up concurrently on the store's one client; if either PUT fails the other object is removed. No
-reader can look for them before the database row that names both keys, which is written only after
-both PUTs succeeded (the app never lists the bucket).
+Each image is one PUT, which S3 makes visible whole or not at all. A generation PUTs its original;
+no reader can look for it before the database row that names its key, which is written only after
+the PUT succeeded (the app never lists the bucket). The thumbnail is made from the original and
+PUT the first time the gallery asks for it (`Gallery.image`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,16 +17,7 @@ from PIL import Image
 
 from avatar_core.config import Settings
 from avatar_core.infra.blobs import PHOTO_PREFIX, BlobStore, LocalBlobStore
-from avatar_core.infra.storage import (
-    ImageStore,
-    LocalImageStore,
-    StoredImage,
-    image_keys,
-    png_bytes,
-    thumbnail_bytes,
-)
-
-log = logging.getLogger(__name__)
+from avatar_core.infra.storage import ImageStore, LocalImageStore, StoredImage, image_keys, png_bytes
 
 # A save must fail (and be refunded) in seconds when the store is unreachable, not hang a worker.
 CONNECT_TIMEOUT = 5.0
@@ -90,15 +79,9 @@ class S3ImageStore:
             raise ValueError("invalid image key")
         return "/".join(p for p in (self.bucket, self.prefix, key) if p)
 
-    async def _put_all(self, items: tuple[tuple[str, bytes], ...]) -> list[BaseException | None]:
-        """PUT every (key, bytes) at once; each one's error, or None where it succeeded."""
-
-        async def put(key: str, data: bytes) -> None:
-            content_type = MEDIA_TYPES.get(Path(key).suffix, "application/octet-stream")
-            await self.fs._pipe_file(self._object(key), data, ContentType=content_type)
-
-        outcomes = await asyncio.gather(*(put(k, d) for k, d in items), return_exceptions=True)
-        return [o if isinstance(o, BaseException) else None for o in outcomes]
+    async def _put(self, key: str, data: bytes) -> None:
+        content_type = MEDIA_TYPES.get(Path(key).suffix, "application/octet-stream")
+        await self.fs._pipe_file(self._object(key), data, ContentType=content_type)
 
     def save(
         self,
@@ -108,29 +91,14 @@ class S3ImageStore:
         recipe: Mapping[str, object],
         source_png: bytes | None = None,
     ) -> StoredImage:
-        """Encode both, then PUT the original and its thumbnail together; on failure remove both."""
+        """PUT the original; the thumbnail is made and PUT when first asked for (`Gallery.image`)."""
         keys = image_keys(owner_id, name)
-        items = (
-            (keys.image_key, png_bytes(image, recipe, source_png)),
-            (keys.thumb_key, thumbnail_bytes(image)),
-        )
-        errors = _sync(self.fs.loop, self._put_all, items)
-        failed = next((e for e in errors if e is not None), None)
-        if failed is None:
-            return keys
-        for (key, _data), error in zip(items, errors, strict=True):
-            if error is None:
-                try:
-                    self.delete(key)
-                except Exception:  # the store is down: an unreferenced object stays; keep the first error
-                    log.warning("storage.orphan_object %s", self.location(key))
-        raise failed
+        self.put(keys.image_key, png_bytes(image, recipe, source_png))
+        return keys
 
     def put(self, key: str, data: bytes) -> None:
         """One PUT of `data` (S3 makes an object visible whole or not at all)."""
-        [error] = _sync(self.fs.loop, self._put_all, ((key, data),))
-        if error is not None:
-            raise error
+        _sync(self.fs.loop, self._put, key, data)
 
     def read(self, key: str) -> bytes:
         """The object's bytes in one GET; FileNotFoundError when there is no such object."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import math
 from dataclasses import dataclass, fields
@@ -10,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import func, or_, select, update
 
 from avatar_core.domain.errors import NotFound, ValidationError
@@ -17,7 +19,7 @@ from avatar_core.domain.status import GenerationStatus
 from avatar_core.engines.base import OFFLINE_ROUTE
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, User
-from avatar_core.infra.storage import FileBacked, ImageStore
+from avatar_core.infra.storage import FileBacked, ImageStore, thumbnail_bytes
 from avatar_core.services.generation import GenerationRequest
 from avatar_core.services.generation_request import recipe_request
 
@@ -184,27 +186,58 @@ class Gallery:
         with self.db.read() as session:
             return recipe_request(self._own(session, owner_id, avatar_id))
 
-    def _key(self, owner_id: int, avatar_id: int, thumb: bool) -> str:
+    def _keys(self, owner_id: int, avatar_id: int) -> tuple[str, str]:
+        """(original, thumbnail) keys of one of the owner's avatars."""
         with self.db.read() as session:
             gen = self._own(session, owner_id, avatar_id)
-            key = gen.thumb_path if thumb else gen.image_path
-        if not key:
+            image_key, thumb_key = gen.image_path, gen.thumb_path
+        if not image_key or not thumb_key:
             raise NotFound("No such avatar.")
-        return key
+        return image_key, thumb_key
 
     def image(self, owner_id: int, avatar_id: int, thumb: bool = False) -> bytes:
-        """The stored bytes of one of the owner's avatars (NotFound when the object is missing)."""
-        key = self._key(owner_id, avatar_id, thumb)
+        """The stored bytes of one of the owner's avatars (NotFound when the object is missing).
+
+        The thumbnail is made from the original the first time it is asked for, then kept: a
+        generation does not decode its image (see `engines.hf_results.decode`), and an avatar
+        nobody opens in the gallery never costs a thumbnail.
+        """
+        image_key, thumb_key = self._keys(owner_id, avatar_id)
         try:
-            return self.store.read(key)
+            return self.store.read(thumb_key if thumb else image_key)
+        except FileNotFoundError:
+            if not thumb:
+                raise NotFound("The image file is missing.") from None
+        return self._make_thumbnail(image_key, thumb_key)
+
+    def _make_thumbnail(self, image_key: str, thumb_key: str) -> bytes:
+        """Decode the original, shrink it, keep the thumbnail (a failure to keep it only logs).
+
+        Two processes asked at once both make it and write the same bytes (each write is whole).
+        """
+        try:
+            original = self.store.read(image_key)
         except FileNotFoundError:
             raise NotFound("The image file is missing.") from None
+        try:
+            data = thumbnail_bytes(Image.open(io.BytesIO(original)))
+        except Exception as exc:  # noqa: BLE001 - Pillow raises OSError, SyntaxError, ValueError...
+            log.warning("gallery.thumbnail_failed %s: %s", image_key, exc)
+            raise NotFound("The image file is unreadable.") from None
+        try:
+            self.store.put(thumb_key, data)
+        except Exception:
+            log.warning("gallery.thumbnail_not_kept %s", thumb_key, exc_info=True)
+        return data
 
     def image_path(self, owner_id: int, avatar_id: int, thumb: bool = False) -> Path:
         """The local file of one of the owner's avatars (stores with local files only)."""
         if not isinstance(self.store, FileBacked):
             raise TypeError("this image store keeps no local files; use Gallery.image")
-        path = self.store.path(self._key(owner_id, avatar_id, thumb))
+        if thumb:
+            self.image(owner_id, avatar_id, thumb=True)  # made on first request
+        image_key, thumb_key = self._keys(owner_id, avatar_id)
+        path = self.store.path(thumb_key if thumb else image_key)
         if not path.is_file():
             raise NotFound("The image file is missing.")
         return path

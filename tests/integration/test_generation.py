@@ -95,8 +95,12 @@ def test_offline_generation_charges_once_and_stores_png_with_recipe(app: App) ->
     recipe = json.loads(png.text["recipe"])
     assert recipe["seed"] == 42 and recipe["model"] == "avatar-creator:flux-dev-base"
     assert recipe["steps"] == 28 and recipe["size"] == "512x512" and "yoga" in png.text["prompt"]
-    thumb = Image.open(io.BytesIO(app.store.read(result.thumb_key or "")))
+    with pytest.raises(FileNotFoundError):  # the thumbnail is made when first asked for
+        app.store.read(result.thumb_key or "")
+    made = app.gallery.image(user.id, result.generation_id, thumb=True)
+    thumb = Image.open(io.BytesIO(made))
     assert thumb.format == "WEBP" and max(thumb.size) == 300
+    assert app.store.read(result.thumb_key or "") == made  # kept for the next request
     item = app.gallery.get(user.id, result.generation_id)
     assert item.preset_key == "yoga-instructor" and item.credits_charged == 8
     assert_ledger_ok(app)
@@ -389,6 +393,9 @@ class BrokenStore(ImageStore, FileBacked):
         recipe: Mapping[str, object],
         source_png: bytes | None = None,
     ) -> StoredImage:
+        raise OSError("disk full")
+
+    def put(self, key: str, data: bytes) -> None:
         raise OSError("disk full")
 
     def read(self, key: str) -> bytes:

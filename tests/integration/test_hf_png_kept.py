@@ -37,5 +37,6 @@ def test_provider_png_is_kept_with_the_recipe(
     assert isinstance(image, PngImageFile)
     image.load()
     assert json.loads(image.text["recipe"])["seed"] == 3 and "fox" in image.text["prompt"]
-    assert len(app.store.read(result.thumb_key or "")) > 0
+    thumb = app.gallery.image(user.id, result.generation_id, thumb=True)
+    assert Image.open(io.BytesIO(thumb)).size == (300, 300)
     app.close()
