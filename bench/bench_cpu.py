@@ -105,7 +105,8 @@ def main() -> None:
         body,
         f"bench_cluster.py's cluster with one app process; PostgreSQL: {note}. App CPU is the "
         "app process's user + system time over the measured bursts ÷ completed generations; "
-        "stack CPU adds nginx, moto's S3 server and the bench process (fake provider and clients). "
+        "stack CPU adds nginx, moto's S3 server and the bench process (fake provider and clients); "
+        "machine CPU is the whole machine's busy time (/proc/stat), PostgreSQL and the kernel too. "
         "CPU time depends less on other load on the machine than wall time does, but not "
         f"nothing ({os.cpu_count()} cores; load avg as the bursts began); the service line is "
         "the steadier one.",
@@ -120,7 +121,7 @@ def cluster_table(args: argparse.Namespace) -> tuple[str, int]:
     photo = Reply(kind="raw", body=photo_png(512), headers={"Content-Type": "image/png"})
     with fake_hf(args.latency) as fake, pg_schema_url() as url:
         fake.default = Reply.sleep(args.latency, then=photo)  # type: ignore[attr-defined]
-        _walls, failed, _joins, (cpu, everything) = run(
+        _walls, failed, _joins, (cpu, everything, machine) = run(
             1,
             args.users,
             args.bursts,
@@ -130,8 +131,9 @@ def cluster_table(args: argparse.Namespace) -> tuple[str, int]:
         )
     done = args.users * args.bursts - failed
     row = [args.users, f"{args.latency:g}", f"{done}/{args.users * args.bursts}"]
-    row += [f"**{cpu * 1000:.0f}**", f"{everything * 1000:.0f}", f"{LOAD[-1]:.1f}"]
-    body = table(["users", "L s", "completed", "app CPU ms / gen", "stack CPU ms / gen", "load avg"], [row])
+    row += [f"**{cpu * 1000:.0f}**", f"{everything * 1000:.0f}", f"{machine * 1000:.0f}", f"{LOAD[-1]:.1f}"]
+    heads = ["users", "L s", "completed", "app CPU ms / gen", "stack CPU ms / gen", "machine CPU ms / gen"]
+    body = table([*heads, "load avg"], [row])
     if args.profile is not None and args.profile.is_file():
         counts, total = buckets(args.profile)
         gil_ms = total / 200 * 1000 / max(1, done)  # 200 samples per second of GIL held

@@ -126,7 +126,7 @@ def main() -> None:
     bare = median(times["bare"])
     labels = {
         "bare": "bare `InferenceClient.text_to_image`",
-        "service": "service `generate()` (HF engine, SQLite, PNG + thumbnail stored)",
+        "service": "service `generate()` (HF engine, SQLite, PNG stored)",
         "queue": "web app, Gradio queue by hand (cookie, join + event stream)",
         "gradio_client": "web app via `gradio_client` (cookie)",
     }

@@ -146,6 +146,13 @@ class Recorded:
     body: Any
 
 
+class _Server(ThreadingHTTPServer):
+    """A provider accepts a burst of connections: socketserver's listen backlog of 5 would drop
+    SYNs when 32 arrive at once (each dropped one retried by the client a second later)."""
+
+    request_queue_size = 128
+
+
 class FakeHF:
     """`with FakeHF() as fake:` serves fake.url; script replies with `fake.script([...])`."""
 
@@ -170,7 +177,7 @@ class FakeHF:
         self.closing = threading.Event()
         from tests.fakes.server import handler_for
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(self))
+        self._server = _Server(("127.0.0.1", 0), handler_for(self))
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(
