@@ -18,6 +18,7 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import httpx
@@ -60,38 +61,49 @@ def fire(clients: list[GenerateClient]) -> tuple[float, int]:
     return burst(clients, lambda client: client.generate(PROMPT))
 
 
-def group_cpu(groups: set[int]) -> float:
-    """User + system CPU seconds used so far by every process in these process groups (/proc)."""
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds (user + system) used so far, by part of the benchmark's machine."""
+
+    app: float  # the app processes (their process groups)
+    postgres: float  # every `postgres` process on the machine
+    s3: float  # moto's S3 server
+    nginx: float
+    harness: float  # this process: the fake provider and the clients
+    machine: float  # the whole machine, all cores (/proc/stat: all but idle and iowait), kernel too
+
+    def __sub__(self, other: Cpu) -> Cpu:
+        return Cpu(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def __truediv__(self, n: int) -> Cpu:
+        return Cpu(*(a / n for a in astuple(self)))
+
+
+def cpu_now(cluster: Cluster) -> Cpu:
+    """CPU used so far by each part of the cluster and by the machine (/proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    apps = {p.pid for p in cluster.apps}
+    groups = {
+        "s3": cluster.moto.pid if cluster.moto else -1,
+        "nginx": cluster.nginx.pid if cluster.nginx else -1,
+    }
+    parts = dict.fromkeys(("app", "postgres", "s3", "nginx"), 0.0)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            raw = stat.read_text()
         except OSError:
             continue
-        if int(fields[2]) in groups:  # pgrp
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
-
-
-def app_cpu(cluster: Cluster) -> float:
-    """CPU seconds of the app processes so far."""
-    return group_cpu({p.pid for p in cluster.apps})
-
-
-def stack_cpu(cluster: Cluster) -> float:
-    """CPU seconds so far of everything but PostgreSQL: apps, nginx, moto, and this process
-    (the fake provider and the 32 clients)."""
-    others = {p.pid for p in (cluster.nginx, cluster.moto) if p is not None}
-    me = os.times()
-    return app_cpu(cluster) + group_cpu(others) + me.user + me.system
-
-
-def machine_cpu() -> float:
-    """Busy CPU seconds of the whole machine so far, all cores (/proc/stat: all but idle and
-    iowait): the apps, PostgreSQL, nginx, moto, the fake provider, the clients, the kernel."""
+        comm, fields = raw.split("(", 1)[1].rsplit(")", 1)[0], raw.rsplit(")", 1)[1].split()
+        used, group = (int(fields[11]) + int(fields[12])) / tick, int(fields[2])  # utime + stime, pgrp
+        if group in apps:
+            parts["app"] += used
+        elif comm.startswith("postgres"):
+            parts["postgres"] += used
+        for name, pgrp in groups.items():
+            parts[name] += used if group == pgrp else 0.0
     ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    me = os.times()
+    return Cpu(**parts, harness=me.user + me.system, machine=(sum(ticks) - ticks[3] - ticks[4]) / tick)
 
 
 def start_profile(cluster: Cluster, out: Path) -> subprocess.Popen[bytes]:
@@ -129,7 +141,7 @@ def stop_profile(proc: subprocess.Popen[bytes], out: Path) -> None:
 
 
 LOAD: list[float] = []  # the 1-minute load average when each measurement started
-Outcome = tuple[list[float], int, Counter[str], tuple[float, float, float]]
+Outcome = tuple[list[float], int, Counter[str], Cpu]
 
 
 def run(
@@ -157,11 +169,9 @@ def run(
             fire(clients)  # warm-up: connections, first-call imports, PostgreSQL caches
             spy = start_profile(cluster, profile) if profile else None
             LOAD.append(os.getloadavg()[0])  # other work on the machine shares the cores
-            cpu0, all0, machine0 = app_cpu(cluster), stack_cpu(cluster), machine_cpu()
+            before = cpu_now(cluster)
             runs = [fire(clients) for _ in range(bursts)]
-            cpu = (app_cpu(cluster) - cpu0) / (users * bursts)
-            everything = (stack_cpu(cluster) - all0) / (users * bursts)
-            machine = (machine_cpu() - machine0) / (users * bursts)
+            cpu = (cpu_now(cluster) - before) / (users * bursts)
             if spy is not None:
                 stop_profile(spy, profile)  # type: ignore[arg-type]
         finally:
@@ -172,7 +182,12 @@ def run(
             for line in cluster.access_log.read_text().splitlines()
             if "/gradio_api/queue/join" in line and "upstream=" in line
         )
-    return [w for w, _ in runs], sum(f for _, f in runs), joins, (cpu, everything, machine)
+    return [w for w, _ in runs], sum(f for _, f in runs), joins, cpu
+
+
+def parts_cell(cpu: Cpu) -> str:
+    """CPU ms per generation of the parts that are not the app."""
+    return " / ".join(f"{v * 1000:.0f}" for v in (cpu.postgres, cpu.s3, cpu.nginx, cpu.harness))
 
 
 def main() -> None:
@@ -197,7 +212,7 @@ def main() -> None:
                     if url:
                         pg_note = settings_note(url)
                     profile = args.profile if (n, latency) == (args.processes[0], args.latency[0]) else None
-                    walls, failed, joins, (cpu, everything, machine) = run(
+                    walls, failed, joins, cpu = run(
                         n,
                         args.users,
                         args.bursts,
@@ -219,10 +234,10 @@ def main() -> None:
                         goal,
                         f"{rates[n]:.1f}",
                         f"{rates[n] / rates[args.processes[0]]:.2f}×",
-                        f"{cpu * 1000:.0f}",
-                        f"{everything * 1000:.0f}",
-                        f"{machine * 1000:.0f}",
-                        f"{args.users * machine / cores:.2f}",
+                        f"{cpu.app * 1000:.0f}",
+                        f"{cpu.machine * 1000:.0f}",
+                        parts_cell(cpu),
+                        f"{args.users * cpu.machine / cores:.2f}",
                         f"{LOAD[-1]:.1f}",
                         spread,
                         f"{args.users * args.bursts - failed}/{args.users * args.bursts}",
@@ -238,8 +253,8 @@ def main() -> None:
             "generations/s",
             "÷ 1 process",
             "app CPU ms / gen",
-            "stack CPU ms / gen",
             "machine CPU ms / gen",
+            "PostgreSQL / S3 / nginx / clients + provider",
             "CPU floor s",
             "load avg",
             "joins per process",
@@ -256,12 +271,12 @@ def main() -> None:
         '≤ 1.5 with 2 processes and ≥ 1.7× the generations/s of one. "joins per process" '
         "counts every `queue/join` nginx passed to each process (warm-up included); app CPU is "
         "user + system time of the app processes over the measured bursts (/proc), summed; "
-        "stack CPU adds nginx, moto's S3 server and this process (the fake provider and the "
-        "clients); machine CPU is the whole machine's busy time (/proc/stat: PostgreSQL and the "
-        f"kernel too). This machine has {cores} cores for all of it: a burst needs users × "
-        'machine CPU ÷ cores of CPU time ("CPU floor"), so its wall cannot fall much below '
-        'that however many app processes serve it. "load avg" is the 1-minute load average when '
-        "the measured bursts began.",
+        "machine CPU is the whole machine's busy time (/proc/stat), of which the next column "
+        "names PostgreSQL, moto's S3 server, nginx and the bench process (the fake provider and "
+        f"the 32 clients); the rest is the kernel. This machine has {cores} cores for all of it: "
+        'a burst needs users × machine CPU ÷ cores seconds of it ("CPU floor"), and when everyone '
+        "clicks at once most of that adds to L, however many app processes serve the burst. "
+        '"load avg" is the 1-minute load average when the measured bursts began.',
     )
 
 

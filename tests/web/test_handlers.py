@@ -303,6 +303,7 @@ def test_another_users_avatar_is_no_such_avatar_and_unchanged(
     app: App, handlers: Handlers, alice: UserInfo, bob: UserInfo
 ) -> None:
     gen_id = generate(handlers, alice)[3]["generation_id"]
+    app.gallery.image(alice.id, gen_id, thumb=True)  # shown in the gallery: its thumbnail is made
     item = app.gallery.get(alice.id, gen_id)
     assert isinstance(app.store, FileBacked)  # the default local store: avatars are files
     files = [app.store.path(k) for k in _keys(app, gen_id)]
@@ -321,6 +322,8 @@ def test_delete_removes_files_and_row_but_not_credits(app: App, handlers: Handle
     gen_id = generate(handlers, alice)[3]["generation_id"]
     assert isinstance(app.store, FileBacked)
     files = [app.store.path(k) for k in _keys(app, gen_id)]
+    assert files[0].is_file() and not files[1].exists()  # the thumbnail: made when first shown
+    app.gallery.image(alice.id, gen_id, thumb=True)
     assert len(files) == 2 and all(f.is_file() for f in files)
     before = ledger(app, alice)
     assert handlers.delete_avatar(str(gen_id), as_user(alice)) == ("Avatar deleted.", "")
