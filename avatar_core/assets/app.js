@@ -25,6 +25,28 @@
     if (el) el.scrollIntoView({block: "start"});
   };
 
+  /* Generate while a generation runs: disabled, and "Generating…" (style.css) to eyes and ears. */
+  window.avatarBusy = (busy) => {
+    const b = document.getElementById("generate-btn");
+    if (!b) return;
+    b.disabled = busy;
+    if (busy) { b.setAttribute("aria-busy", "true"); b.setAttribute("aria-label", "Generating…"); }
+    else { b.removeAttribute("aria-busy"); b.removeAttribute("aria-label"); }
+  };
+
+  /* The generation's record is in (or its error): Generate again, the result in view, the seed
+     it used in the Seed box, the balance it left in the greeting. Returns [seed, greeting]. */
+  window.avatarGenerated = (record, seed, greeting) => {
+    window.avatarBusy(false);
+    window.avatarResultArrived();
+    const ok = record && typeof record === "object";
+    const used = ok && record.seed !== undefined && record.seed !== null ? record.seed : seed;
+    const balance = ok && Number.isInteger(record.balance) ? record.balance : null;
+    const line = balance !== null && typeof greeting === "string"
+      ? greeting.replace(/\*\*-?\d+\*\* credits$/, `**${balance}** credits`) : greeting;
+    return [used, line];
+  };
+
   /* The session ended (logout elsewhere, expiry): say so, keep the draft, go to the login page. */
   function sessionEnded() {
     if (ended) return;

@@ -94,6 +94,13 @@ def test_a_session_ended_elsewhere_goes_to_login_and_comes_back_with_the_prompt(
         page.context.close()
 
 
+# The label a sighted user reads: the ::before text style.css shows while busy, else the button's own.
+SHOWN_LABEL_JS = """(b) => {
+  const before = getComputedStyle(b, '::before').content;
+  return before && before !== 'none' ? JSON.parse(before) : b.textContent.trim();
+}"""
+
+
 def test_a_slow_generation_keeps_the_layout_and_shows_a_busy_button_and_stages(
     site: LiveServer, chromium: Any, slow: SlowEngine
 ) -> None:
@@ -108,7 +115,8 @@ def test_a_slow_generation_keeps_the_layout_and_shows_a_busy_button_and_stages(
         expect(page.locator("#result-image img.avatar-result")).to_have_count(0)
         during = page.evaluate(WIDTH_JS)
         go = page.locator("#generate-btn")  # busy, and cannot be clicked twice
-        expect(go).to_have_text("Generating…")
+        expect(page.get_by_role("button", name="Generating…")).to_be_visible()  # its name (aria-label)
+        assert go.evaluate(SHOWN_LABEL_JS) == "Generating…"  # and what it shows (style.css)
         expect(go).to_be_disabled()
         expect(page.locator("#result-image")).to_contain_text(
             re.compile(r"Generating with FLUX\.1-dev Base · \d+ s of about \d+ s")
@@ -121,6 +129,7 @@ def test_a_slow_generation_keeps_the_layout_and_shows_a_busy_button_and_stages(
         assert before == during == after == gallery, (before, during, after, gallery)
         assert before > 1100
         expect(go).to_have_text("Generate")
+        assert go.evaluate(SHOWN_LABEL_JS) == "Generate"
         expect(go).to_be_enabled()
         assert site.app.gallery.page(site.app.accounts.by_name(name).id).total == 1  # one charge
         # Gradio's "queue: 3/5 | 1.2s" reads as words (checked on a stand-in status line).

@@ -24,6 +24,9 @@ CUT_CAPTIONS_JS = """() => [...document.querySelectorAll(
   .filter(n => n.scrollWidth > n.clientWidth || n.scrollHeight > n.clientHeight).map(n => n.textContent)"""
 
 
+FONT_SIZE_JS = "(b) => getComputedStyle(b).fontSize"
+
+
 def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as _expect
 
@@ -115,5 +118,41 @@ def test_logging_out_in_another_tab_ends_the_session_in_this_one(site: LiveServe
         page.wait_for_url(f"{site.url}/")
         expect(page.get_by_label("Prompt")).to_have_value("a potter with clay on her apron")
         assert site.app.gallery.page(site.app.accounts.by_name(name).id).total == 0
+    finally:
+        page.context.close()
+
+
+def test_a_generate_click_is_one_request_and_the_page_does_the_rest(site: LiveServer, chromium: Any) -> None:
+    _, page = desktop_user(site, chromium)
+    try:
+        expect(page.locator("#greeting")).to_contain_text("24 credits")
+        go = page.locator("#generate-btn")
+        page.evaluate("() => window.avatarBusy(true)")  # what the click does first, in the page
+        expect(go).to_be_disabled()
+        expect(page.get_by_role("button", name="Generating…")).to_be_visible()
+        page.evaluate("() => window.avatarBusy(false)")
+        expect(page.get_by_role("button", name="Generate", exact=True)).to_be_enabled()
+
+        posts: list[dict[str, Any]] = []
+        page.on(
+            "request",
+            lambda r: (
+                posts.append(r.post_data_json or {})
+                if r.method == "POST" and "/gradio_api/" in r.url
+                else None
+            ),
+        )
+        page.get_by_label("Prompt").fill("a beekeeper in a white veil")
+        size = go.evaluate(FONT_SIZE_JS)
+        go.click()
+        expect(page.locator("#result-image img.avatar-result")).to_be_attached()
+        expect(page.locator("#greeting")).to_contain_text("16 credits")  # from the result's record
+        expect(go).to_be_enabled()
+        assert go.evaluate(FONT_SIZE_JS) == size  # its label back at once, not growing from 0
+        config = page.request.get(f"{site.url}/config").json()
+        names = {d["id"]: d.get("api_name") for d in config["dependencies"]}
+        called = [names.get(p.get("fn_index")) for p in posts if "fn_index" in p]
+        assert called.count("generate") == 1, called
+        assert not {"busy", "after_generate"} & set(called), called  # done in the page, no request
     finally:
         page.context.close()

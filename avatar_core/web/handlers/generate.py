@@ -221,14 +221,6 @@ class GenerateHandlers(HandlerBase):
         shown = plain(prompt) or plain(preset or "") or "avatar"  # what was stored, never raw input
         return grid_html(results, shown), batch_details(results, from_photo), quote_line, data
 
-    def after_generate(self, request: gr.Request | None = None) -> tuple[Any, Any]:
-        """Once the result (or the error) is in: the greeting's new balance and Generate usable again."""
-        try:
-            line: Any = greeting_line(self.user(request))
-        except AvatarError:  # the session ended meanwhile: the page handles that; re-enable anyway
-            line = gr.skip()
-        return line, gr.update(value="Generate", interactive=True)
-
 
 def chosen_seed(seed: object, random_seed: bool | None) -> int | None:
     """The seed to use: None (random) when "Random seed" is ticked, else the number (required)."""

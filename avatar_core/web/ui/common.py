@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import gradio as gr
-
 from avatar_core.config import ASSETS_DIR
 from avatar_core.web.pages import LOGO_SVG
 
@@ -21,16 +19,6 @@ LOGOUT_FORM = (
     '<button type="submit" class="logout-btn">Log out</button></form>'
 )
 LOGO = f'<h1 class="brand">{LOGO_SVG.format(size=34)}<span>Avatar Creator</span></h1>'
-
-
-def busy() -> Any:
-    """Generate while a generation runs: says so and cannot be clicked again."""
-    return gr.update(value="Generating…", interactive=False)
-
-
-def ready() -> Any:
-    """Generate again, once the result (or the error) is in."""
-    return gr.update(value="Generate", interactive=True)
 
 
 def duration(hours: float) -> str:

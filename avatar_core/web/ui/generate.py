@@ -10,7 +10,7 @@ import gradio as gr
 from avatar_core.bootstrap import App
 from avatar_core.domain.aspects import ASPECTS, LABELS, SQUARE
 from avatar_core.web.handlers import AUTO, PREVIEW_NOTE, Handlers, model_choices
-from avatar_core.web.ui.common import HIDDEN, REFRESH_SECONDS, busy, ready
+from avatar_core.web.ui.common import HIDDEN, REFRESH_SECONDS
 from avatar_core.web.ui.photo import PhotoView, build_photo
 from avatar_core.web.ui.presets import build_preset_picker, preset_choices, wire_preset_picker
 
@@ -23,9 +23,13 @@ RESTORE_JS = (
     "(p, s) => { const d = window.avatarTakeDraft ? window.avatarTakeDraft() : null; "
     "return d ? [d.prompt || p, d.preset || s] : [p, s]; }"
 )
-BUSY_JS = "() => { const b = document.getElementById('generate-btn'); if (b) b.disabled = true; return []; }"
-SEED_USED_JS = "(d, s) => (d && d.seed !== undefined && d.seed !== null) ? d.seed : s"
-SCROLL_RESULT_JS = "() => { window.avatarResultArrived && window.avatarResultArrived(); return []; }"
+# A Generate click is one request to the server (the generation); before and after it the page
+# does the rest itself: Generate disabled (and labelled "Generating…" by style.css) at once, then
+# usable again, a phone scrolled to the result, the seed used shown in the Seed box, and the new
+# balance in the greeting, from the generation's own record.
+BUSY_JS = "() => { window.avatarBusy && window.avatarBusy(true); return []; }"
+READY_JS = "() => { window.avatarBusy && window.avatarBusy(false); return []; }"
+DONE_JS = "(d, s, g) => window.avatarGenerated ? window.avatarGenerated(d, s, g) : [s, g]"
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,7 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
     _wire_form(demo, h, view, greeting, [timer.tick, refresh_now.click])
     inputs = [prompt, preset, model, *prefs, seed, photo.from_photo, photo.photo_id, project, name]
     inputs += [aspect, random_seed, count]  # after the request and progress Gradio injects
-    generating = go.click(busy, None, go, api_name="busy", queue=False, js=BUSY_JS, **HIDDEN).then(
+    generating = go.click(None, js=BUSY_JS, api_name="busy", queue=False, **HIDDEN).then(
         h.generate,
         inputs,
         [*result, quote, result_json],
@@ -193,20 +197,11 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
         concurrency_id="generate",
         show_progress_on=[result[0]],
     )
-    # One light event after the result: the new balance and Generate usable again.
     generating.then(
-        h.after_generate,
-        None,
-        [greeting, go],
-        api_name="after_generate",
-        queue=False,
-        js=SCROLL_RESULT_JS,
-        **HIDDEN,
+        None, [result_json, seed, greeting], [seed, greeting], js=DONE_JS, api_name="after_generate", **HIDDEN
     )
-    # The seed used shows in the Seed box: untick "Random seed" to make the same image again.
-    generating.then(None, [result_json, seed], seed, js=SEED_USED_JS, api_name="seed_used", **HIDDEN)
     # Shown (by app.js) only while the generation waits in the queue: nothing is charged yet.
-    cancel.click(ready, None, go, cancels=[generating], api_name="cancel_generate", queue=False, **HIDDEN)
+    cancel.click(None, js=READY_JS, cancels=[generating], api_name="cancel_generate", queue=False, **HIDDEN)
     return view
 
 
