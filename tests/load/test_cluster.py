@@ -23,8 +23,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from avatar_core.config import load_settings
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, LedgerEntry, User
+from avatar_core.infra.storage_s3 import S3ImageStore, make_store
 from scripts.cluster import Cluster, GenerateClient, nginx_binary
 from tests.conftest import missing
 from tests.fakes.fake_hf import FakeHF, Reply
@@ -111,7 +113,6 @@ def _read(path: Any) -> str:
 def make_people(cluster: Cluster, prefix: str, count: int) -> list[Person]:
     """`count` users (created with a cheap hash, welcome credits only), logged in through nginx."""
     from avatar_core.bootstrap import bootstrap
-    from avatar_core.config import load_settings
     from avatar_core.services.auth import make_hasher
 
     app = bootstrap(
@@ -375,9 +376,16 @@ def test_kill_9_mid_burst(cluster: Cluster, fake: FakeHF) -> None:
             for name, gen_id, _, _ in completed:
                 r = http.get(f"/avatars/{gen_id}/image.png", headers=cookie(cookies[name]))
                 assert r.status_code == 200 and r.content[:8] == b"\x89PNG\r\n\x1a\n", (app_url, gen_id)
+                # made by the first process asked, kept in the bucket, served by the other from there
+                r = http.get(f"/avatars/{gen_id}/thumb.webp", headers=cookie(cookies[name]))
+                assert r.status_code == 200 and r.content[8:12] == b"WEBP", (app_url, gen_id)
             stranger = cookies[on_victim[0].name]
             foreign = next(g for g in completed if g[0] != on_victim[0].name)
             assert http.get(f"/avatars/{foreign[1]}/image.png", headers=cookie(stranger)).status_code == 404
+    bucket = make_store(load_settings(cluster.app_env(0), dotenv_path=None))
+    assert isinstance(bucket, S3ImageStore)
+    thumbs = [p for p in bucket.fs.find(f"{bucket.bucket}/{bucket.prefix}") if p.endswith(".thumb.webp")]
+    assert len(thumbs) >= len(completed)  # made on the first request, kept for the other process
 
 
 def make_cookies(cluster: Cluster, names: list[str]) -> list[Person]:
