@@ -106,6 +106,19 @@ def test_offline_generation_charges_once_and_stores_png_with_recipe(app: App) ->
     assert_ledger_ok(app)
 
 
+def test_a_thumbnail_of_an_unreadable_original_is_not_found_and_logged(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = new_user(app, "free", 24)
+    result = app.generations.generate(user, GenerationRequest(prompt="a fox", seed=5))
+    assert result.ok and result.image_key and isinstance(app.store, FileBacked)
+    app.store.path(result.image_key).write_bytes(b"\x89PNG\r\n\x1a\n not an image any more")
+    with pytest.raises(AvatarError, match="unreadable"):
+        app.gallery.image(user.id, result.generation_id, thumb=True)
+    assert "gallery.thumbnail_failed" in caplog.text
+    assert not app.store.path(result.thumb_key or "").exists()  # nothing half-made kept
+
+
 def test_same_seed_same_offline_image(app: App) -> None:
     user = new_user(app, "free", 100)
     req = GenerationRequest(prompt="a woman with red curly hair and glasses", seed=7)
