@@ -100,7 +100,8 @@ def cpu_now(cluster: Cluster) -> Cpu:
         elif comm.startswith("postgres"):
             parts["postgres"] += used
         for name, pgrp in groups.items():
-            parts[name] += used if group == pgrp else 0.0
+            if group == pgrp:
+                parts[name] += used
     ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     me = os.times()
     return Cpu(**parts, harness=me.user + me.system, machine=(sum(ticks) - ticks[3] - ticks[4]) / tick)
