@@ -57,6 +57,7 @@ class App:
     gallery: Gallery
     projects: ProjectService
     tokens: TokenService
+    throttle: Throttle
     invites: Invites
     signups: Signups
     experiments: ExperimentService
@@ -127,6 +128,7 @@ def bootstrap(
         db,
         signup_per_hour=settings.signup_per_hour,
         signup_global_per_hour=settings.signup_global_per_hour,
+        api_per_minute=settings.api_rate_per_minute,
         clock=clock,
     )
     hasher = hasher or make_hasher(settings.password_rounds, settings.password_memory_kib)
@@ -158,6 +160,7 @@ def bootstrap(
         gallery=Gallery(db, store),
         projects=ProjectService(db),
         tokens=TokenService(db),
+        throttle=throttle,
         invites=invites,
         signups=Signups(accounts, throttle, invites, settings.signup_mode),
         experiments=experiments,

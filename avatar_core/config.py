@@ -47,7 +47,7 @@ class Settings:
     hf_base_url_handler: str = "default"  # "avatar-creator": the base URL runs our LoRA handler
     photo_retention_hours: float = 24.0  # source photos are deleted after this
     photo_uploads_per_hour: int = 10  # per user
-    api_rate_per_minute: int = 60  # REST API calls per token per minute (per process)
+    api_rate_per_minute: int = 60  # REST API calls per token per minute (all processes together)
     metrics_token: str | None = field(default=None, repr=False)  # /metrics bearer (else loopback)
     log_format: str = "text"  # "text" | "json"
     engine: str = "auto"

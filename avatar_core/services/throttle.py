@@ -1,4 +1,5 @@
-"""Database-backed throttles: failed logins and sign-ups, shared by replicas and kept on restart.
+"""Database-backed throttles: failed logins, sign-ups and REST API calls, shared by replicas and
+kept on restart.
 
 Logins: failures count per (account, address); after `PAIR_FREE` of them inside the window each
 further try waits twice as long as the one before. An address with `ADDRESS_CEILING` failures in
@@ -6,7 +7,9 @@ the window (credential stuffing) is refused for accounts that have never signed 
 account's own earlier sign-in from that address ("known") still goes through, so failures on
 other accounts or from other addresses never refuse a correct password. Each attempt is counted
 before its password is checked, so parallel guesses cannot outrun the count. Sign-ups count per
-address and globally per hour. Rows expire (`TTL`); IPv6 addresses count per /64.
+address and globally per hour. API calls count per token over the last minute (a sliding
+window), so N app processes behind a proxy still give a token its rate once, not N times. Rows
+expire (`TTL`); IPv6 addresses count per /64.
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ from avatar_core.domain.errors import RateLimited
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import ThrottleEvent, utcnow
 
-FAIL, ADDRESS, KNOWN, SIGNUP = "fail", "addr", "known", "signup"
+FAIL, ADDRESS, KNOWN, SIGNUP, API = "fail", "addr", "known", "signup", "api"
 WINDOW = 900.0  # seconds: the login window (15 min)
 PAIR_FREE = 5  # failures per (account, address) before any delay
 PAIR_BASE = 15.0  # seconds of delay after the 5th failure, doubling with each further one
 ADDRESS_CEILING = 50  # failures per address per window before unknown accounts are refused
 HOUR = 3600.0
-TTL = {FAIL: WINDOW, ADDRESS: WINDOW, KNOWN: 90 * 86400.0, SIGNUP: HOUR}
+MINUTE = 60.0  # the API rate's window
+TTL = {FAIL: WINDOW, ADDRESS: WINDOW, KNOWN: 90 * 86400.0, SIGNUP: HOUR, API: MINUTE}
 SIGNUP_LOCK = 0x61766174617222  # pg_advisory_xact_lock key: sign-ups are counted one at a time
 _SAFE = re.compile(r"^[A-Za-z0-9_.:\-/]{1,64}$")
 
@@ -46,6 +50,15 @@ class SignupLimited(RateLimited):
         self.message = (
             f"Too many new accounts {where}. Try again in {max(1, math.ceil(retry_after / 60))} min."
         )
+        self.args = (self.message,)
+
+
+class ApiRateLimited(RateLimited):
+    """Too many REST API calls with one token in the last minute."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.message = f"Too many calls with this token; retry in {retry_after} s."
         self.args = (self.message,)
 
 
@@ -93,9 +106,11 @@ class Throttle:
         *,
         signup_per_hour: int = 5,
         signup_global_per_hour: int = 200,
+        api_per_minute: int = 60,
     ) -> None:
         self.db, self.clock = db, clock
         self.signup_per_hour, self.signup_global_per_hour = signup_per_hour, signup_global_per_hour
+        self.api_per_minute = api_per_minute
 
     # ----- logins -----
     def begin_login(self, username: str, address: str) -> Attempt:
@@ -107,12 +122,7 @@ class Throttle:
         """
         pair, group, now = self._pair(username, address), address_group(address), self.clock()
         with self.db.transaction() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                digest = hashlib.sha256(pair.encode()).digest()
-                session.execute(
-                    text("SELECT pg_advisory_xact_lock(:k)"),
-                    {"k": int.from_bytes(digest[:8], "big", signed=True)},
-                )
+            self._take_turns(session, pair)
             rows = [ThrottleEvent(kind=FAIL, key=pair, created_at=now)]
             if address:
                 rows.append(ThrottleEvent(kind=ADDRESS, key=group, created_at=now))
@@ -162,6 +172,34 @@ class Throttle:
             left = (_aware(failures[-1]) + timedelta(seconds=WINDOW) - now).total_seconds()
             raise RateLimited(max(1, math.ceil(left)))
 
+    # ----- REST API calls -----
+    def api_call(self, token_id: int) -> None:
+        """Count one API call of a token; ApiRateLimited, uncounted, past `api_per_minute` calls in
+        the last minute (from every process: the count is in the database).
+
+        The call is counted before it is checked, and calls of one token take turns while counted
+        (PostgreSQL: an advisory lock on the token; SQLite: its writers do anyway), so a burst across
+        replicas is admitted exactly `api_per_minute` times.
+        """
+        key, now = f"token:{token_id}", self.clock()
+        with self.db.transaction() as session:
+            self._take_turns(session, f"{API}|{key}")
+            row = ThrottleEvent(kind=API, key=key, created_at=now)
+            session.add(row)
+            session.flush()
+            limit = self.api_per_minute
+            recent = self._recent(session, API, key, now - timedelta(seconds=MINUTE), limit, before=row.id)
+            if len(recent) >= limit:  # raising rolls this call's row back
+                left = (_aware(recent[-1]) + timedelta(seconds=MINUTE) - now).total_seconds()
+                raise ApiRateLimited(max(1, math.ceil(left)))
+            session.execute(
+                delete(ThrottleEvent).where(
+                    ThrottleEvent.kind == API,
+                    ThrottleEvent.key == key,
+                    ThrottleEvent.created_at < now - timedelta(seconds=MINUTE),
+                )
+            )
+
     # ----- sign-ups -----
     def check_signup(self, address: str) -> None:
         """SignupLimited when a sign-up from `address` would be over an hourly limit."""
@@ -191,6 +229,13 @@ class Throttle:
         return group
 
     # ----- helpers -----
+    @staticmethod
+    def _take_turns(session: Session, name: str) -> None:
+        """PostgreSQL: hold a transaction-scoped advisory lock on `name` (SQLite: nothing to do)."""
+        if session.get_bind().dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
     @staticmethod
     def _pair(username: str, address: str) -> str:
         name = _key_part((username or "").strip().lower()[:64])

@@ -100,7 +100,7 @@ def _plain_app(app: App, codec: SessionCodec) -> FastAPI:
     api.include_router(build_router(app, codec))
     api.add_api_route("/metrics", metrics_route(app), methods=["GET"], include_in_schema=False)
     # The REST API: Bearer tokens only (never the cookie), docs at /api/docs.
-    api.mount("/api", build_api(app, settings.api_rate_per_minute))
+    api.mount("/api", build_api(app))
     if oauth_available(app):
         attach_hf_oauth(api, app, codec)
 

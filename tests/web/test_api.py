@@ -307,8 +307,13 @@ def test_rate_limit_per_token(live: LiveServer) -> None:
     _, token = user(live)
     _, fresh = user(live)
     with api(live, token) as c:
-        codes = [c.get("/me").status_code for _ in range(201)]
+        responses = [c.get("/me") for _ in range(201)]
+    codes = [r.status_code for r in responses]
     assert codes[:200] == [200] * 200 and codes[200] == 429
+    refused = responses[200]
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert f"retry in {refused.headers['Retry-After']} s" in refused.json()["error"]["message"]
     with api(live, fresh) as c:
         assert c.get("/me").status_code == 200  # per token, not per server
 

@@ -14,14 +14,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from avatar_core.bootstrap import App
-from avatar_core.web.api.auth import Caller, RateLimit, caller
+from avatar_core.web.api.auth import Caller, caller
 from avatar_core.web.api.avatars import avatars_router
 from avatar_core.web.api.catalog import catalog_router
 from avatar_core.web.api.errors import ApiError, add_error_handlers, error
 from avatar_core.web.api.photos import photos_router
 from avatar_core.web.api.projects import generate_router, projects_router
 
-__all__ = ["ApiError", "Caller", "RateLimit", "build_api", "caller", "error"]
+__all__ = ["ApiError", "Caller", "build_api", "caller", "error"]
 
 
 DESCRIPTION = """Generate avatars over HTTP. Create a token in the app (API section) or with
@@ -35,7 +35,7 @@ curl -X POST http://127.0.0.1:7860/api/v1/projects/1/avatars/generate \\
 """
 
 
-def build_api(app: App, per_minute: int = 60) -> FastAPI:
+def build_api(app: App) -> FastAPI:
     """The API app, mounted by the web server at /api (docs at /api/docs)."""
     api = FastAPI(
         title="Avatar Creator API",
@@ -45,7 +45,7 @@ def build_api(app: App, per_minute: int = 60) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    api.state.app, api.state.limit = app, RateLimit(per_minute)
+    api.state.app = app
     add_error_handlers(api)
     for router in (catalog_router, projects_router, generate_router, photos_router, avatars_router):
         api.include_router(router(app))

@@ -75,7 +75,10 @@ def add_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(AvatarError)
     async def on_avatar_error(_request: Request, exc: AvatarError) -> JSONResponse:
         status, code = next((v for k, v in STATUS.items() if isinstance(exc, k)), (400, "refused"))
-        return error(status, code, str(exc))
+        response = error(status, code, str(exc))
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
