@@ -208,7 +208,16 @@ class Gallery:
         except FileNotFoundError:
             if not thumb:
                 raise NotFound("The image file is missing.") from None
-        return self._make_thumbnail(image_key, thumb_key)
+        data = self._make_thumbnail(image_key, thumb_key)
+        try:
+            self._keys(owner_id, avatar_id)
+        except NotFound:
+            # Deleted meanwhile, and its delete may have run before our put: without this the
+            # thumbnail would stay in the store, unreachable. (If the row is still there now, the
+            # delete removes the row first and the objects after, so it will remove ours.)
+            self._remove(thumb_key)
+            raise
+        return data
 
     def _make_thumbnail(self, image_key: str, thumb_key: str) -> bytes:
         """Decode the original, shrink it, keep the thumbnail (a failure to keep it only logs).
@@ -275,10 +284,14 @@ class Gallery:
                 update(User).where(User.id == owner_id).values(gallery_count=User.gallery_count - 1)
             )
         for key in keys:
-            try:
-                self.store.delete(key)
-            except Exception:
-                log.warning("gallery.delete_left_object %s", key, exc_info=True)
+            self._remove(key)
+
+    def _remove(self, key: str) -> None:
+        """Delete one object of an avatar whose row is gone; a store failure leaves it, logged."""
+        try:
+            self.store.delete(key)
+        except Exception:
+            log.warning("gallery.delete_left_object %s", key, exc_info=True)
 
 
 def _encode_cursor(created_at: datetime, avatar_id: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from PIL.PngImagePlugin import PngImageFile
 from sqlalchemy import func, select, update
 
 from avatar_core.bootstrap import App
-from avatar_core.domain.errors import AvatarError, InsufficientCredits, TierRefused, ValidationError
+from avatar_core.domain.errors import AvatarError, InsufficientCredits, NotFound, TierRefused, ValidationError
 from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.engines.hf import HFEngine
 from avatar_core.infra.models import AIModel, Generation, LedgerEntry
@@ -460,3 +460,34 @@ def test_interrupted_generation_is_refunded_once_on_start_up(app: App) -> None:
         gen = session.get(Generation, gen_id)
         assert gen is not None and gen.status == "failed" and "interrupted" in (gen.error or "")
     assert_ledger_ok(app)
+
+
+class DeletedDuringPut:
+    """Stands in for the gallery's `ImageStore` (read, put, delete): the avatar is deleted, row and
+    objects, just before the first thumbnail is written, as another request might do."""
+
+    def __init__(self, store: ImageStore, delete: Callable[[], None]) -> None:
+        self.store, self.before_put = store, delete
+
+    def read(self, key: str) -> bytes:
+        return self.store.read(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        before, self.before_put = self.before_put, lambda: None
+        before()
+        self.store.put(key, data)
+
+    def delete(self, key: str) -> None:
+        self.store.delete(key)
+
+
+def test_a_thumbnail_made_while_its_avatar_is_deleted_is_not_left_behind(app: App) -> None:
+    user = new_user(app, "free", 24)
+    result = app.generations.generate(user, GenerationRequest(prompt="a fox", seed=5))
+    assert result.ok and result.thumb_key and isinstance(app.store, FileBacked)
+    gen_id, store = result.generation_id, app.store
+    app.gallery.store = DeletedDuringPut(store, lambda: app.gallery.delete(user.id, gen_id))  # type: ignore[assignment]
+    with pytest.raises(NotFound):
+        app.gallery.image(user.id, gen_id, thumb=True)
+    assert not store.path(result.thumb_key).exists()
+    assert not store.path(result.image_key or "").exists()
