@@ -142,7 +142,8 @@ def stop_profile(proc: subprocess.Popen[bytes], out: Path) -> None:
 
 
 LOAD: list[float] = []  # the 1-minute load average when each measurement started
-Outcome = tuple[list[float], int, Counter[str], Cpu]
+# burst walls, failed generations, queue/joins per upstream, CPU per generation, idle app CPU s/s
+Outcome = tuple[list[float], int, Counter[str], Cpu, float]
 
 
 def run(
@@ -152,8 +153,10 @@ def run(
     fake_url: str,
     database_url: str | None,
     profile: Path | None = None,
+    idle: float = 0.0,
 ) -> Outcome:
-    """One cluster of `processes`; the burst walls, failures and joins per upstream."""
+    """One cluster of `processes`; the burst walls, failures and joins per upstream, the CPU per
+    generation and, over `idle` seconds after the bursts, the app processes' CPU per second each."""
     env = {
         "AVATAR_ENGINE": "hf",
         "AVATAR_HF_BASE_URL": fake_url,
@@ -175,6 +178,9 @@ def run(
             cpu = (cpu_now(cluster) - before) / (users * bursts)
             if spy is not None:
                 stop_profile(spy, profile)  # type: ignore[arg-type]
+            idle_from = cpu_now(cluster).app
+            time.sleep(idle)
+            idle_cpu = (cpu_now(cluster).app - idle_from) / max(idle, 1e-9) / processes if idle else 0.0
         finally:
             for client in clients:
                 client.close()
@@ -183,7 +189,7 @@ def run(
             for line in cluster.access_log.read_text().splitlines()
             if "/gradio_api/queue/join" in line and "upstream=" in line
         )
-    return [w for w, _ in runs], sum(f for _, f in runs), joins, cpu
+    return [w for w, _ in runs], sum(f for _, f in runs), joins, cpu, idle_cpu
 
 
 def scaling_bound(processes: int, latency: float, wall: float) -> float:
@@ -222,7 +228,7 @@ def main() -> None:
                     if url:
                         pg_note = settings_note(url)
                     profile = args.profile if (n, latency) == (args.processes[0], args.latency[0]) else None
-                    walls, failed, joins, cpu = run(
+                    walls, failed, joins, cpu, _idle = run(
                         n,
                         args.users,
                         args.bursts,

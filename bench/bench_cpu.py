@@ -21,6 +21,8 @@ from _pg import pg_schema_url, settings_note
 from _report import report, table
 from bench_cluster import LOAD, parts_cell, run
 
+IDLE_SECONDS = 5.0  # after the bursts: what the app process burns doing nothing (polling loops)
+
 # Innermost-first: the first of these found walking a stack from its leaf names the sample.
 BUCKETS = (
     ("database (SQLAlchemy, psycopg)", ("sqlalchemy/", "psycopg/")),
@@ -106,7 +108,8 @@ def main() -> None:
         f"bench_cluster.py's cluster with one app process; PostgreSQL: {note}. App CPU is the "
         "app process's user + system time over the measured bursts ÷ completed generations; "
         "machine CPU is the whole machine's busy time (/proc/stat), of which PostgreSQL, moto's S3 "
-        "server, nginx and the bench process (fake provider and clients) are named. "
+        "server, nginx and the bench process (fake provider and clients) are named; idle app CPU "
+        "is the same process's CPU per second while no one generates, right after the bursts. "
         "CPU time depends less on other load on the machine than wall time does, but not "
         f"nothing ({os.cpu_count()} cores; load avg as the bursts began); the service line is "
         "the steadier one.",
@@ -121,19 +124,22 @@ def cluster_table(args: argparse.Namespace) -> tuple[str, int]:
     photo = Reply(kind="raw", body=photo_png(512), headers={"Content-Type": "image/png"})
     with fake_hf(args.latency) as fake, pg_schema_url() as url:
         fake.default = Reply.sleep(args.latency, then=photo)  # type: ignore[attr-defined]
-        _walls, failed, _joins, cpu = run(
+        _walls, failed, _joins, cpu, idle = run(
             1,
             args.users,
             args.bursts,
-            fake.url,
+            fake.url,  # type: ignore[attr-defined]
             url,
-            args.profile,  # type: ignore[attr-defined]
+            args.profile,
+            idle=IDLE_SECONDS,
         )
     done = args.users * args.bursts - failed
     row = [args.users, f"{args.latency:g}", f"{done}/{args.users * args.bursts}"]
-    row += [f"**{cpu.app * 1000:.0f}**", f"{cpu.machine * 1000:.0f}", parts_cell(cpu), f"{LOAD[-1]:.1f}"]
+    row += [f"**{cpu.app * 1000:.0f}**", f"{cpu.machine * 1000:.0f}", parts_cell(cpu)]
+    row += [f"**{idle * 1000:.0f}**", f"{LOAD[-1]:.1f}"]
     heads = ["users", "L s", "completed", "app CPU ms / gen", "machine CPU ms / gen"]
-    body = table([*heads, "PostgreSQL / S3 / nginx / clients + provider", "load avg"], [row])
+    heads += ["PostgreSQL / S3 / nginx / clients + provider", "idle app CPU ms / s"]
+    body = table([*heads, "load avg"], [row])
     if args.profile is not None and args.profile.is_file():
         counts, total = buckets(args.profile)
         gil_ms = total / 200 * 1000 / max(1, done)  # 200 samples per second of GIL held

@@ -78,7 +78,11 @@ def test_request_bodies_are_bounded(live: LiveServer) -> None:
         assert r.status_code == 413
 
 
-def test_queue_size_cache_cleaning_and_upload_limit_are_set(tmp_path: Path, sqlite_url: str) -> None:
+def test_queue_size_cache_cleaning_upload_limit_and_queue_polls_are_set(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    from avatar_core.web.server import QUEUE_PROGRESS_POLL_S, QUEUE_START_POLL_S
+
     app = make_app(tmp_path, sqlite_url, queue_max_size=17, max_upload_mb=3)
     try:
         web = create_web_app(app)
@@ -87,6 +91,9 @@ def test_queue_size_cache_cleaning_and_upload_limit_are_set(tmp_path: Path, sqli
         assert blocks._queue.max_size == 17
         assert blocks.max_file_size == 3 * MB
         assert blocks.delete_cache and blocks.delete_cache[1] <= 24 * 3600
+        # Gradio's 1 ms / 10 ms polling loops slowed down (fails if a Gradio upgrade renames them)
+        assert blocks._queue.sleep_when_free == QUEUE_START_POLL_S == 0.01
+        assert blocks._queue.progress_update_sleep_when_free == QUEUE_PROGRESS_POLL_S == 0.1
     finally:
         app.close()
 
