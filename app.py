@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     # X-Forwarded-* are read by our own code, and only with AVATAR_TRUST_PROXY (uvicorn would
     # otherwise believe them from any loopback peer).
     # uvicorn.access is silenced above; access_log=False also skips building its records.
+    # loop/http stay "auto": uvicorn takes uvloop and httptools (requirements.txt) when installed.
     uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False, access_log=False)
     return 0
 

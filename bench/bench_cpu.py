@@ -4,7 +4,8 @@ The cluster of bench_cluster.py with one app process (PostgreSQL + moto's S3 + t
 answering after L seconds). CPU time, not wall time, so the number holds on a busy machine: the
 app process's user + system seconds over the measured bursts (/proc) ÷ generations. With
 `--profile`, py-spy samples the GIL holder of the app process (200 Hz) and the table also gives
-where that Python time went, by the innermost library on the stack. Goal: toward 30 ms.
+where that Python time went, by the innermost library on the stack. Goal: toward 30 ms. After the
+bursts, the app process's CPU per second over a few idle seconds (what it burns waiting).
 """
 
 from __future__ import annotations
