@@ -243,10 +243,11 @@ class Gallery:
         """The local file of one of the owner's avatars (stores with local files only)."""
         if not isinstance(self.store, FileBacked):
             raise TypeError("this image store keeps no local files; use Gallery.image")
-        if thumb:
-            self.image(owner_id, avatar_id, thumb=True)  # made on first request
         image_key, thumb_key = self._keys(owner_id, avatar_id)
-        path = self.store.path(thumb_key if thumb else image_key)
+        key = thumb_key if thumb else image_key
+        if thumb and not self.store.path(key).is_file():
+            self.image(owner_id, avatar_id, thumb=True)  # made on first request
+        path = self.store.path(key)  # (a caching store fetches it here)
         if not path.is_file():
             raise NotFound("The image file is missing.")
         return path
