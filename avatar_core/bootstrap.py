@@ -142,6 +142,7 @@ def bootstrap(
         engine,
         store,
         deadline=settings.generation_deadline,
+        lease=settings.generation_lease,
         photos=photos,
         metrics=metrics,
         admit=per_user_limit(settings.user_concurrency),

@@ -52,6 +52,7 @@ class Settings:
     log_format: str = "text"  # "text" | "json"
     engine: str = "auto"
     generation_deadline: float = 300.0
+    generation_lease: float = 30.0  # a dead process's generations are refunded about this long after
     secret_key: str | None = None
     admin_username: str | None = None
     admin_password: str | None = None
@@ -72,6 +73,7 @@ class Settings:
     signup_per_hour: int = 5
     signup_global_per_hour: int = 200
     max_upload_mb: int = 10
+    upload_mb_per_hour: int = 100  # per user, through the UI's upload route
     user_concurrency: int = 4
     queue_max_size: int = 200
     space_host: str | None = None
@@ -186,6 +188,7 @@ def load_settings(
         log_format=_choice(env, "AVATAR_LOG_FORMAT", ("text", "json")),
         engine=engine,
         generation_deadline=_float(env, "AVATAR_GENERATION_DEADLINE", 300.0),
+        generation_lease=_float(env, "AVATAR_GENERATION_LEASE", 30.0),
         secret_key=env.get("AVATAR_SECRET_KEY", "").strip() or None,
         admin_username=env.get("AVATAR_ADMIN_USERNAME", "").strip() or None,
         admin_password=env.get("AVATAR_ADMIN_PASSWORD") or None,
@@ -231,6 +234,7 @@ def _security_settings(env: Mapping[str, str], on_spaces: bool) -> dict[str, obj
         signup_per_hour=_int(env, "AVATAR_SIGNUP_PER_HOUR", 5),
         signup_global_per_hour=_int(env, "AVATAR_SIGNUP_GLOBAL_PER_HOUR", 200),
         max_upload_mb=_int(env, "AVATAR_MAX_UPLOAD_MB", 10, minimum=1),
+        upload_mb_per_hour=_int(env, "AVATAR_UPLOAD_MB_PER_HOUR", 100, minimum=1),
         user_concurrency=_int(env, "AVATAR_USER_CONCURRENCY", 4, minimum=1),
         queue_max_size=_int(env, "AVATAR_QUEUE_MAX_SIZE", 200, minimum=1),
         space_host=space_host,

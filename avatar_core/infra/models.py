@@ -140,6 +140,9 @@ class Generation(Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    request_digest: Mapped[str | None] = mapped_column(String(64))  # what the idempotent call asked (0011)
+    # While running: held by its process until this time, renewed every few seconds (0011).
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Operations: provider cost of this image, the user's rating, the A/B arm it was served by.
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     rating: Mapped[int | None] = mapped_column(Integer)  # +1 / -1

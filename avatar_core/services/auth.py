@@ -11,14 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from passlib.context import CryptContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from avatar_core.domain.errors import AuthError, ConfigError, NotFound, ValidationError
 from avatar_core.domain.selection import TIERS, Tier, tier_rank
 from avatar_core.infra.db import Database
-from avatar_core.infra.models import User
+from avatar_core.infra.models import ApiToken, User, utcnow
 from avatar_core.services import credits
 from avatar_core.services.passwords import (
     MAX_PASSWORD,
@@ -186,11 +186,11 @@ class Accounts:
         return epoch
 
     def end_sessions(self, user_id: int) -> None:
-        """Log the user out everywhere: cookies issued before now stop working."""
+        """Log the user out everywhere: cookies issued before now and API tokens stop working."""
         with self.db.transaction() as session:
             user = session.get(User, user_id)
             if user is not None:
-                user.session_epoch += 1
+                end_everything(session, user)
         self._epochs.pop(user_id, None)
 
     def set_tier(self, username: str, tier: str) -> UserInfo:
@@ -236,14 +236,14 @@ class Accounts:
                 if not user.password_hash or not self.hasher.verify(password, user.password_hash):
                     user.password_hash = self.hasher.hash(password)
                     changed = True
-                if changed:  # promoted or password rotated: every earlier session ends
-                    user.session_epoch += 1
+                if changed:  # promoted or password rotated: every earlier session and token ends
+                    end_everything(session, user)
                 self._epochs.pop(user.id, None)
                 return info(user)
         return self.register(name, password, tier=Tier.ENTERPRISE, is_admin=True)
 
     def _change(self, username: str, apply: Callable[[User], None]) -> UserInfo:
-        """Change one user and end all of its sessions (password and role changes)."""
+        """Change one user and end all of its sessions and tokens (password and role changes)."""
         with self.db.transaction() as session:
             user = session.scalars(
                 select(User).where(User.username == (username or "").strip().lower())
@@ -251,7 +251,7 @@ class Accounts:
             if user is None:
                 raise NotFound(f"No user called {username!r}.")
             apply(user)
-            user.session_epoch += 1
+            end_everything(session, user)
             self._epochs.pop(user.id, None)
             return info(user)
 
@@ -289,3 +289,10 @@ class Accounts:
                 if user is not None:
                     return info(user)
         raise ValidationError("Could not create a local account for this Hugging Face user.")
+
+
+def end_everything(session: Session, user: User) -> None:
+    """Log `user` out everywhere: every cookie issued so far and every API token stop working."""
+    user.session_epoch += 1
+    live = (ApiToken.user_id == user.id) & ApiToken.revoked_at.is_(None)
+    session.execute(update(ApiToken).where(live).values(revoked_at=utcnow()))

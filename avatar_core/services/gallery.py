@@ -116,6 +116,9 @@ class Gallery:
             else:
                 counted = select(User.gallery_count).where(User.id == owner_id)
             total = int(session.scalar(counted) or 0)
+            pages = max(1, math.ceil(total / page_size))
+            if page > pages:  # past the end: empty (no OFFSET that overflows the database's integer)
+                return Page([], page, pages, total)
             skip = (page - 1) * page_size
             take = min(page_size, total - skip)
             newest = (Generation.created_at.desc(), Generation.id.desc())
@@ -306,6 +309,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, _, last = raw.partition("|")
-        return datetime.fromisoformat(at), int(last)
+        moment, last_id = datetime.fromisoformat(at), int(last)
+        if not 0 < last_id < 2**31:  # a bigger id overflows the database's integer (was a 500)
+            raise ValueError(last)
+        return moment, last_id
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("That cursor is not valid.") from None

@@ -26,9 +26,10 @@ from avatar_core.infra.storage import ImageStore
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import Catalog, find_preset, list_models
-from avatar_core.services.generation_attempt import Attempt, render_request
+from avatar_core.services.generation_attempt import Attempt, Opened, render_request
 from avatar_core.services.generation_batch import Batches
 from avatar_core.services.generation_choice import choose, fallback, servable
+from avatar_core.services.generation_leases import LEASE, Leases, aware
 from avatar_core.services.generation_request import (
     MAX_SEED,
     Draft,
@@ -62,10 +63,12 @@ class GenerationService:
         photos: PhotoService | None = None,
         metrics: Metrics | None = None,
         admit: Callable[[Session, User], None] | None = None,
+        lease: float = LEASE,
     ) -> None:
         self.db, self.catalog, self.engine, self.store = db, catalog, engine, store
         self.deadline, self.clock, self.photos, self.metrics = deadline, clock, photos, metrics
         self.admit = admit  # called under the user lock before a charge (per-user concurrency)
+        self.leases = Leases(db, lease)  # the generations this process runs (see generation_leases)
         self.attempts = Attempts(self)
         self.batches = Batches(self)  # several images per click, variations
 
@@ -73,16 +76,33 @@ class GenerationService:
         self, user: UserInfo, request: GenerationRequest, progress: Progress | None = None
     ) -> GenerationResult:
         """Run one generation for `user`; bad input raises before anything is charged."""
-        report = progress or (lambda _stage, _fraction: None)
-        text, seed = validate(request)
-        preset, rows, _tier = self._context(request)
-        seed = secrets.randbelow(MAX_SEED + 1) if seed is None else seed
-        draft = Draft(text, preset, seed, self._source(user.id, request))
-        models = servable(rows, self.plan, request.model, request.from_photo, request.aspect)
+        opened = self.open(user, [request])
+        if opened.replayed is not None:
+            return opened.replayed
+        return self.finish(opened.attempts[0], opened.models, progress)
+
+    def open(self, user: UserInfo, requests: list[GenerationRequest]) -> Opened:
+        """Check the requests (one click's images), then reserve them all in one transaction; bad
+        input, or a balance short of them all, raises before anything is charged."""
+        first = requests[0]
+        checked = [validate(request) for request in requests]  # (text, seed) each
+        preset, rows, _tier = self._context(first)
+        source = self._source(user.id, first)
+        items = []
+        for request, (text, seed) in zip(requests, checked, strict=True):
+            seed = secrets.randbelow(MAX_SEED + 1) if seed is None else seed
+            items.append((request, Draft(text, preset, seed, source)))
+        models = servable(rows, self.plan, first.model, first.from_photo, first.aspect)
         try:
-            attempt = self.attempts.open(user.id, request, draft, models)
-        except Replay as replay:
-            return self.result(user.id, replay.generation_id, wait=True)
+            return Opened(self.attempts.open_many(user.id, items, models), models)
+        except Replay as replay:  # an idempotent request seen before: its first answer
+            return Opened([], models, self.result(user.id, replay.generation_id, wait=True))
+
+    def finish(
+        self, attempt: Attempt, models: list[ModelSpec], progress: Progress | None = None
+    ) -> GenerationResult:
+        """Render an opened attempt, store it and settle it (captured or refunded, exactly once)."""
+        report = progress or (lambda _stage, _fraction: None)
         model = attempt.model
         report(f"Generating with {model.name} (about {model.expected_seconds} s)", 0.1)
         attempt = replace(attempt, started=self.clock())
@@ -194,32 +214,38 @@ class GenerationService:
             time.sleep(0.1)
 
     def recover_stale(self, older_than: float | None = None) -> int:
-        """Fail and refund generations left queued/running past the deadline (after a crash)."""
+        """Fail and refund generations whose process died: their lease ran out (or, for rows from
+        before leases, they are older than the deadline plus a grace minute)."""
         grace = min(60.0, self.deadline)  # a generation finishing right at its deadline keeps it
-        age = self.deadline + grace if older_than is None else older_than
-        cutoff = utcnow() - timedelta(seconds=age)
+        now = utcnow()
+        cutoff = now - timedelta(seconds=self.deadline + grace if older_than is None else older_than)
+        expired = Generation.lease_until < now
+        unleased = Generation.lease_until.is_(None) & (Generation.created_at < cutoff)
         with self.db.read() as session:
             stale = session.execute(
                 select(Generation.id, Generation.user_id).where(
-                    Generation.status.in_(ACTIVE), Generation.created_at < cutoff
+                    Generation.status.in_(ACTIVE), expired | unleased
                 )
             ).all()
+        refunded = 0
         for gen_id, user_id in stale:
             with self.db.transaction() as session:
                 lock_user(session, user_id)
                 gen = session.get(Generation, gen_id)
-                if gen is None or gen.status not in ACTIVE:
-                    continue
+                lease = gen.lease_until if gen is not None else None
+                if gen is None or gen.status not in ACTIVE or (lease is not None and aware(lease) >= now):
+                    continue  # settled, or renewed by its process, meanwhile
                 credits.release(session, user_id, gen_id, reason="interrupted; refunded")
                 gen.status, gen.finished_at = GenerationStatus.FAILED, utcnow()
                 gen.error = "The generation was interrupted; your credits were refunded."
+                refunded += 1
             log.info("generation.recovered generation=%s", gen_id)
-        return len(stale)
+        return refunded
 
     def start_sweeper(self, interval: float | None = None) -> threading.Event:
         """Refund interrupted generations and purge expired photos now and then (a daemon thread)."""
         stop = threading.Event()
-        every = interval or max(5.0, self.deadline / 2)
+        every = interval or self.leases.lease / 3  # a dead process's work is refunded ~1 lease after
 
         def sweep() -> None:
             while not stop.wait(every):

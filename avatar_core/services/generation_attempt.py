@@ -49,6 +49,16 @@ class Attempt:
         return self.model != self.selection.model
 
 
+@dataclass(frozen=True)
+class Opened:
+    """One click's images, reserved: their attempts and the catalog as sold to them (or, for an
+    idempotent request seen before, the first answer)."""
+
+    attempts: list[Attempt]
+    models: list[ModelSpec]
+    replayed: GenerationResult | None = None
+
+
 def outcome(
     attempt: Attempt, status: GenerationStatus, *, balance: int, seconds: float, **what: Any
 ) -> GenerationResult:
@@ -184,3 +194,59 @@ def settle_completed(
 def applied_lora(attempt: Attempt, result: RenderResult) -> str | None:
     """The LoRA that really ran, or None."""
     return attempt.model.lora_model if result.lora_applied else None
+
+
+def recipe(attempt: Attempt, result: RenderResult) -> dict[str, object]:
+    """What the stored PNG records about how it was made."""
+    model, render, lora = attempt.model, attempt.render, applied_lora(attempt, result)
+    preset = attempt.draft.preset
+    return {
+        "prompt": render.prompt,
+        "negative_prompt": render.negative_prompt,
+        "model": model.model_key,
+        "model_id": result.model_used,
+        "lora": lora,
+        "lora_scale": result.lora_scale_applied if lora else None,
+        "seed": render.seed,
+        "steps": model.steps,
+        "guidance": model.guidance_scale,
+        "size": f"{result.image.width}x{result.image.height}",
+        "engine": result.engine,
+        "provider": result.provider,
+        "provider_model": result.provider_model,
+        "preset": preset.key if preset else None,
+        "source": "from your photo" if render.image is not None else "prompt",
+        "arm": attempt.selection.arm,
+    }
+
+
+def completed(
+    attempt: Attempt, result: RenderResult, image_key: str, thumb_key: str, balance: int, seconds: float
+) -> GenerationResult:
+    """The result of a completed attempt."""
+    model, selection, lora = attempt.model, attempt.selection, applied_lora(attempt, result)
+    reason = selection.reason
+    if attempt.fell_back:
+        reason = f"{selection.reason}; fell back to {model.name}, {attempt.charged} credits"
+    width, height = result.image.size
+    return outcome(
+        attempt,
+        GenerationStatus.COMPLETED,
+        balance=balance,
+        seconds=seconds,
+        model_key=model.model_key,
+        model_name=model.name,
+        engine=result.engine,
+        credits_charged=attempt.charged,
+        reason=reason,
+        image_key=image_key,
+        thumb_key=thumb_key,
+        lora_applied=lora is not None,
+        notes=attempt.notes + result.notes,
+        width=width,
+        height=height,
+        provider=result.provider,
+        provider_model=result.provider_model,
+        lora=lora,
+        lora_scale=result.lora_scale_applied if lora else None,
+    )

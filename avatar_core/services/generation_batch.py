@@ -1,7 +1,7 @@
 """Several images per click, and variations of an avatar: each image its own generation.
 
 Each image is charged on its own and refunded on its own failure; a batch the balance cannot
-cover at the quoted price is refused before anything is charged.
+cover is refused before anything is charged (all its images are reserved in one transaction).
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
-from sqlalchemy import select
-
 from avatar_core.domain.errors import InsufficientCredits, NotFound, ValidationError
-from avatar_core.domain.selection import Selection
+from avatar_core.domain.selection import ModelSpec
 from avatar_core.infra.db import Database
-from avatar_core.infra.models import Generation, User
+from avatar_core.infra.models import Generation
 from avatar_core.services.auth import UserInfo
+from avatar_core.services.generation_attempt import Attempt, Opened
 from avatar_core.services.generation_request import MAX_SEED, GenerationRequest, recipe_request, validate
 from avatar_core.services.generation_result import GenerationResult
 
@@ -26,11 +25,11 @@ class Generator(Protocol):
 
     db: Database
 
-    def generate(
-        self, user: UserInfo, request: GenerationRequest, progress: Progress | None = None
-    ) -> GenerationResult: ...
+    def open(self, user: UserInfo, requests: list[GenerationRequest]) -> Opened: ...
 
-    def quote(self, user: UserInfo, request: GenerationRequest) -> Selection: ...
+    def finish(
+        self, attempt: Attempt, models: list[ModelSpec], progress: Progress | None = None
+    ) -> GenerationResult: ...
 
 
 MAX_IMAGES = 4
@@ -72,6 +71,11 @@ def short_for(count: int, price: int, balance: int) -> str:
     )
 
 
+def short_of(balance: int, price: int, count: int) -> InsufficientCredits:
+    """The error for a balance that does not cover `count` images at `price`."""
+    return InsufficientCredits(balance, price) if count == 1 else BatchTooDear(balance, price, count)
+
+
 class Batches:
     """Runs several generations for one click (a GenerationService's `generate`, one after another)."""
 
@@ -81,28 +85,27 @@ class Batches:
     def generate_many(
         self, user: UserInfo, request: GenerationRequest, count: int, progress: Progress | None = None
     ) -> list[GenerationResult]:
-        """`count` images for `request` (seeds seed, seed+1, ... when fixed), each charged on its own."""
+        """`count` images for `request` (seeds seed, seed+1, ... when fixed), each charged on its
+        own. All are reserved in one transaction first: a batch the balance cannot cover is
+        refused whole, before anything is charged, even while another click spends credits."""
         s, report = self.service, progress or (lambda _stage, _fraction: None)
         check_count(count)
         validate(request)
-        if count > 1:
-            price, balance = s.quote(user, request).price, self._balance(user.id)
-            if balance < price * count:
-                raise BatchTooDear(balance, price, count)
+        key = request.idempotency_key
+        requests = [
+            replace(request, seed=seed, idempotency_key=f"{key}#{i}" if key and i else key)
+            for i, seed in enumerate(batch_seeds(request.seed, count))
+        ]
+        opened = s.open(user, requests)
+        if opened.replayed is not None:
+            return [opened.replayed]
         results: list[GenerationResult] = []
-        for i, seed in enumerate(batch_seeds(request.seed, count)):
-            key = request.idempotency_key
-            one = replace(request, seed=seed, idempotency_key=f"{key}#{i}" if key and i else key)
+        for i, attempt in enumerate(opened.attempts):
 
             def stage(text: str, fraction: float, i: int = i) -> None:
                 report(text if count == 1 else f"Image {i + 1} of {count}: {text}", (i + fraction) / count)
 
-            try:
-                results.append(s.generate(user, one, stage))
-            except InsufficientCredits:
-                if not results:
-                    raise
-                break  # the balance moved meanwhile: never start what cannot be paid
+            results.append(s.finish(attempt, opened.models, stage))
         return results
 
     def variations(
@@ -119,7 +122,3 @@ class Batches:
             name = f"{gen.name} (variation)"[:120] if gen.name else ""
             request = replace(recipe_request(gen), seed=None, name=name)
         return self.generate_many(user, request, count, progress)
-
-    def _balance(self, user_id: int) -> int:
-        with self.service.db.read() as session:
-            return int(session.scalar(select(User.balance).where(User.id == user_id)) or 0)

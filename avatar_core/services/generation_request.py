@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from avatar_core.domain.aspects import ASPECTS, SQUARE, Aspect, aspect_of, parse_aspect
@@ -43,6 +45,12 @@ class GenerationRequest:
             self.model or self.from_photo or self.prefer_realism or self.prefer_hd or self.fast or self.size
         )
 
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of what is asked (everything but the idempotency key)."""
+        asked = {k: v for k, v in asdict(self).items() if k != "idempotency_key"}
+        return hashlib.sha256(json.dumps(asked, sort_keys=True, default=str).encode()).hexdigest()
+
 
 class Replay(Exception):
     """The request's idempotency key was used before: answer with that generation."""
@@ -50,6 +58,13 @@ class Replay(Exception):
     def __init__(self, generation_id: int) -> None:
         super().__init__(generation_id)
         self.generation_id = generation_id
+
+
+class KeyReused(ValidationError):
+    """An idempotency key used before with another request (never answered with the first)."""
+
+    def __init__(self) -> None:
+        super().__init__("This Idempotency-Key was already used for a different request; use a new key.")
 
 
 @dataclass(frozen=True)

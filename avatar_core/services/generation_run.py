@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from avatar_core.domain.selection import ModelSpec, Selection
 from avatar_core.domain.status import GenerationStatus
-from avatar_core.engines.base import Engine, Plan, RenderResult
+from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult
 from avatar_core.infra.db import Database, lock_user
 from avatar_core.infra.metrics import Metrics
 from avatar_core.infra.models import Generation, User
@@ -19,15 +19,18 @@ from avatar_core.infra.storage import ImageStore
 from avatar_core.services import credits
 from avatar_core.services.generation_attempt import (
     Attempt,
-    applied_lora,
+    completed,
     new_row,
     outcome,
+    recipe,
     render_request,
     settle_completed,
     settle_failed,
 )
+from avatar_core.services.generation_batch import short_of
 from avatar_core.services.generation_choice import choose, experiment_choice, next_quote
-from avatar_core.services.generation_request import Draft, GenerationRequest, Replay, avatar_name
+from avatar_core.services.generation_leases import Leases
+from avatar_core.services.generation_request import Draft, GenerationRequest, KeyReused, Replay, avatar_name
 from avatar_core.services.generation_result import GenerationResult
 from avatar_core.services.projects import default_project, owned_project
 
@@ -41,6 +44,7 @@ class Host(Protocol):
     metrics: Metrics | None
     admit: Callable[[Session, User], None] | None
     clock: Callable[[], float]
+    leases: Leases
 
     def plan(self, model: ModelSpec) -> Plan: ...
 
@@ -70,49 +74,82 @@ class Attempts:
         self, user_id: int, request: GenerationRequest, draft: Draft, models: list[ModelSpec]
     ) -> Attempt:
         """One transaction: select for the user's current tier, insert the row, reserve its price."""
-        s = self.service
+        return self.open_many(user_id, [(request, draft)], models)[0]
+
+    def open_many(
+        self, user_id: int, items: list[tuple[GenerationRequest, Draft]], models: list[ModelSpec]
+    ) -> list[Attempt]:
+        """One transaction for a click's images: one selection (the first request's) for the
+        user's current tier, then a row and a reserve per image. The whole batch is refused, and
+        nothing charged, when the balance does not cover every image (InsufficientCredits)."""
+        s, first = self.service, items[0][0]
         with s.db.transaction() as session:
             user = lock_user(session, user_id)  # serialises this user's requests, retries included
-            if request.idempotency_key:
-                same_key = Generation.idempotency_key == request.idempotency_key
-                earlier = session.scalar(select(Generation.id).where(Generation.user_id == user_id, same_key))
-                if earlier is not None:
-                    raise Replay(earlier)
-            if s.admit is not None:
-                s.admit(session, user)
-            selection = experiment_choice(session, models, user.id, user.tier, request) or choose(
-                models, user.tier, request
+            if first.idempotency_key:
+                replay(session, user_id, first)
+            selection = experiment_choice(session, models, user.id, user.tier, first) or choose(
+                models, user.tier, first
             )
-            model = selection.model
-            plan = s.plan(model)
-            render = render_request(draft, model, plan)
-            gen = new_row(user.id, draft, selection, plan, render)
-            gen.project_id = (
-                owned_project(session, user_id, request.project_id).id
-                if request.project_id
+            if user.balance < selection.price * len(items):
+                raise short_of(user.balance, selection.price, len(items))
+            plan = s.plan(selection.model)
+            project_id = (
+                owned_project(session, user_id, first.project_id).id
+                if first.project_id
                 else default_project(session, user_id)
             )
-            gen.name = avatar_name(request, draft)
-            gen.idempotency_key = request.idempotency_key or None
-            session.add(gen)
-            session.flush()
-            credits.reserve(session, user.id, selection.price, gen.id, locked=user, new=True)
+            rows = [
+                self._insert(session, user, request, draft, selection, plan, project_id)
+                for request, draft in items
+            ]
             username, tier = user.username, user.tier
-        log_selected(gen.id, username, selection, self.engine_name)
-        return Attempt(
-            gen_id=gen.id,
-            user_id=user_id,
-            tier=tier,
-            draft=draft,
-            selection=selection,
-            model=model,
-            charged=selection.price,
-            render=render,
-            name=gen.name,
-            project_id=gen.project_id,
-            quote=next_quote(models, tier, request, selection),
-            sold=tuple(models),
-        )
+        quote = next_quote(models, tier, first, selection)
+        attempts = []
+        for gen, render, draft in rows:
+            s.leases.hold(gen.id)
+            log_selected(gen.id, username, selection, self.engine_name)
+            attempts.append(
+                Attempt(
+                    gen_id=gen.id,
+                    user_id=user_id,
+                    tier=tier,
+                    draft=draft,
+                    selection=selection,
+                    model=selection.model,
+                    charged=selection.price,
+                    render=render,
+                    name=gen.name,
+                    project_id=gen.project_id,
+                    quote=quote,
+                    sold=tuple(models),
+                )
+            )
+        return attempts
+
+    def _insert(
+        self,
+        session: Session,
+        user: User,
+        request: GenerationRequest,
+        draft: Draft,
+        selection: Selection,
+        plan: Plan,
+        project_id: int,
+    ) -> tuple[Generation, RenderRequest, Draft]:
+        """One image's row (leased to this process) and its reserve, inside `open_many`."""
+        s = self.service
+        if s.admit is not None:
+            s.admit(session, user)  # counts the rows this batch already added
+        render = render_request(draft, selection.model, plan)
+        gen = new_row(user.id, draft, selection, plan, render)
+        gen.project_id, gen.name = project_id, avatar_name(request, draft)
+        gen.idempotency_key = request.idempotency_key or None
+        gen.request_digest = request.digest if request.idempotency_key else None
+        gen.lease_until = s.leases.until()
+        session.add(gen)
+        session.flush()
+        credits.reserve(session, user.id, selection.price, gen.id, locked=user, new=True)
+        return gen, render, draft
 
     def fail(
         self, attempt: Attempt, message: str, detail: str = "", kind: str = "failed"
@@ -122,6 +159,7 @@ class Attempts:
         seconds = round(s.clock() - attempt.started, 3)
         with s.db.transaction() as session:
             balance = settle_failed(session, attempt, message, detail, seconds)
+        s.leases.drop(attempt.gen_id)
         selection = attempt.selection
         if s.metrics is not None:
             s.metrics.failed(selection.model.model_key, selection.price, str(kind))
@@ -168,6 +206,7 @@ class Attempts:
         seconds = round(s.clock() - attempt.started, 3)
         with s.db.transaction() as session:
             balance = settle_completed(session, attempt, result, stored, seconds)
+        s.leases.drop(attempt.gen_id)
         if s.metrics is not None:
             s.metrics.completed(model.model_key, seconds, attempt.charged)
         log.info(
@@ -183,6 +222,18 @@ class Attempts:
             ),
         )
         return completed(attempt, result, stored.image_key, stored.thumb_key, balance, seconds)
+
+
+def replay(session: Session, user_id: int, request: GenerationRequest) -> None:
+    """Replay (the earlier generation) when the request's idempotency key was used before;
+    KeyReused when it was used for another request."""
+    same_key = (Generation.user_id == user_id) & (Generation.idempotency_key == request.idempotency_key)
+    earlier = session.execute(select(Generation.id, Generation.request_digest).where(same_key)).first()
+    if earlier is None:
+        return
+    if earlier.request_digest not in (None, request.digest):  # None: made before digests (0011)
+        raise KeyReused()
+    raise Replay(earlier.id)
 
 
 def log_selected(gen_id: int, username: str, selection: Selection, engine: str) -> None:
@@ -203,60 +254,4 @@ def log_selected(gen_id: int, username: str, selection: Selection, engine: str) 
             guidance=model.guidance_scale,
             engine=engine,
         ),
-    )
-
-
-def recipe(attempt: Attempt, result: RenderResult) -> dict[str, object]:
-    """What the stored PNG records about how it was made."""
-    model, render, lora = attempt.model, attempt.render, applied_lora(attempt, result)
-    preset = attempt.draft.preset
-    return {
-        "prompt": render.prompt,
-        "negative_prompt": render.negative_prompt,
-        "model": model.model_key,
-        "model_id": result.model_used,
-        "lora": lora,
-        "lora_scale": result.lora_scale_applied if lora else None,
-        "seed": render.seed,
-        "steps": model.steps,
-        "guidance": model.guidance_scale,
-        "size": f"{result.image.width}x{result.image.height}",
-        "engine": result.engine,
-        "provider": result.provider,
-        "provider_model": result.provider_model,
-        "preset": preset.key if preset else None,
-        "source": "from your photo" if render.image is not None else "prompt",
-        "arm": attempt.selection.arm,
-    }
-
-
-def completed(
-    attempt: Attempt, result: RenderResult, image_key: str, thumb_key: str, balance: int, seconds: float
-) -> GenerationResult:
-    """The result of a completed attempt."""
-    model, selection, lora = attempt.model, attempt.selection, applied_lora(attempt, result)
-    reason = selection.reason
-    if attempt.fell_back:
-        reason = f"{selection.reason}; fell back to {model.name}, {attempt.charged} credits"
-    width, height = result.image.size
-    return outcome(
-        attempt,
-        GenerationStatus.COMPLETED,
-        balance=balance,
-        seconds=seconds,
-        model_key=model.model_key,
-        model_name=model.name,
-        engine=result.engine,
-        credits_charged=attempt.charged,
-        reason=reason,
-        image_key=image_key,
-        thumb_key=thumb_key,
-        lora_applied=lora is not None,
-        notes=attempt.notes + result.notes,
-        width=width,
-        height=height,
-        provider=result.provider,
-        provider_model=result.provider_model,
-        lora=lora,
-        lora_scale=result.lora_scale_applied if lora else None,
     )

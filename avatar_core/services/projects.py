@@ -53,6 +53,8 @@ def default_project(session: Session, user_id: int) -> int:
 
 def owned_project(session: Session, user_id: int, project_id: int) -> Project:
     """The user's project, or NotFound (another user's project is not found either)."""
+    if not 0 < project_id < 2**31:  # a bigger id overflows the database's integer (was a 500)
+        raise NotFound("No such project.")
     project = session.get(Project, project_id)
     if project is None or project.user_id != user_id:
         raise NotFound("No such project.")
@@ -109,25 +111,19 @@ class ProjectService:
             raise ValidationError(f"You already have a project called {name!r}.") from None
 
     def delete(self, user_id: int, project_id: int, *, with_avatars: bool = False) -> list[int]:
-        """Delete a project; its avatars move to "My avatars", or are returned for deletion."""
+        """Delete a project. Its generations move to "My avatars"; with `with_avatars`, the ids of
+        its completed avatars are returned for deletion (a failed or running one has no image to
+        delete: it moves too, so the project always goes at once)."""
         with self.db.transaction() as session:
             project = owned_project(session, user_id, project_id)
             if project.name == DEFAULT_PROJECT:
                 raise ValidationError(f"“{DEFAULT_PROJECT}” cannot be deleted.")
-            ids = list(
-                session.scalars(
-                    select(Generation.id).where(
-                        Generation.user_id == user_id, Generation.project_id == project_id
-                    )
-                )
+            mine = (Generation.user_id == user_id) & (Generation.project_id == project_id)
+            completed = mine & (Generation.status == GenerationStatus.COMPLETED)
+            ids = list(session.scalars(select(Generation.id).where(completed))) if with_avatars else []
+            session.execute(
+                update(Generation).where(mine).values(project_id=default_project(session, user_id))
             )
-            if not with_avatars:
-                session.execute(
-                    update(Generation)
-                    .where(Generation.id.in_(ids))
-                    .values(project_id=default_project(session, user_id))
-                )
-                ids = []
             session.delete(project)
             return ids
 

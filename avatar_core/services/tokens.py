@@ -11,14 +11,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from avatar_core.domain.errors import NotFound, ValidationError
-from avatar_core.infra.db import Database
+from avatar_core.infra.db import Database, lock_user
 from avatar_core.infra.models import ApiToken, User, utcnow
 from avatar_core.services.auth import UserInfo, info
 
 PREFIX = "avc_"
+MAX_ACTIVE = 20  # unrevoked tokens per user
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per token
 
 
@@ -56,8 +57,12 @@ class TokenService:
             raise ValidationError("A token name is at most 80 characters.")
         secret = PREFIX + secrets.token_urlsafe(32)
         with self.db.transaction() as session:
-            if session.get(User, user_id) is None:
-                raise NotFound("No such user.")
+            lock_user(session, user_id)  # NotFound for no such user; creates take turns
+            active = session.scalar(
+                select(func.count()).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            )
+            if (active or 0) >= MAX_ACTIVE:
+                raise ValidationError(f"You have {MAX_ACTIVE} active tokens; revoke one first.")
             token = ApiToken(
                 user_id=user_id, name=name, token_hash=digest(secret), prefix=secret[:10], created_at=utcnow()
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import AvatarError, NotFound, RateLimited
+from avatar_core.services.usage import as_csv
 from avatar_core.web.hf_oauth import oauth_available
 from avatar_core.web.sessions import SessionCodec, clear_session, set_session
 
@@ -106,7 +108,8 @@ def _form(
     return page("Sign up" if signup else "Log in", body, status or (400 if error else 200))
 
 
-LOGOUT_BODY = """<h1>Log out?</h1><p class="sub">You are signed in as <b>{name}</b>.</p>
+LOGOUT_BODY = """<h1>Log out?</h1><p class="sub">You are signed in as <b>{name}</b>. Logging out ends
+your sessions on every device and revokes your API tokens.</p>
 <form method="post" action="/logout"><button type="submit">Log out</button></form>
 <p class="alt"><a href="/">Back to the app</a></p>"""
 
@@ -239,6 +242,18 @@ def _file_routes(router: APIRouter, app: App, codec: SessionCodec) -> None:
             headers["Content-Disposition"] = f'attachment; filename="avatar-{avatar_id}.png"'
         media = "image/webp" if kind == "thumb.webp" else "image/png"
         return Response(data, media_type=media, headers=headers)
+
+    @router.get("/admin/usage.csv", include_in_schema=False)
+    def usage_csv(request: Request, since: str = "") -> Response:
+        """The admin tab's usage table as CSV (admins only; 404 for everyone else)."""
+        user_id = codec.user_id(request)
+        try:
+            actor = app.accounts.get(user_id) if user_id is not None else None
+            rows = app.admin.usage(actor, date.fromisoformat(since) if since else None)
+        except (AvatarError, ValueError):
+            return Response("Not found.", status_code=404)
+        headers = {"Content-Disposition": 'attachment; filename="usage.csv"', "Cache-Control": "no-store"}
+        return Response(as_csv(rows), media_type="text/csv", headers=headers)
 
     @router.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -11,16 +11,19 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from avatar_core.bootstrap import App
 from avatar_core.config import secret_key
 from avatar_core.web.api import build_api
+from avatar_core.web.gradio_gate import GradioGate
 from avatar_core.web.hf_oauth import attach_hf_oauth, oauth_available
 from avatar_core.web.pages import build_router
 from avatar_core.web.security import Policy, SecurityMiddleware
 from avatar_core.web.sessions import SessionCodec
 from avatar_core.web.ui import ASSETS, HEAD, build_blocks
+from avatar_core.web.uploads import Uploads
 
 log = logging.getLogger("avatar_core.web")
 
@@ -93,7 +96,21 @@ def create_web_app(app: App, *, gradio_defaults: bool = False) -> FastAPI:
         uid = codec.user_id(request)
         return None if uid is None else str(uid)
 
-    return _mount_ui(api, app, auth_dependency, gradio_defaults)
+    web = _mount_ui(api, app, auth_dependency, gradio_defaults)
+    uploads = Uploads(settings.upload_mb_per_hour * 1024 * 1024)
+    _gate(web, lambda gradio: GradioGate(gradio, user_id=codec.user_id, uploads=uploads, public_dir=PUBLIC))
+    return web
+
+
+PUBLIC = ASSETS / "presets"  # the only files of ours Gradio serves (/gradio_api/file=): preset thumbnails
+
+
+def _gate(web: FastAPI, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Put `wrap` around the mounted Gradio app (every request that reaches Gradio passes it)."""
+    mounts = [r for r in web.router.routes if isinstance(r, Mount) and r.path == ""]
+    if len(mounts) != 1:
+        raise RuntimeError("the Gradio app is not mounted at / (cannot guard it)")
+    mounts[0].app = wrap(mounts[0].app)
 
 
 def _plain_app(app: App, codec: SessionCodec) -> FastAPI:
@@ -158,7 +175,7 @@ def _mount_ui(
         )
         calm_queue_loops(demo)
     css = (ASSETS / "style.css").read_text() if (ASSETS / "style.css").is_file() else ""
-    return gr.mount_gradio_app(
+    web = gr.mount_gradio_app(
         api,
         demo,
         path="/",
@@ -166,11 +183,15 @@ def _mount_ui(
         theme=theme(),
         css=css,
         head=HEAD,
-        allowed_paths=[str(ASSETS / "presets")],
+        allowed_paths=[str(PUBLIC)],
         footer_links=[],
         run_history=False,
-        show_error=True,
+        show_error=False,  # only our gr.Error messages reach users; Gradio's own name server paths
         ssr_mode=False,
         max_file_size=f"{settings.max_upload_mb}mb",
         mcp_server=False,
     )
+    # Gradio's guard on event files (`processing_utils._check_allowed`) only runs once the Blocks
+    # "has launched", which `launch()` sets and `mount_gradio_app` never does: set it ourselves.
+    demo.has_launched = True
+    return web

@@ -56,8 +56,9 @@ class LiveServer:
 
 
 @contextmanager
-def serve(app: App, port: int | None = None) -> Iterator[LiveServer]:
-    """Initialise `app`, serve it with uvicorn in a thread, wait for /healthz, stop afterwards."""
+def serve(app: App, port: int | None = None, web: Any = None) -> Iterator[LiveServer]:
+    """Initialise `app`, serve it (or the ASGI `web` built for it) with uvicorn in a thread, wait
+    for /healthz, stop afterwards."""
     import uvicorn
 
     from avatar_core.web.server import create_web_app
@@ -65,7 +66,7 @@ def serve(app: App, port: int | None = None) -> Iterator[LiveServer]:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     init(app)
-    web = create_web_app(app)
+    web = web if web is not None else create_web_app(app)
     port = port or free_port()
     config = uvicorn.Config(
         web, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False

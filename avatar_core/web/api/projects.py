@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 from fastapi.responses import Response
 
 from avatar_core.bootstrap import App
+from avatar_core.domain.errors import NotFound
 from avatar_core.services.generation import GenerationRequest
 from avatar_core.web.api.auth import Who
 from avatar_core.web.api.errors import db_id, error, error_example, example
@@ -53,7 +55,8 @@ def projects_router(app: App) -> APIRouter:
     )
     def delete_project(who: Who, project_id: int, with_avatars: bool = False) -> Response:
         for avatar_id in app.projects.delete(who.user.id, db_id(project_id), with_avatars=with_avatars):
-            app.gallery.delete(who.user.id, avatar_id)
+            with contextlib.suppress(NotFound):  # deleted meanwhile by another request
+                app.gallery.delete(who.user.id, avatar_id)
         return Response(status_code=204)
 
     return router

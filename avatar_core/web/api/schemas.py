@@ -75,7 +75,7 @@ class AvatarPatch(BaseModel):
         json_schema_extra={"examples": [{"name": "Profile picture", "project_id": 2, "favourite": True}]},
     )
     name: str | None = Field(None, max_length=200)
-    project_id: int | None = None
+    project_id: int | None = Field(None, ge=1, le=2**31 - 1)
     favourite: bool | None = None
 
 

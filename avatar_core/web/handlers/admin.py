@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import html
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from avatar_core.domain.errors import ValidationError
 from avatar_core.domain.selection import TIERS
-from avatar_core.services.usage import as_csv
 from avatar_core.web.handlers.base import HandlerBase
 from avatar_core.web.handlers.common import parse_day, parse_experiment_id, user_errors, whole
 
@@ -111,9 +108,10 @@ class AdminHandlers(HandlerBase):
                 "model": [r.model_key.split(":")[-1] for r in rows],
             }
         )
-        path = Path(tempfile.mkdtemp(prefix="avatar-usage-")) / "usage.csv"
-        path.write_text(as_csv(rows))
-        return table, chart, gr.update(value=str(path), visible=True)
+        # Our own admin-checked route, not a file in Gradio's cache (which any signed-in user can fetch).
+        day = parse_day(since)
+        link = "/admin/usage.csv" + (f"?since={day.isoformat()}" if day else "")
+        return table, chart, gr.update(value=f'<a href="{link}" download>Download CSV</a>', visible=True)
 
     @user_errors
     def admin_start_experiment(

@@ -160,6 +160,15 @@ def remove_upload(path: str) -> None:
         Path(path).unlink()
 
 
+def page_number(raw: object) -> int:
+    """A gallery page from the page box: 1 for anything that is not a finite number ≥ 1."""
+    try:
+        value = float(raw or 1)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1
+    return int(min(value, 2**31)) if math.isfinite(value) and value >= 1 else 1
+
+
 def parse_seed(raw: object) -> int | None:
     """The seed from the number box: None (random) for empty or negative; NaN/inf refused."""
     if raw is None or raw == "":

@@ -11,7 +11,7 @@ import gradio as gr
 from avatar_core.domain.errors import AvatarError, ValidationError
 from avatar_core.domain.selection import accessible_models
 from avatar_core.web.handlers.base import HandlerBase
-from avatar_core.web.handlers.common import AUTO, image_html, int_id, user_errors
+from avatar_core.web.handlers.common import AUTO, image_html, int_id, page_number, user_errors
 from avatar_core.web.handlers.progress import StageClock
 from avatar_core.web.text import md_text
 
@@ -34,7 +34,7 @@ class GalleryHandlers(HandlerBase):
         """
         user = self.user(request)
         picked = str(selected or "").strip()
-        wanted, fav = max(1, int(page or 1)), bool(favourites_only)
+        wanted, fav = page_number(page), bool(favourites_only)
         pid = int_id(project) if str(project or "").strip() else None
         result = self.app.gallery.page(user.id, wanted, favourites_only=fav, project_id=pid)
         if wanted > result.pages:
@@ -78,7 +78,7 @@ class GalleryHandlers(HandlerBase):
         request: gr.Request | None = None,
     ) -> tuple[Any, ...]:
         """The page before the current one."""
-        return self.gallery_page(max(1, int(page or 1) - 1), favourites_only, "", project, request=request)
+        return self.gallery_page(page_number(page) - 1, favourites_only, "", project, request=request)
 
     def gallery_older(
         self,
@@ -88,7 +88,7 @@ class GalleryHandlers(HandlerBase):
         request: gr.Request | None = None,
     ) -> tuple[Any, ...]:
         """The page after the current one (clamped to the last page)."""
-        return self.gallery_page(int(page or 1) + 1, favourites_only, "", project, request=request)
+        return self.gallery_page(page_number(page) + 1, favourites_only, "", project, request=request)
 
     @user_errors
     def gallery_projects(self, request: gr.Request | None = None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -16,11 +17,16 @@ class PhotoHandlers(HandlerBase):
 
     @user_errors
     def upload_photo(
-        self, path: str | None = None, consent: bool = False, request: gr.Request | None = None
+        self, photo: dict[str, Any] | None = None, consent: bool = False, request: gr.Request | None = None
     ) -> tuple[str, str, bool, None]:
-        """Keep a cleaned copy of the uploaded photo privately; Gradio's temporary copy is deleted."""
+        """Keep a cleaned copy of the uploaded photo privately; Gradio's temporary copy is deleted.
+
+        `photo` is the upload's FileData as sent (the event does not preprocess): the gate in front
+        of Gradio has checked that its path is a file this user uploaded.
+        """
         user = self.user(request)
-        if not path:
+        path = photo.get("path") if isinstance(photo, dict) else None
+        if not isinstance(path, str) or not path:
             return "", "", False, None
         try:
             data = Path(path).read_bytes()

@@ -32,7 +32,8 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
     """
     h = Handlers(app)
     limit: int | str = "default" if gradio_defaults else app.settings.concurrency
-    # Nothing here takes an upload; whatever lands in Gradio's cache is deleted after an hour.
+    # The photo upload is deleted once kept (web/uploads.py deletes unused ones after 10 min);
+    # whatever else lands in Gradio's cache is deleted after an hour.
     with gr.Blocks(title="Avatar Creator", delete_cache=(3600, 3600)) as demo:
         greeting = _topbar()
         with gr.Tabs() as tabs:
@@ -43,4 +44,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
             with gr.Tab("Admin", id="admin", visible=False) as admin_tab:
                 build_admin(app, h, admin_tab)
         wire_page_load(app, demo, h, greeting, generate, admin_tab)
+    for fn in demo.fns.values():  # /gradio_api/info describes no admin function to anyone
+        if str(fn.api_name or "").startswith("admin_"):
+            fn.api_visibility = "private"
     return demo

@@ -50,7 +50,7 @@ def build_usage(h: Handlers) -> None:
     with gr.Row(elem_classes="align-end"):
         since = gr.Textbox(label="Since (YYYY-MM-DD, empty: everything)", scale=3)
         show = gr.Button("Show usage", scale=1)
-        csv = gr.DownloadButton("Download CSV", scale=1, visible=False)
+        csv = gr.HTML(visible=False, elem_id="usage-csv", min_height=0)  # a link to /admin/usage.csv
     table = gr.Dataframe(
         headers=list(USAGE_HEADERS), interactive=False, elem_id="admin-usage", label="Usage per day and model"
     )

@@ -51,8 +51,14 @@ def build_photo(app: App, h: Handlers) -> PhotoView:
                 photo_status = gr.Markdown(elem_id="photo-status")
                 photo_delete = gr.Button("Delete my photo now", size="sm")
         photo_id = gr.Textbox(value="", visible=False, elem_id="photo-id")
+    # preprocess=False: Gradio hands over the upload's FileData as it is, without opening or
+    # converting the image (a grayscale or RGBA one was decoded and re-saved into its cache).
     photo.upload(
-        h.upload_photo, [photo, consent], [photo_id, photo_status, from_photo, photo], api_name="upload_photo"
+        h.upload_photo,
+        [photo, consent],
+        [photo_id, photo_status, from_photo, photo],
+        api_name="upload_photo",
+        preprocess=False,
     )
     photo_delete.click(
         h.delete_photo, [photo_id], [photo_id, photo_status, from_photo], api_name="delete_photo"

@@ -13,6 +13,7 @@ from avatar_core.web.ui.common import HIDDEN
 def build_tokens(h: Handlers) -> Any:
     """The "API tokens" accordion with its events; returns the table (listed when the tab opens)."""
     with gr.Accordion("API tokens (for the REST API at /api/docs)", open=False, elem_id="api-tokens"):
+        gr.Markdown("Logging out revokes every token of your account.", elem_classes="photo-note")
         with gr.Row(elem_classes="align-end"):
             name = gr.Textbox(label="New token's name", scale=3)
             create = gr.Button("Create token", scale=1)
