@@ -28,7 +28,7 @@ from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import Catalog, find_preset, list_models
 from avatar_core.services.generation_attempt import Attempt, Opened, render_request
 from avatar_core.services.generation_batch import Batches
-from avatar_core.services.generation_choice import choose, fallback, servable
+from avatar_core.services.generation_choice import choose, experiment_choice, fallback, servable
 from avatar_core.services.generation_leases import LEASE, Leases, aware
 from avatar_core.services.generation_request import (
     MAX_SEED,
@@ -145,7 +145,10 @@ class GenerationService:
         aspect = parse_aspect(request.aspect)
         _preset, rows, tier = self._context(request, user.id)
         assert tier is not None
-        return choose(servable(rows, self.plan, request.model, request.from_photo, aspect), tier, request)
+        models = servable(rows, self.plan, request.model, request.from_photo, aspect)
+        with self.db.read() as session:  # an A/B test's arm prices the quote as it will charge
+            arm = experiment_choice(session, models, user.id, tier, request)
+        return arm or choose(models, tier, request)
 
     def aspects(self) -> list[Aspect]:
         """The aspect ratios some sold text-avatar row can make on this server (square first)."""

@@ -8,7 +8,7 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from avatar_core.domain.aspects import LABELS, SQUARE, Aspect, shaped
-from avatar_core.domain.errors import AvatarError, NoModelsAvailable, TierRefused, ValidationError
+from avatar_core.domain.errors import NoModelsAvailable, TierRefused, ValidationError
 from avatar_core.domain.selection import (
     TIERS,
     ModelSpec,
@@ -108,20 +108,8 @@ def experiment_choice(
     if model is None:  # the arm's model is disabled, unsold or above the tier: the usual choice
         return None
     price = price_for(model, tier)
-    reason = f"{tier} tier, A/B test #{experiment.id} arm {arm} → {model.name}, {price} credits"
+    reason = f"{tier} tier → {model.name}, {price} credits"  # the arm is recorded, never shown
     return Selection(model=model, price=price, reason=reason, arm=f"exp{experiment.id}:{arm}")
-
-
-def next_quote(
-    models: list[ModelSpec], tier: str, request: GenerationRequest, chosen: Selection
-) -> Selection | None:
-    """What a quote for the same request answers (the chosen row, unless an A/B arm chose it)."""
-    if chosen.arm is None:
-        return chosen
-    try:
-        return choose(models, tier, request)
-    except AvatarError:
-        return None
 
 
 def fallback(err: EngineError, models: list[ModelSpec], model: ModelSpec, tier: str) -> ModelSpec | None:

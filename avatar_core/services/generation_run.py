@@ -28,7 +28,7 @@ from avatar_core.services.generation_attempt import (
     settle_failed,
 )
 from avatar_core.services.generation_batch import short_of
-from avatar_core.services.generation_choice import choose, experiment_choice, next_quote
+from avatar_core.services.generation_choice import choose, experiment_choice
 from avatar_core.services.generation_leases import Leases
 from avatar_core.services.generation_request import Draft, GenerationRequest, KeyReused, Replay, avatar_name
 from avatar_core.services.generation_result import GenerationResult
@@ -103,7 +103,6 @@ class Attempts:
                 for request, draft in items
             ]
             username, tier = user.username, user.tier
-        quote = next_quote(models, tier, first, selection)
         attempts = []
         for gen, render, draft in rows:
             s.leases.hold(gen.id)
@@ -120,7 +119,7 @@ class Attempts:
                     render=render,
                     name=gen.name,
                     project_id=gen.project_id,
-                    quote=quote,
+                    quote=selection,  # what a quote for the same request answers now
                     sold=tuple(models),
                 )
             )

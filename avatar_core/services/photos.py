@@ -17,16 +17,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PIL import Image, ImageOps
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from avatar_core.domain.errors import NotFound, ValidationError
 from avatar_core.infra.blobs import BlobStore
-from avatar_core.infra.db import Database
-from avatar_core.infra.models import Photo, utcnow
+from avatar_core.infra.db import Database, lock_user
+from avatar_core.infra.models import Photo, ThrottleEvent, utcnow
 from avatar_core.services.auth import UserInfo
+from avatar_core.services.catalog import list_models
+from avatar_core.services.generation_choice import choose
+from avatar_core.services.generation_request import GenerationRequest
 
 FORMATS = {"JPEG", "PNG", "WEBP"}
 MIN_SIDE, MAX_SIDE = 256, 1536  # shorter side at least; longer side scaled down to at most
+MAX_PIXELS = 50_000_000  # a 48 MP phone photo fits; judged from the header, before decoding
+PHOTO = "photo"  # throttle_events kind: one row per upload attempt of a user
 CONSENT = "I am the person in this photo or have their permission"
 
 
@@ -49,20 +54,31 @@ def clean_photo(data: bytes, max_bytes: int) -> tuple[bytes, int, int]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(data))
+            opened = Image.open(io.BytesIO(data))  # reads the header only
             kind = opened.format
-            opened.load()
     except Exception:  # noqa: BLE001 - PIL raises many kinds for bad bytes
         raise ValidationError("That file is not a photo we can read (use JPEG, PNG or WebP).") from None
     if kind not in FORMATS:
         raise ValidationError("Use a JPEG, PNG or WebP photo.")
+    check_size(*opened.size)  # an 87 KB PNG may declare 349000×255: refused before it is decoded
+    try:
+        opened.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at 1/2, 1/4 or 1/8 when that is enough
+        opened.load()
+    except Exception:  # noqa: BLE001 - truncated or corrupt pixel data
+        raise ValidationError("That file is not a photo we can read (use JPEG, PNG or WebP).") from None
     image = ImageOps.exif_transpose(opened).convert("RGB")  # upright, then every tag dropped
-    if min(image.size) < MIN_SIDE:
-        raise ValidationError(f"The photo is too small: at least {MIN_SIDE} pixels on the short side.")
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=92)  # no exif=, no icc_profile=: nothing but pixels
     return out.getvalue(), image.width, image.height
+
+
+def check_size(width: int, height: int) -> None:
+    """ValidationError for a photo too small or too large, from its declared size."""
+    if min(width, height) < MIN_SIDE:
+        raise ValidationError(f"The photo is too small: at least {MIN_SIDE} pixels on the short side.")
+    if width * height > MAX_PIXELS:
+        raise ValidationError(f"The photo is too large: at most {MAX_PIXELS // 1_000_000} megapixels.")
 
 
 class PhotoService:
@@ -86,16 +102,10 @@ class PhotoService:
         """Check, clean and keep one photo for `user`; nothing is stored when anything is wrong."""
         if not consent:
             raise ValidationError(f"Please confirm: “{CONSENT}”.")
+        self._admit(user.id)
         cleaned, width, height = clean_photo(data, self.max_bytes)
         now = self.clock()
         with self.db.transaction() as session:
-            recent = session.scalar(
-                select(func.count())
-                .select_from(Photo)
-                .where(Photo.user_id == user.id, Photo.created_at >= now - timedelta(hours=1))
-            )
-            if (recent or 0) >= self.per_hour:
-                raise ValidationError(f"At most {self.per_hour} photos per hour. Try again later.")
             key = f"{user.id}/{secrets.token_hex(16)}.jpg"
             self.blobs.put(key, cleaned)
             photo = Photo(
@@ -114,6 +124,20 @@ class PhotoService:
                 self.blobs.delete(key)
                 raise
             return PhotoView(photo.id, width, height, photo.expires_at)
+
+    def _admit(self, user_id: int) -> None:
+        """Before the photo is even decoded: the user's tier can make avatars from a photo, and
+        this is one of their `per_hour` attempts (refused ones count too: decoding costs)."""
+        now, since, key = self.clock(), self.clock() - timedelta(hours=1), f"user:{user_id}"
+        with self.db.transaction() as session:
+            user = lock_user(session, user_id)  # one user's attempts are counted one at a time
+            choose(list_models(session), user.tier, GenerationRequest(from_photo=True))  # or refused
+            mine = (ThrottleEvent.kind == PHOTO) & (ThrottleEvent.key == key)
+            session.execute(delete(ThrottleEvent).where(mine, ThrottleEvent.created_at < since))
+            recent = session.scalar(select(func.count()).where(mine, ThrottleEvent.created_at >= since))
+            if (recent or 0) >= self.per_hour:
+                raise ValidationError(f"At most {self.per_hour} photos per hour. Try again later.")
+            session.add(ThrottleEvent(kind=PHOTO, key=key, created_at=now))
 
     def read(self, owner_id: int, photo_id: int) -> tuple[bytes, datetime]:
         """The cleaned photo bytes and the consent time; NotFound unless the owner's and kept."""

@@ -49,6 +49,7 @@ ROUTES: dict[str, frozenset[str]] = {
         "/manifest.json": "GET",
         f"{API}/info": "GET",
         f"{API}/queue/join": "POST",
+        f"{API}/run/predict": "POST",  # the page's events with queue=False (Gradio refuses queued ones)
         f"{API}/queue/data": "GET",
         f"{API}/cancel": "POST",
         f"{API}/upload": "POST",

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from avatar_core.bootstrap import App
-from avatar_core.infra.models import utcnow
+from avatar_core.infra.models import Generation, utcnow
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.experiments import ExperimentView, arm_for
@@ -74,7 +74,10 @@ def test_an_experiment_serves_auto_requests_and_reports_per_arm(app: App) -> Non
     for user in users:
         result = app.generations.generate(user, GenerationRequest(prompt="x"))
         expected = BASE if arm_for(user.id, exp) == "B" else REALISM
-        assert result.model_key == expected and "A/B test" in result.reason
+        assert result.model_key == expected
+        assert "A/B" not in result.reason and "arm" not in result.reason  # arms stay out of user text
+        with app.db.read() as session:  # recorded, for the report
+            assert session.get(Generation, result.generation_id).arm == f"exp{exp.id}:{arm_for(user.id, exp)}"
     explicit = app.generations.generate(users[0], GenerationRequest(prompt="x", model=SCHNELL))
     assert explicit.model_key == SCHNELL  # a chosen model is never overridden
     results = {r.arm: r for r in app.experiments.results(exp.id)}

@@ -32,9 +32,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy ke
 COOKIE = "avatar_session"
 
 
-def user(live: LiveServer) -> tuple[str, httpx.Client]:
+def user(live: LiveServer, tier: str = "basic") -> tuple[str, httpx.Client]:
+    """A signed-up user (on a tier that makes avatars from a photo) and a client with its cookie."""
     name = f"u-{uuid.uuid4().hex[:8]}"
-    return name, live.client(cookies={COOKIE: live.signup(name)})
+    cookie = live.signup(name)
+    live.app.accounts.set_tier(name, tier)
+    return name, live.client(cookies={COOKIE: cookie})
 
 
 def fn_index(client: httpx.Client, api_name: str) -> int:
@@ -285,6 +288,18 @@ def test_errors_shown_to_users_carry_no_server_path(live: LiveServer) -> None:
         text = json.dumps(messages[-1])
         assert messages[-1]["success"] is False and "/" not in str(messages[-1]["output"].get("error") or "")
         assert "gradio" not in text.lower() and "Traceback" not in text
+
+
+def test_a_free_user_cannot_upload_a_photo_they_cannot_use(live: LiveServer) -> None:
+    """F17: free users could upload photos (personal data, decoded and kept) for nothing."""
+    name, c = user(live, tier="free")
+    with c:
+        (path,) = upload(c, "me.png", photo_bytes()).json()
+        _joined, messages = join(c, "upload_photo", [file_data(path), True])
+    assert messages[-1]["success"] is False
+    assert messages[-1]["output"]["error"].startswith("“From my photo” needs the basic tier")
+    assert live.app.photos.current(live.app.accounts.by_name(name).id) is None
+    assert not Path(path).exists()
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.routing import Mount
 
 from avatar_core.config import DEV_SECRET_FILE
 from avatar_core.web.server import create_web_app
 from tests.conftest import make_app
-from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, LiveServer
+from tests.web.server import ADMIN_PASSWORD, ADMIN_USERNAME, LiveServer, gradio_blocks
 
 COOKIE = "avatar_session"
 pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")
@@ -124,9 +123,8 @@ def test_database_and_key_files_are_private(tmp_path: Path) -> None:
 def test_ssr_and_run_history_stay_off(live: LiveServer, tmp_path: Path, sqlite_url: str) -> None:
     app = make_app(tmp_path, sqlite_url)
     try:
-        routes = create_web_app(app).routes
-        mount = next(r for r in routes if isinstance(r, Mount) and hasattr(r.app, "get_blocks"))
-        blocks = mount.app.get_blocks()  # type: ignore[attr-defined]
+        web = create_web_app(app)
+        blocks = gradio_blocks(web)
         assert blocks.ssr_mode is False and blocks.run_history is False
     finally:
         app.close()

@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from starlette.routing import Mount
 
 from avatar_core.domain import errors
 from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
@@ -18,7 +17,7 @@ from avatar_core.services.generation import GenerationRequest
 from avatar_core.web.server import create_web_app
 from tests.conftest import make_app
 from tests.security.conftest import LiveFactory
-from tests.web.server import PASSWORD, LiveServer
+from tests.web.server import PASSWORD, LiveServer, gradio_blocks
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")
 
@@ -86,8 +85,7 @@ def test_queue_size_cache_cleaning_upload_limit_and_queue_polls_are_set(
     app = make_app(tmp_path, sqlite_url, queue_max_size=17, max_upload_mb=3)
     try:
         web = create_web_app(app)
-        mount = next(r for r in web.routes if isinstance(r, Mount) and hasattr(r.app, "get_blocks"))
-        blocks = mount.app.get_blocks()  # type: ignore[attr-defined]
+        blocks = gradio_blocks(web)
         assert blocks._queue.max_size == 17
         assert blocks.max_file_size == 3 * MB
         assert blocks.delete_cache and blocks.delete_cache[1] <= 24 * 3600

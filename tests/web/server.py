@@ -106,3 +106,13 @@ def with_admin(tmp_path: Path, database_url: str, engine_impl: Engine | None = N
         admin_password=ADMIN_PASSWORD,
         **overrides,
     )
+
+
+def gradio_blocks(web: Any) -> Any:
+    """The Gradio Blocks mounted in a web app built by `create_web_app` (behind its gate)."""
+    from starlette.routing import Mount
+
+    inner = next(r.app for r in web.routes if isinstance(r, Mount) and r.path == "")
+    while not hasattr(inner, "get_blocks"):
+        inner = inner.app  # GradioGate → the Gradio app
+    return inner.get_blocks()
