@@ -77,7 +77,8 @@ def test_an_experiment_serves_auto_requests_and_reports_per_arm(app: App) -> Non
         assert result.model_key == expected
         assert "A/B" not in result.reason and "arm" not in result.reason  # arms stay out of user text
         with app.db.read() as session:  # recorded, for the report
-            assert session.get(Generation, result.generation_id).arm == f"exp{exp.id}:{arm_for(user.id, exp)}"
+            row = session.get(Generation, result.generation_id)
+            assert row is not None and row.arm == f"exp{exp.id}:{arm_for(user.id, exp)}"
     explicit = app.generations.generate(users[0], GenerationRequest(prompt="x", model=SCHNELL))
     assert explicit.model_key == SCHNELL  # a chosen model is never overridden
     results = {r.arm: r for r in app.experiments.results(exp.id)}

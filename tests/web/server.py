@@ -112,7 +112,7 @@ def gradio_blocks(web: Any) -> Any:
     """The Gradio Blocks mounted in a web app built by `create_web_app` (behind its gate)."""
     from starlette.routing import Mount
 
-    inner = next(r.app for r in web.routes if isinstance(r, Mount) and r.path == "")
+    inner: Any = next(r.app for r in web.routes if isinstance(r, Mount) and r.path == "")
     while not hasattr(inner, "get_blocks"):
         inner = inner.app  # GradioGate → the Gradio app
     return inner.get_blocks()
