@@ -69,6 +69,7 @@ class Settings:
     storage_aws: Mapping[str, str] = field(default_factory=dict, repr=False)  # AWS_* set (+ .env)
     storage_url: str = ""  # "": <data_dir>/images; a directory; or s3://bucket/prefix
     allowed_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()  # Host names served besides loopback ("*": any; see Policy)
     signup_mode: str = "open"
     signup_per_hour: int = 5
     signup_global_per_hour: int = 200
@@ -222,6 +223,17 @@ def _origins(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _hosts(raw: str) -> tuple[str, ...]:
+    """`AVATAR_ALLOWED_HOSTS`: comma-separated host names, `.example.com` for its subdomains too,
+    or `*` for any."""
+    out = []
+    for item in (part.strip().lower() for part in raw.split(",")):
+        if item and not re.fullmatch(r"\*|\.?[a-z0-9.-]+|\[[0-9a-f:.]+\]", item):
+            raise ConfigError(f"AVATAR_ALLOWED_HOSTS: {item!r} is not a host name like app.example.com.")
+        out += [item] if item else []
+    return tuple(out)
+
+
 def _security_settings(env: Mapping[str, str], on_spaces: bool) -> dict[str, object]:
     """The fields of the Security block of .env.example."""
     mode = env.get("AVATAR_SIGNUP", "open").strip().lower() or "open"
@@ -230,6 +242,7 @@ def _security_settings(env: Mapping[str, str], on_spaces: bool) -> dict[str, obj
     space_host = env.get("SPACE_HOST", "").strip().lower() or None if on_spaces else None
     return dict(
         allowed_origins=_origins(env.get("AVATAR_ALLOWED_ORIGINS", "")),
+        allowed_hosts=_hosts(env.get("AVATAR_ALLOWED_HOSTS", "")),
         signup_mode=mode,
         signup_per_hour=_int(env, "AVATAR_SIGNUP_PER_HOUR", 5),
         signup_global_per_hour=_int(env, "AVATAR_SIGNUP_GLOBAL_PER_HOUR", 200),

@@ -28,6 +28,9 @@ class Signups:
 
         def admit(session: Session, user: User) -> None:
             self.throttle.admit_signup(session, address)
+            # the address the account was made from is one it "has used": a password spray from
+            # it later never locks its owner out
+            self.throttle.mark_known(session, user.username, address)
             if code:
                 self.invites.redeem(session, code, user)
 

@@ -54,11 +54,12 @@ class SignupLimited(RateLimited):
 
 
 class ApiRateLimited(RateLimited):
-    """Too many REST API calls with one token in the last minute."""
+    """Too many REST API calls by one user (all its tokens), or without a valid token from one
+    address, in the last minute."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
-        self.message = f"Too many calls with this token; retry in {retry_after} s."
+        self.message = f"Too many API calls; retry in {retry_after} s."
         self.args = (self.message,)
 
 
@@ -147,6 +148,11 @@ class Throttle:
             if attempt.address:
                 session.add(ThrottleEvent(kind=KNOWN, key=attempt.pair, created_at=self.clock()))
 
+    def mark_known(self, session: Session, username: str, address: str) -> None:
+        """Inside a transaction: `username` signed in (or up) from `address`."""
+        if address:
+            session.add(ThrottleEvent(kind=KNOWN, key=self._pair(username, address), created_at=self.clock()))
+
     def _refuse(self, session: Session, attempt: Attempt, now: datetime) -> None:
         """RateLimited when the failures before this attempt make it wait."""
         since = now - timedelta(seconds=WINDOW)
@@ -173,15 +179,16 @@ class Throttle:
             raise RateLimited(max(1, math.ceil(left)))
 
     # ----- REST API calls -----
-    def api_call(self, token_id: int) -> None:
-        """Count one API call of a token; ApiRateLimited, uncounted, past `api_per_minute` calls in
+    def api_call(self, caller: str) -> None:
+        """Count one API call of `caller` (`user:<id>` for every token of a user, `addr:<group>`
+        for calls without a valid token); ApiRateLimited, uncounted, past `api_per_minute` calls in
         the last minute (from every process: the count is in the database).
 
-        The call is counted before it is checked, and calls of one token take turns while counted
-        (PostgreSQL: an advisory lock on the token; SQLite: its writers do anyway), so a burst across
+        The call is counted before it is checked, and calls of one caller take turns while counted
+        (PostgreSQL: an advisory lock on it; SQLite: its writers do anyway), so a burst across
         replicas is admitted exactly `api_per_minute` times.
         """
-        key, now = f"token:{token_id}", self.clock()
+        key, now = _key_part(caller), self.clock()
         with self.db.transaction() as session:
             self._take_turns(session, f"{API}|{key}")
             row = ThrottleEvent(kind=API, key=key, created_at=now)

@@ -23,6 +23,7 @@ UPLOAD_PATH = "/gradio_api/upload"
 UPLOAD_PATHS = (UPLOAD_PATH, "/api/v1/photos")  # Gradio's upload route and the API's photo upload
 MAX_BODY = 1024 * 1024  # bytes: every request but an upload (a form or a queue event is tiny)
 SPACES_FRAMERS = ("https://huggingface.co", "https://*.hf.space")
+UNKNOWN_HOST = "Unknown host name. The operator lists the names this server answers in AVATAR_ALLOWED_HOSTS."
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Policy:
     trust_proxy: bool
     on_spaces: bool
     max_upload: int
+    allowed_hosts: tuple[str, ...] = ("*",)
 
     @classmethod
     def of(cls, settings: Settings) -> Policy:
@@ -42,7 +44,34 @@ class Policy:
             settings.trust_proxy,
             settings.on_spaces,
             settings.max_upload_mb * 1024 * 1024,
+            served_hosts(settings),
         )
+
+    def host_allowed(self, host: str) -> bool:
+        """Whether a request's Host (name[:port]) is one of ours (a DNS-rebinding attack's is not)."""
+        if "*" in self.allowed_hosts:
+            return True
+        name = host.strip().lower()
+        name = name.split("]")[0] + "]" if name.startswith("[") else name.rsplit(":", 1)[0]
+        name = name.rstrip(".")
+        return bool(name) and any(
+            name == h or (h.startswith(".") and (name.endswith(h) or name == h[1:])) for h in self.allowed_hosts
+        )
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+def served_hosts(settings: Settings) -> tuple[str, ...]:
+    """The Host names we answer: `AVATAR_ALLOWED_HOSTS`, loopback, the address we listen on and the
+    Space's host. On Spaces, unless configured, any: Hugging Face's proxy routes only the Space's
+    own name to it, so no other name can reach it."""
+    if settings.on_spaces and not settings.allowed_hosts:
+        return ("*",)
+    listen = settings.server_name.lower()
+    own = () if listen in ("0.0.0.0", "::", "") else (f"[{listen}]" if ":" in listen else listen,)
+    space = (settings.space_host,) if settings.space_host else ()
+    return tuple(dict.fromkeys(settings.allowed_hosts + LOOPBACK_NAMES + own + space))
 
 
 def cors_origins(settings: Settings) -> tuple[str, ...]:
@@ -96,6 +125,13 @@ class SecurityMiddleware:
         headers = Headers(scope=scope)
         self._warn_proxy(headers)
         path = scope.get("path", "")
+        host = headers.get("x-forwarded-host", "") if self.policy.trust_proxy else ""
+        if not self.policy.host_allowed(host.split(",")[0].strip() or headers.get("host", "")):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+            else:
+                await PlainTextResponse(UNKNOWN_HOST, status_code=400)(scope, receive, self._with_headers(send))
+            return
         if scope["type"] == "websocket":
             if not self.same_site(scope, headers):
                 await send({"type": "websocket.close", "code": 1008})

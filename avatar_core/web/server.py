@@ -58,10 +58,15 @@ class LoginRedirect:
         await self.app(scope, receive, send)
 
 
+RELAY_HEADERS = ("x-forwarded-for", "x-real-ip", "forwarded", "x-forwarded-host", "x-forwarded-proto", "via")
+
+
 def metrics_route(app: App) -> Callable[[Request], Response]:
     """GET /metrics: Prometheus text for a bearer of AVATAR_METRICS_TOKEN, or a direct loopback call.
 
-    A request relayed by a proxy (X-Forwarded-For present) is never "loopback", even from 127.0.0.1.
+    A request relayed by a proxy is never "loopback", even from 127.0.0.1: any forwarding header
+    (X-Forwarded-For, X-Real-IP, Forwarded, ...) says so. A proxy that adds none must not share a
+    host with the app unless AVATAR_METRICS_TOKEN is set (docs/security.md).
     """
     token = app.settings.metrics_token
 
@@ -69,7 +74,8 @@ def metrics_route(app: App) -> Callable[[Request], Response]:
         given = request.headers.get("authorization", "")
         by_token = bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
         host = request.client.host if request.client else ""
-        direct = host in ("127.0.0.1", "::1") and "x-forwarded-for" not in request.headers
+        relayed = any(h in request.headers for h in RELAY_HEADERS)
+        direct = host in ("127.0.0.1", "::1") and not relayed
         if not (by_token or direct):
             return Response("Not found", status_code=404)
         return Response(app.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -14,6 +14,7 @@ from tests.load.launcher import cli, hf_fake_env
 from tests.load.ledger_view import UserLedger, user_ledger
 
 PRICE = 8  # the free tier's default model, FLUX.1-dev Base
+LEASE = 3  # seconds (AVATAR_GENERATION_LEASE): the default 30 would only make the test wait longer
 WELCOME = 24
 
 
@@ -44,7 +45,7 @@ def test_kill_9_during_generation_is_refunded_exactly_once(
         "first",
         data_dir=data_dir,
         database_url=crash_db,
-        env=hf_fake_env(fake_hf.url, AVATAR_GENERATION_DEADLINE="120"),
+        env=hf_fake_env(fake_hf.url, AVATAR_GENERATION_DEADLINE="120", AVATAR_GENERATION_LEASE=str(LEASE)),
     ).start()
     cookie = first.signup("crash-victim")
     client = first.client(cookie)
@@ -64,15 +65,18 @@ def test_kill_9_during_generation_is_refunded_exactly_once(
     crashed = user_ledger(crash_db, "crash-victim")
     assert crashed == before, "a SIGKILLed app cannot have settled anything"
 
-    # Restart with a 1 s deadline: generations older than deadline + min(60, deadline) = 2 s
-    # are failed and refunded by the start-up recovery (before /healthz answers).
-    restart_env = hf_fake_env(fake_hf.url, AVATAR_GENERATION_DEADLINE="1")
+    # Restart with the same 120 s deadline: the dead process's lease runs out LEASE s after the
+    # kill and the new process's sweeper (every LEASE / 3 s) refunds it, long before the deadline
+    # (before leases it waited for deadline + 1 min: 456 s in the run).
+    restart_env = hf_fake_env(
+        fake_hf.url, AVATAR_GENERATION_DEADLINE="120", AVATAR_GENERATION_LEASE=str(LEASE)
+    )
     second = apps.new("second", data_dir=data_dir, database_url=crash_db, env=restart_env)
     second.start()
     wait_for(
         lambda: user_ledger(crash_db, "crash-victim").generations[0][1] != "running",
-        15,
-        "the restart to recover the interrupted generation",
+        60,
+        "the restart to refund the interrupted generation within a minute",
     )
     after = user_ledger(crash_db, "crash-victim")
     assert_refunded_once(after, gen_id)

@@ -35,12 +35,12 @@ def replicas(app: App, tmp_path: Path) -> Iterator[tuple[Throttle, Throttle, Clo
         other.close()
 
 
-def calls(throttle: Throttle, token: int, n: int) -> list[int]:
+def calls(throttle: Throttle, user: int, n: int) -> list[int]:
     """`n` calls in a row: 0 for each admitted one, else the retry-after it was refused with."""
     out = []
     for _ in range(n):
         try:
-            throttle.api_call(token)
+            throttle.api_call(f"user:{user}")
             out.append(0)
         except ApiRateLimited as err:
             out.append(err.retry_after)
@@ -69,7 +69,7 @@ def test_a_parallel_burst_through_two_replicas_is_admitted_exactly_the_rate(
         t.join(60)
     assert (len(admitted), len(refused)) == (RATE, 40 - RATE)  # per process it would be 2 × RATE
     assert all(1 <= wait <= 60 for wait in refused)
-    assert calls(a, 8, 1) == [0]  # another token has its own count
+    assert calls(a, 8, 1) == [0]  # another user has its own count
 
 
 def test_the_window_slides_and_refused_calls_are_not_counted(

@@ -16,6 +16,7 @@ from avatar_core.domain.errors import (
     PermissionDenied,
     RateLimited,
     TierRefused,
+    TooBusy,
     ValidationError,
 )
 
@@ -26,6 +27,7 @@ STATUS = {
     TierRefused: (403, "tier"),
     PermissionDenied: (403, "forbidden"),
     RateLimited: (429, "rate_limited"),
+    TooBusy: (429, "too_busy"),  # already AVATAR_USER_CONCURRENCY generations running
     NoModelsAvailable: (503, "unavailable"),
 }
 
@@ -78,6 +80,8 @@ def add_error_handlers(api: FastAPI) -> None:
         response = error(status, code, str(exc))
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
+        elif isinstance(exc, TooBusy):
+            response.headers["Retry-After"] = "5"  # about when a running generation may be done
         return response
 
     @api.exception_handler(RequestValidationError)
