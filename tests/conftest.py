@@ -20,13 +20,15 @@ from avatar_core.bootstrap import App, bootstrap
 from avatar_core.config import Settings
 from avatar_core.engines.base import Engine
 from avatar_core.infra.db import Database, upgrade
+from avatar_core.infra.models import Base
 from avatar_core.infra.storage import ImageStore
 from avatar_core.services.auth import make_hasher
 from avatar_core.services.catalog import seed_catalog
 
 REQUIRE_ALL = os.environ.get("AVATAR_REQUIRE_ALL") == "1"
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # what app.py sets for the real server
-TABLES = ("credit_ledger", "generations", "throttle_events", "invites", "users", "ai_models", "presets")
+# Every table, emptied before each PostgreSQL test (experiments, projects, tokens... leaked before).
+TABLES = tuple(t.name for t in Base.metadata.sorted_tables)
 CHEAP_HASHER = make_hasher(rounds=1, memory_kib=1024)
 
 
@@ -125,6 +127,7 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
         password_memory_kib=1024,
         signup_per_hour=100_000,
         signup_global_per_hour=100_000,  # many users from one address
+        allowed_hosts=("testserver",),  # Starlette's TestClient (loopback names are always served)
     )
     return base.with_overrides(**overrides)
 

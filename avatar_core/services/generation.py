@@ -26,9 +26,10 @@ from avatar_core.infra.storage import ImageStore
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import Catalog, find_preset, list_models
+from avatar_core.services.experiments import ExperimentView, active_for
 from avatar_core.services.generation_attempt import Attempt, Opened, render_request
 from avatar_core.services.generation_batch import Batches
-from avatar_core.services.generation_choice import choose, experiment_choice, fallback, servable
+from avatar_core.services.generation_choice import arm_choice, choose, fallback, servable
 from avatar_core.services.generation_leases import LEASE, Leases, aware
 from avatar_core.services.generation_request import (
     MAX_SEED,
@@ -86,7 +87,7 @@ class GenerationService:
         input, or a balance short of them all, raises before anything is charged."""
         first = requests[0]
         checked = [validate(request) for request in requests]  # (text, seed) each
-        preset, rows, _tier = self._context(first)
+        preset, rows, _tier, _experiment = self._context(first)
         source = self._source(user.id, first)
         items = []
         for request, (text, seed) in zip(requests, checked, strict=True):
@@ -143,12 +144,11 @@ class GenerationService:
     def quote(self, user: UserInfo, request: GenerationRequest) -> Selection:
         """What `generate` would run and charge right now, without charging anything."""
         aspect = parse_aspect(request.aspect)
-        _preset, rows, tier = self._context(request, user.id)
+        _preset, rows, tier, experiment = self._context(request, user.id)
         assert tier is not None
         models = servable(rows, self.plan, request.model, request.from_photo, aspect)
-        with self.db.read() as session:  # an A/B test's arm prices the quote as it will charge
-            arm = experiment_choice(session, models, user.id, tier, request)
-        return arm or choose(models, tier, request)
+        arm = arm_choice(experiment, models, user.id, tier) if request.is_auto else None
+        return arm or choose(models, tier, request)  # an A/B arm is quoted as it will be charged
 
     def aspects(self) -> list[Aspect]:
         """The aspect ratios some sold text-avatar row can make on this server (square first)."""
@@ -172,18 +172,20 @@ class GenerationService:
 
     def _context(
         self, request: GenerationRequest, user_id: int | None = None
-    ) -> tuple[PresetData | None, list[ModelSpec], str | None]:
-        """One read: the request's preset, the catalog rows, and the user's tier (when asked)."""
+    ) -> tuple[PresetData | None, list[ModelSpec], str | None, ExperimentView | None]:
+        """One read: the request's preset, the catalog rows, and (when asked) the user's tier and
+        the tier's running A/B test."""
         key = request.preset
         with self.db.read() as session:
             preset = self._preset(session, key) if key else None
-            tier = None
+            tier, experiment = None, None
             if user_id is not None:
                 tier = session.scalar(select(User.tier).where(User.id == user_id))
                 if tier is None:
                     raise NotFound("No such user.")
+                experiment = active_for(session, tier) if request.is_auto else None
             rows = list_models(session)
-        return preset, rows, tier
+        return preset, rows, tier, experiment
 
     @staticmethod
     def _preset(session: Session, key: str) -> PresetData:

@@ -19,7 +19,7 @@ from avatar_core.domain.selection import (
     select_model,
 )
 from avatar_core.engines.base import EngineError, Plan
-from avatar_core.services.experiments import active_for, arm_for
+from avatar_core.services.experiments import ExperimentView, active_for, arm_for
 from avatar_core.services.generation_request import GenerationRequest
 
 
@@ -99,7 +99,13 @@ def experiment_choice(
     """The A/B arm's selection for an Auto request of a tier with a running experiment."""
     if not request.is_auto:
         return None
-    experiment = active_for(session, tier)
+    return arm_choice(active_for(session, tier), models, user_id, tier)
+
+
+def arm_choice(
+    experiment: ExperimentView | None, models: list[ModelSpec], user_id: int, tier: str
+) -> Selection | None:
+    """The selection of the user's arm of `experiment` (for an Auto request), if it can run."""
     if experiment is None:
         return None
     arm = arm_for(user_id, experiment)

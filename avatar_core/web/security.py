@@ -55,7 +55,8 @@ class Policy:
         name = name.split("]")[0] + "]" if name.startswith("[") else name.rsplit(":", 1)[0]
         name = name.rstrip(".")
         return bool(name) and any(
-            name == h or (h.startswith(".") and (name.endswith(h) or name == h[1:])) for h in self.allowed_hosts
+            name == h or (h.startswith(".") and (name.endswith(h) or name == h[1:]))
+            for h in self.allowed_hosts
         )
 
 
@@ -130,7 +131,9 @@ class SecurityMiddleware:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
             else:
-                await PlainTextResponse(UNKNOWN_HOST, status_code=400)(scope, receive, self._with_headers(send))
+                await PlainTextResponse(UNKNOWN_HOST, status_code=400)(
+                    scope, receive, self._with_headers(send)
+                )
             return
         if scope["type"] == "websocket":
             if not self.same_site(scope, headers):

@@ -14,7 +14,7 @@ from avatar_core.services.generation import GenerationRequest
 
 # Update these deliberately (and say why in the commit) when the generation path changes.
 GENERATE_STATEMENTS = 17  # 18 before the reserve of a new row stopped looking up an earlier one
-QUOTE_STATEMENTS = 4
+QUOTE_STATEMENTS = 5  # 4 before the quote asked for the tier's A/B test (it prices the arm, #20 F8)
 
 
 @contextmanager

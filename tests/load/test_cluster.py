@@ -34,7 +34,8 @@ from tests.load.launcher import PASSWORD, SECRET_KEY, hf_fake_env
 from tests.load.pgschema import pg_schemas
 
 PRICE = 8  # the free tier's default model
-DEADLINE = 5  # s: a killed process's generations are stale after 2 × DEADLINE; sweeper every 5 s
+DEADLINE = 5  # s: the provider call's deadline
+LEASE = 3  # s (AVATAR_GENERATION_LEASE): a killed process's generations are refunded ~LEASE after
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|The copy keyword is deprecated).*"),
@@ -83,7 +84,12 @@ def cluster(request: pytest.FixtureRequest, fake: FakeHF) -> Iterator[Cluster]:
     if shutil.which("moto_server") is None and not _has_moto():
         missing("moto[server] (pip install -r requirements-dev.txt)")
     failed_before = request.session.testsfailed
-    env = hf_fake_env(fake.url, AVATAR_GENERATION_DEADLINE=str(DEADLINE), AVATAR_CONCURRENCY="32")
+    env = hf_fake_env(
+        fake.url,
+        AVATAR_GENERATION_DEADLINE=str(DEADLINE),
+        AVATAR_GENERATION_LEASE=str(LEASE),
+        AVATAR_CONCURRENCY="32",
+    )
     with pg_schemas() as make_schema:
         started = time.monotonic()
         with Cluster(processes=2, env=env, database_url=make_schema(), secret_key=SECRET_KEY) as c:

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import missing
 from tests.e2e import browser as pw
+from tests.security.conftest import LiveFactory
 from tests.web.server import PASSWORD, LiveServer, free_port
 
 pytestmark = [
@@ -33,6 +34,12 @@ fetch(APP + '/config', {credentials: 'include'}).then(r => r.text())
     "/logout-link": """<img src="APP_URL/logout"><script>location.href = APP + '/logout'</script>""",
     "/frame": """<iframe id=app src="APP_URL/" width=800 height=600></iframe>""",
 }
+
+
+@pytest.fixture(scope="module")
+def live(live_factory: LiveFactory) -> LiveServer:
+    """The app, which answers the name app.test (AVATAR_ALLOWED_HOSTS); evil.test is not ours."""
+    return live_factory(allowed_hosts=("app.test",))
 
 
 @pytest.fixture(scope="module")
