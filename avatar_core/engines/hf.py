@@ -7,8 +7,9 @@ mapping lookup, the routed URL, auth headers, the provider payload including `lo
 ours, because the library's `get_response` loses money on pay-per-image providers: Replicate's
 returns a bare `TimeoutError` when a prediction is still `starting` (the prediction keeps running
 and is billed, and its `urls.get` is lost) and downloads results without a status check. Here
-(`hf_results.ResultFetcher`) a pending prediction is polled, never re-submitted, and a failed
-download is retried as a download.
+(`hf_results.ResultFetcher`) a prediction's `output` is taken whatever its status (recorded:
+"processing" with the image there), one without output yet is polled, never re-submitted, and a
+failed download is retried as a download.
 What a result claims (LoRA, scale, provider model, size) comes from the route's `Plan`.
 """
 

@@ -1,12 +1,14 @@
 """Collecting a provider's result: polling a pending prediction or queued job, downloading the image.
 
-A pending Replicate prediction is polled at its `urls.get`, never re-submitted (it keeps running
-and is billed); a fal queue job is polled as huggingface_hub 2.4's `FalAIQueueTask` does, bounded
+A Replicate prediction's `output` is taken as soon as it is there, whatever its status (as
+recorded); one without output yet is polled at its `urls.get`, never re-submitted (it keeps
+running and is billed); a fal queue job is polled as huggingface_hub 2.4's `FalAIQueueTask` does, bounded
 by the generation's deadline; a failed download is retried as a download, never a generation.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import time
@@ -51,15 +53,20 @@ class ResultFetcher:
     def replicate_output(
         self, body: dict[str, Any], post_url: str, headers: dict[str, Any], deadline: float
     ) -> str:
-        """The output URL of a prediction, polling `urls.get` while it is starting/processing."""
+        """The output URL of a prediction: its `output` whenever it has one, whatever the status
+        (every recorded `Prefer: wait` answer says "processing" with the image already in `output`,
+        and huggingface_hub takes it so too); only a prediction without output yet is polled, at
+        its `urls.get` re-rooted on the router (a path no recording shows: docs/providers.md)."""
         while True:
-            status = body.get("status")
-            if status == "succeeded":
-                output = body.get("output")
-                return str(output[0] if isinstance(output, list) else output)
+            status, output = body.get("status"), body.get("output")
             if status in ("failed", "canceled"):
                 error = str(body.get("error") or f"prediction {status}")
                 raise ProviderFailure("content" if "nsfw" in error.lower() else "rejected", error)
+            url = output[0] if isinstance(output, list) and output else output
+            if isinstance(url, str) and url:
+                return url
+            if status == "succeeded":
+                raise BadImageError(f"prediction {body.get('id')} succeeded without an output")
             urls = body.get("urls") or {}
             if self._clock() + self.poll_interval >= deadline:
                 self._cancel(urls.get("cancel"), post_url, headers)
@@ -105,7 +112,13 @@ class ResultFetcher:
             log.warning("hf.cancel_failed url=%s error=%s", cancel_url, exc)
 
     def download(self, url: str, deadline: float) -> Received:
-        """Fetch a finished result, retrying the download itself (never the generation)."""
+        """Fetch a finished result, retrying the download itself (never the generation). A `data:`
+        URL (fal's sync_mode answers, recorded) holds the image itself."""
+        if url.startswith("data:"):
+            try:
+                return decode(base64.b64decode(url.split(",", 1)[1], validate=True))
+            except (IndexError, ValueError, BadImageError) as exc:
+                raise ProviderFailure("download", f"undecodable data URL: {exc}") from exc
         last: Exception | None = None
         for attempt in range(1 + self.download_retries):
             if attempt:

@@ -20,6 +20,11 @@ Sources:
   data: URLs (361-367); it polls `<base><response_url path>/status?<query>` every 0.5 s and then GETs
   the result; <base> gets "/fal-ai" only when the host is router.huggingface.co (229), so our
   response_url carries the /fal-ai prefix itself.
+Recorded (tests/recordings/, README there): a sync answer is 200 {"images": [{url, width, height,
+content_type}], "timings", "seed", "has_nsfw_concepts", "prompt"}; with no output_format asked the
+file is a PNG that the answer declares "image/jpeg"; sync_mode gives `data:image/jpeg;base64,...`
+URLs; a bad field is 422 {"detail": [{"loc": ["body", ...], "msg", "type"}]}; an unknown app path
+is 404 "404: Not Found" (text/plain).
 Assumed (not confirmable offline): custom sizes are rounded UP to a multiple of 16; unknown fields
 are ignored (pydantic's default) and listed in `dropped`; a bad value -> 422 with a pydantic v2
 style {"detail": [{"loc": ["body", ...], "msg", "type"}]}; kontext "match_input" rounds the input
@@ -172,6 +177,7 @@ class Plan:
     count: int
     seed: int
     sync_mode: bool
+    declared: str = ""  # the content_type the answer states (recorded: not always the file's)
 
 
 def plan(model: str, body: Any, load: Callable[[Any], bytes | None]) -> Plan:
@@ -209,7 +215,9 @@ def plan(model: str, body: Any, load: Callable[[Any], bytes | None]) -> Plan:
         lora_scale=scale,
         width=width,
         height=height,
-        format=values["output_format"],
+        # recorded (tests/recordings/): with no output_format asked, FLUX apps store a PNG
+        # (`.png` URLs, PNG bytes) and their answer declares "image/jpeg" (the schema's default)
+        format=values["output_format"] if "output_format" in body else "png",
         steps=values["num_inference_steps"],
         guidance=float(values["guidance_scale"]),
         seed=values["seed"],
@@ -218,13 +226,14 @@ def plan(model: str, body: Any, load: Callable[[Any], bytes | None]) -> Plan:
         image_input=image_input,
     )
     seed = values["seed"] if values["seed"] is not None else random.randrange(2**31)
-    return Plan(run, values["num_images"], seed, bool(values["sync_mode"]))
+    declared = f"image/{values['output_format']}"
+    return Plan(run, values["num_images"], seed, bool(values["sync_mode"]), declared)
 
 
 def response(plan: Plan, urls: list[str]) -> dict[str, Any]:
     """fal's answer for a finished call."""
     run = plan.run
-    image = {"width": run.width, "height": run.height, "content_type": f"image/{run.format}"}
+    image = {"width": run.width, "height": run.height, "content_type": plan.declared or f"image/{run.format}"}
     return {
         "images": [{"url": url, **image} for url in urls],
         "timings": {"inference": 0.01},
@@ -276,5 +285,5 @@ class Job:
         return self.run
 
 
-NOT_FOUND = {"detail": "Application not found"}
+NOT_FOUND = b"404: Not Found"  # text/plain, as recorded for an unknown app path
 IN_PROGRESS = {"detail": "Request is still in progress"}

@@ -22,14 +22,22 @@ Sources (cog-flux = github.com/replicate/cog-flux @ 51e81e0, predict.py unless n
   an older version lists steps default 30 and no go_fast: we follow the source.
 - Cog (github.com/replicate/cog @ 6110c91, crates/coglet/src/transport/http/routes.rs:421-450 and
   service.rs:425-459): unknown inputs are stripped silently "to match Replicate's historical API
-  behavior"; invalid declared inputs -> 422 {"detail": [{"loc": ["body","input",<name>], "msg",
-  "type": "value_error"}]} (missing -> "Field required", "value_error.missing").
+  behavior". Invalid declared inputs: Replicate's API answers before Cog does, 422
+  `application/problem+json` {"detail": "- input: text is required\n", "status": 422, "title":
+  "Input validation failed", "invalid_fields": [{"type", "field", "description"}]} (recorded in
+  huggingface.js's tapes, tests/recordings/).
 - huggingface_hub 2.4 replicate.py: POST /v1/models/<id>/predictions with `Prefer: wait` (17-25),
   body {"input": {"prompt", **params}} (31), lora_weights = https://huggingface.co/<repo> (58-59),
   image-to-image sends image, images, input_image, input_images as data: URLs (143-153).
-Assumed: `msg` texts copy jsonschema-rs wording; the prediction JSON keys (`model`, `version`,
-`urls`, `metrics`, timestamps) follow Replicate's HTTP API docs; the `version` value is made up;
-without `Prefer: wait` a prediction answers "starting" and succeeds on its first poll.
+Recorded (tests/recordings/, README there): a `Prefer: wait` POST that finished within the wait
+answers 201 with `status: "processing"` and `output` already set (a list of URLs for images, a
+string for one-file models), `Preference-Applied: wait=60`, and `urls` naming api.replicate.com
+and stream.replicate.com even through the router; one that did not finish answers 202 ("wait time
+exceeded") with `status: "starting"`, `output: null` and `Location` = its api.replicate.com URL.
+Assumed (no recording): `msg` texts copy jsonschema-rs wording; the `version` value is made up; a
+poll (GET of the prediction) answers as the POST does, "processing" until its polls are used up,
+then "succeeded" (no recording shows a poll, through the router or not); cancel answers the
+prediction with status "canceled".
 """
 
 from __future__ import annotations
@@ -167,18 +175,31 @@ def _message(problem: Problem) -> str:
     }[problem.kind]
 
 
-def _detail(problems: list[Problem]) -> dict[str, Any]:
-    """Cog's 422 body."""
+def problem(fields: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """Replicate's API 422 (`application/problem+json`), as recorded: one `- <field>: <what>`
+    line per invalid field in `detail`, and `invalid_fields` [{type, field, description}].
+    `fields` holds (type, field, description) triples."""
     return {
-        "detail": [
-            {
-                "loc": ["body", "input", p.name],
-                "msg": _message(p),
-                "type": "value_error.missing" if p.kind == "missing" else "value_error",
-            }
+        "detail": "".join(f"- {f}: {d}\n" if f else f"- {d}\n" for _t, f, d in fields),
+        "status": 422,
+        "title": "Input validation failed",
+        "invalid_fields": [{"type": t, "field": f, "description": d} for t, f, d in fields],
+    }
+
+
+def _detail(problems: list[Problem]) -> dict[str, Any]:
+    """The 422 for invalid declared inputs (recorded: "required"; the other types are gojsonschema's
+    names, unverified)."""
+    kinds = {"missing": "required", "type": "invalid_type", "choice": "enum", "ge": "number_gte"}
+    kinds |= {"le": "number_lte", "gt": "number_gt"}
+    return problem(
+        [
+            ("required", "input", f"{p.name} is required")
+            if p.kind == "missing"
+            else (kinds[p.kind], f"input.{p.name}", _message(p))
             for p in problems
         ]
-    }
+    )
 
 
 def _image(name: str, ref: Any, load: Callable[[Any], bytes | None]) -> tuple[bytes, int, int]:
@@ -186,18 +207,16 @@ def _image(name: str, ref: Any, load: Callable[[Any], bytes | None]) -> tuple[by
     data = load(ref)
     size = image_size(data) if data else None
     if data is None or size is None:
-        problem = {"loc": ["body", "input", name], "msg": f"could not read image {str(ref)[:40]!r}"}
-        raise Rejected(422, {"detail": [{**problem, "type": "value_error"}]})
+        raise Rejected(
+            422, problem([("invalid", f"input.{name}", f"could not read image {str(ref)[:40]!r}")])
+        )
     return data, *size
 
 
 def plan(model: str, body: Any, load: Callable[[Any], bytes | None]) -> Plan:
     """Validate like Cog and work out the effective run (raises Rejected with Cog's answer)."""
     if not isinstance(body, dict) or not isinstance(body.get("input"), dict):
-        raise Rejected(
-            422,
-            {"detail": [{"loc": ["body", "input"], "msg": "Field required", "type": "value_error.missing"}]},
-        )
+        raise Rejected(422, problem([("required", "", "input is required")]))
     fields = MODELS[model]
     values, dropped, problems = check_inputs(fields, body["input"])
     if problems:
@@ -260,8 +279,16 @@ class Prediction:
     polls_left: int = 0
     error: str | None = None
     logged: bool = False
+    ready: bool = False  # the output is there (shown even while "processing", as recorded)
     created_at: str = field(default_factory=_now)
     completed_at: str | None = None
+
+    def deliver(self) -> EffectiveRun | None:
+        """What a `Prefer: wait` POST answers when the image was made within the wait, as every
+        recording shows: still "processing", the output already set (the run, once)."""
+        run = self.succeed()
+        self.status, self.completed_at, self.ready = "processing", None, True
+        return run
 
     def poll(self) -> EffectiveRun | None:
         """Advance one GET: processing while polls are left, then succeeded (the run, once)."""
@@ -289,10 +316,11 @@ class Prediction:
         """The prediction as Replicate's API shows it."""
         done = self.status == "succeeded"
         output: Any = None
-        if done:
+        if done or self.ready:
             output = self.outputs[0] if self.model == KONTEXT else list(self.outputs)
-        get = f"{base}/replicate/v1/predictions/{self.id}"
-        return {
+        # As recorded: the prediction's own URLs name api.replicate.com, also through the router.
+        get = f"{API}/v1/predictions/{self.id}"
+        answer = {
             "id": self.id,
             "model": self.model,
             "version": hashlib.sha256(self.model.encode()).hexdigest(),
@@ -303,11 +331,16 @@ class Prediction:
             "error": self.error,
             "status": self.status,
             "created_at": self.created_at,
-            "started_at": self.created_at if self.status != "starting" else None,
-            "completed_at": self.completed_at,
-            "urls": {"get": get, "cancel": f"{get}/cancel", "stream": f"{get}/stream"},
-            "metrics": {"predict_time": 0.01, "image_count": len(self.outputs)} if done else {},
-        }
+            "urls": {"get": get, "cancel": f"{get}/cancel", "stream": f"{STREAM}/v1/files/{self.id}"},
+        }  # the keys of every recorded "starting" / "processing" answer
+        if self.status in ("succeeded", "failed", "canceled"):  # unverified: Replicate's HTTP API docs
+            answer.update(
+                started_at=self.created_at,
+                completed_at=self.completed_at,
+                metrics={"predict_time": 0.01, "image_count": len(self.outputs)} if done else {},
+            )
+        return answer
 
 
+API, STREAM = "https://api.replicate.com", "https://stream.replicate.com"
 NOT_FOUND = {"title": "Not found", "detail": "The requested resource could not be found.", "status": 404}

@@ -160,7 +160,9 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
                 plan = replicate.plan(model, body, fake.load_image)
             except Rejected as rejected:
                 if reply.kind not in BROKEN:
-                    return self.send_json(rejected.status, rejected.body)
+                    return self.send_json(
+                        rejected.status, rejected.body, {"Content-Type": "application/problem+json"}
+                    )
             given = body.get("input") if isinstance(body, dict) else body
             prediction = replicate.Prediction(fake.new_id("p"), model, given, "succeeded")
             if reply.kind in BROKEN or plan is None:
@@ -179,11 +181,14 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
                 if reply.kind == "starting" or not waits:
                     prediction.status, prediction.polls_left = "starting", reply.polls
                 else:
-                    fake.log_run(prediction.succeed())
+                    fake.log_run(prediction.deliver())
             with fake._lock:
                 fake.predictions[prediction.id] = prediction
                 answer = prediction.to_json(fake.url)
-            return self.send_json(201, answer)
+            if prediction.status == "starting":  # recorded: the wait ran out (or was not asked for)
+                headers = {"Location": answer["urls"]["get"], "Preference-Applied": "wait=60"}
+                return self.send_json(202, answer, headers)
+            return self.send_json(201, answer, {"Preference-Applied": "wait=60"})
 
         def _cancel(self, prediction_id: str) -> None:
             """Cancel a prediction (recorded in `fake.canceled`)."""
@@ -201,7 +206,7 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
         def _fal(self, model: str, queued: bool, body: Any, reply: Reply) -> None:
             """A fal call: the result JSON (sync) or a queue ticket; 422 on bad input."""
             if model not in fal.MODELS:
-                return self.send_json(404, fal.NOT_FOUND)
+                return self.send(404, fal.NOT_FOUND, {"Content-Type": "text/plain"})
             plan: fal.Plan | None = None
             try:
                 plan = fal.plan(model, body, fake.load_image)
