@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import logging
 import math
 from dataclasses import dataclass, fields
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from avatar_core.engines.base import OFFLINE_ROUTE
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, User
 from avatar_core.infra.storage import FileBacked, ImageStore, thumbnail_bytes
+from avatar_core.services.gallery_cursor import decode_cursor, encode_cursor
 from avatar_core.services.generation import GenerationRequest
 from avatar_core.services.generation_request import recipe_request
 
@@ -154,7 +153,7 @@ class Gallery:
         if favourite is not None:
             where.append(Generation.favourite.is_(favourite))
         if cursor:
-            at, last_id = _decode_cursor(cursor)
+            at, last_id = decode_cursor(cursor)
             # `created_at <= at` bounds the index range scan; the OR only filters within it.
             where += [Generation.created_at <= at, or_(Generation.created_at < at, Generation.id < last_id)]
         query = (
@@ -168,7 +167,7 @@ class Gallery:
             items = [AvatarItem.of(g) for g in rows[:limit]]
             more = len(rows) > limit
             tail = rows[limit - 1] if more else None
-            next_cursor = _encode_cursor(tail.created_at, tail.id) if tail is not None else None
+            next_cursor = encode_cursor(tail.created_at, tail.id) if tail is not None else None
         return items, next_cursor
 
     def _own(self, session: object, owner_id: int, avatar_id: int) -> Generation:
@@ -296,22 +295,3 @@ class Gallery:
             self.store.delete(key)
         except Exception:
             log.warning("gallery.delete_left_object %s", key, exc_info=True)
-
-
-def _encode_cursor(created_at: datetime, avatar_id: int) -> str:
-    """An opaque cursor for keyset paging."""
-    raw = f"{created_at.isoformat()}|{avatar_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """(created_at, id) from a cursor; ValidationError when it is not one of ours."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, last = raw.partition("|")
-        moment, last_id = datetime.fromisoformat(at), int(last)
-        if not 0 < last_id < 2**31:  # a bigger id overflows the database's integer (was a 500)
-            raise ValueError(last)
-        return moment, last_id
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError("That cursor is not valid.") from None
