@@ -6,6 +6,7 @@ the real huggingface_hub InferenceClient inside HFEngine and the whole generatio
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,20 +87,20 @@ def test_an_endpoint_on_the_default_handler_refuses_other_shapes_before_any_char
 
 
 class SecondFails(Engine):
-    """Implements `Engine` as the offline painter whose 2nd render fails (a provider refusal)."""
+    """Implements `Engine` as the offline painter that refuses the batch's 2nd image (seed 8; the
+    images render at once, so "the 2nd call" would be any of them)."""
 
     name = "second-fails"
     offline = True
 
     def __init__(self) -> None:
-        self.inner, self.calls = LocalEngine(), 0
+        self.inner = LocalEngine()
 
     def plan(self, target: RouteTarget) -> Plan:
         return self.inner.plan(target)
 
     def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
-        self.calls += 1
-        if self.calls == 2:
+        if request.seed == 8:
             raise EngineError("The image service refused this request.", status=400, kind="refused")
         return self.inner.render(request, deadline=deadline)
 
@@ -114,6 +115,46 @@ def test_three_images_two_charged_one_refunded(tmp_path: Path, database_url: str
     assert app.accounts.get(user.id).balance == 30 - 16 == results[-1].balance
     types = ledger_types(app, user.id)
     assert types.count("reserve") == 3 and types.count("capture") == 2 and types.count("release") == 1
+    assert_ledger_ok(app)
+    app.close()
+
+
+class AllAtOnce(Engine):
+    """Implements `Engine` as the offline painter whose renders wait until `n` are in flight (a
+    provider answering everyone after the same time); a batch rendered one by one never gets there."""
+
+    name = "all-at-once"
+    offline = True
+
+    def __init__(self, n: int) -> None:
+        self.inner, self.barrier = LocalEngine(), threading.Barrier(n, timeout=10)
+
+    def plan(self, target: RouteTarget) -> Plan:
+        return self.inner.plan(target)
+
+    def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
+        try:
+            self.barrier.wait()
+        except threading.BrokenBarrierError:
+            raise EngineError("The image service is not available right now.", kind="unavailable") from None
+        return self.inner.render(request, deadline=deadline)
+
+
+def test_the_images_of_a_batch_render_at_the_same_time(tmp_path: Path, database_url: str) -> None:
+    app = make_app(tmp_path, database_url, engine_impl=AllAtOnce(4))
+    user = new_user(app, "free", 40)
+    seen: list[tuple[str, float]] = []
+    results = app.generations.batches.generate_many(
+        user,
+        GenerationRequest(prompt="a chef", seed=3),
+        4,
+        lambda text, fraction: seen.append((text, fraction)),
+    )
+    assert [r.ok for r in results] == [True] * 4  # before: the first render waited for 3 that never came
+    assert [r.seed for r in results] == [3, 4, 5, 6]  # in order, whatever order they finished in
+    assert app.accounts.get(user.id).balance == 40 - 32
+    assert {t.split(":")[0] for t, _ in seen} == {f"Image {i} of 4" for i in range(1, 5)}
+    assert max(f for _, f in seen) <= 1.0 and seen[-1][1] >= 0.9 * 0.25  # one overall fraction
     assert_ledger_ok(app)
     app.close()
 
