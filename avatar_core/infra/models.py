@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     DateTime,
     Float,
     ForeignKey,
@@ -143,6 +144,19 @@ class Generation(Base):
     request_digest: Mapped[str | None] = mapped_column(String(64))  # what the idempotent call asked (0011)
     # While running: held by its process until this time, renewed every few seconds (0011).
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Deleted by its owner: the image is gone, the record of what happened (cost, usage) stays (0011).
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @classmethod
+    def shown(cls) -> ColumnElement[bool]:
+        """The gallery's rows: completed avatars their owner has not deleted."""
+        return (cls.status == GenerationStatus.COMPLETED) & cls.deleted_at.is_(None)
+
+    @property
+    def is_shown(self) -> bool:
+        """This row is in its owner's gallery."""
+        return self.status == GenerationStatus.COMPLETED and self.deleted_at is None
+
     # Operations: provider cost of this image, the user's rating, the A/B arm it was served by.
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     rating: Mapped[int | None] = mapped_column(Integer)  # +1 / -1

@@ -13,10 +13,9 @@ from PIL import Image
 from sqlalchemy import func, or_, select, update
 
 from avatar_core.domain.errors import NotFound, ValidationError
-from avatar_core.domain.status import GenerationStatus
 from avatar_core.engines.base import OFFLINE_ROUTE
 from avatar_core.infra.db import Database
-from avatar_core.infra.models import Generation, User
+from avatar_core.infra.models import Generation, User, utcnow
 from avatar_core.infra.storage import FileBacked, ImageStore, thumbnail_bytes
 from avatar_core.services.gallery_cursor import decode_cursor, encode_cursor
 from avatar_core.services.generation import GenerationRequest
@@ -104,7 +103,7 @@ class Gallery:
         """
         if page < 1 or not 1 <= page_size <= 100:
             raise ValidationError("Page numbers start at 1; a page has 1 to 100 avatars.")
-        where = [Generation.user_id == owner_id, Generation.status == GenerationStatus.COMPLETED]
+        where = [Generation.user_id == owner_id, Generation.shown()]
         if favourites_only:
             where.append(Generation.favourite.is_(True))
         if project_id is not None:
@@ -147,7 +146,7 @@ class Gallery:
         """
         if not 1 <= limit <= 100:
             raise ValidationError("A page has 1 to 100 avatars.")
-        where = [Generation.user_id == owner_id, Generation.status == GenerationStatus.COMPLETED]
+        where = [Generation.user_id == owner_id, Generation.shown()]
         if project_id is not None:
             where.append(Generation.project_id == project_id)
         if favourite is not None:
@@ -174,7 +173,7 @@ class Gallery:
         if not 0 < avatar_id < 2**31:  # bigger ids overflow the database's integer: not found
             raise NotFound("No such avatar.")
         gen = session.get(Generation, avatar_id)  # type: ignore[attr-defined]
-        if gen is None or gen.user_id != owner_id or gen.status != GenerationStatus.COMPLETED:
+        if gen is None or gen.user_id != owner_id or not gen.is_shown:
             raise NotFound("No such avatar.")
         return gen
 
@@ -274,15 +273,17 @@ class Gallery:
             return AvatarItem.of(gen)
 
     def delete(self, owner_id: int, avatar_id: int) -> None:
-        """Remove the row, then the thumbnail and the original; credits are not touched.
+        """Take the avatar out of the gallery and delete its image and thumbnail. The row stays
+        (marked deleted, without image keys): usage, costs, per-model stats and A/B results keep
+        what happened, and credits are not touched.
 
-        Once the row is gone nobody can reach the images, so a store that fails now (a bucket that
-        is down) leaves unreachable objects behind and a warning, not an error for the user.
+        Once the row is hidden nobody can reach the images, so a store that fails now (a bucket
+        that is down) leaves unreachable objects behind and a warning, not an error for the user.
         """
         with self.db.transaction() as session:
             gen = self._own(session, owner_id, avatar_id)
             keys = [k for k in (gen.thumb_path, gen.image_path) if k]
-            session.delete(gen)
+            gen.deleted_at, gen.image_path, gen.thumb_path = utcnow(), None, None
             session.execute(
                 update(User).where(User.id == owner_id).values(gallery_count=User.gallery_count - 1)
             )
@@ -290,7 +291,7 @@ class Gallery:
             self._remove(key)
 
     def _remove(self, key: str) -> None:
-        """Delete one object of an avatar whose row is gone; a store failure leaves it, logged."""
+        """Delete one object of a deleted avatar; a store failure leaves it, logged."""
         try:
             self.store.delete(key)
         except Exception:

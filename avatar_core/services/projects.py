@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from avatar_core.domain.errors import NotFound, ValidationError
-from avatar_core.domain.status import GenerationStatus
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation, Project, User
 
@@ -71,7 +70,7 @@ class ProjectService:
         """The user's projects (with "My avatars" always there), oldest first."""
         counts = (
             select(Generation.project_id, func.count().label("n"))
-            .where(Generation.user_id == user_id, Generation.status == GenerationStatus.COMPLETED)
+            .where(Generation.user_id == user_id, Generation.shown())
             .group_by(Generation.project_id)
             .subquery()
         )
@@ -119,7 +118,7 @@ class ProjectService:
             if project.name == DEFAULT_PROJECT:
                 raise ValidationError(f"“{DEFAULT_PROJECT}” cannot be deleted.")
             mine = (Generation.user_id == user_id) & (Generation.project_id == project_id)
-            completed = mine & (Generation.status == GenerationStatus.COMPLETED)
+            completed = mine & Generation.shown()
             ids = list(session.scalars(select(Generation.id).where(completed))) if with_avatars else []
             session.execute(
                 update(Generation).where(mine).values(project_id=default_project(session, user_id))
@@ -149,7 +148,7 @@ class ProjectService:
         """Rename an avatar and/or move it to another of the user's projects."""
         with self.db.transaction() as session:
             gen = session.get(Generation, avatar_id)
-            if gen is None or gen.user_id != user_id or gen.status != GenerationStatus.COMPLETED:
+            if gen is None or gen.user_id != user_id or not gen.is_shown:
                 raise NotFound("No such avatar.")
             if name is not None:
                 gen.name = clean_name(name, "avatar", 120)

@@ -42,6 +42,7 @@ def completed_ids(app: App, user_id: int) -> list[int]:
             session.scalars(
                 select(Generation.id)
                 .where(Generation.user_id == user_id, Generation.status == "completed")
+                .where(Generation.deleted_at.is_(None))  # the gallery's own rows
                 .order_by(Generation.created_at.desc(), Generation.id.desc())
             )
         )

@@ -317,7 +317,9 @@ def test_another_users_avatar_is_no_such_avatar_and_unchanged(
         handlers.delete_avatar("", as_user(alice))
 
 
-def test_delete_removes_files_and_row_but_not_credits(app: App, handlers: Handlers, alice: UserInfo) -> None:
+def test_delete_removes_files_but_not_the_record_nor_credits(
+    app: App, handlers: Handlers, alice: UserInfo
+) -> None:
     gen_id = generate(handlers, alice)[3]["generation_id"]
     assert isinstance(app.store, FileBacked)
     files = [app.store.path(k) for k in _keys(app, gen_id)]
@@ -327,8 +329,10 @@ def test_delete_removes_files_and_row_but_not_credits(app: App, handlers: Handle
     before = ledger(app, alice)
     assert handlers.delete_avatar(str(gen_id), as_user(alice)) == ("Avatar deleted.", "")
     assert not any(f.exists() for f in files)
-    with app.db.read() as session:
-        assert session.get(Generation, gen_id) is None
+    with app.db.read() as session:  # what happened stays on record, without its image
+        gen = session.get(Generation, gen_id)
+        assert gen is not None and gen.status == "completed" and gen.deleted_at is not None
+        assert (gen.image_path, gen.thumb_path, gen.credits_charged) == (None, None, 8)
     assert balance(app, alice) == 16 and ledger(app, alice) == before
     with pytest.raises(gr.Error, match="No such avatar"):
         handlers.avatar_detail(str(gen_id), as_user(alice))
@@ -339,6 +343,21 @@ def _keys(app: App, gen_id: int) -> list[str]:
         gen = session.get(Generation, gen_id)
         assert gen is not None
         return [k for k in (gen.image_path, gen.thumb_path) if k]
+
+
+def test_deleting_avatars_keeps_usage_costs_and_stats(
+    app: App, handlers: Handlers, admin: UserInfo, alice: UserInfo
+) -> None:
+    """#23 item 2: a user who spent 170 credits showed 158 after deleting one avatar."""
+    made = [generate(handlers, alice, f"a portrait {i}")[3]["generation_id"] for i in range(2)]
+    before_usage = app.admin.usage(admin)
+    before_users = {u.username: (u.spent, u.generations) for u in app.admin.users_overview(admin, "")}
+    before_stats = app.admin.model_stats(admin)
+    handlers.delete_avatar(str(made[0]), as_user(alice))
+    assert app.admin.usage(admin) == before_usage
+    assert {u.username: (u.spent, u.generations) for u in app.admin.users_overview(admin, "")} == before_users
+    assert app.admin.model_stats(admin) == before_stats
+    assert [a.id for a in app.gallery.page(alice.id).items] == [made[1]]  # gone from the gallery only
 
 
 def test_admin_usage_and_experiments(app: App, handlers: Handlers, admin: UserInfo, alice: UserInfo) -> None:
