@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     recovered = app.generations.recover_stale()
     if recovered:
         logging.getLogger("avatar_core").info("recovered %d interrupted generation(s)", recovered)
-    app.generations.start_sweeper()
+    if app.settings.worker_slots:  # this process runs jobs too (one machine, Spaces)
+        app.generations.start_worker(app.settings.worker_slots)
     log_routes(app.catalog, app.engine)  # what really runs per model; unsold rows warned
     web = create_web_app(app)
     host = args.host or app.settings.server_name

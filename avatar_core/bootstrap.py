@@ -145,7 +145,9 @@ def bootstrap(
         lease=settings.generation_lease,
         photos=photos,
         metrics=metrics,
-        admit=per_user_limit(settings.user_concurrency),
+        admit=per_user_limit(max(settings.user_queue, settings.user_concurrency)),
+        user_concurrency=settings.user_concurrency,
+        priorities=dict(settings.tier_priority),
     )
     invites, experiments = Invites(db), ExperimentService(db)
     return App(

@@ -13,6 +13,7 @@ from dotenv import dotenv_values
 
 from avatar_core.domain.errors import ConfigError
 from avatar_core.domain.selection import ENDPOINT_HANDLERS as HANDLERS
+from avatar_core.domain.selection import TIERS
 
 # Package data: the page's css/js and the preset thumbnails (rendered by `avatar-creator init`).
 ASSETS_DIR = Path(__file__).with_name("assets")
@@ -75,7 +76,10 @@ class Settings:
     signup_global_per_hour: int = 200
     max_upload_mb: int = 10
     upload_mb_per_hour: int = 100  # per user, through the UI's upload route
-    user_concurrency: int = 4
+    user_concurrency: int = 4  # a user's jobs running at once (more wait in the queue)
+    user_queue: int = 16  # a user's jobs queued or running at once (more are refused: 429)
+    worker_slots: int = 32  # jobs the web process's own worker runs at once (0: none, see scaling)
+    tier_priority: Mapping[str, int] = field(default_factory=dict)  # claimed first when higher
     queue_max_size: int = 200
     space_host: str | None = None
     hf_oauth: bool = False  # on a Space with "hf_oauth: true" (Spaces sets OAUTH_CLIENT_ID)
@@ -131,6 +135,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be positive, got {value}.")
     return value
+
+
+def _priorities(raw: str) -> dict[str, int]:
+    """`enterprise=2,pro=1` -> {"enterprise": 2, "pro": 1} (tiers not named: 0)."""
+    found: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        tier, _, value = part.partition("=")
+        if tier.strip() not in TIERS or not value.strip().lstrip("-").isdigit():
+            raise ConfigError(f"AVATAR_TIER_PRIORITY must look like 'enterprise=2,pro=1', got {part!r}.")
+        found[tier.strip()] = int(value)
+    return found
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -249,6 +264,9 @@ def _security_settings(env: Mapping[str, str], on_spaces: bool) -> dict[str, obj
         max_upload_mb=_int(env, "AVATAR_MAX_UPLOAD_MB", 10, minimum=1),
         upload_mb_per_hour=_int(env, "AVATAR_UPLOAD_MB_PER_HOUR", 100, minimum=1),
         user_concurrency=_int(env, "AVATAR_USER_CONCURRENCY", 4, minimum=1),
+        user_queue=_int(env, "AVATAR_USER_QUEUE", 16, minimum=1),
+        worker_slots=_int(env, "AVATAR_WORKER_SLOTS", 32),
+        tier_priority=_priorities(env.get("AVATAR_TIER_PRIORITY", "")),
         queue_max_size=_int(env, "AVATAR_QUEUE_MAX_SIZE", 200, minimum=1),
         space_host=space_host,
         hf_oauth=on_spaces and bool(env.get("OAUTH_CLIENT_ID", "").strip()),

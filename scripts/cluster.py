@@ -177,6 +177,7 @@ class Cluster:
     """PostgreSQL + moto S3 + N `python app.py` + nginx, all on 127.0.0.1."""
 
     processes: int = 2
+    workers: int = 1  # `avatar-creator worker` processes beside the web processes' own workers
     root: Path | None = None  # a fresh temp dir when None
     env: dict[str, str] = field(default_factory=dict)  # extra app settings (engine, fake HF, ...)
     database_url: str | None = None  # started with .ci/pg.sh when None
@@ -185,6 +186,7 @@ class Cluster:
     inherit_env: bool = False  # pass the caller's AVATAR_*/HF_* settings to the apps (the CLI)
     keep_root: bool = False
     apps: list[Proc] = field(default_factory=list)
+    worker_procs: list[Proc] = field(default_factory=list)
     app_ports: list[int] = field(default_factory=list)
     moto: Proc | None = None
     nginx: Proc | None = None
@@ -240,13 +242,16 @@ class Cluster:
             proc.start()
         for proc, url in zip(self.apps, self.app_urls, strict=True):
             wait_http(f"{url}/healthz", proc, timeout)
+        self.worker_procs = [self._worker_proc(i) for i in range(self.workers)]
+        for proc in self.worker_procs:
+            proc.start()
         self._start_nginx(timeout)
         self._write_state()
         return self
 
     def stop(self) -> None:
         """Stop nginx, the apps, moto and PostgreSQL (if started here); remove the directory."""
-        for proc in [p for p in (self.nginx, *self.apps, self.moto) if p is not None]:
+        for proc in [p for p in (self.nginx, *self.apps, *self.worker_procs, self.moto) if p is not None]:
             proc.stop(grace=10)
         if self.pg_base is not None:
             subprocess.run(
@@ -381,6 +386,18 @@ class Cluster:
             f"app{index}", argv, env, Path(env["AVATAR_DATA_DIR"]), self.dir / "logs" / f"app{index}.log"
         )
 
+    def _worker_proc(self, index: int) -> Proc:
+        """`avatar-creator worker` (its own data dir; the database and S3 are shared)."""
+        env = self.app_env(self.processes + index)
+        argv = [sys.executable, "-m", "avatar_core", "worker", "--drain", "30"]
+        return Proc(
+            f"worker{index}",
+            argv,
+            env,
+            Path(env["AVATAR_DATA_DIR"]),
+            self.dir / "logs" / f"worker{index}.log",
+        )
+
     def _start_nginx(self, timeout: float) -> None:
         runtime = self.dir / "nginx"
         runtime.mkdir(parents=True, exist_ok=True)  # nginx creates its *_temp dirs inside
@@ -409,7 +426,7 @@ class Cluster:
         wait_http(f"{self.url}/healthz", self.nginx, timeout)
 
     def _write_state(self) -> None:
-        procs = [p for p in (self.nginx, *self.apps, self.moto) if p is not None]
+        procs = [p for p in (self.nginx, *self.apps, *self.worker_procs, self.moto) if p is not None]
         state = {
             "url": self.url,
             "apps": self.app_urls,
@@ -508,6 +525,7 @@ def summary(cluster: Cluster) -> str:
     lines += [
         f"  app{i}: {u}  log {cluster.dir / 'logs' / f'app{i}.log'}" for i, u in enumerate(cluster.app_urls)
     ]
+    lines += [f"  worker{i}: log {cluster.dir / 'logs' / f'worker{i}.log'}" for i in range(cluster.workers)]
     lines += [
         f"  S3 (moto): {cluster.s3_url}  bucket s3://{BUCKET}/{PREFIX}",
         f"  PostgreSQL: {cluster.database_url}",
@@ -527,6 +545,7 @@ def main(argv: list[str] | None = None) -> int:
         where = "in the background" if name == "start" else "in the foreground"
         p = sub.add_parser(name, help=f"{name} the cluster {where}")
         p.add_argument("--processes", type=int, default=2, help="app processes (default 2)")
+        p.add_argument("--workers", type=int, default=1, help="separate worker processes (default 1)")
         p.add_argument(
             "--port",
             type=int,
@@ -555,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.dir)
     cluster = Cluster(
         processes=args.processes,
+        workers=args.workers,
         root=args.dir,
         port=args.port,
         inherit_env=True,

@@ -91,10 +91,16 @@
       if (words && el.dataset.words !== words) el.dataset.words = words;
       if (!words && el.dataset.words) delete el.dataset.words;
     }
-    const queued = !!document.querySelector("#result-image .progress-text[data-words]");
-    const cancel = document.getElementById("cancel-btn");  /* shown only while queued */
+    const progress = document.querySelector("#result-image .progress-text");
+    const queued = !!(progress && progress.dataset.words);
+    const cancel = document.getElementById("cancel-btn");  /* while waiting for a slot */
     if (cancel && cancel.style.display !== (queued ? "block" : "none")) {
       cancel.style.display = queued ? "block" : "none";
+    }
+    const running = !!progress && !queued;
+    const stop = document.getElementById("stop-btn");  /* while a job runs: refunded */
+    if (stop && stop.style.display !== (running ? "block" : "none")) {
+      stop.style.display = running ? "block" : "none";
     }
     for (const el of document.querySelectorAll("div.empty[aria-label]:not([role])")) el.setAttribute("role", "img");
     for (const svg of document.querySelectorAll(".vega-embed svg:not([aria-hidden])")) {

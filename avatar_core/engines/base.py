@@ -12,6 +12,20 @@ from PIL import Image
 from avatar_core.domain.selection import ModelSpec
 
 
+class RenderHooks(Protocol):
+    """What an engine tells the job running it, so a paid call is resumed, never paid twice."""
+
+    def submitting(self) -> None:
+        """A paid request is about to be sent (committed before it is)."""
+
+    def submitted(self, ref: str) -> None:
+        """The provider's request id and how to poll it (committed before waiting on it)."""
+
+    def cancelled(self) -> bool:
+        """True once the job was cancelled or taken over: stop waiting (and cancel upstream)."""
+        ...
+
+
 @dataclass(frozen=True)
 class RenderRequest:
     """Everything an engine needs to render one image; engines never see the database."""
@@ -30,6 +44,10 @@ class RenderRequest:
     endpoint_url: str | None = None
     endpoint_handler: str | None = None
     image: bytes | None = None  # the (cleaned) source photo of a likeness avatar, as JPEG
+    # A job's run: how to resume a provider call sent before (RenderHooks.submitted's value), and
+    # the hooks that commit where the run got to. Engines that cannot resume ignore both.
+    resume: str | None = field(default=None, compare=False)
+    hooks: RenderHooks | None = field(default=None, compare=False, repr=False)
 
     @property
     def target(self) -> RouteTarget:

@@ -15,16 +15,26 @@ What a result claims (LoRA, scale, provider model, size) comes from the route's 
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
 from huggingface_hub.inference._providers import get_provider_helper  # pinned: huggingface-hub==2.4.0
 from huggingface_hub.utils import get_session, hf_raise_for_status
 
 from avatar_core.engines.base import EngineError, ErrorKind, Plan, RenderRequest, RenderResult, RouteTarget
-from avatar_core.engines.hf_errors import PAID_AGAIN, Failure, RetryPolicy, classify, error_kind, user_message
+from avatar_core.engines.hf_errors import (
+    PAID_AGAIN,
+    Failure,
+    ProviderFailure,
+    RetryPolicy,
+    classify,
+    error_kind,
+    user_message,
+)
 from avatar_core.engines.hf_results import Received, ResultFetcher, decode, fal_output
 from avatar_core.engines.hub import MappingCache, hub_lookup
 from avatar_core.engines.routes import FAL, REPLICATE, Call, RouteConfig, build_call, plan_route
@@ -97,6 +107,11 @@ class HFEngine:
                 detail=plan.why,
             )
         call = build_call(plan, request, self.config)
+        if request.resume:  # sent before this process: wait on that request, never send again
+            try:
+                return self._result(self._resumed(call, request, deadline), plan, call, request, 1)
+            except Exception as exc:  # noqa: BLE001 - classified, re-raised as EngineError
+                raise self._final(classify(exc), 1) from None
         policy = self.paid_policy if plan.route in PAY_PER_IMAGE else self.policy
         attempt, bad_outputs, paid_retries, failure = 0, 0, 0, Failure("timeout")
         while True:
@@ -105,19 +120,8 @@ class HFEngine:
                 raise self._final(failure, attempt, out_of_time=True)
             attempt += 1
             try:
-                got = self._attempt(plan, call, request.prompt, min(self.timeout, remaining), deadline)
-                return RenderResult(
-                    got.image,
-                    f"hf:{plan.route}",
-                    request.model_id,
-                    plan.lora is not None,
-                    plan.lora_scale,
-                    attempt,
-                    plan.notes,
-                    got.png,
-                    plan.route,
-                    plan.provider_model or call.model,
-                )
+                got = self._attempt(plan, call, request, min(self.timeout, remaining), deadline)
+                return self._result(got, plan, call, request, attempt)
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised as EngineError
                 failure = classify(exc)
                 log.info(
@@ -142,29 +146,83 @@ class HFEngine:
             paid_retries += failure.kind in PAID_AGAIN
             self._sleep(wait)
 
-    def _attempt(self, plan: Plan, call: Call, prompt: str, timeout: float, deadline: float) -> Received:
-        """One submission: the library builds the request; we post it and collect the image."""
+    @staticmethod
+    def _result(got: Received, plan: Plan, call: Call, request: RenderRequest, attempt: int) -> RenderResult:
+        return RenderResult(
+            got.image,
+            f"hf:{plan.route}",
+            request.model_id,
+            plan.lora is not None,
+            plan.lora_scale,
+            attempt,
+            plan.notes,
+            got.png,
+            plan.route,
+            plan.provider_model or call.model,
+        )
+
+    def _prepare(self, call: Call, prompt: str) -> Any:
+        """The request as the library builds it (URL, auth headers, provider payload)."""
         helper = get_provider_helper(call.provider, task=call.task, model=call.model)  # type: ignore[arg-type]
-        params = helper.prepare_request(
+        return helper.prepare_request(
             inputs=call.image if call.image is not None else prompt,
             parameters=call.parameters,
             headers={"accept": "image/png"},
             model=call.model,
             api_key=self.token,
         )
+
+    def _attempt(
+        self, plan: Plan, call: Call, request: RenderRequest, timeout: float, deadline: float
+    ) -> Received:
+        """One submission: the library builds the request; we post it and collect the image. The
+        job hears of it before it is sent, and of the provider's request id before we wait on it."""
+        params, hooks = self._prepare(call, request.prompt), request.hooks
+        if hooks is not None:
+            hooks.submitting()
         response = get_session().post(
             params.url, json=params.json, content=params.data, headers=params.headers, timeout=timeout
         )
         hf_raise_for_status(response)
+        stop = hooks.cancelled if hooks is not None else None
         if plan.route == REPLICATE:
-            url = self.fetcher.replicate_output(response.json(), params.url, params.headers, deadline)
+            body = response.json()
+            urls = body.get("urls") or {}
+            if hooks is not None and urls.get("get"):
+                ref = {
+                    "route": REPLICATE,
+                    "id": body.get("id"),
+                    "get": urls["get"],
+                    "cancel": urls.get("cancel"),
+                }
+                hooks.submitted(json.dumps(ref))
+            url = self.fetcher.replicate_output(body, params.url, params.headers, deadline, stop)
             return self.fetcher.download(url, deadline)
         if plan.route == FAL:
             body = response.json()
             if "request_id" in body and "images" not in body:  # a queued job (image-to-image)
+                if hooks is not None:
+                    hooks.submitted(json.dumps({"route": FAL, "queued": body}))
                 body = self.fetcher.fal_result(body, params.url, params.headers, deadline)
             return self.fetcher.download(fal_output(body), deadline)
         return decode(response.content)
+
+    def _resumed(self, call: Call, request: RenderRequest, deadline: float) -> Received:
+        """Wait on a provider request sent by an earlier run of the job (its committed id)."""
+        ref, params = json.loads(request.resume or "{}"), self._prepare(call, request.prompt)
+        stop = request.hooks.cancelled if request.hooks is not None else None
+        if ref.get("route") == REPLICATE:
+            pending = {
+                "id": ref.get("id"),
+                "status": "starting",
+                "urls": {"get": ref["get"], "cancel": ref.get("cancel")},
+            }
+            url = self.fetcher.replicate_output(pending, params.url, params.headers, deadline, stop)
+            return self.fetcher.download(url, deadline)
+        if ref.get("route") == FAL:
+            body = self.fetcher.fal_result(ref["queued"], params.url, params.headers, deadline)
+            return self.fetcher.download(fal_output(body), deadline)
+        raise ProviderFailure("rejected", f"cannot resume a {ref.get('route')!r} request")
 
     def _final(self, failure: Failure, attempts: int, *, out_of_time: bool = False) -> EngineError:
         """The EngineError for a failure that will not be retried; the detail is for operators."""

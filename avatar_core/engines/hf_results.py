@@ -51,7 +51,12 @@ class ResultFetcher:
         self._sleep, self._clock = sleep, clock
 
     def replicate_output(
-        self, body: dict[str, Any], post_url: str, headers: dict[str, Any], deadline: float
+        self,
+        body: dict[str, Any],
+        post_url: str,
+        headers: dict[str, Any],
+        deadline: float,
+        stop: Callable[[], bool] | None = None,
     ) -> str:
         """The output URL of a prediction: its `output` whenever it has one, whatever the status
         (every recorded `Prefer: wait` answer says "processing" with the image already in `output`,
@@ -68,6 +73,9 @@ class ResultFetcher:
             if status == "succeeded":
                 raise BadImageError(f"prediction {body.get('id')} succeeded without an output")
             urls = body.get("urls") or {}
+            if stop is not None and stop():  # cancelled by its user, or taken over: stop paying
+                self._cancel(urls.get("cancel"), post_url, headers)
+                raise ProviderFailure("cancelled", f"prediction {body.get('id')} cancelled while {status}")
             if self._clock() + self.poll_interval >= deadline:
                 self._cancel(urls.get("cancel"), post_url, headers)
                 raise TimeoutError(f"prediction {body.get('id')} still {status} at the deadline")

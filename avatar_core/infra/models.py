@@ -284,3 +284,6 @@ class Invite(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+from avatar_core.infra.job_table import Job  # noqa: E402, F401 - the jobs table, registered on Base

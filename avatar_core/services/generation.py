@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,20 +16,20 @@ from avatar_core.domain.aspects import ASPECTS, Aspect, parse_aspect
 from avatar_core.domain.errors import NotFound, ValidationError
 from avatar_core.domain.presets_data import PresetData
 from avatar_core.domain.selection import ModelSpec, Selection, price_for
-from avatar_core.domain.status import ACTIVE, FINISHED, GenerationStatus
 from avatar_core.engines.base import Engine, EngineError, Plan, RenderResult, RouteTarget
-from avatar_core.infra.db import Database, lock_user
+from avatar_core.infra.db import Database
 from avatar_core.infra.metrics import Metrics
-from avatar_core.infra.models import Generation, User, utcnow
+from avatar_core.infra.models import User
 from avatar_core.infra.storage import ImageStore
-from avatar_core.services import credits
+from avatar_core.jobs.queue import LEASE, JobQueue
+from avatar_core.jobs.worker import Worker
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import Catalog, find_preset, list_models
 from avatar_core.services.experiments import ExperimentView, active_for
 from avatar_core.services.generation_attempt import Attempt, Opened, render_request
 from avatar_core.services.generation_batch import Batches
 from avatar_core.services.generation_choice import arm_choice, choose, fallback, servable
-from avatar_core.services.generation_leases import LEASE, Leases, aware
+from avatar_core.services.generation_jobs import JobRunner, cancel, in_progress, recover_jobless
 from avatar_core.services.generation_request import (
     MAX_SEED,
     Draft,
@@ -40,14 +39,16 @@ from avatar_core.services.generation_request import (
     printable,
     validate,
 )
-from avatar_core.services.generation_result import GenerationResult, result_of
+from avatar_core.services.generation_result import GenerationResult
 from avatar_core.services.generation_run import Attempts, fields
+from avatar_core.services.generation_waits import Waits
 from avatar_core.services.photos import PhotoService
 
 __all__ = ["GenerationRequest", "GenerationResult", "GenerationService", "Replay", "printable", "validate"]
 
 log = logging.getLogger("avatar_core.services.generation")
 Progress = Callable[[str, float], None]
+Sold = list[ModelSpec] | Callable[[], list[ModelSpec]]
 
 
 class GenerationService:
@@ -65,11 +66,17 @@ class GenerationService:
         metrics: Metrics | None = None,
         admit: Callable[[Session, User], None] | None = None,
         lease: float = LEASE,
+        user_concurrency: int = 4,
+        priorities: dict[str, int] | None = None,
     ) -> None:
         self.db, self.catalog, self.engine, self.store = db, catalog, engine, store
         self.deadline, self.clock, self.photos, self.metrics = deadline, clock, photos, metrics
         self.admit = admit  # called under the user lock before a charge (per-user concurrency)
-        self.leases = Leases(db, lease)  # the generations this process runs (see generation_leases)
+        self.priorities = priorities or {}  # a tier's jobs are claimed first when higher
+        self.queue = JobQueue(db, lease=lease, user_concurrency=user_concurrency)
+        self.waits = Waits(db, self.queue, clock)  # callers waiting on workers' results
+        self.runner = JobRunner(self)
+        self.worker: Worker | None = None  # this process's worker, when it runs one
         self.attempts = Attempts(self)
         self.batches = Batches(self)  # several images per click, variations
 
@@ -80,9 +87,79 @@ class GenerationService:
         opened = self.open(user, [request])
         if opened.replayed is not None:
             return opened.replayed
-        return self.finish(opened.attempts[0], opened.models, progress)
+        return self.run(opened, progress)[0]
 
-    def open(self, user: UserInfo, requests: list[GenerationRequest]) -> Opened:
+    def run(self, opened: Opened, progress: Progress | None = None) -> list[GenerationResult]:
+        """Wait for a worker to run the opened (queued) images: this process's worker, or one
+        started for just these when the process runs none (the CLI, tests)."""
+        ids = [a.gen_id for a in opened.attempts]
+        report = progress or (lambda _stage, _fraction: None)
+        own: list[Worker] = []
+
+        def start() -> None:  # once the waiter listens: a fast worker's result is not missed
+            if self.worker is not None:
+                self.worker.wake()
+            else:
+                own.append(Worker(self.queue, self.runner, slots=len(ids), poll=0.05, only=ids, name="here"))
+                own[0].start()
+
+        try:
+            results = self.waits.wait(opened.attempts[0].user_id, ids, report, self.deadline + 60, start)
+        finally:
+            for worker in own:
+                worker.stop(drain=False)
+        # What a quote for the same request answers now, known when it was opened (no re-read).
+        return [replace(r, quote=a.quote, sold=a.sold) for r, a in zip(results, opened.attempts, strict=True)]
+
+    def start_worker(self, slots: int = 32, poll: float = 1.0) -> Worker:
+        """Run a worker in this process (the web app, `avatar-creator worker`): it claims every
+        user's jobs, and sweeps (old unleased rows, photos past their retention)."""
+        sweeps = [self.recover_stale] + ([self.photos.purge] if self.photos is not None else [])
+        self.worker = Worker(self.queue, self.runner, slots=slots, poll=poll, sweeps=sweeps).start()
+        return self.worker
+
+    def cancel(self, user: UserInfo, generation_id: int) -> GenerationResult:
+        """Cancel one of the user's queued or running generations (refunded); its result."""
+        cancel(self.db, user.id, generation_id)
+        return self.result(user.id, generation_id)
+
+    def cancel_all(self, user: UserInfo) -> int:
+        """Cancel every generation of the user's still queued or running; how many."""
+        cancelled = 0
+        for gen_id in in_progress(self.db, user.id):
+            with contextlib.suppress(ValidationError):  # it finished meanwhile
+                cancel(self.db, user.id, gen_id)
+                cancelled += 1
+        return cancelled
+
+    def in_progress(self, user_id: int) -> list[int]:
+        """The user's generations still queued or running (a reloaded page follows them)."""
+        return in_progress(self.db, user_id)
+
+    def wait_for(
+        self, user_id: int, ids: list[int], progress: Progress | None = None
+    ) -> list[GenerationResult]:
+        """The results of the user's generations `ids`, once settled (reporting their stages)."""
+        report = progress or (lambda _stage, _fraction: None)
+        return self.waits.wait(user_id, ids, report, self.deadline + 60)
+
+    def submit(self, user: UserInfo, request: GenerationRequest) -> int:
+        """Reserve and queue one generation for a worker without waiting (the REST API's 202);
+        its id (an idempotent request seen before: the first one's)."""
+        opened = self.open(user, [request], wait_replay=False)
+        if opened.replayed is not None:
+            return opened.replayed.generation_id
+        self.ensure_worker()
+        return opened.attempts[0].gen_id
+
+    def ensure_worker(self) -> None:
+        """Someone must run queued jobs: a process that runs no worker starts one, which stops
+        after a minute without work (app.py and `avatar-creator worker` start theirs for good)."""
+        if self.worker is None or not self.worker.alive:
+            self.worker = Worker(self.queue, self.runner, slots=8, poll=0.2, idle_exit=60.0).start()
+        self.worker.wake()
+
+    def open(self, user: UserInfo, requests: list[GenerationRequest], wait_replay: bool = True) -> Opened:
         """Check the requests (one click's images), then reserve them all in one transaction; bad
         input, or a balance short of them all, raises before anything is charged."""
         first = requests[0]
@@ -97,12 +174,11 @@ class GenerationService:
         try:
             return Opened(self.attempts.open_many(user.id, items, models), models)
         except Replay as replay:  # an idempotent request seen before: its first answer
-            return Opened([], models, self.result(user.id, replay.generation_id, wait=True))
+            return Opened([], models, self.result(user.id, replay.generation_id, wait=wait_replay))
 
-    def finish(
-        self, attempt: Attempt, models: list[ModelSpec], progress: Progress | None = None
-    ) -> GenerationResult:
-        """Render an opened attempt, store it and settle it (captured or refunded, exactly once)."""
+    def finish(self, attempt: Attempt, models: Sold, progress: Progress | None = None) -> GenerationResult:
+        """Render an opened attempt, store it and settle it (captured or refunded, exactly once);
+        `models` (the catalog as sold, for a fallback) may be a function, called only if needed."""
         report = progress or (lambda _stage, _fraction: None)
         model = attempt.model
         report(f"Generating with {model.name} (about {model.expected_seconds} s)", 0.1)
@@ -113,14 +189,13 @@ class GenerationService:
         report("Saving", 0.9)
         return self.attempts.complete(*ran)
 
-    def _run(
-        self, attempt: Attempt, models: list[ModelSpec]
-    ) -> tuple[Attempt, RenderResult] | GenerationResult:
+    def _run(self, attempt: Attempt, models: Sold) -> tuple[Attempt, RenderResult] | GenerationResult:
         """Render the attempt (and its catalog fallback once, if the provider refuses the row)."""
         try:
             return attempt, self._render(attempt)
         except EngineError as err:
-            alternative = fallback(err, models, attempt.model, attempt.tier)
+            sold = models() if callable(models) else models
+            alternative = fallback(err, sold, attempt.model, attempt.tier)
             if alternative is None:
                 return self.attempts.fail(attempt, err.user_message, err.detail, err.kind)
             note = f"{attempt.model.name} was refused ({err.status}); fell back to {alternative.name}"
@@ -205,61 +280,17 @@ class GenerationService:
         image, consent_at = self.photos.read(user_id, request.photo_id)
         return Source(image, consent_at)
 
-    def result(self, user_id: int, generation_id: int, *, wait: bool = False) -> GenerationResult:
-        """The outcome of one of the user's generations (waiting while it runs, if asked)."""
-        stop = self.clock() + self.deadline
-        while True:
-            with self.db.read() as session:
-                gen = session.get(Generation, generation_id)
-                if gen is None or gen.user_id != user_id:
-                    raise NotFound("No such generation.")
-                balance = session.scalar(select(User.balance).where(User.id == user_id)) or 0
-                if gen.status in FINISHED or not wait or self.clock() > stop:
-                    return result_of(gen, int(balance))
-            time.sleep(0.1)
+    def result(
+        self, user_id: int, generation_id: int, *, wait: bool = False, within: float | None = None
+    ) -> GenerationResult:
+        """The outcome of one of the user's generations (waiting while it runs, if asked: until
+        it ends, or `within` seconds)."""
+        report = lambda _stage, _fraction: None  # noqa: E731
+        timeout = within if within is not None else (self.deadline if wait else 0.0)
+        return self.waits.wait(user_id, [generation_id], report, timeout)[0]
 
     def recover_stale(self, older_than: float | None = None) -> int:
-        """Fail and refund generations whose process died: their lease ran out (or, for rows from
-        before leases, they are older than the deadline plus a grace minute)."""
-        grace = min(60.0, self.deadline)  # a generation finishing right at its deadline keeps it
-        now = utcnow()
-        cutoff = now - timedelta(seconds=self.deadline + grace if older_than is None else older_than)
-        expired = Generation.lease_until < now
-        unleased = Generation.lease_until.is_(None) & (Generation.created_at < cutoff)
-        with self.db.read() as session:
-            stale = session.execute(
-                select(Generation.id, Generation.user_id).where(
-                    Generation.status.in_(ACTIVE), expired | unleased
-                )
-            ).all()
-        refunded = 0
-        for gen_id, user_id in stale:
-            with self.db.transaction() as session:
-                lock_user(session, user_id)
-                gen = session.get(Generation, gen_id)
-                lease = gen.lease_until if gen is not None else None
-                if gen is None or gen.status not in ACTIVE or (lease is not None and aware(lease) >= now):
-                    continue  # settled, or renewed by its process, meanwhile
-                credits.release(session, user_id, gen_id, reason="interrupted; refunded")
-                gen.status, gen.finished_at = GenerationStatus.FAILED, utcnow()
-                gen.error = "The generation was interrupted; your credits were refunded."
-                refunded += 1
-            log.info("generation.recovered generation=%s", gen_id)
-        return refunded
-
-    def start_sweeper(self, interval: float | None = None) -> threading.Event:
-        """Refund interrupted generations and purge expired photos now and then (a daemon thread)."""
-        stop = threading.Event()
-        every = interval or self.leases.lease / 3  # a dead process's work is refunded ~1 lease after
-
-        def sweep() -> None:
-            while not stop.wait(every):
-                try:
-                    self.recover_stale()
-                    if self.photos is not None:
-                        self.photos.purge()  # photos past their retention
-                except Exception:  # noqa: BLE001 - keep sweeping; the next round retries
-                    log.exception("generation.sweeper_failed")
-
-        threading.Thread(target=sweep, name="generation-sweeper", daemon=True).start()
-        return stop
+        """Fail and refund unfinished generations that no job will ever run (rows from before
+        the job queue); jobs are recovered by their claims (generation_jobs)."""
+        grace = min(60.0, self.deadline)
+        return recover_jobless(self.db, self.deadline + grace if older_than is None else older_than)

@@ -15,6 +15,7 @@ from avatar_core.domain.status import GenerationStatus
 from avatar_core.engines.base import Plan, RenderRequest, RenderResult
 from avatar_core.infra.models import Generation, User, utcnow
 from avatar_core.infra.storage import StoredImage
+from avatar_core.jobs.queue import DONE, FAILED, Claim, settle
 from avatar_core.services import credits
 from avatar_core.services.generation_request import Draft
 from avatar_core.services.generation_result import GenerationResult
@@ -38,6 +39,13 @@ class Attempt:
     sold: tuple[ModelSpec, ...] = ()  # the catalog as sold when it was chosen (for the next quote)
     started: float = 0.0
     notes: tuple[str, ...] = ()
+    job: Claim | None = None  # the worker's claim on the job running it (its writes are fenced)
+
+    @property
+    def image_name(self) -> str:
+        """The stored image's name: a later claim of the same job (a takeover) writes its own."""
+        fence = self.job.fence if self.job is not None else 1
+        return f"gen-{self.gen_id}" if fence <= 1 else f"gen-{self.gen_id}-{fence}"
 
     def fall_back(self, model: ModelSpec, charged: int, render: RenderRequest, note: str) -> Attempt:
         """The same attempt running `model` instead (never charging more than was reserved)."""
@@ -119,10 +127,10 @@ def model_columns(model: ModelSpec, render: RenderRequest) -> dict[str, Any]:
 def new_row(
     user_id: int, draft: Draft, selection: Selection, plan: Plan, render: RenderRequest
 ) -> Generation:
-    """The generation row of a new attempt; inserted RUNNING, since its reserve commits with it."""
+    """The generation row of a new attempt, queued for a worker with its reserve."""
     return Generation(
         user_id=user_id,
-        status=GenerationStatus.RUNNING,
+        status=GenerationStatus.QUEUED,
         **model_columns(selection.model, render),
         lora_model=plan.lora,
         lora_scale=plan.lora_scale,
@@ -141,8 +149,11 @@ def new_row(
 
 
 def settle_failed(session: Session, attempt: Attempt, message: str, detail: str, seconds: float) -> int:
-    """Refund the reserve and mark the row failed; the balance after the refund."""
+    """Refund the reserve and mark the row failed; the balance after the refund (LostLease, and
+    nothing written, when the job is no longer this worker's)."""
     entry = credits.release(session, attempt.user_id, attempt.gen_id, reason="generation failed")
+    if attempt.job is not None:  # after the ledger locked the user: user before job, as everywhere
+        settle(session, attempt.job, FAILED)
     session.execute(
         update(Generation)
         .where(Generation.id == attempt.gen_id)
@@ -160,9 +171,12 @@ def settle_failed(session: Session, attempt: Attempt, message: str, detail: str,
 def settle_completed(
     session: Session, attempt: Attempt, result: RenderResult, stored: StoredImage, seconds: float
 ) -> int:
-    """Capture what the attempt costs, count it in the gallery and record what ran; the balance."""
+    """Capture what the attempt costs, count it in the gallery and record what ran; the balance
+    (LostLease, and nothing written, when the job is no longer this worker's)."""
     model = attempt.model
     entry = credits.capture(session, attempt.user_id, attempt.gen_id, charged=attempt.charged)
+    if attempt.job is not None:  # after the ledger locked the user: user before job, as everywhere
+        settle(session, attempt.job, DONE)
     counted = User.gallery_count + 1
     session.execute(update(User).where(User.id == attempt.user_id).values(gallery_count=counted))
     lora = applied_lora(attempt, result)

@@ -7,18 +7,15 @@ cover is refused before anything is charged (all its images are reserved in one 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Protocol
 
 from avatar_core.domain.errors import InsufficientCredits, NotFound, ValidationError
-from avatar_core.domain.selection import ModelSpec
 from avatar_core.infra.db import Database
 from avatar_core.infra.models import Generation
 from avatar_core.services.auth import UserInfo
-from avatar_core.services.generation_attempt import Attempt, Opened
+from avatar_core.services.generation_attempt import Opened
 from avatar_core.services.generation_request import MAX_SEED, GenerationRequest, recipe_request, validate
 from avatar_core.services.generation_result import GenerationResult
 
@@ -30,9 +27,7 @@ class Generator(Protocol):
 
     def open(self, user: UserInfo, requests: list[GenerationRequest]) -> Opened: ...
 
-    def finish(
-        self, attempt: Attempt, models: list[ModelSpec], progress: Progress | None = None
-    ) -> GenerationResult: ...
+    def run(self, opened: Opened, progress: Progress | None = None) -> list[GenerationResult]: ...
 
 
 MAX_IMAGES = 4
@@ -102,31 +97,7 @@ class Batches:
         opened = s.open(user, requests)
         if opened.replayed is not None:
             return [opened.replayed]
-        if count == 1:
-            return [s.finish(opened.attempts[0], opened.models, report)]
-        return self._in_parallel(opened, report)
-
-    def _in_parallel(self, opened: Opened, report: Progress) -> list[GenerationResult]:
-        """Render a batch's images at once (each waits on its provider in a thread of its own), so
-        4 images take about one provider's time; each is still settled on its own."""
-        count, done = len(opened.attempts), [0.0] * len(opened.attempts)
-        lock = threading.Lock()
-
-        def stage_of(i: int) -> Progress:
-            def stage(text: str, fraction: float) -> None:
-                with lock:
-                    done[i] = fraction
-                    overall = sum(done) / count
-                report(f"Image {i + 1} of {count}: {text}", overall)
-
-            return stage
-
-        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="batch") as pool:
-            futures = [
-                pool.submit(self.service.finish, attempt, opened.models, stage_of(i))
-                for i, attempt in enumerate(opened.attempts)
-            ]
-            return [f.result() for f in futures]
+        return s.run(opened, report)  # a worker slot per image: all of them at the same time
 
     def variations(
         self, user: UserInfo, avatar_id: int, count: int = 2, progress: Progress | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Protocol
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from avatar_core.infra.db import Database, lock_user
 from avatar_core.infra.metrics import Metrics
 from avatar_core.infra.models import Generation, User
 from avatar_core.infra.storage import ImageStore
+from avatar_core.jobs.queue import JobQueue, LostLease
 from avatar_core.services import credits
 from avatar_core.services.generation_attempt import (
     Attempt,
@@ -29,7 +31,7 @@ from avatar_core.services.generation_attempt import (
 )
 from avatar_core.services.generation_batch import short_of
 from avatar_core.services.generation_choice import choose, experiment_choice
-from avatar_core.services.generation_leases import Leases
+from avatar_core.services.generation_jobs import record_cost
 from avatar_core.services.generation_request import Draft, GenerationRequest, KeyReused, Replay, avatar_name
 from avatar_core.services.generation_result import GenerationResult
 from avatar_core.services.projects import default_project, owned_project
@@ -44,7 +46,7 @@ class Host(Protocol):
     metrics: Metrics | None
     admit: Callable[[Session, User], None] | None
     clock: Callable[[], float]
-    leases: Leases
+    priorities: dict[str, int]
 
     def plan(self, model: ModelSpec) -> Plan: ...
 
@@ -105,7 +107,6 @@ class Attempts:
             username, tier = user.username, user.tier
         attempts = []
         for gen, render, draft in rows:
-            s.leases.hold(gen.id)
             log_selected(gen.id, username, selection, self.engine_name)
             attempts.append(
                 Attempt(
@@ -144,10 +145,16 @@ class Attempts:
         gen.project_id, gen.name = project_id, avatar_name(request, draft)
         gen.idempotency_key = request.idempotency_key or None
         gen.request_digest = request.digest if request.idempotency_key else None
-        gen.lease_until = s.leases.until()
         session.add(gen)
         session.flush()
         credits.reserve(session, user.id, selection.price, gen.id, locked=user, new=True)
+        JobQueue.enqueue(
+            session,
+            user_id=user.id,
+            generation_id=gen.id,
+            payload=job_payload(request, selection, user.tier),
+            priority=s.priorities.get(user.tier, 0),
+        )
         return gen, render, draft
 
     def fail(
@@ -158,7 +165,6 @@ class Attempts:
         seconds = round(s.clock() - attempt.started, 3)
         with s.db.transaction() as session:
             balance = settle_failed(session, attempt, message, detail, seconds)
-        s.leases.drop(attempt.gen_id)
         selection = attempt.selection
         if s.metrics is not None:
             s.metrics.failed(selection.model.model_key, selection.price, str(kind))
@@ -192,7 +198,7 @@ class Attempts:
         try:
             stored = s.store.save(
                 attempt.user_id,
-                f"gen-{attempt.gen_id}",
+                attempt.image_name,
                 result.image,
                 recipe(attempt, result),
                 source_png=result.source_png,
@@ -203,9 +209,15 @@ class Attempts:
                 attempt, "The image could not be saved; your credits were refunded.", kind="storage"
             )
         seconds = round(s.clock() - attempt.started, 3)
-        with s.db.transaction() as session:
-            balance = settle_completed(session, attempt, result, stored, seconds)
-        s.leases.drop(attempt.gen_id)
+        try:
+            with s.db.transaction() as session:
+                balance = settle_completed(session, attempt, result, stored, seconds)
+        except LostLease:  # cancelled, or taken over by another worker: its files, not ours
+            for key in (stored.image_key, stored.thumb_key):
+                s.store.delete(key)
+            if not result.offline:  # the provider made (and billed) it: our cost all the same
+                record_cost(s.db, attempt.gen_id, model.cost_usd)
+            raise
         if s.metrics is not None:
             s.metrics.completed(model.model_key, seconds, attempt.charged)
         log.info(
@@ -221,6 +233,21 @@ class Attempts:
             ),
         )
         return completed(attempt, result, stored.image_key, stored.thumb_key, balance, seconds)
+
+
+def job_payload(request: GenerationRequest, selection: Selection, tier: str) -> dict[str, object]:
+    """What a worker needs, besides the generation row, to run the job as it was chosen."""
+    return {
+        "model": asdict(selection.model),
+        "price": selection.price,
+        "reason": selection.reason,
+        "arm": selection.arm,
+        "tier": tier,
+        "asked_model": request.model,
+        "from_photo": request.from_photo,
+        "aspect": request.aspect,
+        "photo_id": request.photo_id,
+    }
 
 
 def replay(session: Session, user_id: int, request: GenerationRequest) -> None:

@@ -34,7 +34,7 @@ def per_user_limit(limit: int) -> Callable[[Session, User], None]:
     def admit(session: Session, user: User) -> None:
         if active_generations(session, user.id) >= limit:
             raise TooBusy(
-                f"You already have {limit} avatars in progress; wait for one to finish "
+                f"You already have {limit} avatars queued or in progress; wait for one to finish "
                 "and try again. Nothing was charged."
             )
 

@@ -164,6 +164,7 @@ class FakeHF:
         self.mappings: dict[str, dict[str, dict[str, Any]] | None] = hub.default_mappings()
         self.files: dict[str, tuple[bytes, str]] = {}
         self.download_delay = 0.0  # seconds before serving /files/* (replicate/fal-ai results)
+        self.model_info_delay = 0.0  # seconds before answering Hub model info (mapping lookups)
         self.serverless_handler = "default"  # /models/<id>: "default" toolkit | "avatar-creator"
         self.serverless_loras: tuple[str, ...] = (hub.REALISM,)
         self.fal_queue_polls = 0  # status GETs answered IN_PROGRESS before COMPLETED

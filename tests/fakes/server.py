@@ -54,6 +54,8 @@ def handler_for(fake: FakeHF) -> type[QuietHandler]:
 
         def _model_info(self, repo: str, query: dict[str, list[str]]) -> None:
             """The Hub's model info (404 RepoNotFound for `fake.mappings[repo] = None`)."""
+            if fake.model_info_delay and fake.closing.wait(fake.model_info_delay):
+                return self.drop()
             if repo in fake.mappings and fake.mappings[repo] is None:
                 return self.send_json(404, {"error": "Repository not found"}, hub.NOT_FOUND_HEADERS)
             return self.send_json(200, hub.model_info(repo, fake.mapping_for(repo), query.get("expand", [])))

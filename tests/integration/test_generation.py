@@ -6,7 +6,6 @@ import io
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,12 @@ from avatar_core.bootstrap import App
 from avatar_core.domain.errors import AvatarError, InsufficientCredits, NotFound, TierRefused, ValidationError
 from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
 from avatar_core.engines.hf import HFEngine
-from avatar_core.infra.models import AIModel, Generation, LedgerEntry, utcnow
+from avatar_core.infra.models import AIModel, Generation, LedgerEntry
 from avatar_core.infra.storage import FileBacked, ImageStore, StoredImage
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import REALISM_LORA, SCHNELL_KEY
 from avatar_core.services.generation import GenerationRequest
-from avatar_core.services.generation_request import Draft
 from tests.conftest import make_app
 from tests.fakes.fake_hf import FakeHF, Reply
 from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
@@ -442,48 +440,6 @@ def test_store_failure_refunds(tmp_path: Path, database_url: str) -> None:
     assert "could not be saved" in (result.error or "")
     assert_ledger_ok(app)
     app.close()
-
-
-def test_interrupted_generation_is_refunded_once_its_lease_runs_out(app: App) -> None:
-    user = new_user(app, "free", 24)
-    service = app.generations
-    attempt = service.attempts.open(  # a crash right after the reserve
-        user.id, GenerationRequest(prompt="x"), Draft("x", None, 1), app.catalog.models()
-    )
-    gen_id = attempt.gen_id
-    assert app.accounts.get(user.id).balance == 24 - attempt.selection.price
-    assert service.recover_stale(older_than=0) == 0  # its process (this one) holds the lease
-    assert service.leases.renew() == 1
-    service.leases.drop(gen_id)  # the process dies: nobody renews it, and the lease runs out
-    with app.db.transaction() as session:
-        session.execute(
-            update(Generation)
-            .where(Generation.id == gen_id)
-            .values(lease_until=utcnow() - timedelta(seconds=1))
-        )
-    assert service.recover_stale() == 1  # without waiting for the deadline
-    assert service.recover_stale() == 0
-    assert app.accounts.get(user.id).balance == 24
-    assert ledger_types(app, user.id).count("release") == 1
-    with app.db.read() as session:
-        gen = session.get(Generation, gen_id)
-        assert gen is not None and gen.status == "failed" and "interrupted" in (gen.error or "")
-    assert_ledger_ok(app)
-
-
-def test_a_generation_from_before_leases_is_refunded_after_the_deadline(app: App) -> None:
-    user = new_user(app, "free", 24)
-    service = app.generations
-    attempt = service.attempts.open(
-        user.id, GenerationRequest(prompt="x"), Draft("x", None, 1), app.catalog.models()
-    )
-    service.leases.drop(attempt.gen_id)
-    with app.db.transaction() as session:  # as a row written before migration 0011
-        session.execute(update(Generation).where(Generation.id == attempt.gen_id).values(lease_until=None))
-    assert service.recover_stale(older_than=3600) == 0  # not past the deadline yet
-    assert service.recover_stale(older_than=0) == 1
-    assert app.accounts.get(user.id).balance == 24
-    assert_ledger_ok(app)
 
 
 class DeletedDuringPut:

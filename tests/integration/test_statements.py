@@ -13,7 +13,10 @@ from avatar_core.bootstrap import App
 from avatar_core.services.generation import GenerationRequest
 
 # Update these deliberately (and say why in the commit) when the generation path changes.
-GENERATE_STATEMENTS = 17  # 18 before the reserve of a new row stopped looking up an earlier one
+# 17 before the job queue (#22): + the job row, its claim (3 + BEGIN), re-reading the row and its
+# preset in the worker (3) and the fenced end of the job; 18 before the reserve of a new row
+# stopped looking up an earlier one.
+GENERATE_STATEMENTS = 26
 QUOTE_STATEMENTS = 5  # 4 before the quote asked for the tier's A/B test (it prices the arm, #20 F8)
 
 
@@ -59,7 +62,7 @@ class _NoProgress(gr.Progress):
 # One Generate click in the web UI: who is calling, the generation, and the price line after it
 # (built from the generation's own result). Before issue #10 it was 36 (24 in the service, then a full
 # re-quote); quoting again on today's service would make it 27.
-CLICK_STATEMENTS = 19
+CLICK_STATEMENTS = 28  # 19 before the job queue (#22): the same 9 more as GENERATE_STATEMENTS
 
 
 def test_statements_per_generate_click_in_the_web_ui(sqlite_app: App) -> None:

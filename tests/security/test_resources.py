@@ -99,7 +99,7 @@ def test_queue_size_cache_cleaning_upload_limit_and_queue_polls_are_set(
 def test_one_user_gets_at_most_n_generations_at_once(tmp_path: Path, database_url: str) -> None:
     TooBusy = errors.TooBusy  # noqa: N806 - new in #9 (looked up here for the old-code replay)
     engine = GatedEngine()
-    app = make_app(tmp_path, database_url, engine_impl=engine, user_concurrency=2)
+    app = make_app(tmp_path, database_url, engine_impl=engine, user_concurrency=2, user_queue=2)
     try:
         user = app.accounts.register("busy", PASSWORD)
         app.accounts.register("other", PASSWORD)
@@ -137,7 +137,7 @@ def test_one_user_gets_at_most_n_generations_at_once(tmp_path: Path, database_ur
 
 
 def test_too_busy_is_a_clear_message_in_the_ui(live_factory: LiveFactory) -> None:
-    live = live_factory(user_concurrency=1)
+    live = live_factory(user_concurrency=1, user_queue=1)
     cookie = live.signup("one-at-a-time")
     user = live.app.accounts.by_name("one-at-a-time")
     from avatar_core.infra.models import Generation

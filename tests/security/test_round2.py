@@ -181,7 +181,11 @@ class HeldEngine(Engine):
 def test_too_many_running_is_429_on_the_api(tmp_path: Path, sqlite_template: Path) -> None:
     engine = HeldEngine()
     app = with_admin(
-        tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None), engine, user_concurrency=1
+        tmp_path,
+        fresh_database_url("sqlite", tmp_path, sqlite_template, None),
+        engine,
+        user_concurrency=1,
+        user_queue=1,
     )
     try:
         with serve(app) as live:
@@ -190,8 +194,8 @@ def test_too_many_running_is_429_on_the_api(tmp_path: Path, sqlite_template: Pat
                 busy = threading.Thread(target=lambda: generate(c, {"prompt": "one"}))
                 busy.start()
                 deadline = time.monotonic() + 10
-                while app.generations.leases.renew() == 0 and time.monotonic() < deadline:
-                    time.sleep(0.05)  # the first generation is running
+                while not app.generations.in_progress(_uid) and time.monotonic() < deadline:
+                    time.sleep(0.05)  # the first generation is queued or running
                 with api(live, token) as c2:
                     r = generate(c2, {"prompt": "two"})
                 engine.release.set()

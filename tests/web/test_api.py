@@ -73,7 +73,8 @@ def api(live: LiveServer, token: str | None) -> httpx.Client:
 def generate(client: httpx.Client, body: dict[str, Any], project: int = 0, **kw: Any) -> httpx.Response:
     if not project:
         project = client.get("/projects").json()[0]["id"]
-    return client.post(f"/projects/{project}/avatars/generate", json=body, **kw)
+    headers = {"Prefer": "wait=60", **kw.pop("headers", {})}  # the avatar itself, not the job
+    return client.post(f"/projects/{project}/avatars/generate", json=body, headers=headers, **kw)
 
 
 # ---- tokens ---------------------------------------------------------------------------------
@@ -294,6 +295,8 @@ def test_models_presets_and_docs(live: LiveServer) -> None:
         "/v1/avatars",
         "/v1/avatars/{avatar_id}",
         "/v1/avatars/{avatar_id}/image",
+        "/v1/generations/{generation_id}",
+        "/v1/generations/{generation_id}/cancel",
     } <= paths
     for path, ops in spec["paths"].items():
         for method, op in ops.items():

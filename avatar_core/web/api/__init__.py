@@ -18,6 +18,7 @@ from avatar_core.web.api.auth import Caller, caller
 from avatar_core.web.api.avatars import avatars_router
 from avatar_core.web.api.catalog import catalog_router
 from avatar_core.web.api.errors import ApiError, add_error_handlers, error
+from avatar_core.web.api.jobs import jobs_router
 from avatar_core.web.api.photos import photos_router
 from avatar_core.web.api.projects import generate_router, projects_router
 
@@ -29,7 +30,7 @@ DESCRIPTION = """Generate avatars over HTTP. Create a token in the app (API sect
 
 ```
 curl -X POST http://127.0.0.1:7860/api/v1/projects/1/avatars/generate \\
-  -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\
+  -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -H "Prefer: wait=60" \\
   -d '{"prompt": "a friendly astronaut", "name": "Astro", "width": 1024, "height": 1024}'
 ```
 """
@@ -47,7 +48,14 @@ def build_api(app: App) -> FastAPI:
     )
     api.state.app = app
     add_error_handlers(api)
-    for router in (catalog_router, projects_router, generate_router, photos_router, avatars_router):
+    for router in (
+        catalog_router,
+        projects_router,
+        generate_router,
+        jobs_router,
+        photos_router,
+        avatars_router,
+    ):
         api.include_router(router(app))
     add_docs(api)
     return api

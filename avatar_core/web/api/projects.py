@@ -12,8 +12,9 @@ from avatar_core.bootstrap import App
 from avatar_core.domain.errors import NotFound
 from avatar_core.services.generation import GenerationRequest
 from avatar_core.web.api.auth import Who
-from avatar_core.web.api.errors import db_id, error, error_example, example
-from avatar_core.web.api.schemas import GENERATION_EXAMPLE, GenerateBody, ProjectBody, generation_json
+from avatar_core.web.api.errors import db_id, error_example, example
+from avatar_core.web.api.jobs import answer, wanted_wait
+from avatar_core.web.api.schemas import GENERATION_EXAMPLE, GenerateBody, ProjectBody
 
 
 def projects_router(app: App) -> APIRouter:
@@ -84,13 +85,19 @@ def generate_router(app: App) -> APIRouter:
                 "generation_failed", "The image service is not available right now. Try again later."
             ),
         ),
-        description="201 with the generation; 402 not enough credits, 403 model above the "
+        description="202 with the queued job (`Location`: /api/v1/generations/{id}, to follow or "
+        "cancel it); with `Prefer: wait=N` (N <= 60) 201 with the avatar when it is made within "
+        "N s. 402 not enough credits, 403 model above the "
         "tier, 422 bad input, 502 the provider failed (refunded), 429 too many calls. "
         "An `Idempotency-Key` header makes retries safe: the same key returns the first "
         "generation and never charges twice.",
     )
     def generate(
-        who: Who, project_id: int, body: GenerateBody, idempotency_key: Annotated[str | None, Header()] = None
+        who: Who,
+        project_id: int,
+        body: GenerateBody,
+        idempotency_key: Annotated[str | None, Header()] = None,
+        prefer: Annotated[str | None, Header()] = None,
     ) -> Any:
         sizes = [v for v in (body.width, body.height) if v]
         request = GenerationRequest(
@@ -109,14 +116,9 @@ def generate_router(app: App) -> APIRouter:
             from_photo=body.photo_id is not None,
             photo_id=body.photo_id,
         )
-        result = app.generations.generate(app.accounts.get(who.user.id), request)
-        if not result.ok:
-            return error(
-                502,
-                "generation_failed",
-                result.error or "The generation failed.",
-                generation=generation_json(result),
-            )
-        return generation_json(result)
+        user = app.accounts.get(who.user.id)
+        gen_id = app.generations.submit(user, request)
+        wait = wanted_wait(prefer)
+        return answer(app, app.generations.result(user.id, gen_id, within=wait), created=True, waited=wait)
 
     return router

@@ -23,7 +23,7 @@ from avatar_core.web.handlers.common import (
     why_line,
 )
 from avatar_core.web.handlers.gallery import GalleryHandlers
-from avatar_core.web.handlers.generate import GenerateHandlers
+from avatar_core.web.handlers.generate import FollowHandlers
 from avatar_core.web.handlers.models import ModelHandlers
 from avatar_core.web.handlers.photos import PhotoHandlers
 from avatar_core.web.handlers.progress import StageClock
@@ -49,5 +49,5 @@ __all__ = [
 ]
 
 
-class Handlers(GenerateHandlers, PhotoHandlers, GalleryHandlers, TokenHandlers, AdminHandlers, ModelHandlers):
+class Handlers(FollowHandlers, PhotoHandlers, GalleryHandlers, TokenHandlers, AdminHandlers, ModelHandlers):
     """Every UI event's server side; `request.username` is the session cookie's user id."""

@@ -222,6 +222,43 @@ class GenerateHandlers(HandlerBase):
         return grid_html(results, shown), batch_details(results, from_photo), quote_line, data
 
 
+class FollowHandlers(GenerateHandlers):
+    """Following the avatars in progress: after a reload, and cancelling them."""
+
+    @user_errors
+    def resume(
+        self,
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
+    ) -> tuple[Any, ...]:
+        """On page load: the avatars still queued or running (the tab was closed or reloaded),
+        followed to the end and shown as a click's result; nothing changes when there are none."""
+        user = self.user(request)
+        ids = self.app.generations.in_progress(user.id)
+        if not ids:
+            return gr.update(), gr.update(), gr.update()
+        with StageClock(progress) as clock:
+            results = self.app.generations.wait_for(user.id, ids, clock.report)
+        if len(results) == 1 and not results[0].ok:
+            last = results[0]
+            msg = f"### Generation failed\n{last.error}\n\nBalance **{last.balance}** credits."
+            return '<div class="avatar-empty">No image</div>', msg, batch_data(results)
+        return grid_html(results, "avatar"), batch_details(results, False), batch_data(results)
+
+    @user_errors
+    def cancel_running(self, request: gr.Request | None = None) -> None:
+        """Cancel the caller's avatars in progress: refunded at once (a provider still working on
+        one is told to stop where its API allows)."""
+        user = self.user(request)
+        count = self.app.generations.cancel_all(user)
+        if count:
+            gr.Info(
+                f"Cancelled {count} avatar{'s' if count > 1 else ''} in progress; your credits were refunded."
+            )
+        else:
+            gr.Info("Nothing to cancel: your avatars have finished.")
+
+
 def chosen_seed(seed: object, random_seed: bool | None) -> int | None:
     """The seed to use: None (random) when "Random seed" is ticked, else the number (required)."""
     if random_seed is None:  # callers without the checkbox: -1 or empty means random

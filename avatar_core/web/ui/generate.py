@@ -30,6 +30,10 @@ RESTORE_JS = (
 BUSY_JS = "() => { window.avatarBusy && window.avatarBusy(true); return []; }"
 READY_JS = "() => { window.avatarBusy && window.avatarBusy(false); return []; }"
 DONE_JS = "(d, s, g) => window.avatarGenerated ? window.avatarGenerated(d, s, g) : [s, g]"
+RESUMED_JS = (  # after a page load: only when it followed something (no scroll, no seed change)
+    "(d, s, g) => d && typeof d === 'object' && window.avatarGenerated"
+    " ? window.avatarGenerated(d, s, g) : [s, g]"
+)
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,9 @@ def _prompt() -> Any:
     )
 
 
-def _actions() -> tuple[Any, Any, Any, Any, Any]:
-    """The quote line, Generate, Cancel (shown while queued), the refresh button and its timer."""
+def _actions() -> tuple[Any, Any, tuple[Any, Any], Any, Any]:
+    """The quote line, Generate, the two Cancels (leave Gradio's queue; stop a job that runs), the
+    refresh button and its timer."""
     quote = gr.Markdown(elem_classes="quote", elem_id="quote")
     go = gr.Button("Generate", variant="primary", elem_id="generate-btn")
     cancel = gr.Button(
@@ -157,8 +162,14 @@ def _actions() -> tuple[Any, Any, Any, Any, Any]:
         elem_classes="cancel-queued",
         size="sm",
     )
+    stop = gr.Button(
+        "Cancel: stop this avatar (your credits are refunded)",
+        elem_id="stop-btn",
+        elem_classes="cancel-running",
+        size="sm",
+    )
     refresh_now = gr.Button("Refresh balance", elem_id="refresh-balance", elem_classes="offscreen")
-    return quote, go, cancel, refresh_now, gr.Timer(REFRESH_SECONDS)
+    return quote, go, (cancel, stop), refresh_now, gr.Timer(REFRESH_SECONDS)
 
 
 def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit: int | str) -> GenerateView:
@@ -178,7 +189,7 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
         with gr.Column(scale=6, min_width=320):
             # The quote and Generate head the result column: in view on a desktop without scrolling
             # (issue #11), and right after the form when the columns stack on a phone.
-            quote, go, cancel, refresh_now, timer = _actions()
+            quote, go, (cancel, stop), refresh_now, timer = _actions()
             result = (gr.HTML(EMPTY_RESULT, elem_id="result-image"), gr.Markdown(elem_id="result-info"))
             result_json = gr.JSON(visible=False)
     view = GenerateView(
@@ -200,8 +211,22 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
     generating.then(
         None, [result_json, seed, greeting], [seed, greeting], js=DONE_JS, api_name="after_generate", **HIDDEN
     )
-    # Shown (by app.js) only while the generation waits in the queue: nothing is charged yet.
+    # Shown (by app.js) only while the click waits for a free slot: nothing is charged yet.
     cancel.click(None, js=READY_JS, cancels=[generating], api_name="cancel_generate", queue=False, **HIDDEN)
+    # Shown (by app.js) once the avatar is a job (queued for a worker, or running): refunded.
+    stop.click(h.cancel_running, None, None, api_name="cancel_running", queue=False, **HIDDEN)
+    # A reloaded (or reopened) page follows the avatars still in progress and shows them.
+    following = demo.load(
+        h.resume, None, [*result, result_json], api_name="resume", show_progress_on=[result[0]], **HIDDEN
+    )
+    following.then(
+        None,
+        [result_json, seed, greeting],
+        [seed, greeting],
+        js=RESUMED_JS,
+        api_name="after_resume",
+        **HIDDEN,
+    )
     return view
 
 
