@@ -109,7 +109,10 @@ class GenerationService:
             for worker in own:
                 worker.stop(drain=False)
         # What a quote for the same request answers now, known when it was opened (no re-read).
-        return [replace(r, quote=a.quote, sold=a.sold) for r, a in zip(results, opened.attempts, strict=True)]
+        return [
+            replace(r, quote=a.quote, sold=a.sold, tier=a.tier)
+            for r, a in zip(results, opened.attempts, strict=True)
+        ]
 
     def start_worker(self, slots: int = 32, poll: float = 1.0) -> Worker:
         """Run a worker in this process (the web app, `avatar-creator worker`): it claims every

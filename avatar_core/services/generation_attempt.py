@@ -13,6 +13,7 @@ from avatar_core.domain.prompts import BuiltPrompt, build_prompt
 from avatar_core.domain.selection import ModelSpec, Selection
 from avatar_core.domain.status import GenerationStatus
 from avatar_core.engines.base import Plan, RenderRequest, RenderResult
+from avatar_core.infra.db import lock_user
 from avatar_core.infra.models import Generation, User, utcnow
 from avatar_core.infra.storage import StoredImage
 from avatar_core.jobs.queue import DONE, FAILED, Claim, settle
@@ -148,12 +149,22 @@ def new_row(
     )
 
 
+def fenced(session: Session, attempt: Attempt, status: str) -> None:
+    """End the attempt's job first, while this worker's claim still holds (LostLease otherwise, and
+    the ledger is not touched); on PostgreSQL the user row is locked before the job row, as
+    everywhere (SQLite's BEGIN IMMEDIATE has already serialised the writers)."""
+    if attempt.job is None:
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        lock_user(session, attempt.user_id)
+    settle(session, attempt.job, status)
+
+
 def settle_failed(session: Session, attempt: Attempt, message: str, detail: str, seconds: float) -> int:
     """Refund the reserve and mark the row failed; the balance after the refund (LostLease, and
     nothing written, when the job is no longer this worker's)."""
+    fenced(session, attempt, FAILED)
     entry = credits.release(session, attempt.user_id, attempt.gen_id, reason="generation failed")
-    if attempt.job is not None:  # after the ledger locked the user: user before job, as everywhere
-        settle(session, attempt.job, FAILED)
     session.execute(
         update(Generation)
         .where(Generation.id == attempt.gen_id)
@@ -174,9 +185,8 @@ def settle_completed(
     """Capture what the attempt costs, count it in the gallery and record what ran; the balance
     (LostLease, and nothing written, when the job is no longer this worker's)."""
     model = attempt.model
+    fenced(session, attempt, DONE)
     entry = credits.capture(session, attempt.user_id, attempt.gen_id, charged=attempt.charged)
-    if attempt.job is not None:  # after the ledger locked the user: user before job, as everywhere
-        settle(session, attempt.job, DONE)
     counted = User.gallery_count + 1
     session.execute(update(User).where(User.id == attempt.user_id).values(gallery_count=counted))
     lora = applied_lora(attempt, result)
