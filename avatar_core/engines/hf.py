@@ -118,6 +118,8 @@ class HFEngine:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise self._final(failure, attempt, out_of_time=True)
+            if request.hooks is not None and request.hooks.cancelled():  # nothing more is sent
+                raise self._final(Failure("cancelled", detail="the job was cancelled or taken over"), attempt)
             attempt += 1
             try:
                 got = self._attempt(plan, call, request, min(self.timeout, remaining), deadline)

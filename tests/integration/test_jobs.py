@@ -7,7 +7,9 @@ tests/load/test_jobs_kill.py); here the dead worker's claim is simply left to ex
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from sqlalchemy import select, update
 from avatar_core.bootstrap import App
 from avatar_core.domain.errors import ValidationError
 from avatar_core.engines.base import Plan, RenderRequest, RenderResult, RouteTarget
+from avatar_core.engines.hf import HFEngine
 from avatar_core.engines.offline.engine import LocalEngine
 from avatar_core.infra.models import Generation, Job, utcnow
 from avatar_core.jobs.queue import Claim, LostLease
@@ -256,4 +259,63 @@ def test_a_worker_drains_on_stop_and_its_heartbeat_keeps_the_lease(tmp_path: Pat
     assert worker.stop(drain=True, timeout=10)
     assert generation(app, gen_id).status == "completed"
     assert engine.renders == [None]
+    app.close()
+
+
+def test_cancel_while_waiting_on_replicate_cancels_the_prediction_there(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.fake_hf import Reply
+    from tests.fakes.hf_env import FAKE_TOKEN, fake_hub
+
+    with fake_hub(monkeypatch, Reply.starting(polls=100_000)) as fake:
+        engine = HFEngine(token=FAKE_TOKEN, provider="replicate", timeout=5.0, poll_interval=0.1)
+        app = make_app(tmp_path, database_url, engine_impl=engine, generation_lease=0.6)
+        try:
+            user = new_user(app, "free", 24)
+            [gen_id] = queued(app, user)
+            worker = app.generations.start_worker(slots=2, poll=0.05)
+            stop = time.monotonic() + 15
+            while app.generations.queue.state(gen_id) != ("running", "waiting") and time.monotonic() < stop:
+                time.sleep(0.05)
+            assert app.generations.queue.state(gen_id) == ("running", "waiting")  # its id is committed
+            app.generations.cancel(user, gen_id)
+            assert app.accounts.get(user.id).balance == 24
+            while not fake.canceled and time.monotonic() < stop:
+                time.sleep(0.05)  # the worker hears it at its next heartbeat (lease / 3)
+            assert fake.canceled == list(fake.predictions)  # stopped at the provider: not billed on
+            assert worker.stop(drain=True, timeout=10)
+            assert len([r for r in fake.inference_calls() if r.path.endswith("/predictions")]) == 1
+            assert generation(app, gen_id).status == "failed"
+            assert ledger_types(app, user.id) == ["grant", "reserve", "release"]
+        finally:
+            app.close()
+
+
+class Paid(Recording):
+    """Implements `Engine`: as Recording, but its images are a provider's (billed), not previews."""
+
+    def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
+        return replace(super().render(request, deadline=deadline), offline=False)
+
+
+def test_an_image_that_arrives_after_a_cancel_is_deleted_and_its_cost_recorded(
+    tmp_path: Path, database_url: str
+) -> None:
+    gate = threading.Event()
+    engine = Paid(gate)
+    app = make_app(tmp_path, database_url, engine_impl=engine)
+    user = new_user(app, "free", 24)
+    [gen_id] = queued(app, user)
+    worker = app.generations.start_worker(slots=2, poll=0.05)
+    assert engine.started.wait(10)
+    app.generations.cancel(user, gen_id)
+    gate.set()  # the provider finishes (and bills) after the cancel
+    assert worker.stop(drain=True, timeout=10)
+    gen = generation(app, gen_id)
+    model = next(m for m in app.catalog.models() if m.model_key == gen.model_key)
+    assert (gen.status, gen.image_path, gen.credits_charged) == ("failed", None, 0)
+    assert gen.cost_usd == model.cost_usd > 0  # what the provider charged us is still on record
+    assert not [p for p in tmp_path.rglob(f"gen-{gen_id}*") if p.is_file()]
+    assert ledger_types(app, user.id) == ["grant", "reserve", "release"]
     app.close()
