@@ -28,11 +28,12 @@ from _report import report, table
 CHILD = ROOT / "tests" / "load" / "worker_child.py"
 
 
-def wait_for(what: str, predicate: Callable[[], bool], timeout: float) -> None:
+def wait_for(what: str, predicate: Callable[[], bool], timeout: float, log: Path | None = None) -> None:
     stop = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > stop:
-            raise SystemExit(f"timed out waiting for {what}")
+            tail = log.read_text(errors="replace")[-3000:] if log and log.is_file() else ""
+            raise SystemExit(f"timed out waiting for {what}\n{tail}")
         time.sleep(0.1)
 
 
@@ -82,12 +83,14 @@ def in_flight(fake_url: str, app: object, jobs: int, latency: float, window: flo
         env = bench_env(Path(tmp), fake_url)
         env.update(AVATAR_USER_CONCURRENCY="1000", AVATAR_USER_QUEUE="1000", DATABASE_URL=app.db.url)  # type: ignore[attr-defined]
         names = make_users(app, "inflight", 50)
-        ids = open_jobs(app, names, jobs)
         argv = [sys.executable, "-m", "avatar_core", "worker", "--slots", str(jobs), "--poll", "0.2"]
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
         try:
-            wait_for("the worker to start", lambda: threads(proc.pid) >= 2, 60)
+            wait_for("the worker to start", lambda: threads(proc.pid) >= 3, 60)
+            time.sleep(2.0)
+            idle = rss_mb(proc.pid)  # started, nothing to do
             started = time.monotonic()
+            ids = open_jobs(app, names, jobs)
             wait_for(f"{jobs} jobs running", lambda: statuses(app, ids).get("running", 0) == jobs, latency)
             claimed = time.monotonic() - started
             cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
@@ -104,8 +107,8 @@ def in_flight(fake_url: str, app: object, jobs: int, latency: float, window: flo
         jobs,
         f"{latency:g}",
         f"{claimed:.1f}",
-        f"{rss:.0f}",
-        f"{rss * 1024 / jobs:.0f}",
+        f"{idle:.0f} → {rss:.0f}",
+        f"{(rss - idle) * 1024 / jobs:.0f}",
         n_threads,
         f"{cpu * 1000:.0f}",
     ]
@@ -137,10 +140,11 @@ def restart(app: object, jobs: int) -> list[object]:
         routed = bootstrap(load_settings(env, dotenv_path=None))
         names = make_users(app, "restart", 10)
         ids = open_jobs(routed, names, jobs)
+        log = (Path(tmp) / "worker.log").open("wb")
         first = subprocess.Popen(
-            [sys.executable, str(CHILD), fake.url],
+            [sys.executable, str(CHILD), fake.url, "--slots", str(jobs + 4), "--poll", "0.1"],
             env=env,
-            stdout=subprocess.DEVNULL,
+            stdout=log,
             stderr=subprocess.DEVNULL,
         )  # noqa: S603
 
@@ -151,6 +155,7 @@ def restart(app: object, jobs: int) -> list[object]:
             f"{jobs} predictions waiting",
             lambda: waiting() == jobs and statuses(app, ids).get("running") == jobs,
             120,
+            Path(tmp) / "worker.log",
         )
         time.sleep(2)  # every job has committed its prediction's id and polls it
         first.send_signal(signal.SIGKILL)
@@ -159,7 +164,7 @@ def restart(app: object, jobs: int) -> list[object]:
         for prediction in list(fake.predictions.values()):
             prediction.polls_left = 0  # the provider finishes them all meanwhile
         second = subprocess.Popen(
-            [sys.executable, str(CHILD), fake.url],
+            [sys.executable, str(CHILD), fake.url, "--slots", str(jobs + 4), "--poll", "0.1"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -212,9 +217,9 @@ def main() -> None:
             [
                 "jobs in flight",
                 "L s",
-                "all claimed after s",
-                "worker RSS MB",
-                "KB per job",
+                "queued and all running after s",
+                "worker RSS MB (idle → in flight)",
+                "KB per job in flight",
                 "threads",
                 "CPU ms/s while waiting",
             ],

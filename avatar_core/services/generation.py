@@ -17,6 +17,7 @@ from avatar_core.domain.errors import NotFound, ValidationError
 from avatar_core.domain.presets_data import PresetData
 from avatar_core.domain.selection import ModelSpec, Selection, price_for
 from avatar_core.engines.base import Engine, EngineError, Plan, RenderResult, RouteTarget
+from avatar_core.engines.hf_session import widen
 from avatar_core.infra.db import Database
 from avatar_core.infra.metrics import Metrics
 from avatar_core.infra.models import User
@@ -29,7 +30,13 @@ from avatar_core.services.experiments import ExperimentView, active_for
 from avatar_core.services.generation_attempt import Attempt, Opened, render_request
 from avatar_core.services.generation_batch import Batches
 from avatar_core.services.generation_choice import arm_choice, choose, fallback, servable
-from avatar_core.services.generation_jobs import JobRunner, cancel, in_progress, recover_jobless
+from avatar_core.services.generation_jobs import (
+    JobRunner,
+    cancel,
+    in_progress,
+    latest_finished,
+    recover_jobless,
+)
 from avatar_core.services.generation_request import (
     MAX_SEED,
     Draft,
@@ -118,6 +125,7 @@ class GenerationService:
         """Run a worker in this process (the web app, `avatar-creator worker`): it claims every
         user's jobs, and sweeps (old unleased rows, photos past their retention)."""
         sweeps = [self.recover_stale] + ([self.photos.purge] if self.photos is not None else [])
+        widen(slots + 16)  # huggingface_hub's client: a connection per slot, and some for the rest
         self.worker = Worker(self.queue, self.runner, slots=slots, poll=poll, sweeps=sweeps).start()
         return self.worker
 
@@ -138,6 +146,11 @@ class GenerationService:
     def in_progress(self, user_id: int) -> list[int]:
         """The user's generations still queued or running (a reloaded page follows them)."""
         return in_progress(self.db, user_id)
+
+    def to_show(self, user_id: int, within: float = 900.0) -> list[int]:
+        """What a page opened now shows: the avatars in progress, else the newest one made in the
+        last `within` seconds (it may have finished after the tab was closed)."""
+        return in_progress(self.db, user_id) or latest_finished(self.db, user_id, within)
 
     def wait_for(
         self, user_id: int, ids: list[int], progress: Progress | None = None

@@ -69,9 +69,13 @@ class JobRunner:
         self.service = service
 
     def __call__(self, claim: Claim, hooks: JobHooks) -> None:
-        result = self.run(claim, hooks)
-        if result is not None:
-            self.service.waits.deliver(result)
+        try:
+            result = self.run(claim, hooks)
+            if result is not None:
+                self.service.waits.deliver(result)
+        finally:
+            if claim.generation_id is not None:
+                self.service.waits.ended(claim.generation_id)
 
     def run(self, claim: Claim, hooks: JobHooks | None = None) -> GenerationResult | None:
         """Run (or resume, or end) one claimed job; None when the claim was lost meanwhile."""
@@ -175,6 +179,20 @@ def in_progress(db: Database, user_id: int) -> list[int]:
     with db.read() as session:
         mine = (Generation.user_id == user_id) & Generation.status.in_(ACTIVE)
         return list(session.scalars(select(Generation.id).where(mine).order_by(Generation.id)))
+
+
+def latest_finished(db: Database, user_id: int, within: float) -> list[int]:
+    """The user's newest avatar if it was made in the last `within` seconds (shown again when the
+    page is reopened: it may have finished after the tab was closed)."""
+    since = utcnow() - timedelta(seconds=within)
+    with db.read() as session:
+        newest = session.scalars(
+            select(Generation.id)
+            .where(Generation.user_id == user_id, Generation.shown(), Generation.finished_at >= since)
+            .order_by(Generation.id.desc())
+            .limit(1)
+        ).first()
+    return [newest] if newest is not None else []
 
 
 def record_cost(db: Database, generation_id: int, cost_usd: float) -> None:

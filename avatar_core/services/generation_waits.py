@@ -22,6 +22,7 @@ from avatar_core.services.generation_result import GenerationResult, result_of
 
 Progress = Callable[[str, float], None]
 READ_EVERY = 0.5  # seconds between database reads while waiting
+UNREAD = object()  # the queue position before the first read
 
 
 class Waits:
@@ -42,11 +43,17 @@ class Waits:
                 self._cond.notify_all()
 
     def stage(self, generation_id: int, text: str, fraction: float) -> None:
-        """A worker of this process reached a stage of a generation."""
+        """A worker of this process reached a stage of a generation (kept while it runs, so a
+        caller that starts listening late, or a reloaded page, still hears where it is)."""
         with self._cond:
-            if generation_id in self._waiting:
-                self._stages[generation_id] = (text, fraction)
-                self._cond.notify_all()
+            self._stages[generation_id] = (text, fraction)
+            self._cond.notify_all()
+
+    def ended(self, generation_id: int) -> None:
+        """A worker of this process is done with a generation (its stages are forgotten)."""
+        with self._cond:
+            if generation_id not in self._waiting:
+                self._stages.pop(generation_id, None)
 
     def wait(
         self,
@@ -67,7 +74,7 @@ class Waits:
                 listening()
             done: dict[int, GenerationResult] = {}
             # This process's workers hand results over; the database is read for the others'.
-            next_read, ahead = self.clock() + (READ_EVERY if timeout else 0.0), None
+            next_read, ahead = self.clock() + (READ_EVERY if timeout else 0.0), UNREAD
             seen: dict[object, object] = {}
             while True:
                 with self._cond:
@@ -103,7 +110,7 @@ class Waits:
         pending: list[int],
         order: list[int],
         stages: dict[int, tuple[str, float] | None],
-        ahead: int | None,
+        ahead: int | None | object,
         seen: dict[object, object],
         progress: Progress,
     ) -> None:
@@ -118,9 +125,13 @@ class Waits:
             fractions[gen_id] = stage[1]
             prefix = f"Image {order.index(gen_id) + 1} of {len(order)}: " if len(order) > 1 else ""
             progress(prefix + stage[0], sum(fractions.values()) / len(order))
-        if stages.get(pending[0]) is None and ahead is not None and seen.get("ahead") != ahead:
-            seen["ahead"] = ahead
+        if stages.get(pending[0]) is not None or ahead is UNREAD or seen.get("ahead", UNREAD) == ahead:
+            return
+        seen["ahead"] = ahead
+        if isinstance(ahead, int):
             progress(f"Waiting in the queue: {ahead} ahead" if ahead else "Next in the queue", 0.02)
+        else:  # no longer queued, and no stage heard here: a worker of another process runs it
+            progress("Generating", 0.1)
 
     def _forget(self, ids: list[int]) -> None:
         with self._cond:

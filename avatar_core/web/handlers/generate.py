@@ -232,9 +232,10 @@ class FollowHandlers(GenerateHandlers):
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
     ) -> tuple[Any, ...]:
         """On page load: the avatars still queued or running (the tab was closed or reloaded),
-        followed to the end and shown as a click's result; nothing changes when there are none."""
+        followed to the end and shown as a click's result, else the newest made in the last 15
+        minutes; nothing changes when there are none."""
         user = self.user(request)
-        ids = self.app.generations.in_progress(user.id)
+        ids = self.app.generations.to_show(user.id)
         if not ids:
             return gr.update(), gr.update(), gr.update()
         with StageClock(progress) as clock:

@@ -214,7 +214,7 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
     # Shown (by app.js) only while the click waits for a free slot: nothing is charged yet.
     cancel.click(None, js=READY_JS, cancels=[generating], api_name="cancel_generate", queue=False, **HIDDEN)
     # Shown (by app.js) once the avatar is a job (queued for a worker, or running): refunded.
-    stop.click(h.cancel_running, None, None, api_name="cancel_running", queue=False, **HIDDEN)
+    stop.click(h.cancel_running, None, None, api_name="cancel_running", **HIDDEN)  # queued: toasts show
     # A reloaded (or reopened) page follows the avatars still in progress and shows them.
     following = demo.load(
         h.resume, None, [*result, result_json], api_name="resume", show_progress_on=[result[0]], **HIDDEN
