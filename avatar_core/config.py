@@ -13,7 +13,7 @@ from dotenv import dotenv_values
 
 from avatar_core.domain.errors import ConfigError
 from avatar_core.domain.selection import ENDPOINT_HANDLERS as HANDLERS
-from avatar_core.domain.selection import TIERS
+from avatar_core.domain.selection import priorities as _priorities
 
 # Package data: the page's css/js and the preset thumbnails (rendered by `avatar-creator init`).
 ASSETS_DIR = Path(__file__).with_name("assets")
@@ -135,17 +135,6 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be positive, got {value}.")
     return value
-
-
-def _priorities(raw: str) -> dict[str, int]:
-    """`enterprise=2,pro=1` -> {"enterprise": 2, "pro": 1} (tiers not named: 0)."""
-    found: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in raw.split(","))):
-        tier, _, value = part.partition("=")
-        if tier.strip() not in TIERS or not value.strip().lstrip("-").isdigit():
-            raise ConfigError(f"AVATAR_TIER_PRIORITY must look like 'enterprise=2,pro=1', got {part!r}.")
-        found[tier.strip()] = int(value)
-    return found
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from avatar_core.domain.errors import NoModelsAvailable, TierRefused, ValidationError
+from avatar_core.domain.errors import ConfigError, NoModelsAvailable, TierRefused, ValidationError
 
 
 class Tier(StrEnum):
@@ -183,3 +183,14 @@ def _selection(model: ModelSpec, tier: str, why: str) -> Selection:
     unit = "credit" if price == 1 else "credits"
     reason = f"{tier} tier, {why} → {model.name}, {price} {unit}"
     return Selection(model=model, price=price, reason=reason)
+
+
+def priorities(raw: str) -> dict[str, int]:
+    """`enterprise=2,pro=1` -> {"enterprise": 2, "pro": 1} (tiers not named: 0)."""
+    found: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        tier, _, value = part.partition("=")
+        if tier.strip() not in TIERS or not value.strip().lstrip("-").isdigit():
+            raise ConfigError(f"AVATAR_TIER_PRIORITY must look like 'enterprise=2,pro=1', got {part!r}.")
+        found[tier.strip()] = int(value)
+    return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
 import time
@@ -12,7 +11,7 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from avatar_core.domain.aspects import ASPECTS, Aspect, parse_aspect
+from avatar_core.domain.aspects import Aspect, parse_aspect
 from avatar_core.domain.errors import NotFound, ValidationError
 from avatar_core.domain.presets_data import PresetData
 from avatar_core.domain.selection import ModelSpec, Selection, price_for
@@ -25,14 +24,22 @@ from avatar_core.infra.storage import ImageStore
 from avatar_core.jobs.queue import LEASE, JobQueue
 from avatar_core.jobs.worker import Worker
 from avatar_core.services.auth import UserInfo
-from avatar_core.services.catalog import Catalog, find_preset, list_models
+from avatar_core.services.catalog import Catalog, list_models
 from avatar_core.services.experiments import ExperimentView, active_for
 from avatar_core.services.generation_attempt import Attempt, Opened, render_request
 from avatar_core.services.generation_batch import Batches
-from avatar_core.services.generation_choice import arm_choice, choose, fallback, servable
+from avatar_core.services.generation_choice import (
+    arm_choice,
+    choose,
+    fallback,
+    named_preset,
+    offered_aspects,
+    servable,
+)
 from avatar_core.services.generation_jobs import (
     JobRunner,
     cancel,
+    cancel_all,
     in_progress,
     latest_finished,
     recover_jobless,
@@ -136,12 +143,7 @@ class GenerationService:
 
     def cancel_all(self, user: UserInfo) -> int:
         """Cancel every generation of the user's still queued or running; how many."""
-        cancelled = 0
-        for gen_id in in_progress(self.db, user.id):
-            with contextlib.suppress(ValidationError):  # it finished meanwhile
-                cancel(self.db, user.id, gen_id)
-                cancelled += 1
-        return cancelled
+        return cancel_all(self.db, user.id)
 
     def in_progress(self, user_id: int) -> list[int]:
         """The user's generations still queued or running (a reloaded page follows them)."""
@@ -243,15 +245,7 @@ class GenerationService:
 
     def aspects(self) -> list[Aspect]:
         """The aspect ratios some sold text-avatar row can make on this server (square first)."""
-        rows = self.catalog.models()
-        offered = []
-        for aspect in ASPECTS:
-            try:
-                if any(m.enabled for m in servable(rows, self.plan, None, False, aspect)):
-                    offered.append(aspect)
-            except ValidationError:
-                continue
-        return offered
+        return offered_aspects(self.catalog.models(), self.plan)
 
     def plan(self, model: ModelSpec) -> Plan:
         """How the engine would serve `model` (route, LoRA, achievable size, sold or not)."""
@@ -268,7 +262,7 @@ class GenerationService:
         the tier's running A/B test."""
         key = request.preset
         with self.db.read() as session:
-            preset = self._preset(session, key) if key else None
+            preset = named_preset(session, key) if key else None
             tier, experiment = None, None
             if user_id is not None:
                 tier = session.scalar(select(User.tier).where(User.id == user_id))
@@ -277,15 +271,6 @@ class GenerationService:
                 experiment = active_for(session, tier) if request.is_auto else None
             rows = list_models(session)
         return preset, rows, tier, experiment
-
-    @staticmethod
-    def _preset(session: Session, key: str) -> PresetData:
-        try:
-            if printable(key) != key:  # cannot name a preset; and NUL breaks a PostgreSQL query
-                raise NotFound(key)
-            return find_preset(session, key)
-        except NotFound:
-            raise ValidationError(f"Unknown preset {key[:60]!r}.") from None
 
     def _source(self, user_id: int, request: GenerationRequest) -> Source | None:
         """The user's photo for "From my photo" (owner-checked), or None for a text avatar."""

@@ -7,8 +7,9 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from avatar_core.domain.aspects import LABELS, SQUARE, Aspect, shaped
-from avatar_core.domain.errors import NoModelsAvailable, TierRefused, ValidationError
+from avatar_core.domain.aspects import ASPECTS, LABELS, SQUARE, Aspect, shaped
+from avatar_core.domain.errors import NoModelsAvailable, NotFound, TierRefused, ValidationError
+from avatar_core.domain.presets_data import PresetData
 from avatar_core.domain.selection import (
     TIERS,
     ModelSpec,
@@ -19,8 +20,21 @@ from avatar_core.domain.selection import (
     select_model,
 )
 from avatar_core.engines.base import EngineError, Plan
+from avatar_core.services.catalog import find_preset
 from avatar_core.services.experiments import ExperimentView, active_for, arm_for
-from avatar_core.services.generation_request import GenerationRequest
+from avatar_core.services.generation_request import GenerationRequest, printable
+
+
+def offered_aspects(rows: list[ModelSpec], plan: Callable[[ModelSpec], Plan]) -> list[Aspect]:
+    """The aspect ratios some sold text-avatar row can make with `plan` (square first)."""
+    offered = []
+    for aspect in ASPECTS:
+        try:
+            if any(m.enabled for m in servable(rows, plan, None, False, aspect)):
+                offered.append(aspect)
+        except ValidationError:
+            continue
+    return offered
 
 
 def servable(
@@ -123,3 +137,13 @@ def fallback(err: EngineError, models: list[ModelSpec], model: ModelSpec, tier: 
     if not err.refused or not model.fallback_key:
         return None
     return next((m for m in accessible_models(models, tier) if m.model_key == model.fallback_key), None)
+
+
+def named_preset(session: Session, key: str) -> PresetData:
+    """The preset a request names; ValidationError for one that does not exist."""
+    try:
+        if printable(key) != key:  # cannot name a preset; and NUL breaks a PostgreSQL query
+            raise NotFound(key)
+        return find_preset(session, key)
+    except NotFound:
+        raise ValidationError(f"Unknown preset {key[:60]!r}.") from None

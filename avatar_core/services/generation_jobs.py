@@ -12,6 +12,7 @@ before waiting on it. A takeover (the earlier claim's worker died) therefore:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -172,6 +173,16 @@ def cancel(db: Database, user_id: int, generation_id: int) -> None:
         credits.release(session, user_id, generation_id, reason="cancelled")
         gen.status, gen.finished_at = GenerationStatus.FAILED, utcnow()
         gen.error, gen.error_detail = CANCELLED, "cancelled by its user"
+
+
+def cancel_all(db: Database, user_id: int) -> int:
+    """Cancel every generation of the user's still queued or running; how many."""
+    cancelled = 0
+    for gen_id in in_progress(db, user_id):
+        with contextlib.suppress(ValidationError):  # it finished meanwhile
+            cancel(db, user_id, gen_id)
+            cancelled += 1
+    return cancelled
 
 
 def in_progress(db: Database, user_id: int) -> list[int]:
