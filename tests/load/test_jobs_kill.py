@@ -142,6 +142,12 @@ def polls(fake: FakeHF) -> int:
     return len([r for r in fake.requests if r.method == "GET" and "/v1/predictions/" in r.path])
 
 
+def finish_predictions(fake: FakeHF) -> None:
+    """The provider finishes every prediction (the next poll answers it succeeded)."""
+    for prediction in fake.predictions.values():
+        prediction.polls_left = 0
+
+
 # Each step: how to hold the provider there, how to see the worker got there, how to let go.
 STEPS = {
     "before submit": (
@@ -157,7 +163,7 @@ STEPS = {
     "while waiting": (
         lambda f: setattr(f, "default", Reply.starting(polls=100_000)),  # 202 "starting", then polls
         lambda f, a, g: job_of(a, g).stage == "waiting" and polls(f) >= 1,
-        lambda f: [setattr(p, "polls_left", 0) for p in f.predictions.values()],
+        finish_predictions,
     ),
     "after the provider finished, before storing": (
         lambda f: setattr(f, "download_delay", 30.0),  # 201 with the output; its download hangs
