@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("avatar_core").info("recovered %d interrupted generation(s)", recovered)
     if app.settings.worker_slots:  # this process runs jobs too (one machine, Spaces)
         app.generations.start_worker(app.settings.worker_slots)
+    else:  # only `avatar-creator worker` processes run them (docs/scaling.md)
+        app.generations.elsewhere = True
     log_routes(app.catalog, app.engine)  # what really runs per model; unsold rows warned
     web = create_web_app(app)
     host = args.host or app.settings.server_name

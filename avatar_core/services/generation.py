@@ -91,6 +91,7 @@ class GenerationService:
         self.waits = Waits(db, self.queue, clock)  # callers waiting on workers' results
         self.runner = JobRunner(self)
         self.worker: Worker | None = None  # this process's worker, when it runs one
+        self.elsewhere = False  # True: only other processes' workers run jobs (AVATAR_WORKER_SLOTS=0)
         self.attempts = Attempts(self)
         self.batches = Batches(self)  # several images per click, variations
 
@@ -113,7 +114,7 @@ class GenerationService:
         def start() -> None:  # once the waiter listens: a fast worker's result is not missed
             if self.worker is not None:
                 self.worker.wake()
-            else:
+            elif not self.elsewhere:
                 own.append(Worker(self.queue, self.runner, slots=len(ids), poll=0.05, only=ids, name="here"))
                 own[0].start()
 
@@ -173,6 +174,8 @@ class GenerationService:
     def ensure_worker(self) -> None:
         """Someone must run queued jobs: a process that runs no worker starts one, which stops
         after a minute without work (app.py and `avatar-creator worker` start theirs for good)."""
+        if self.elsewhere:
+            return
         if self.worker is None or not self.worker.alive:
             self.worker = Worker(self.queue, self.runner, slots=8, poll=0.2, idle_exit=60.0).start()
         self.worker.wake()

@@ -319,3 +319,15 @@ def test_an_image_that_arrives_after_a_cancel_is_deleted_and_its_cost_recorded(
     assert not [p for p in tmp_path.rglob(f"gen-{gen_id}*") if p.is_file()]
     assert ledger_types(app, user.id) == ["grant", "reserve", "release"]
     app.close()
+
+
+def test_a_web_process_without_a_worker_leaves_its_jobs_to_the_workers(japp: App, engine: Recording) -> None:
+    user = new_user(japp, "free", 24)
+    japp.generations.elsewhere = True  # AVATAR_WORKER_SLOTS=0: only `avatar-creator worker` runs jobs
+    gen_id = japp.generations.submit(user, GenerationRequest(prompt="a lighthouse keeper"))
+    time.sleep(0.3)
+    assert japp.generations.worker is None and japp.generations.queue.state(gen_id) == ("queued", "")
+    worker = japp.generations.start_worker(slots=2, poll=0.05)  # a worker process, say
+    result = japp.generations.result(user.id, gen_id, within=10)
+    assert result.status == "completed" and engine.renders == [None]
+    assert worker.stop(drain=True, timeout=5)
