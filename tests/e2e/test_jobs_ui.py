@@ -122,3 +122,17 @@ def test_cancel_an_avatar_in_progress_from_the_page(site: LiveServer, chromium: 
     finally:
         gated.gate.set()
         page.context.close()
+
+
+def test_generate_comes_back_after_a_refusal(site: LiveServer, chromium: Any) -> None:
+    """#23 item 1: a refused click (no prompt, too few credits) left Generate disabled until reload."""
+    page = pw.signup(chromium, site.url, f"r-{uuid.uuid4().hex[:8]}", PASSWORD)
+    try:
+        go = page.locator("#generate-btn")
+        page.click("#generate-btn")  # no prompt, no preset: refused before any charge
+        expect(page.get_by_text("Write a prompt or pick a preset.").first).to_be_visible()
+        expect(go).to_be_enabled()
+        expect(go).to_have_text("Generate")
+        expect(page.locator("#greeting")).to_contain_text("24 credits")
+    finally:
+        page.context.close()

@@ -211,6 +211,8 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
     generating.then(
         None, [result_json, seed, greeting], [seed, greeting], js=DONE_JS, api_name="after_generate", **HIDDEN
     )
+    # A refusal (empty prompt, too few credits) is an error: Generate must come back all the same.
+    generating.failure(None, js=READY_JS, api_name="after_refusal", **HIDDEN)
     # Shown (by app.js) only while the click waits for a free slot: nothing is charged yet.
     cancel.click(None, js=READY_JS, cancels=[generating], api_name="cancel_generate", queue=False, **HIDDEN)
     # Shown (by app.js) once the avatar is a job (queued for a worker, or running): refunded.
