@@ -93,9 +93,16 @@ class Worker:
         """Claim nothing more; with `drain`, wait for the running jobs to end. True when none runs."""
         self._stopping.set()
         self._wake.set()
+        self._idle_if_done()
         if drain:
             self._idle.wait(timeout)
         return self.running == 0
+
+    def _idle_if_done(self) -> None:
+        """Stopped and running nothing: the heartbeat may end too (it renews while a job drains)."""
+        with self._lock:
+            if not self._held and self._stopping.is_set():
+                self._idle.set()
 
     def _claim(self) -> Claim | None:
         try:
@@ -135,8 +142,7 @@ class Worker:
             threading.Thread(
                 target=self._slot, args=(claim, hooks), name=f"{self.name}-job", daemon=True
             ).start()
-        if self.running == 0:
-            self._idle.set()
+        self._idle_if_done()
 
     def _slot(self, claim: Claim, hooks: JobHooks) -> None:
         try:
@@ -146,13 +152,12 @@ class Worker:
         finally:
             with self._lock:
                 self._held.pop(claim.job_id, None)
-                if not self._held and self._stopping.is_set():
-                    self._idle.set()
+            self._idle_if_done()
             self._wake.set()
 
     def _beat(self) -> None:
         every, since_sweep = self.queue.lease / 3, 0.0
-        while not self._stopping.wait(every):
+        while not self._idle.wait(every):  # until stopped and drained: a draining job keeps its lease
             with self._lock:
                 held = list(self._held.values())
             try:

@@ -255,6 +255,8 @@ def test_a_worker_drains_on_stop_and_its_heartbeat_keeps_the_lease(tmp_path: Pat
     threading.Event().wait(1.5)  # > 2 leases: renewed, so no other claim can take it
     assert app.generations.queue.claim() is None
     assert not worker.stop(drain=True, timeout=0.2)  # still running: SIGTERM waits for it
+    threading.Event().wait(1.5)  # draining for > 2 leases: still renewed, nobody takes it over
+    assert app.generations.queue.claim() is None
     gate.set()
     assert worker.stop(drain=True, timeout=10)
     assert generation(app, gen_id).status == "completed"
