@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI, Request
@@ -119,10 +122,25 @@ def _gate(web: FastAPI, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
     mounts[0].app = wrap(mounts[0].app)
 
 
+def _drain_on_shutdown(app: App) -> Any:
+    """uvicorn's shutdown (SIGTERM: a deploy, a Spaces restart) lets this process's worker finish
+    the jobs it runs first, up to a minute; uvicorn re-raises the signal afterwards, so nothing
+    after `uvicorn.run` would get the chance. What still runs then is taken over after its lease."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        yield
+        worker = app.generations.worker
+        if worker is not None:
+            await asyncio.to_thread(worker.stop, True, 60.0)
+
+    return lifespan
+
+
 def _plain_app(app: App, codec: SessionCodec) -> FastAPI:
     """The FastAPI app without the UI: pages, /metrics, the REST API, OAuth and the middlewares."""
     settings = app.settings
-    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=_drain_on_shutdown(app))
     api.include_router(build_router(app, codec))
     api.add_api_route("/metrics", metrics_route(app), methods=["GET"], include_in_schema=False)
     # The REST API: Bearer tokens only (never the cookie), docs at /api/docs.

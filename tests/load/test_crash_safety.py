@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.fakes.fake_hf import FakeHF, Reply
@@ -108,3 +109,27 @@ def assert_refunded_once(ledger: UserLedger, gen_id: int) -> None:
     assert ledger.of_type("release", gen_id) == [("release", PRICE, gen_id)]
     assert ledger.of_type("capture") == []
     assert ledger.balance == WELCOME == ledger.total
+
+
+@pytest.mark.slow
+def test_sigterm_of_the_web_process_finishes_the_job_it_runs(
+    apps: Apps, fake_hf: FakeHF, tmp_path: Path
+) -> None:
+    """A deploy stops app.py with SIGTERM while a REST job (202, nobody waiting on it) is at the
+    provider: the process's own worker finishes it (drains) instead of dying with the process."""
+    db = f"sqlite:///{tmp_path / 'data' / 'avatar_creator.db'}"
+    fake_hf.default = Reply.sleep(3.0, then=Reply.png())
+    app = apps.new("web", data_dir=tmp_path / "data", database_url=db, env=hf_fake_env(fake_hf.url)).start()
+    app.signup("deployed")
+    token = cli(app.env, "tokens", "create", "deployed").stdout.strip().splitlines()[-1]
+    with httpx.Client(base_url=app.url + "/api/v1", headers={"Authorization": f"Bearer {token}"}) as api:
+        project = api.get("/projects").json()[0]["id"]
+        queued = api.post(f"/projects/{project}/avatars/generate", json={"prompt": "a lighthouse keeper"})
+    assert queued.status_code == 202, queued.text
+    wait_for(lambda: fake_hf.inference_calls(), 60, "the inference POST to reach the fake")
+    app.terminate(grace=30)  # SIGTERM, as a deploy or a Spaces restart sends
+    ledger = user_ledger(db, "deployed")
+    [(gen_id, status, charged, _)] = ledger.generations
+    assert (status, charged) == ("completed", PRICE), app.log_tail()
+    assert ledger.of_type("capture", gen_id) and not ledger.of_type("release")
+    assert len(fake_hf.inference_calls()) == 1
