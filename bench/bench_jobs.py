@@ -151,15 +151,17 @@ def restart(app: object, jobs: int) -> list[object]:
         def waiting() -> int:
             return len([p for p in fake.predictions.values() if p.status in ("starting", "processing")])
 
-        wait_for(
-            f"{jobs} predictions waiting",
-            lambda: waiting() == jobs and statuses(app, ids).get("running") == jobs,
-            120,
-            Path(tmp) / "worker.log",
-        )
-        time.sleep(2)  # every job has committed its prediction's id and polls it
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
+        try:
+            wait_for(
+                f"{jobs} predictions waiting",
+                lambda: waiting() == jobs and statuses(app, ids).get("running") == jobs,
+                120,
+                Path(tmp) / "worker.log",
+            )
+            time.sleep(2)  # every job has committed its prediction's id and polls it
+        finally:  # the kill -9 under test (or, on a timeout, no worker left behind)
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
         killed = time.monotonic()
         for prediction in list(fake.predictions.values()):
             prediction.polls_left = 0  # the provider finishes them all meanwhile

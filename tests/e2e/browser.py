@@ -82,6 +82,9 @@ def generate(page: Any, prompt: str = "", preset_label: str | None = None) -> No
     """Fill the Generate tab, click Generate and wait for the image to load."""
     from playwright.sync_api import expect
 
+    page.wait_for_selector(
+        "body[data-followed]", state="attached", timeout=TIMEOUT_MS
+    )  # the load's own result
     page.get_by_role("tab", name="Generate").click()
     if preset_label:
         choose(page, "Preset", preset_label)

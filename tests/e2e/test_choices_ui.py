@@ -42,6 +42,7 @@ def new_user(live: LiveServer, chromium: Any, credits: int = 24) -> tuple[str, A
 
 def click_generate(page: Any, count: int = 1) -> None:
     """Click Generate and wait for `count` loaded images."""
+    page.wait_for_selector("body[data-followed]", state="attached")  # the page load's own result first
     page.evaluate("() => document.querySelectorAll('img.avatar-result').forEach(i => i.remove())")
     page.click("#generate-btn")
     expect(page.locator("#result-image img.avatar-result")).to_have_count(count, timeout=pw.TIMEOUT_MS)

@@ -234,12 +234,15 @@ class FollowHandlers(GenerateHandlers):
         """On page load: the avatars still queued or running (the tab was closed or reloaded),
         followed to the end and shown as a click's result, else the newest made in the last 15
         minutes; nothing changes when there are none."""
-        user = self.user(request)
-        ids = self.app.generations.to_show(user.id)
-        if not ids:
+        user, s = self.user(request), self.app.generations
+        ids = s.in_progress(user.id)
+        if ids:
+            with StageClock(progress) as clock:
+                results = s.wait_for(user.id, ids, clock.report)
+        else:  # finished, perhaps after the tab was closed: shown at once
+            results = [s.result(user.id, gen_id) for gen_id in s.to_show(user.id)]
+        if not results:
             return gr.update(), gr.update(), gr.update()
-        with StageClock(progress) as clock:
-            results = self.app.generations.wait_for(user.id, ids, clock.report)
         if len(results) == 1 and not results[0].ok:
             last = results[0]
             msg = f"### Generation failed\n{last.error}\n\nBalance **{last.balance}** credits."

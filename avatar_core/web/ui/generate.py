@@ -30,9 +30,10 @@ RESTORE_JS = (
 BUSY_JS = "() => { window.avatarBusy && window.avatarBusy(true); return []; }"
 READY_JS = "() => { window.avatarBusy && window.avatarBusy(false); return []; }"
 DONE_JS = "(d, s, g) => window.avatarGenerated ? window.avatarGenerated(d, s, g) : [s, g]"
-RESUMED_JS = (  # after a page load: only when it followed something (no scroll, no seed change)
-    "(d, s, g) => d && typeof d === 'object' && window.avatarGenerated"
-    " ? window.avatarGenerated(d, s, g) : [s, g]"
+RESUMED_JS = (  # after a page load: only when it followed something (no scroll, no seed change);
+    # body[data-followed] says the page is done with what was in progress (tests wait for it)
+    "(d, s, g) => { document.body.dataset.followed = 'yes'; return d && typeof d === 'object'"
+    " && window.avatarGenerated ? window.avatarGenerated(d, s, g) : [s, g]; }"
 )
 
 
