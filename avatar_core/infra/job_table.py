@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from avatar_core.infra.models import Base, utcnow
@@ -43,7 +43,6 @@ class Job(Base):
     # request id is in provider_ref), "storing" (the image is in hand).
     stage: Mapped[str] = mapped_column(String(16), default="")
     provider_ref: Mapped[str | None] = mapped_column(Text)  # JSON: how to resume the provider call
-    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -50,11 +50,6 @@ class Claim:
     provider_ref: str | None
     payload: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def taken_over(self) -> bool:
-        """True when an earlier claim of this job ended without settling it (its worker died)."""
-        return self.attempts > 1
-
 
 class JobQueue:
     """The queue over the `jobs` table of `db`."""
@@ -151,19 +146,17 @@ class JobQueue:
                 raise LostLease(f"job {claim.job_id} is no longer held by this worker")
 
     @staticmethod
-    def stop(session: Session, generation_id: int, status: str = CANCELLED) -> str | None:
-        """End a generation's queued or running job now (cancel, recovery), raising its fence so
-        a worker still running it can write nothing; its status before, or None if it had ended.
-        The caller holds the user's lock and settles the generation in the same transaction."""
+    def stop(session: Session, generation_id: int) -> None:
+        """Cancel a generation's queued or running job now, raising its fence so a worker still
+        running it can write nothing. The caller holds the user's lock and settles the
+        generation in the same transaction."""
         job = session.scalars(
             select(Job).where(Job.generation_id == generation_id).execution_options(populate_existing=True)
         ).first()
         if job is None or job.status not in (QUEUED, RUNNING):
-            return None
-        before = job.status
-        job.status, job.fence, job.cancel_requested = status, job.fence + 1, True
+            return
+        job.status, job.fence = CANCELLED, job.fence + 1
         job.finished_at, job.lease_until = utcnow(), None
-        return before
 
     def position(self, generation_id: int) -> int | None:
         """How many queued jobs would be claimed before this one (None unless it is queued)."""
@@ -184,11 +177,6 @@ class JobQueue:
             ).first()
         return (row[0], row[1]) if row else None
 
-    def depth(self) -> int:
-        """Jobs waiting to be claimed."""
-        with self.db.read() as session:
-            return int(session.scalar(select(func.count()).select_from(Job).where(Job.status == QUEUED)) or 0)
-
 
 def settle(session: Session, claim: Claim, status: str) -> None:
     """End the job inside the transaction that settles its generation; LostLease (rolling the
@@ -201,7 +189,7 @@ def settle(session: Session, claim: Claim, status: str) -> None:
 def ready(now: datetime) -> Any:
     """Claimable: queued, or running under a lease that ran out (its worker died)."""
     expired = (Job.status == RUNNING) & (Job.lease_until < now)
-    return ((Job.status == QUEUED) | expired) & ~Job.cancel_requested
+    return (Job.status == QUEUED) | expired
 
 
 def held(claim: Claim) -> Any:

@@ -63,7 +63,6 @@ class Worker:
         self._held: dict[int, JobHooks] = {}
         self._lock = threading.Lock()
         self._wake, self._stopping, self._idle = threading.Event(), threading.Event(), threading.Event()
-        self._threads: list[threading.Thread] = []
         self._claimed: set[int | None] = set()
 
     @property
@@ -80,9 +79,7 @@ class Worker:
     def start(self) -> Worker:
         """Start the dispatcher and heartbeat threads (daemons)."""
         for target, part in ((self._dispatch, "dispatch"), (self._beat, "heartbeat")):
-            thread = threading.Thread(target=target, name=f"{self.name}-{part}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            threading.Thread(target=target, name=f"{self.name}-{part}", daemon=True).start()
         return self
 
     def wake(self) -> None:

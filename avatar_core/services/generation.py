@@ -150,10 +150,10 @@ class GenerationService:
         """The user's generations still queued or running (a reloaded page follows them)."""
         return in_progress(self.db, user_id)
 
-    def to_show(self, user_id: int, within: float = 900.0) -> list[int]:
-        """What a page opened now shows: the avatars in progress, else the newest one made in the
-        last `within` seconds (it may have finished after the tab was closed)."""
-        return in_progress(self.db, user_id) or latest_finished(self.db, user_id, within)
+    def recent(self, user_id: int, within: float = 900.0) -> list[int]:
+        """The user's newest avatar if made in the last `within` seconds (a page opened now shows
+        it: it may have finished after the tab was closed)."""
+        return latest_finished(self.db, user_id, within)
 
     def wait_for(
         self, user_id: int, ids: list[int], progress: Progress | None = None

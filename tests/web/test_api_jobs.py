@@ -83,6 +83,8 @@ def test_generate_answers_202_with_the_job_and_its_location(live: LiveServer) ->
         assert job["status"] in ("queued", "running") and job["cancel_url"].endswith("/cancel")
         done = follow(c, job["url"])
         assert done.status_code == 200 and done.json()["status"] == "completed"
+        waited = c.get(job["url"].removeprefix("/api/v1"), headers={"Prefer": "wait=20"})
+        assert waited.status_code == 200 and waited.headers["preference-applied"] == "wait=20"
         assert done.json()["image_url"] == f"/api/v1/avatars/{job['id']}/image"
         assert c.get(done.json()["image_url"].removeprefix("/api/v1")).status_code == 200
 

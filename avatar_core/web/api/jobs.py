@@ -8,9 +8,9 @@ MAX_WAIT s) waits up to N s and answers the finished avatar (201) when it is rea
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
 from avatar_core.bootstrap import App
@@ -77,7 +77,7 @@ def jobs_router(app: App) -> APIRouter:
         "200 with the avatar once completed; 502 with the error once failed or cancelled "
         "(refunded). `Prefer: wait=N` waits up to N s (at most 60).",
     )
-    def status(who: Who, generation_id: int, prefer: str | None = None) -> Any:
+    def status(who: Who, generation_id: int, prefer: Annotated[str | None, Header()] = None) -> Any:
         wait = wanted_wait(prefer)
         result = app.generations.result(who.user.id, db_id(generation_id), within=wait)
         return answer(app, result, created=False, waited=wait)
@@ -94,6 +94,6 @@ def jobs_router(app: App) -> APIRouter:
     )
     def cancel(who: Who, generation_id: int) -> Any:
         result = app.generations.cancel(app.accounts.get(who.user.id), db_id(generation_id))
-        return JSONResponse(generation_json(result) | {"status": str(result.status)}, status_code=200)
+        return generation_json(result)  # it carries the status ("failed": refunded)
 
     return router

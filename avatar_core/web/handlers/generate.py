@@ -240,7 +240,7 @@ class FollowHandlers(GenerateHandlers):
             with StageClock(progress) as clock:
                 results = s.wait_for(user.id, ids, clock.report)
         else:  # finished, perhaps after the tab was closed: shown at once
-            results = [s.result(user.id, gen_id) for gen_id in s.to_show(user.id)]
+            results = [s.result(user.id, gen_id) for gen_id in s.recent(user.id)]
         if not results:
             return gr.update(), gr.update(), gr.update()
         if len(results) == 1 and not results[0].ok:
