@@ -29,3 +29,28 @@ class SlowEngine(Engine):
         self.started.set()
         time.sleep(self.delay)
         return self.inner.render(request, deadline=deadline)
+
+
+class GatedEngine(Engine):
+    """Implements `Engine`: the offline one, but a render whose prompt contains `hold` (every
+    render by default) waits until the test sets `gate`; counts renders, sets `started`."""
+
+    name = "local"
+    offline = True
+
+    def __init__(self, hold: str = "") -> None:
+        self.inner, self.hold = LocalEngine(), hold
+        self.gate, self.started = threading.Event(), threading.Event()
+        self.renders = 0
+
+    def plan(self, target: RouteTarget) -> Plan:
+        """The offline engine's plan."""
+        return self.inner.plan(target)
+
+    def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
+        """Wait for the gate (held prompts only), then draw the offline preview."""
+        self.renders += 1
+        self.started.set()
+        if self.hold in request.prompt:
+            self.gate.wait(60)
+        return self.inner.render(request, deadline=deadline)

@@ -3,7 +3,6 @@ cancel an avatar in progress from the page (refunded at once)."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from avatar_core.engines.base import Engine, Plan, RenderRequest, RenderResult, RouteTarget
-from avatar_core.engines.offline.engine import LocalEngine
 from tests.conftest import fresh_database_url
 from tests.e2e import browser as pw
+from tests.e2e.slow_engine import GatedEngine
 from tests.web.server import PASSWORD, LiveServer, serve, with_admin
 
 pytestmark = [
@@ -29,31 +27,14 @@ def expect(locator: Any) -> Any:
     return _expect(locator)
 
 
-class Gated(Engine):
-    """Implements `Engine`: the offline painter, each render held until the test opens the gate."""
-
-    name, offline = "local", True
-
-    def __init__(self) -> None:
-        self.inner, self.gate, self.started = LocalEngine(), threading.Event(), threading.Event()
-
-    def plan(self, target: RouteTarget) -> Plan:
-        return self.inner.plan(target)
-
-    def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
-        self.started.set()
-        self.gate.wait(60)
-        return self.inner.render(request, deadline=deadline)
-
-
 @pytest.fixture(scope="module")
-def gated() -> Gated:
-    return Gated()
+def gated() -> GatedEngine:
+    return GatedEngine()
 
 
 @pytest.fixture(scope="module")
 def site(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, gated: Gated
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, gated: GatedEngine
 ) -> Iterator[LiveServer]:
     """The web app with its own worker, as app.py runs it."""
     tmp_path = tmp_path_factory.mktemp("e2e-jobs")
@@ -71,7 +52,7 @@ def site(
 
 
 def test_close_the_tab_while_it_runs_and_find_the_avatar_on_return(
-    site: LiveServer, chromium: Any, gated: Gated
+    site: LiveServer, chromium: Any, gated: GatedEngine
 ) -> None:
     name = f"j-{uuid.uuid4().hex[:8]}"
     gated.gate.clear()
@@ -95,7 +76,9 @@ def test_close_the_tab_while_it_runs_and_find_the_avatar_on_return(
     context.close()
 
 
-def test_cancel_an_avatar_in_progress_from_the_page(site: LiveServer, chromium: Any, gated: Gated) -> None:
+def test_cancel_an_avatar_in_progress_from_the_page(
+    site: LiveServer, chromium: Any, gated: GatedEngine
+) -> None:
     name = f"k-{uuid.uuid4().hex[:8]}"
     gated.gate.clear()
     gated.started.clear()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,43 +9,23 @@ from pathlib import Path
 import httpx
 import pytest
 
-from avatar_core.engines.base import Plan, RenderRequest, RenderResult, RouteTarget
-from avatar_core.engines.offline.engine import LocalEngine
 from avatar_core.web.api.jobs import MAX_WAIT, wanted_wait
 from tests.conftest import fresh_database_url
+from tests.e2e.slow_engine import GatedEngine
 from tests.web.server import LiveServer, serve, with_admin
 from tests.web.test_api import api, user
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")
 
 
-class Gated:
-    """Implements `Engine`: the offline painter, but a prompt with "HOLD" waits for the gate."""
-
-    name, offline = "local", True
-
-    def __init__(self) -> None:
-        self.inner, self.gate = LocalEngine(), threading.Event()
-        self.renders = 0
-
-    def plan(self, target: RouteTarget) -> Plan:
-        return self.inner.plan(target)
-
-    def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
-        self.renders += 1
-        if "HOLD" in request.prompt:
-            self.gate.wait(30)
-        return self.inner.render(request, deadline=deadline)
-
-
 @pytest.fixture(scope="module")
-def gated() -> Gated:
-    return Gated()
+def gated() -> GatedEngine:
+    return GatedEngine(hold="HOLD")
 
 
 @pytest.fixture(scope="module")
 def live(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, gated: Gated
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, gated: GatedEngine
 ) -> Iterator[LiveServer]:
     tmp_path = tmp_path_factory.mktemp("api-jobs")
     url = fresh_database_url("sqlite", tmp_path, sqlite_template, None)
@@ -98,7 +77,9 @@ def test_prefer_wait_answers_the_finished_avatar(live: LiveServer) -> None:
         assert r.json()["balance"] == live.app.accounts.get(uid).balance < 100
 
 
-def test_a_held_job_is_202_after_its_wait_then_cancelled_and_refunded(live: LiveServer, gated: Gated) -> None:
+def test_a_held_job_is_202_after_its_wait_then_cancelled_and_refunded(
+    live: LiveServer, gated: GatedEngine
+) -> None:
     uid, token = user(live, total=100)
     gated.gate.clear()
     with api(live, token) as c:
@@ -117,7 +98,7 @@ def test_a_held_job_is_202_after_its_wait_then_cancelled_and_refunded(live: Live
     assert live.app.accounts.get(uid).balance == 100
 
 
-def test_an_idempotent_retry_follows_the_same_job(live: LiveServer, gated: Gated) -> None:
+def test_an_idempotent_retry_follows_the_same_job(live: LiveServer, gated: GatedEngine) -> None:
     uid, token = user(live, total=100)
     gated.gate.set()
     with api(live, token) as c:
@@ -129,7 +110,7 @@ def test_an_idempotent_retry_follows_the_same_job(live: LiveServer, gated: Gated
     assert spent == second.json()["credits_charged"] > 0  # one charge
 
 
-def test_another_user_cannot_follow_or_cancel_a_job(live: LiveServer, gated: Gated) -> None:
+def test_another_user_cannot_follow_or_cancel_a_job(live: LiveServer, gated: GatedEngine) -> None:
     gated.gate.set()
     _a, alice = user(live)
     _b, bob = user(live)
