@@ -31,21 +31,13 @@ class SlowEngine(Engine):
         return self.inner.render(request, deadline=deadline)
 
 
-class GatedEngine(Engine):
+class GatedEngine(SlowEngine):
     """Implements `Engine`: the offline one, but a render whose prompt contains `hold` (every
     render by default) waits until the test sets `gate`; counts renders, sets `started`."""
 
-    name = "local"
-    offline = True
-
     def __init__(self, hold: str = "") -> None:
-        self.inner, self.hold = LocalEngine(), hold
-        self.gate, self.started = threading.Event(), threading.Event()
-        self.renders = 0
-
-    def plan(self, target: RouteTarget) -> Plan:
-        """The offline engine's plan."""
-        return self.inner.plan(target)
+        super().__init__()
+        self.hold, self.gate, self.renders = hold, threading.Event(), 0
 
     def render(self, request: RenderRequest, *, deadline: float) -> RenderResult:
         """Wait for the gate (held prompts only), then draw the offline preview."""
