@@ -25,14 +25,25 @@
     if (el) el.scrollIntoView({block: "start"});
   };
 
-  /* Generate while a generation runs: disabled, and "Generating…" (style.css) to eyes and ears. */
-  window.avatarBusy = (busy) => {
+  /* Generate is disabled while a generation runs ("Generating…", style.css) and while the quote
+     says the balance does not cover the click ("Not enough credits"): a click that can only be
+     refused is never offered. The server refuses it all the same. */
+  let busyNow = false;
+  const SHORT = /not enough credits/i;  /* the quote's words (handlers/generate.py, _quote_line) */
+  function gate() {
     const b = document.getElementById("generate-btn");
     if (!b) return;
-    b.disabled = busy;
-    if (busy) { b.setAttribute("aria-busy", "true"); b.setAttribute("aria-label", "Generating…"); }
-    else { b.removeAttribute("aria-busy"); b.removeAttribute("aria-label"); }
-  };
+    const quote = document.getElementById("quote");
+    const short = !busyNow && !!quote && SHORT.test(quote.textContent || "");
+    if (b.disabled !== (busyNow || short)) b.disabled = busyNow || short;
+    const label = busyNow ? "Generating…" : short ? "Not enough credits" : null;
+    if (b.getAttribute("aria-label") !== label) {
+      if (label) b.setAttribute("aria-label", label); else b.removeAttribute("aria-label");
+    }
+    if (busyNow) b.setAttribute("aria-busy", "true"); else b.removeAttribute("aria-busy");
+    if (short) b.dataset.short = "yes"; else delete b.dataset.short;
+  }
+  window.avatarBusy = (busy) => { busyNow = !!busy; gate(); };
 
   /* The generation's record is in (or its error): Generate again, the result in view, the seed
      it used in the Seed box, the balance it left in the greeting. Returns [seed, greeting]. */
@@ -82,6 +93,7 @@
 
   /* Accessible names Gradio leaves out: its empty-value boxes and Vega charts (the data is in a table). */
   function mend() {
+    gate();
     /* Gradio's "queue: 2/3 | 1.2s" in words, shown through a data attribute Svelte leaves alone. */
     for (const el of document.querySelectorAll(".progress-text")) {
       const m = /queue:\s*(\d+)\s*\/\s*\d+\s*\|?\s*(.*)/.exec(el.textContent || "");
