@@ -60,19 +60,32 @@ def batch_details(results: list[GenerationResult], from_photo: bool) -> str:
     made = sum(r.ok for r in results)
     charged = sum(r.credits_charged for r in results)
     return (
-        f"**{made} of {len(results)}** images made · charged **{charged}** credits in all · "
-        f"balance **{results[-1].balance}** credits  \n" + "  \n".join(lines)
+        f"**{made} of {len(results)}** images made{offline_note(results)} · charged **{charged}** "
+        f"credits in all · balance **{results[-1].balance}** credits  \n" + "  \n".join(lines)
     )
 
 
+def offline_note(results: list[GenerationResult]) -> str:
+    """What the batch line says when the images made are offline previews (how many, if not all)."""
+    made = [r for r in results if r.ok]
+    offline = sum(r.offline for r in made)
+    if not offline:
+        return ""
+    if offline == len(made):
+        return " · **offline previews** (drawn locally, not by a model)"
+    return f" · **{offline} offline preview{'s' if offline > 1 else ''}**"
+
+
 def grid_html(results: list[GenerationResult], alt: str) -> str:
-    """The images as a grid; each box keeps its image's shape before it loads (no layout jump)."""
+    """The images as a grid; each box keeps its image's shape before it loads (no layout jump).
+    An offline preview's alt text says it is one."""
     cells = []
     for r in results:
         if r.ok and r.width and r.height:
+            text = f"{alt} (offline preview)" if r.offline else alt
             cells.append(
                 f'<img class="avatar-result" src="/avatars/{r.generation_id}/image.png" '
-                f'alt="{html.escape(alt)}" width="{r.width}" height="{r.height}" '
+                f'alt="{html.escape(text)}" width="{r.width}" height="{r.height}" '
                 f'style="aspect-ratio: {r.width} / {r.height}" data-seed="{r.seed}">'
             )
         else:
