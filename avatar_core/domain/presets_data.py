@@ -571,3 +571,40 @@ PRESETS: tuple[PresetData, ...] = (
         ),
     ),
 )
+
+# Words people type for a preset besides its name, category and description: jobs, synonyms,
+# clothes, places (lower case, separated by spaces). The picker's search shows a card when every
+# word typed is part of its text (name, category, description and these words), so "doctor"
+# finds the Healthcare Professional; a job no preset shows (a chef) is left out, not pretended.
+SEARCH_WORDS: dict[str, str] = {
+    "professional-business-woman": "ceo businesswoman director manager boss founder entrepreneur "
+    "lawyer attorney consultant accountant banker marketing corporate headshot linkedin",
+    "professional-business-man": "ceo businessman executive director boss founder entrepreneur "
+    "lawyer attorney consultant accountant banker finance corporate headshot linkedin",
+    "professional-hijabi-woman": "muslim project manager executive ceo businesswoman lawyer "
+    "consultant software corporate headshot linkedin",
+    "healthcare-professional": "doctor physician nurse surgeon dentist pharmacist paramedic medic "
+    "medical hospital clinic scrubs health therapist caregiver vet",
+    "tech-professional": "developer programmer software coder scientist data researcher analyst "
+    "tech startup product manager engineering",
+    "casual-retiree": "retired grandfather grandpa grandparent senior elderly pensioner gardener",
+    "casual-student": "student college university school campus teen library hoodie biology",
+    "casual-weekend-dad": "father dad parent family carpenter coach weekend outdoors",
+    "casual-creative-artist": "artist painter designer illustrator muralist creative photographer writer",
+    "casual-young-professional": "teacher professor lecturer tutor educator architect freelancer "
+    "office worker remote coffee",
+    "fitness-trainer": "coach personal trainer gym bodybuilder athlete fitness workout sport",
+    "yoga-instructor": "yoga teacher pilates meditation wellness mindfulness",
+    "runner-athlete": "runner athlete marathon jogger sprinter track sport olympic",
+    "street-fashion": "streetwear sneakers skater hip hop influencer urban model designer",
+    "modest-fashion": "abaya hijab muslim modest fashion designer model",
+    "elegant-evening": "gala gown formal wedding party red carpet actress celebrity glamour prom",
+    "traditional-japanese": "kimono japan tea ceremony kyoto garden",
+    "traditional-indian": "sari saree india dancer festival diwali bollywood",
+    "traditional-west-african": "kente ghana african elder chief community leader merchant",
+}
+
+
+def search_words(key: str) -> tuple[str, ...]:
+    """A preset's extra search words (none for a preset not in SEARCH_WORDS, e.g. one added later)."""
+    return tuple(SEARCH_WORDS.get(key, "").split())

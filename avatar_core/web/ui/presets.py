@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from avatar_core.bootstrap import App
-from avatar_core.domain.presets_data import PresetData
+from avatar_core.domain.presets_data import PresetData, search_words
 from avatar_core.web.ui.common import ASSETS, HIDDEN
 
 # Filtering runs in the page (no server call per keystroke); a pick sends the preset's key.
@@ -48,8 +48,9 @@ def thumbnail_url(key: str) -> str:
 
 
 def _card(p: PresetData) -> str:
-    """One preset: a large thumbnail and its full name (wrapped, never cut)."""
-    search = html.escape(f"{p.name} {p.category} {p.description}".lower())
+    """One preset: a large thumbnail and its full name (wrapped, never cut); `data-search` is what
+    the search box matches: name, category, description and the preset's search words."""
+    search = html.escape(" ".join((p.name, p.category, p.description, *search_words(p.key))).lower())
     return (
         f'<button type="button" class="preset-card" aria-pressed="false" data-key="{html.escape(p.key)}" '
         f'data-category="{html.escape(p.category)}" data-search="{search}" '
@@ -70,9 +71,10 @@ def picker_html(presets: list[PresetData]) -> str:
         '<label class="preset-filter">Category <select class="preset-category" id="preset-category">'
         f'<option value="">All categories</option>{options}</select></label>'
         '<label class="preset-filter">Search <input type="search" class="preset-search" id="preset-search" '
-        'placeholder="name, style, setting…" autocomplete="off"></label></div>'
+        'placeholder="job, style, setting… e.g. doctor" autocomplete="off"></label></div>'
         f'<div class="preset-grid">{"".join(_card(p) for p in presets)}</div>'
-        '<p class="preset-none" hidden>No preset matches; try another word or category.</p>'
+        '<p class="preset-none" hidden>No preset matches; try another word or category, or describe '
+        "it in the prompt instead (e.g. “a chef in a white jacket”).</p>"
     )
 
 
