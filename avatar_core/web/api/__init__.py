@@ -25,8 +25,9 @@ from avatar_core.web.api.projects import generate_router, projects_router
 __all__ = ["ApiError", "Caller", "build_api", "caller", "error"]
 
 
-DESCRIPTION = """Generate avatars over HTTP. Create a token in the app (API section) or with
-`avatar-creator tokens create USER`, then send `Authorization: Bearer <token>`.
+DESCRIPTION = """Generate avatars over HTTP. Create a token in the app (sign in, then Gallery tab →
+"API tokens") or with `avatar-creator tokens create USER`, then send `Authorization: Bearer <token>`.
+Times are ISO 8601 in UTC to the second, e.g. `2026-11-27T10:00:00Z`.
 
 ```
 curl -X POST http://127.0.0.1:7860/api/v1/projects/1/avatars/generate \\

@@ -12,6 +12,7 @@ from avatar_core.bootstrap import App
 from avatar_core.domain.errors import ValidationError
 from avatar_core.web.api.auth import Who
 from avatar_core.web.api.errors import db_id, example
+from avatar_core.web.api.schemas import utc_stamp
 
 
 def photos_router(app: App) -> APIRouter:
@@ -23,7 +24,7 @@ def photos_router(app: App) -> APIRouter:
         status_code=201,
         summary="Upload a photo of yourself (for likeness avatars)",
         responses=example(
-            {"photo_id": 7, "width": 800, "height": 1000, "expires_at": "2026-11-28T10:00:00+00:00"}, 201
+            {"photo_id": 7, "width": 800, "height": 1000, "expires_at": "2026-11-28T10:00:00Z"}, 201
         ),
         description="multipart/form-data: `photo` (JPEG/PNG/WebP, ≤ AVATAR_MAX_UPLOAD_MB, ≥ 256 px) "
         'and `consent=true` ("I am the person in this photo or have their permission"). '
@@ -44,7 +45,7 @@ def photos_router(app: App) -> APIRouter:
             "photo_id": kept.id,
             "width": kept.width,
             "height": kept.height,
-            "expires_at": kept.expires_at.isoformat(),
+            "expires_at": utc_stamp(kept.expires_at),
         }
 
     @router.delete("/v1/photos/{photo_id}", status_code=204, summary="Delete your photo now")

@@ -14,7 +14,7 @@ from avatar_core.services.generation import GenerationRequest
 from avatar_core.web.api.auth import Who
 from avatar_core.web.api.errors import db_id, error_example, example
 from avatar_core.web.api.jobs import answer, wanted_wait
-from avatar_core.web.api.schemas import GENERATION_EXAMPLE, GenerateBody, ProjectBody
+from avatar_core.web.api.schemas import GENERATION_EXAMPLE, GenerateBody, ProjectBody, project_json
 
 
 def projects_router(app: App) -> APIRouter:
@@ -29,7 +29,7 @@ def projects_router(app: App) -> APIRouter:
         ),
     )
     def projects(who: Who) -> list[dict[str, Any]]:
-        return [vars(p) for p in app.projects.of_user(who.user.id)]
+        return [project_json(p) for p in app.projects.of_user(who.user.id)]
 
     @router.post(
         "/v1/projects",
@@ -38,7 +38,7 @@ def projects_router(app: App) -> APIRouter:
         responses=example({"id": 2, "name": "Team", "created_at": "2026-11-27T10:00:00Z", "avatars": 0}, 201),
     )
     def create_project(who: Who, body: ProjectBody) -> dict[str, Any]:
-        return vars(app.projects.create(who.user.id, body.name))
+        return project_json(app.projects.create(who.user.id, body.name))
 
     @router.patch(
         "/v1/projects/{project_id}",
@@ -46,7 +46,7 @@ def projects_router(app: App) -> APIRouter:
         responses=example({"id": 2, "name": "Crew", "created_at": "2026-11-27T10:00:00Z", "avatars": 0}),
     )
     def rename_project(who: Who, project_id: int, body: ProjectBody) -> dict[str, Any]:
-        return vars(app.projects.rename(who.user.id, db_id(project_id), body.name))
+        return project_json(app.projects.rename(who.user.id, db_id(project_id), body.name))
 
     @router.delete(
         "/v1/projects/{project_id}",

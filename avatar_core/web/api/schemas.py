@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from avatar_core.domain.aspects import SQUARE, Aspect
 from avatar_core.services.gallery import AvatarItem
 from avatar_core.services.generation import GenerationResult
+from avatar_core.services.projects import ProjectView
 
 
 class GenerateBody(BaseModel):
@@ -95,7 +97,7 @@ AVATAR_EXAMPLE = {
     "provider_model": "black-forest-labs/flux-dev-lora",
     "lora": {"repo": "XLabs-AI/flux-RealismLora", "scale": 0.9},
     "from_photo": False,
-    "created_at": "2026-11-27 10:00 UTC",
+    "created_at": "2026-11-27T10:00:00Z",
     "rating": None,
     "image_url": "/api/v1/avatars/42/image",
 }
@@ -123,6 +125,31 @@ GENERATION_EXAMPLE = {
 }
 
 
+GALLERY_TIME = "%Y-%m-%d %H:%M UTC"  # AvatarItem.created_at, as the gallery shows it
+
+
+def _parsed(text: str) -> datetime:
+    """An ISO 8601 time, or one in the gallery's form."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.strptime(text, GALLERY_TIME)
+
+
+def utc_stamp(value: datetime | str) -> str:
+    """Every time the API returns, in one form: ISO 8601 in UTC to the second, with "Z"
+    (2026-11-27T10:00:00Z). A naive datetime is UTC (SQLite returns them without a zone)."""
+    moment = value if isinstance(value, datetime) else _parsed(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def project_json(p: ProjectView) -> dict[str, Any]:
+    """One project as the API shows it."""
+    return {"id": p.id, "name": p.name, "created_at": utc_stamp(p.created_at), "avatars": p.avatars}
+
+
 def avatar_json(a: AvatarItem) -> dict[str, Any]:
     """One avatar as the API shows it."""
     return {
@@ -141,7 +168,7 @@ def avatar_json(a: AvatarItem) -> dict[str, Any]:
         "provider_model": a.provider_model or None,
         "lora": {"repo": a.lora_model, "scale": a.lora_scale} if a.lora_applied else None,
         "from_photo": a.from_photo,
-        "created_at": a.created_at,
+        "created_at": utc_stamp(a.created_at),
         "rating": {1: "up", -1: "down"}.get(a.rating or 0),
         "image_url": f"/api/v1/avatars/{a.id}/image",
     }
