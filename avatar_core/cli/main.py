@@ -1,13 +1,16 @@
-"""`avatar-creator`: a thin command line over the services. Errors are one line and exit 1."""
+"""`avatar-creator`: a thin command line over the services. Errors are one line and exit 1.
+
+That holds for argument errors too: `Parser` prints `avatar-creator: error: ...` with a hint to
+the command's --help on one line (argparse's default is the usage and the error, exit 2).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import NoReturn
 
 from avatar_core.bootstrap import App, bootstrap, database_unready, init
 from avatar_core.cli.security import add_invite_commands
@@ -16,13 +19,20 @@ from avatar_core.config import load_settings
 from avatar_core.domain.errors import AvatarError
 
 Handler = Callable[[App, argparse.Namespace], int]
+PROG = "avatar-creator"
 
 
-def _json(value: Any) -> None:
-    print(json.dumps(value, default=str))
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line and exit 1 (its subparsers are Parsers too)."""
+
+    def error(self, message: str) -> NoReturn:
+        """`avatar-creator: error: MESSAGE (see `avatar-creator COMMAND --help`)`, exit 1."""
+        self.exit(1, f"{PROG}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def cmd_init(app: App, args: argparse.Namespace) -> int:
+    # init logs a warning for unsafe settings (the example admin password): one line on stderr
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="warning: %(message)s")
     changed, admin = init(app, reset_catalog=args.reset_catalog, promote_existing=args.promote_existing)
     models = app.catalog.models()
     print(f"Database ready at {app.db.engine.url.render_as_string(hide_password=True)}")
@@ -51,8 +61,8 @@ def cmd_generate(app: App, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
-    p = argparse.ArgumentParser(
-        prog="avatar-creator",
+    p = Parser(
+        prog=PROG,
         description="Avatar Creator: set up, check and operate a deployment. Settings come from "
         "the environment and .env (see .env.example).",
     )
@@ -81,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check database, models, environment and the tier matrix",
         description="Check that the database is reachable and migrated, each model's "
         "configuration, the environment (token, engine) and print the tier access "
-        "matrix. Exits 1 when unhealthy.",
+        "matrix. Exits 1 when unhealthy; [note] and [warn] lines (no HF token: offline "
+        "previews; the example admin password) say what to know without failing it.",
     )
     c.set_defaults(run=cmd_verify)
 

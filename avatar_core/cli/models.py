@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from avatar_core.bootstrap import App
+from avatar_core.cli.common import TIER_CHOICES
 from avatar_core.domain.errors import ValidationError
-from avatar_core.domain.selection import ENDPOINT_HANDLERS, TIERS, ModelSpec
+from avatar_core.domain.selection import ENDPOINT_HANDLERS, ModelSpec
 from avatar_core.services.actors import OPERATOR
 from avatar_core.services.verify import ROUTE_HEADERS, route_rows, table
 
@@ -196,7 +197,7 @@ def _add_add_parser(mo: Any) -> None:
     c.add_argument("--model", required=True, help="base model repo, e.g. black-forest-labs/FLUX.1-Krea-dev")
     c.add_argument("--lora", help="LoRA repo (needs --lora-scale)")
     c.add_argument("--lora-scale", type=float, help="LoRA scale, -1..3")
-    c.add_argument("--tier", choices=TIERS, required=True, help="lowest tier that reaches it")
+    c.add_argument("--tier", choices=TIER_CHOICES, required=True, help="lowest tier that reaches it")
     c.add_argument("--credits", type=int, required=True, help="price in credits (0-10000)")
     c.add_argument("--size", type=_size, required=True, help="WxH, e.g. 1024x1024")
     c.add_argument("--steps", type=int, required=True, help="inference steps (1-100)")

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from typing import Any
 
 from avatar_core.bootstrap import App
+from avatar_core.cli.common import TIER_CHOICES, when
 from avatar_core.domain.errors import ValidationError
-from avatar_core.domain.selection import TIERS
 from avatar_core.services.actors import OPERATOR
 from avatar_core.services.usage import USAGE_HEADERS
 from avatar_core.services.verify import table
@@ -53,7 +53,7 @@ def cmd_create(app: App, args: argparse.Namespace) -> int:
 
 def cmd_list(app: App, args: argparse.Namespace) -> int:
     rows = [
-        (e.id, e.tier, e.model_a, e.model_b, f"{e.split_pct}%", e.starts_at, e.ends_at or "-")
+        (e.id, e.tier, e.model_a, e.model_b, f"{e.split_pct}%", when(e.starts_at), when(e.ends_at))
         for e in app.admin.experiments_list(OPERATOR)
     ]
     print(table(["id", "tier", "A", "B", "on B", "starts", "ends"], rows))
@@ -62,7 +62,7 @@ def cmd_list(app: App, args: argparse.Namespace) -> int:
 
 def cmd_stop(app: App, args: argparse.Namespace) -> int:
     exp = app.admin.stop_experiment(OPERATOR, args.id)
-    print(f"Experiment #{exp.id} ended at {exp.ends_at}")
+    print(f"Experiment #{exp.id} ended at {when(exp.ends_at)}")
     return 0
 
 
@@ -116,7 +116,7 @@ def add_ops_parsers(sub: Any, models: Any) -> None:
         description="A/B tests: a tier's Auto choice served by model A or B, users split by a stable hash.",
     ).add_subparsers(dest="action", required=True, metavar="ACTION")
     c = ex.add_parser("create", help="start an experiment", description="Start an A/B test.")
-    c.add_argument("--tier", choices=TIERS, required=True, help="whose Auto choice is tested")
+    c.add_argument("--tier", choices=TIER_CHOICES, required=True, help="whose Auto choice is tested")
     c.add_argument("--a", required=True, help="model key of arm A")
     c.add_argument("--b", required=True, help="model key of arm B")
     c.add_argument("--split", type=int, default=50, help="percent of users on B (default 50)")

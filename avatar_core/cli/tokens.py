@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from avatar_core.bootstrap import App
+from avatar_core.cli.common import print_json, when
 from avatar_core.services.verify import table
 
 
@@ -21,15 +21,15 @@ def cmd_create(app: App, args: argparse.Namespace) -> int:
 def cmd_list(app: App, args: argparse.Namespace) -> int:
     tokens = app.tokens.of_user(app.accounts.by_name(args.user).id)
     if args.json:
-        print(json.dumps([vars(t) for t in tokens], default=str))
+        print_json([vars(t) for t in tokens])
         return 0
     rows = [
         (
             t.id,
             t.name or "-",
             t.prefix + "…",
-            t.created_at,
-            t.last_used_at or "never",
+            when(t.created_at),
+            when(t.last_used_at, "never"),
             "revoked" if t.revoked else "active",
         )
         for t in tokens

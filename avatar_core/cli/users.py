@@ -6,20 +6,15 @@ Every act goes through the same `AdminService` method as the admin tab, as the `
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from avatar_core.bootstrap import App
+from avatar_core.cli.common import TIER_CHOICES, print_json, when
 from avatar_core.cli.security import add_user_commands
 from avatar_core.domain.errors import ValidationError
-from avatar_core.domain.selection import TIERS, Tier
 from avatar_core.services.actors import OPERATOR
 from avatar_core.services.verify import table
-
-
-def _json(value: Any) -> None:
-    print(json.dumps(value, default=str))
 
 
 def cmd_users_add(app: App, args: argparse.Namespace) -> int:
@@ -38,7 +33,7 @@ def cmd_users_add(app: App, args: argparse.Namespace) -> int:
 def cmd_users_list(app: App, args: argparse.Namespace) -> int:
     users = app.admin.users_overview(OPERATOR)
     if args.json:
-        _json([u.__dict__ for u in users])
+        print_json([u.__dict__ for u in users])
         return 0
     rows = [
         (u.username, u.tier, "yes" if u.is_admin else "", u.balance, u.spent, u.generations) for u in users
@@ -66,11 +61,11 @@ def cmd_credits_show(app: App, args: argparse.Namespace) -> int:
     moves = app.admin.ledger(OPERATOR, args.name, limit=args.limit)
     bal = app.admin.user(OPERATOR, args.name).balance
     if args.json:
-        _json({"username": user.username, "balance": bal, "movements": [m.__dict__ for m in moves]})
+        print_json({"username": user.username, "balance": bal, "movements": [m.__dict__ for m in moves]})
         return 0
     print(f"{user.username}: {bal} credits")
     rows = [
-        (m.created_at, m.type, f"{m.amount:+d}", m.balance_after, m.generation_id or "", m.reason)
+        (when(m.created_at), m.type, f"{m.amount:+d}", m.balance_after, m.generation_id or "", m.reason)
         for m in moves
     ]
     print(table(["time", "type", "amount", "balance", "generation", "reason"], rows))
@@ -97,7 +92,7 @@ def add_users_parser(sub: Any) -> None:
         "password, or reads one line from stdin with --password-stdin).",
     )
     c.add_argument("name", help="username (3-32 letters, digits, . _ -)")
-    c.add_argument("--tier", choices=TIERS, default=Tier.FREE, help="tier (default free)")
+    c.add_argument("--tier", choices=TIER_CHOICES, default="free", help="tier (default free)")
     c.add_argument("--admin", action="store_true", help="make the user an admin")
     c.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     c.set_defaults(run=cmd_users_add)
@@ -110,7 +105,7 @@ def add_users_parser(sub: Any) -> None:
     c.set_defaults(run=cmd_users_list)
     c = users.add_parser("set-tier", help="change a user's tier", description="Change a user's tier.")
     c.add_argument("name", help="username")
-    c.add_argument("tier", choices=TIERS, help="new tier")
+    c.add_argument("tier", choices=TIER_CHOICES, help="new tier")
     c.set_defaults(run=cmd_users_set_tier)
     add_user_commands(users)
 

@@ -392,7 +392,7 @@ def test_models_unknown_key(ready: Cli) -> None:
 # --- usage errors, settings errors, help -----------------------------------------------------
 
 
-def test_usage_errors_exit_2_without_traceback(ready: Cli) -> None:
+def test_usage_errors_are_one_line_and_exit_1(ready: Cli) -> None:
     for argv in (
         ("users", "set-tier", "alice", "gold"),
         ("users", "add", "x", "--tier", "gold"),
@@ -403,9 +403,9 @@ def test_usage_errors_exit_2_without_traceback(ready: Cli) -> None:
         (),
     ):
         result = ready(*argv)
-        assert result.code == 2, argv
-        assert result.err.strip().splitlines()[-1].startswith("avatar-creator")
-        assert "error:" in result.err
+        assert result.code == 1, argv  # like every other error (README, "Command line")
+        [line] = result.err.strip().splitlines()
+        assert line.startswith("avatar-creator: error: ") and "--help" in line
     assert ready("users", "list", "--json").json()[0]["tier"] == "basic"
 
 
