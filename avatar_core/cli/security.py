@@ -7,8 +7,10 @@ import sys
 from typing import Any
 
 from avatar_core.bootstrap import App
+from avatar_core.cli.common import when
 from avatar_core.domain.errors import ValidationError
 from avatar_core.services.actors import OPERATOR
+from avatar_core.services.invites import InviteInfo
 from avatar_core.services.verify import table
 
 
@@ -55,19 +57,19 @@ def cmd_invites_create(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+def _used_by(invite: InviteInfo) -> str:
+    """Who signed up with it and when; only the count is recorded for an invite without credits."""
+    if invite.used_by:
+        return ", ".join(f"{u.username} ({when(u.at)})" for u in invite.used_by)
+    return "not recorded (no credits)" if invite.uses else "-"
+
+
 def cmd_invites_list(app: App, args: argparse.Namespace) -> int:
     rows = [
-        (
-            i.id,
-            f"{i.hint}…",
-            f"{i.uses}/{i.max_uses}",
-            i.credits,
-            "revoked" if i.revoked else "",
-            i.created_at,
-        )
+        (i.id, f"{i.hint}…", f"{i.uses}/{i.max_uses}", i.credits, i.state, when(i.created_at), _used_by(i))
         for i in app.admin.invites_list(OPERATOR)
     ]
-    print(table(["id", "code", "used", "credits", "state", "created"], rows))
+    print(table(["id", "code", "used", "credits", "state", "created", "used by"], rows))
     return 0
 
 
@@ -123,7 +125,13 @@ def add_invite_commands(sub: Any) -> None:
         "--credits", type=int, default=0, help="extra credits for each account made with it (default 0)"
     )
     c.set_defaults(run=cmd_invites_create)
-    c = inv.add_parser("list", help="list invites", description="List invites, newest first.")
+    c = inv.add_parser(
+        "list",
+        help="list invites with their state and who used them",
+        description="List invites, newest first: uses, credits, state (unused, partly used, used "
+        "up or revoked; invites do not expire), when it was made and who signed up with it (with "
+        "the time; recorded for invites with credits, through their ledger grant).",
+    )
     c.set_defaults(run=cmd_invites_list)
     c = inv.add_parser("revoke", help="revoke an invite", description="Stop an invite working.")
     c.add_argument("id", type=int, help="invite id (from `invites list`)")

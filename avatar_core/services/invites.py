@@ -1,20 +1,35 @@
-"""Sign-up invite codes: made by admins, each with a number of uses and optional credits."""
+"""Sign-up invite codes: made by admins, each with a number of uses and optional credits.
+
+An invite never expires; it works until its uses are spent or it is revoked. Who used it is known
+from the ledger when it carries credits (each sign-up's grant is keyed `invite:<id>`); an invite
+without credits records only how many times it was used.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from avatar_core.domain.errors import NotFound, ValidationError
 from avatar_core.infra.db import Database
-from avatar_core.infra.models import Invite, User
+from avatar_core.infra.models import Invite, LedgerEntry, User
 from avatar_core.services import credits
 
 MAX_USES, MAX_INVITE_CREDITS = 10_000, 100_000
+
+
+@dataclass(frozen=True)
+class InviteUse:
+    """One sign-up made with an invite (known for invites with credits: their ledger grant)."""
+
+    username: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -27,15 +42,25 @@ class InviteInfo:
     uses: int
     credits: int
     revoked: bool
-    created_at: str
+    created_at: str  # ISO 8601 to the second
     code: str | None = None
+    used_by: tuple[InviteUse, ...] = ()  # oldest first; empty for an invite without credits
+
+    @property
+    def state(self) -> str:
+        """unused, partly used, used up or revoked (invites do not expire)."""
+        if self.revoked:
+            return "revoked"
+        if self.uses >= self.max_uses:
+            return "used up"
+        return "partly used" if self.uses else "unused"
 
 
 def _hash(code: str) -> str:
     return hashlib.sha256(code.strip().encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _info(row: Invite, code: str | None = None) -> InviteInfo:
+def _info(row: Invite, code: str | None = None, used_by: Sequence[InviteUse] = ()) -> InviteInfo:
     return InviteInfo(
         row.id,
         row.hint,
@@ -43,9 +68,27 @@ def _info(row: Invite, code: str | None = None) -> InviteInfo:
         row.uses,
         row.credits,
         row.revoked,
-        row.created_at.strftime("%Y-%m-%d %H:%M"),
+        row.created_at.isoformat(timespec="seconds"),
         code,
+        tuple(used_by),
     )
+
+
+def _uses(session: Session, rows: Sequence[Invite]) -> dict[str, list[InviteUse]]:
+    """Who signed up with each of `rows` that carries credits, by ledger key (`invite:<id>`)."""
+    keys = [f"invite:{r.id}" for r in rows if r.credits > 0 and r.uses > 0]
+    if not keys:
+        return {}
+    found: dict[str, list[InviteUse]] = {}
+    stmt = (
+        select(LedgerEntry.idempotency_key, User.username, LedgerEntry.created_at)
+        .join(User, User.id == LedgerEntry.user_id)
+        .where(LedgerEntry.idempotency_key.in_(keys))
+        .order_by(LedgerEntry.id)
+    )
+    for key, username, at in session.execute(stmt):
+        found.setdefault(key, []).append(InviteUse(username, at))
+    return found
 
 
 def _whole(value: object, name: str, low: int, high: int) -> int:
@@ -82,8 +125,9 @@ class Invites:
     def list(self, limit: int = 200) -> list[InviteInfo]:
         """The newest invites first."""
         with self.db.read() as session:
-            rows = session.scalars(select(Invite).order_by(Invite.id.desc()).limit(limit))
-            return [_info(r) for r in rows]
+            rows = list(session.scalars(select(Invite).order_by(Invite.id.desc()).limit(limit)))
+            uses = _uses(session, rows)
+            return [_info(r, used_by=uses.get(f"invite:{r.id}", ())) for r in rows]
 
     def revoke(self, invite_id: int) -> InviteInfo:
         """Stop an invite from being used again."""
