@@ -8,6 +8,7 @@ arguments of `bootstrap` (an engine, a store, a cheap hasher, a clock).
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ from avatar_core.services.throttle import Throttle
 from avatar_core.services.thumbnails import render_preset_thumbnails
 from avatar_core.services.tokens import TokenService
 from avatar_core.services.usage import queue_depth
+from avatar_core.services.verify import settings_warnings
 
 Clock = Callable[[], datetime]
 
@@ -188,11 +190,14 @@ def _photos(db: Database, blobs: BlobStore, settings: Settings, clock: Clock) ->
 def init(
     app: App, reset_catalog: bool = False, promote_existing: bool = False
 ) -> tuple[int, UserInfo | None]:
-    """Migrate to head, seed the catalog, create the admin from settings if configured.
+    """Migrate to head, seed the catalog, create the admin from settings if configured; log a
+    warning for each setting that starts but is unsafe (`settings_warnings`).
 
     An existing ordinary account of the admin's name is promoted only with `promote_existing`.
     Safe when several replicas start at once: they take turns (`init_lock`).
     """
+    for warning in settings_warnings(app.settings):
+        logging.getLogger("avatar_core.config").warning("%s", warning)
     with init_lock(app.db):
         upgrade(app.db)
         changed = app.catalog.seed(reset=reset_catalog)

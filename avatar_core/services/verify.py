@@ -11,11 +11,22 @@ from typing import Any
 
 from sqlalchemy import text
 
-from avatar_core.config import Settings
+from avatar_core.config import PLACEHOLDER_ADMIN_PASSWORD, Settings
 from avatar_core.domain.selection import TIERS, ModelSpec, accessible_models, price_for
 from avatar_core.engines.base import Engine, Plan, RouteTarget
 from avatar_core.infra.db import Database, current_revision, head_revision
 from avatar_core.services.catalog import Catalog, model_problems
+
+
+def settings_warnings(settings: Settings) -> list[str]:
+    """Settings that start but are unsafe (production refuses them): `init` logs them, verify shows them."""
+    if settings.admin_password != PLACEHOLDER_ADMIN_PASSWORD:
+        return []
+    return [
+        "AVATAR_ADMIN_PASSWORD is the example value from .env.example: anyone who has read that file "
+        "can sign in as the admin. Set your own in .env and run `avatar-creator init` again "
+        "(AVATAR_ENV=production refuses to start with it)."
+    ]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -89,7 +100,8 @@ def log_routes(catalog: Catalog, engine: Engine) -> int:
 
 
 class Report:
-    """Check lines and tables, and whether every check passed."""
+    """Check lines and tables, and whether every check passed. `[note]` and `[warn]` lines say
+    something worth knowing (offline previews, an unsafe setting) without failing the report."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -99,6 +111,10 @@ class Report:
         """One `[ok]` / `[FAIL]` line."""
         self.healthy &= ok
         self.lines.append(f"[{'ok' if ok else 'FAIL'}] {label}")
+
+    def note(self, label: str, *, warn: bool = False) -> None:
+        """One `[note]` (or `[warn]`) line; neither makes the deployment unhealthy."""
+        self.lines.append(f"[{'warn' if warn else 'note'}] {label}")
 
     def text(self) -> str:
         """The report as printed."""
@@ -150,11 +166,26 @@ def _config_rows(report: Report, models: Sequence[ModelSpec]) -> list[tuple[Any,
     return rows
 
 
+def _token_and_settings(report: Report, settings: Settings) -> None:
+    """The HF token (none: offline previews, a way to run, a warning in production) and unsafe settings."""
+    if settings.hf_token:
+        report.check(True, "HF token set")
+    else:
+        where = " in production" if settings.production else ""
+        report.note(
+            f"HF token not set{where}: the app runs offline previews (illustrations drawn locally, "
+            "labelled as such); set HF_TOKEN in .env to use FLUX on Hugging Face",
+            warn=settings.production,
+        )
+    for warning in settings_warnings(settings):
+        report.note(warning, warn=True)
+
+
 def _engine_line(engine: Engine, settings: Settings) -> str:
     """Which engine serves images, and through which route."""
     if engine.offline:
         return (
-            "[ok] engine: offline previews (no image model; set HF_TOKEN to use FLUX on "
+            "[note] engine: offline previews (no image model; set HF_TOKEN to use FLUX on "
             "Hugging Face). Every row runs as a labelled preview; no LoRA is claimed."
         )
     if settings.hf_base_url:
@@ -173,7 +204,7 @@ def run_checks(db: Database, catalog: Catalog, engine: Engine, settings: Setting
     enabled = [m for m in models if m.enabled]
     report.check(bool(enabled), f"{len(models)} models, {len(enabled)} enabled")
     report.lines += ["", table(CONFIG_HEADERS, _config_rows(report, models)), ""]
-    report.check(True, f"HF token {'present' if settings.hf_token else 'not set'}")
+    _token_and_settings(report, settings)
     report.lines.append(_engine_line(engine, settings))
     plans = plans_for(engine, enabled)
     unsold = [m.model_key for m, p in zip(enabled, plans, strict=True) if not p.servable]
