@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PIL import Image, ImageOps
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from avatar_core.domain.errors import NotFound, ValidationError
 from avatar_core.infra.blobs import BlobStore
 from avatar_core.infra.db import Database, lock_user
+from avatar_core.infra.job_table import Job
 from avatar_core.infra.models import Photo, ThrottleEvent, utcnow
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import list_models
@@ -33,6 +35,8 @@ MIN_SIDE, MAX_SIDE = 256, 1536  # shorter side at least; longer side scaled down
 MAX_PIXELS = 50_000_000  # a 48 MP phone photo fits; judged from the header, before decoding
 PHOTO = "photo"  # throttle_events kind: one row per upload attempt of a user
 CONSENT = "I am the person in this photo or have their permission"
+IN_USE_GRACE = timedelta(minutes=15)  # a replaced photo a queued avatar still needs is kept this long
+THUMB_SIDE = 160  # the owner's own view of the attached photo (never served: sent inline)
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,32 @@ class PhotoService:
             except Exception:
                 self.blobs.delete(key)
                 raise
+            self._retire_others(session, user.id, photo.id, now)
             return PhotoView(photo.id, width, height, photo.expires_at)
+
+    def _retire_others(self, session: Session, user_id: int, keep: int, now: datetime) -> None:
+        """A new photo replaces the user's others: deleted now, or (when an avatar still queued or
+        running needs one) kept only `IN_USE_GRACE` longer, for the sweeper to delete."""
+        others = list(
+            session.scalars(
+                select(Photo).where(Photo.user_id == user_id, Photo.deleted_at.is_(None), Photo.id != keep)
+            )
+        )
+        if not others:
+            return
+        payloads = session.scalars(
+            select(Job.payload).where(Job.user_id == user_id, Job.status.in_(("queued", "running")))
+        )
+        needed = {p.get("photo_id") for p in payloads if isinstance(p, dict)}
+        cutoff = now + IN_USE_GRACE
+        for old in others:
+            if old.id in needed:  # only ever shortened (in SQL: SQLite hands back naive times)
+                mine = (Photo.id == old.id) & (Photo.expires_at > cutoff)
+                fetch = {"synchronize_session": "fetch"}  # no Python comparison of the times
+                session.execute(update(Photo).where(mine).values(expires_at=cutoff), execution_options=fetch)
+            else:
+                self.blobs.delete(old.key)
+                old.deleted_at = now
 
     def _admit(self, user_id: int) -> None:
         """Before the photo is even decoded: the user's tier can make avatars from a photo, and
@@ -150,6 +179,14 @@ class PhotoService:
             return self.blobs.read(key), consent
         except OSError:
             raise NotFound("That photo is no longer available; upload it again.") from None
+
+    def thumbnail(self, owner_id: int, photo_id: int) -> bytes:
+        """A small JPEG of the owner's photo, for the owner's own page only (NotFound otherwise)."""
+        image = Image.open(io.BytesIO(self.read(owner_id, photo_id)[0]))
+        image.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="JPEG", quality=85)
+        return out.getvalue()
 
     def current(self, owner_id: int) -> PhotoView | None:
         """The owner's newest photo that is still kept, if any."""

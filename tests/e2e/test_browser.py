@@ -69,8 +69,9 @@ def test_sign_up_generate_and_find_it_in_the_gallery(alice: tuple[str, Any]) -> 
     pw.wait_image(page, "#avatar-grid .thumb img")
     expect(page.locator("#page-label")).to_have_text("1 avatar")
     expect(page.get_by_role("button", name="Older →")).to_have_count(0)  # no pager on one page
-    for action in ("★ Favourite", "Use these settings again", "Delete"):
+    for action in ("☆ Favourite", "Use these settings again", "Delete", "👍 Good", "👎 Not right"):
         expect(page.get_by_role("button", name=action, exact=True)).to_be_disabled()
+    expect(page.locator("#variations-btn")).to_be_disabled()  # nothing selected (#23 item 4)
     thumb.click()
     expect(thumb).to_have_class(re.compile(r"\bpicked\b"))
     detail = page.locator("#avatar-detail img.avatar-result")
@@ -84,10 +85,11 @@ def test_sign_up_generate_and_find_it_in_the_gallery(alice: tuple[str, Any]) -> 
         "href", src.replace("image.png", "download.png")
     )
 
-    page.get_by_role("button", name="★ Favourite").click()
+    expect(page.locator("#variations-btn")).to_be_enabled()
+    page.get_by_role("button", name="☆ Favourite").click()
     expect(page.locator("#gallery-msg")).to_contain_text("Added to favourites")
     expect(thumb.locator(".fav")).to_be_visible()
-    expect(page.get_by_role("button", name="☆ Unfavourite")).to_be_enabled()
+    expect(page.get_by_role("button", name="★ Unfavourite")).to_be_enabled()
     page.get_by_role("button", name="Use these settings again").click()
     expect(page.get_by_role("tab", name="Generate")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_label("Prompt")).to_have_value("a woman with red curly hair and green glasses")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,8 +68,28 @@ def test_upload_a_photo_and_get_an_avatar_of_it(
     page.get_by_text("From my photo", exact=True).click()
     page.get_by_label("I am the person in this photo or have their permission").check()
     page.locator("#photo-input input[type=file]").set_input_files(str(selfie(tmp_path / "me.jpg")))
-    expect(page.locator("#photo-status")).to_contain_text("Photo ready (600×800), kept until")
+    status = page.locator("#photo-status")
+    expect(status).to_contain_text("Photo attached (600×800), kept until")
+    expect(status).to_contain_text(re.compile(r"until \w{3} \d{1,2} \w{3}, \d\d:\d\d UTC"))  # the day too
+    expect(page.locator("#attached-photo img")).to_have_attribute("alt", "Your attached photo (600×800)")
     expect(page.locator("#from-photo input")).to_be_checked()
+    # #23 item 4: a bad file is said beside the upload, with no "Error" badges over the controls,
+    # and the photo attached before stays attached
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"not an image at all")
+    page.locator("#photo-input input[type=file]").set_input_files(str(bad))
+    expect(status).to_contain_text("not a photo we can read")
+    expect(page.locator(".error:visible")).to_have_count(0)
+    expect(page.locator("#attached-photo img")).to_be_visible()
+    # #23 item 3: a second photo replaces the first (one file kept), and a reload keeps it in view
+    page.locator("#photo-input input[type=file]").set_input_files(str(selfie(tmp_path / "me.jpg")))
+    expect(status).to_contain_text("Photo attached (600×800)")
+    page.wait_for_function("() => !document.querySelector('#photo-status .pending')")
+    assert len(list(live.app.settings.photo_dir.rglob("*.jpg"))) == 1
+    page.reload()
+    expect(status).to_contain_text("Photo attached (600×800)")
+    expect(page.locator("#attached-photo img")).to_be_visible()  # the section opens to show it
+    page.locator("#from-photo input").check()
     expect(page.locator("#quote")).to_contain_text("Will use FLUX.1 Kontext Likeness")
     expect(page.locator("#quote")).to_contain_text("14 credits")
     files = list(live.app.settings.photo_dir.rglob("*.jpg"))
@@ -94,6 +115,9 @@ def test_upload_a_photo_and_get_an_avatar_of_it(
     time.sleep(RETENTION_S + 0.5)
     assert live.app.photos.purge() == 1  # the sweeper's job, run here without waiting for it
     assert not list(live.app.settings.photo_dir.rglob("*.jpg"))
+    live.app.admin.adjust_credits(live.app.accounts.by_name(ADMIN_USERNAME), "pia-photo", 20, "again")
     page.get_by_role("tab", name="Generate").click()
+    page.evaluate("() => document.getElementById('refresh-balance').click()")  # 10 + 20 covers 14
+    expect(page.locator("#quote")).to_contain_text("Balance: 30 credits")
     page.get_by_role("button", name="Generate").click()
     expect(page.get_by_text("That photo is no longer available; upload it again.")).to_be_visible()

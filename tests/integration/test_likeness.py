@@ -16,6 +16,7 @@ from avatar_core.bootstrap import App
 from avatar_core.domain.errors import NotFound, TierRefused, ValidationError
 from avatar_core.engines.hf import HFEngine
 from avatar_core.infra.blobs import LocalBlobStore
+from avatar_core.infra.job_table import Job
 from avatar_core.services import credits
 from avatar_core.services.auth import UserInfo
 from avatar_core.services.catalog import LIKENESS_KEY
@@ -116,16 +117,50 @@ def test_photos_are_deleted_after_their_retention_and_on_request(app: App) -> No
     user = new_user(app, "basic", 50)
     old = photos.upload(user, photo((10, 20, 30)), consent=True)
     now[0] += timedelta(hours=23)
-    young = photos.upload(user, photo((30, 20, 10)), consent=True)
     assert photos.purge() == 0
     now[0] += timedelta(hours=1, seconds=1)
     assert photos.purge() == 1
     with pytest.raises(NotFound):
         photos.read(user.id, old.id)
+    young = photos.upload(user, photo((30, 20, 10)), consent=True)
     photos.delete(user.id, young.id)
     with pytest.raises(NotFound):
         photos.read(user.id, young.id)
     assert not list(app.settings.photo_dir.rglob("*.jpg"))
+
+
+def test_a_new_photo_replaces_the_old_one_unless_a_queued_avatar_needs_it(app: App) -> None:
+    """#23 item 3: three uploads kept three files. A replaced photo is deleted at once; one that an
+    avatar still in the queue will read is kept 15 minutes longer (then the sweeper's)."""
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    photos = PhotoService(
+        app.db,
+        LocalBlobStore(app.settings.photo_dir),
+        retention_hours=24,
+        max_bytes=10 << 20,
+        per_hour=10,
+        clock=lambda: now[0],
+    )
+    user, other = new_user(app, "basic", 50), new_user(app, "basic", 50)
+    theirs = photos.upload(other, photo((1, 2, 3)), consent=True)
+    first = photos.upload(user, photo((10, 20, 30)), consent=True)
+    second = photos.upload(user, photo((30, 20, 10)), consent=True)
+    with pytest.raises(NotFound):
+        photos.read(user.id, first.id)
+    assert len(list(app.settings.photo_dir.rglob("*.jpg"))) == 2  # second, and the other user's
+    with app.db.transaction() as session:
+        session.add(Job(user_id=user.id, status="queued", payload={"photo_id": second.id}))
+    third = photos.upload(user, photo((5, 5, 5)), consent=True)
+    assert photos.read(user.id, second.id)  # still needed by the queued avatar
+    current = photos.current(user.id)
+    assert current is not None and current.id == third.id and photos.read(other.id, theirs.id)
+    now[0] += timedelta(minutes=15, seconds=1)
+    assert photos.purge() == 1
+    with pytest.raises(NotFound):
+        photos.read(user.id, second.id)
+    assert photos.thumbnail(user.id, third.id)[:2] == b"\xff\xd8"  # a JPEG, for its owner only
+    with pytest.raises(NotFound):
+        photos.thumbnail(other.id, third.id)
 
 
 def test_uploads_per_hour_are_limited(app: App) -> None:

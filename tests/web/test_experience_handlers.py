@@ -75,9 +75,10 @@ def test_enterprise_sees_what_it_pays_and_admins_see_the_operator_note(
 
 def test_gallery_actions_pager_and_admin_views(app: App, h: Handlers, people: dict[str, UserInfo]) -> None:
     admin, free = as_user(people["admin"]), as_user(people["free"])
-    fav, reuse, delete, confirm = h.avatar_actions("", free)
+    fav, reuse, delete, confirm, *others = h.avatar_actions("", free)
     assert (fav["interactive"], reuse["interactive"], delete["interactive"]) == (False, False, False)
     assert confirm["visible"] is False
+    assert [b["interactive"] for b in others] == [False, False, False]  # variations, 👍, 👎 (#23 item 4)
     grid, label, page, newer, older = h.gallery_page(1, False, "", request=free)
     assert 'class="go-generate"' in grid and label == "0 avatars"
     assert newer["visible"] is False and older["visible"] is False
@@ -86,11 +87,12 @@ def test_gallery_actions_pager_and_admin_views(app: App, h: Handlers, people: di
     assert h.gallery_page(1, False, "", request=free)[1] == "1 avatar"
     assert h.avatar_actions(gen_id, free)[0] == {
         "__type__": "update",
-        "value": "★ Favourite",
+        "value": "☆ Favourite",
         "interactive": True,
     }
+    assert [b["interactive"] for b in h.avatar_actions(gen_id, free)[4:]] == [True, True, True]
     h.toggle_favourite(gen_id, free)
-    assert h.avatar_actions(gen_id, free)[0]["value"] == "☆ Unfavourite"
+    assert h.avatar_actions(gen_id, free)[0]["value"] == "★ Unfavourite"  # the star shows the state
 
     rows, note = h.admin_users_view("nobody-like-this", admin)
     assert rows == [] and note == "No users match “nobody-like-this”."

@@ -15,6 +15,8 @@ from avatar_core.web.handlers.common import AUTO, image_html, int_id, page_numbe
 from avatar_core.web.handlers.progress import StageClock
 from avatar_core.web.text import md_text
 
+FAVOURITE_OFF, FAVOURITE_ON = "☆ Favourite", "★ Unfavourite"  # the star is the state
+
 
 class GalleryHandlers(HandlerBase):
     """The Gallery tab's events (the caller's own avatars only)."""
@@ -137,19 +139,24 @@ class GalleryHandlers(HandlerBase):
 
     @user_errors
     def avatar_actions(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[Any, ...]:
-        """Favourite (or Unfavourite), reuse and delete: usable only with an avatar selected."""
+        """Favourite, reuse, delete, variations and 👍/👎: usable only with an avatar selected (the
+        star shows the state: ☆ not a favourite, ★ a favourite)."""
         user = self.user(request)
         item = None
         if str(avatar_id or "").strip():
             with contextlib.suppress(AvatarError):
                 item = self.app.gallery.get(user.id, int_id(avatar_id))
         on = item is not None
-        label = "☆ Unfavourite" if item is not None and item.favourite else "★ Favourite"
+        label = FAVOURITE_ON if item is not None and item.favourite else FAVOURITE_OFF
+        usable = gr.update(interactive=on)
         return (
             gr.update(value=label, interactive=on),
-            gr.update(interactive=on),
-            gr.update(interactive=on),
+            usable,
+            usable,
             gr.update(visible=False),
+            usable,
+            usable,
+            usable,
         )
 
     @user_errors

@@ -8,6 +8,7 @@ from typing import Any
 import gradio as gr
 
 from avatar_core.web.handlers import Handlers
+from avatar_core.web.handlers.gallery import FAVOURITE_OFF
 from avatar_core.web.ui.common import HIDDEN
 from avatar_core.web.ui.generate import GenerateView
 from avatar_core.web.ui.tokens import build_tokens
@@ -91,11 +92,12 @@ def _detail() -> Detail:
     image = gr.HTML(elem_id="avatar-detail", min_width=240)
     with gr.Column(min_width=240):
         info = gr.Markdown("Select an avatar to see it full size.", elem_id="avatar-recipe")
-        fav = gr.Button("★ Favourite", size="sm", interactive=False, elem_id="fav-btn")
+        fav = gr.Button(FAVOURITE_OFF, size="sm", interactive=False, elem_id="fav-btn")
         reuse = gr.Button("Use these settings again", size="sm", interactive=False)
         variations = gr.Button(
             "Variations: same recipe, new seeds (as many as Images on Generate; 2 when 1)",
             size="sm",
+            interactive=False,
             elem_id="variations-btn",
         )
         delete = gr.Button("Delete", size="sm", variant="stop", interactive=False, elem_id="delete-btn")
@@ -106,8 +108,8 @@ def _detail() -> Detail:
                 keep = gr.Button("Keep it", size="sm")
         with gr.Row(elem_classes="align-end"):
             reason = gr.Textbox(label="What's good or wrong (optional)", max_length=500, scale=3)
-            up = gr.Button("👍 Good", size="sm", scale=1, elem_id="rate-up")
-            down = gr.Button("👎 Not right", size="sm", scale=1, elem_id="rate-down")
+            up = gr.Button("👍 Good", size="sm", scale=1, interactive=False, elem_id="rate-up")
+            down = gr.Button("👎 Not right", size="sm", scale=1, interactive=False, elem_id="rate-down")
         msg = gr.Markdown(elem_id="gallery-msg")
     return Detail(
         image, info, fav, reuse, variations, delete, confirm_box, confirm, keep, reason, up, down, msg
@@ -144,7 +146,9 @@ def build_gallery(h: Handlers, gallery_tab: Any, tabs: Any, gen: GenerateView) -
 def _wire_detail(h: Handlers, bar: Pager, detail: Detail, tabs: Any, gen: GenerateView) -> None:
     """Picking a thumbnail, and what the detail's buttons do."""
     actions: dict[str, Any] = dict(
-        inputs=[bar.selected], outputs=[detail.fav, detail.reuse, detail.delete, detail.confirm_box]
+        inputs=[bar.selected],
+        outputs=[detail.fav, detail.reuse, detail.delete, detail.confirm_box, detail.variations]
+        + [detail.up, detail.down],
     )
     state = [bar.page, bar.favs, bar.selected, bar.project]
     shown = [detail.image, detail.info]

@@ -279,3 +279,4 @@ def wire_page_load(
     drafted = [view.prompt, view.preset]
     demo.load(None, drafted, drafted, js=RESTORE_JS, api_name="restore_draft", **HIDDEN)
     demo.load(h.project_choices, None, view.project, api_name="projects", queue=False, **HIDDEN)
+    demo.load(h.current_photo, None, list(view.photo.kept), api_name="current_photo", queue=False, **HIDDEN)

@@ -25,11 +25,12 @@ class PhotoView:
 
     from_photo: Any
     photo_id: Any
+    kept: tuple[Any, Any, Any, Any]  # photo id, status, attached photo, the section: filled on load
 
 
 def build_photo(app: App, h: Handlers) -> PhotoView:
     """The "From my photo" accordion, its upload and its delete button, wired."""
-    with gr.Accordion("From my photo", open=False, elem_id="photo-mode"):
+    with gr.Accordion("From my photo", open=False, elem_id="photo-mode") as section:
         gr.Markdown(
             PHOTO_NOTE.format(kept=duration(app.settings.photo_retention_hours)), elem_classes="photo-note"
         )
@@ -48,7 +49,9 @@ def build_photo(app: App, h: Handlers) -> PhotoView:
                 from_photo = gr.Checkbox(
                     label="Make the avatar from my photo", value=False, elem_id="from-photo"
                 )
-                photo_status = gr.Markdown(elem_id="photo-status")
+                with gr.Row(elem_classes="align-end"):
+                    attached = gr.HTML(elem_id="attached-photo", min_width=96)
+                    photo_status = gr.Markdown(elem_id="photo-status", min_width=160)
                 photo_delete = gr.Button("Delete my photo now", size="sm")
         photo_id = gr.Textbox(value="", visible=False, elem_id="photo-id")
     # preprocess=False: Gradio hands over the upload's FileData as it is, without opening or
@@ -56,11 +59,12 @@ def build_photo(app: App, h: Handlers) -> PhotoView:
     photo.upload(
         h.upload_photo,
         [photo, consent],
-        [photo_id, photo_status, from_photo, photo],
+        [photo_id, photo_status, from_photo, photo, attached],
         api_name="upload_photo",
         preprocess=False,
+        show_progress_on=[photo_status],
     )
     photo_delete.click(
-        h.delete_photo, [photo_id], [photo_id, photo_status, from_photo], api_name="delete_photo"
+        h.delete_photo, [photo_id], [photo_id, photo_status, from_photo, attached], api_name="delete_photo"
     )
-    return PhotoView(from_photo, photo_id)
+    return PhotoView(from_photo, photo_id, (photo_id, photo_status, attached, section))
