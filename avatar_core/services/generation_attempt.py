@@ -240,8 +240,7 @@ def recipe(attempt: Attempt, result: RenderResult) -> dict[str, object]:
         "provider_model": result.provider_model,
         "preset": preset.key if preset else None,
         "source": "from your photo" if render.image is not None else "prompt",
-        "arm": attempt.selection.arm,
-    }
+    }  # the A/B arm is recorded on the generation row only: the PNG is the user's
 
 
 def completed(

@@ -120,11 +120,6 @@ def test_no_arm_in_what_a_user_sees(client: tuple[TestClient, App, int]) -> None
         assert not re.search(r"A/B|\barm\b|experiment|exp\d+:", text, re.IGNORECASE), text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the PNG's recipe (services/generation_attempt.recipe) still writes the arm: needs that "
-    "file's owner to drop it (issue #23 item 12)",
-)
 def test_no_arm_in_the_downloaded_png(client: tuple[TestClient, App, int]) -> None:
     c, app, uid = client
     app.experiments.create("basic", REALISM, BASE, 50)
