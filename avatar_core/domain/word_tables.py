@@ -331,6 +331,39 @@ SETTING_WORDS: dict[str, str] = {
     "white backdrop": "plain",
     "simple background": "plain",
 }
+# How light a backdrop is (0 black .. 1 white) when one of these words describes it ("dark
+# studio background", "a white backdrop"); MOOD_TONES say it from anywhere in the prompt.
+BACKDROP_TONES: dict[str, float] = {
+    "jet black": 0.07,
+    "black": 0.1,
+    "midnight": 0.1,
+    "night": 0.12,
+    "low key": 0.14,
+    "dark": 0.14,
+    "deep": 0.16,
+    "dramatic": 0.18,
+    "moody": 0.18,
+    "shadowy": 0.16,
+    "dim": 0.22,
+    "light": 0.86,
+    "bright": 0.86,
+    "pastel": 0.84,
+    "pale": 0.88,
+    "airy": 0.9,
+    "high key": 0.94,
+    "white": 0.95,
+}
+MOOD_TONES: dict[str, float] = {
+    "at night": 0.12,
+    "night time": 0.12,
+    "nighttime": 0.12,
+    "noir": 0.1,
+    "low key": 0.14,
+    "moody": 0.18,
+    "dramatic lighting": 0.18,
+    "dramatic light": 0.18,
+    "high key": 0.94,
+}
 FEMALE = {
     "woman",
     "women",

@@ -28,12 +28,9 @@ def glasses(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     kind = SPECTACLES.get(f.glasses, SPECTACLES["glasses"])
     frame = kind.frames[0] if len(kind.frames) == 1 else random.Random(f.scene_seed).choice(kind.frames)
     lens = kind.lens
-    boxes = []
     for side in (-1, 1):
         ex = g.cx + side * g.eye_dx + g.dx
-        box = p.px([(ex - 0.04, g.eye_y - 0.026), (ex + 0.04, g.eye_y + 0.028)])
-        boxes.append(box)
-        flat = (box[0][0], box[0][1], box[1][0], box[1][1])
+        flat = p.box(ex, g.eye_y + 0.001, 0.04, 0.027)
         p.d.rounded_rectangle(flat, radius=0.016 * p.s, fill=lens)  # type: ignore[arg-type]
         p.d.rounded_rectangle(
             flat,

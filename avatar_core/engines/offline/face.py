@@ -60,13 +60,9 @@ def _mouth(p: Painter, f: PortraitFeatures, g: Geo) -> None:
     lip = mix(f.skin_rgb, (196, 72, 86), 0.5 if f.gender == "female" else 0.3)
     dark = shade(f.skin_rgb, 0.45)
     if f.mouth == "grin":
-        p.d.pieslice(
-            [*p.px([(mx - 0.034, my - 0.03)]), *p.px([(mx + 0.034, my + 0.03)])], 0, 180, fill=(96, 32, 42)
-        )  # type: ignore[arg-type]
+        p.d.pieslice(p.box(mx, my, 0.034, 0.03), 0, 180, fill=(96, 32, 42))
         p.ellipse(mx, my + 0.022, 0.018, 0.008, (214, 110, 120))
-        p.d.pieslice(
-            [*p.px([(mx - 0.03, my - 0.012)]), *p.px([(mx + 0.03, my + 0.012)])], 0, 180, fill=(252, 252, 250)
-        )  # type: ignore[arg-type]
+        p.d.pieslice(p.box(mx, my, 0.03, 0.012), 0, 180, fill=(252, 252, 250))
         p.line([(mx - 0.034, my), (mx + 0.034, my)], lip, 0.005)
         p.line(arc(mx, my, 0.034, 0.03, 5, 175, 16), lip, 0.005)
         return

@@ -47,10 +47,12 @@ def _hijab(p: Painter, f: PortraitFeatures, g: Geo, front: bool) -> None:
     )
 
 
-def paint_figure(p: Painter, bp: Painter, f: PortraitFeatures, g: Geo) -> None:
-    """Paints the whole figure: `p` draws in head units, `bp` in (smaller) body units."""
+def paint_figure(p: Painter, bp: Painter, f: PortraitFeatures, geos: tuple[Geo, Geo]) -> None:
+    """Paints the whole figure: `p` draws in head units, `bp` in (smaller) body units; `geos`
+    places the figure in each."""
+    g, body = geos
     paint_back_hair(p, f, g)
-    paint_clothes(bp, f, g)
+    paint_clothes(bp, f, body)
     if f.hair_style == "hijab":
         _hijab(p, f, g, front=False)
     paint_face(p, f, g)

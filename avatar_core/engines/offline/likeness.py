@@ -7,6 +7,7 @@ onto the painted preset scene and clothes.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
@@ -35,11 +36,11 @@ def styled(face: Image.Image) -> Image.Image:
 
 def photo_preview(photo: bytes, features: PortraitFeatures, width: int, height: int) -> Image.Image:
     """The preset scene with the photo's face composed in place of the painted one."""
-    scene = draw_portrait(features, width, height)
+    scene = draw_portrait(dataclasses.replace(features, tilt=0.0), width, height)
     face = styled(face_region(Image.open(io.BytesIO(photo)).convert("RGB")))
     head = placement(width, height)[1][2]
     fw, fh = max(8, int(head * 0.5)), max(8, int(head * 0.6))
-    cx, cy = head_to_pixel(width, height, 0.5, 0.43)
+    cx, cy = head_to_pixel(width, height, 0.5 + features.shift, 0.43)
     box = (cx - fw // 2, cy - fh // 2)
     mask = Image.new("L", (fw, fh), 0)
     ImageDraw.Draw(mask).ellipse((2, 2, fw - 3, fh - 3), fill=255)

@@ -13,6 +13,7 @@ from avatar_core.engines.offline.portrait import PortraitFeatures
 Pt = tuple[float, float]
 Place = tuple[float, float, float]  # pixel x and y of the unit origin, pixels per unit
 Color = tuple[int, ...]
+Turn = tuple[float, float, float, float]  # cos and sin of a tilt, and its pivot in units
 
 
 def shade(c: Sequence[int], k: float, alpha: int | None = None) -> Color:
@@ -55,18 +56,36 @@ def arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: int
 class Painter:
     """Draws in portrait units (the figure's square is 0..1) onto an image or a mask."""
 
-    def __init__(self, im: Image.Image, ox: float, oy: float, scale: float) -> None:
-        self.im, self.ox, self.oy, self.s = im, ox, oy, scale
+    def __init__(
+        self, im: Image.Image, ox: float, oy: float, scale: float, *, turn: Turn | None = None
+    ) -> None:
+        self.im, self.ox, self.oy, self.s, self.turn = im, ox, oy, scale, turn
         self.d = ImageDraw.Draw(im, "RGBA" if im.mode == "RGB" else None)
 
+    def tilted(self, degrees: float, pivot: Pt) -> Painter:
+        """The same painter with everything it draws rotated by `degrees` about `pivot`."""
+        a = math.radians(degrees)
+        return Painter(self.im, self.ox, self.oy, self.s, turn=(math.cos(a), math.sin(a), *pivot))
+
     def px(self, pts: Sequence[Pt]) -> list[Pt]:
-        """Unit points to pixels."""
-        return [(self.ox + x * self.s, self.oy + y * self.s) for x, y in pts]
+        """Unit points to pixels (rotated first when the painter is tilted)."""
+        ox, oy, s = self.ox, self.oy, self.s
+        if self.turn is None:
+            return [(ox + x * s, oy + y * s) for x, y in pts]
+        c, n, qx, qy = self.turn
+        return [
+            (ox + (qx + (x - qx) * c - (y - qy) * n) * s, oy + (qy + (x - qx) * n + (y - qy) * c) * s)
+            for x, y in pts
+        ]
+
+    def box(self, cx: float, cy: float, rx: float, ry: float) -> tuple[float, float, float, float]:
+        """The pixel box of half-size rx×ry around the unit point (cx, cy); a tilt moves it whole."""
+        ((x, y),) = self.px([(cx, cy)])
+        return (x - rx * self.s, y - ry * self.s, x + rx * self.s, y + ry * self.s)
 
     def ellipse(self, cx: float, cy: float, rx: float, ry: float, fill: object) -> None:
         """A filled ellipse."""
-        (x0, y0), (x1, y1) = self.px([(cx - rx, cy - ry), (cx + rx, cy + ry)])
-        self.d.ellipse((x0, y0, x1, y1), fill=fill)  # type: ignore[arg-type]
+        self.d.ellipse(self.box(cx, cy, rx, ry), fill=fill)  # type: ignore[arg-type]
 
     def poly(self, pts: Sequence[Pt], fill: object) -> None:
         """A filled polygon."""
@@ -90,20 +109,22 @@ class Painter:
         clip: Callable[[Painter], None] | None = None,
     ) -> None:
         """Paint `fill` (a colour or a painting) through the mask `shape` (∩ `clip`) in `box`."""
-        (x0, y0), (x1, y1) = self.px([box[:2], box[2:]])
+        corners = self.px([box[:2], box[2:], (box[0], box[3]), (box[2], box[1])])
+        x0, y0 = min(x for x, _ in corners), min(y for _, y in corners)
+        x1, y1 = max(x for x, _ in corners), max(y for _, y in corners)
         ix0, iy0 = max(0, int(x0)), max(0, int(y0))
         ix1, iy1 = min(self.im.width, int(x1) + 1), min(self.im.height, int(y1) + 1)
         if ix1 <= ix0 or iy1 <= iy0:
             return
         mask = Image.new("L", (ix1 - ix0, iy1 - iy0), 0)
-        shape(Painter(mask, self.ox - ix0, self.oy - iy0, self.s))
+        shape(Painter(mask, self.ox - ix0, self.oy - iy0, self.s, turn=self.turn))
         if clip is not None:
             clip_mask = Image.new("L", mask.size, 0)
-            clip(Painter(clip_mask, self.ox - ix0, self.oy - iy0, self.s))
+            clip(Painter(clip_mask, self.ox - ix0, self.oy - iy0, self.s, turn=self.turn))
             mask = ImageChops.darker(mask, clip_mask)
         if callable(fill):
             region = self.im.crop((ix0, iy0, ix1, iy1))
-            fill(Painter(region, self.ox - ix0, self.oy - iy0, self.s))
+            fill(Painter(region, self.ox - ix0, self.oy - iy0, self.s, turn=self.turn))
             self.im.paste(region, (ix0, iy0), mask)
         else:
             self.im.paste(fill, (ix0, iy0, ix1, iy1), mask)
@@ -148,7 +169,7 @@ def geometry(f: PortraitFeatures) -> Geo:
     female = f.gender == "female"
     broad = {"slim": -0.03, "average": 0.0, "broad": 0.035}[f.body]
     return Geo(
-        cx=0.5,
+        cx=0.5 + f.shift,
         cy=0.40,
         fw=(0.122 if female else 0.13) + broad * 0.15,
         fh=0.168,

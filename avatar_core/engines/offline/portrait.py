@@ -18,6 +18,7 @@ from avatar_core.domain.words import age_in
 from avatar_core.engines.offline import reading as rd
 
 __all__ = [
+    "BACKDROPS",
     "CLOTHING",
     "CLOTH_COLORS",
     "EYE_COLORS",
@@ -32,6 +33,7 @@ __all__ = [
 
 SETTINGS = tuple(dict.fromkeys([*SETTING_WORDS.values(), "studio"]))
 STYLES = ("short", "long", "bob", "bald", "bun", "ponytail", "braids", "afro", "buzz", "hijab")
+BACKDROPS = ("sweep", "spot", "mottled", "beam")  # how a studio backdrop is lit (the seed's pick)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,12 @@ class PortraitFeatures:
     mouth: str
     earrings: bool
     necklace: bool
+    bg_tone: float | None  # how light the backdrop was asked to be (0..1), None when unsaid
+    backdrop: str  # one of BACKDROPS
+    tilt: float  # degrees the head leans (positive: clockwise on screen)
+    shift: float  # how far right of the middle the figure stands, in head units
+    light: float  # where the key light comes from: -1 left .. 1 right
+    warmth: float  # -1 cool .. 1 warm light on the setting
 
 
 def portrait_features(prompt: str, attributes: Mapping[str, str], seed: int) -> PortraitFeatures:
@@ -83,7 +91,7 @@ def portrait_features(prompt: str, attributes: Mapping[str, str], seed: int) -> 
     glasses, facial = rd.accessories(w, gender)
     setting = rd.setting(w)
     clothing, colors, accent, tie = rd.outfit(w, setting, gender)
-    backdrop = w.near({"background", "backdrop"}, list(CLOTH_COLORS))
+    backdrop = w.near(rd.BACKDROP_NOUNS, list(CLOTH_COLORS))
     body = rd.body(w)
     rng = w.rng
     return PortraitFeatures(
@@ -115,4 +123,10 @@ def portrait_features(prompt: str, attributes: Mapping[str, str], seed: int) -> 
         mouth=rng.choice(("smile", "grin", "soft", "smile")),
         earrings=gender == "female" and rng.random() < 0.6,
         necklace=gender == "female" and rng.random() < 0.4,
+        bg_tone=rd.backdrop_tone(w),
+        backdrop=rng.choice(BACKDROPS),
+        tilt=rng.uniform(-6.0, 6.0),
+        shift=rng.uniform(-0.055, 0.055),
+        light=rng.uniform(-1.0, 1.0),
+        warmth=rng.uniform(-1.0, 1.0),
     )

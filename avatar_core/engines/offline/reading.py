@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from avatar_core.domain.word_tables import (
     ANY_COLOR,
+    BACKDROP_TONES,
     CLOTH_COLORS,
     CLOTHING,
     ETHNIC_SKIN,
@@ -24,6 +25,7 @@ from avatar_core.domain.word_tables import (
     KIND_COLORS,
     LENGTHS,
     MALE,
+    MOOD_TONES,
     RGB,
     ROLE_WORDS,
     SETTING_WORDS,
@@ -212,6 +214,20 @@ def setting(w: Words) -> str:
         w.found("background", list(places)) + w.found("setting", list(places))
     )
     return places[settings[0]] if settings else "studio"
+
+
+BACKDROP_NOUNS = {"background", "backdrop", "backgrounds", "backdrops", "studio", "wall", "room"}
+
+
+def backdrop_tone(w: Words) -> float | None:
+    """How light the backdrop is (0..1): words before a backdrop noun ("dark studio background"),
+    else mood words anywhere ("at night", "moody"), else the background attribute; None if unsaid."""
+    if near := w.near(BACKDROP_NOUNS, list(BACKDROP_TONES)):
+        return BACKDROP_TONES[near[0]]
+    if mood := w.said(list(MOOD_TONES)):
+        return MOOD_TONES[mood[0]]
+    given = w.found("background", list(BACKDROP_TONES))
+    return BACKDROP_TONES[given[0]] if given else None
 
 
 def scarf(w: Words, cloth: str) -> str:

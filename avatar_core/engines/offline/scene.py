@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-import colorsys
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
+from avatar_core.engines.offline.backdrop import gradient, paint_backdrop
 from avatar_core.engines.offline.paint import Painter, mix, shade
 from avatar_core.engines.offline.portrait import RGB, PortraitFeatures
 
 Scene = Callable[[Painter, PortraitFeatures, random.Random], None]
 
 
-def scene_colors(f: PortraitFeatures) -> tuple[RGB, RGB]:
-    """Top and bottom colours of a studio backdrop."""
-    if f.background_rgb is not None:
-        base = f.background_rgb
-        return mix(base, (255, 255, 255), 0.35), shade(base, 0.8)  # type: ignore[return-value]
-    top = colorsys.hsv_to_rgb(f.bg_hue, 0.28, 0.93)
-    bottom = colorsys.hsv_to_rgb((f.bg_hue + 0.06) % 1, 0.45, 0.72)
-    return (
-        tuple(round(v * 255) for v in top),  # type: ignore[return-value]
-        tuple(round(v * 255) for v in bottom),
-    )
-
-
-def gradient(
-    p: Painter, top: Sequence[int], bottom: Sequence[int], y0: float = -1.0, y1: float = 2.0
-) -> None:
-    """A vertical gradient filling the image between unit heights y0 and y1."""
-    for row in range(p.im.height):
-        t = min(1.0, max(0.0, ((row - p.oy) / p.s - y0) / (y1 - y0)))
-        p.d.line((0, row, p.im.width, row), fill=mix(top, bottom, t))  # type: ignore[arg-type]
-
-
 def _office(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
     """A window with mullions, a potted plant and a wooden floor."""
     r = rng.uniform
     gradient(p, (236, 232, 224), (200, 192, 180), 0, 1)
-    x = rng.choice((-0.3, 0.72))
+    x = rng.choice((rng.uniform(-0.4, -0.15), rng.uniform(0.6, 0.85)))
     p.poly([(x, 0.05), (x + 0.55, 0.05), (x + 0.55, 0.62), (x, 0.62)], (200, 222, 236))
     for i in range(1, 3):
         p.line([(x + 0.55 * i / 3, 0.05), (x + 0.55 * i / 3, 0.62)], (150, 150, 150), 0.02)
@@ -72,7 +50,13 @@ def _outdoor(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
 def _beach(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
     """Sky, sun, sea and sand."""
     gradient(p, (120, 180, 232), (210, 232, 246), 0, 0.55)
-    p.ellipse(rng.choice((0.12, 0.88)), 0.15, 0.07, 0.07, (255, 246, 210))
+    p.ellipse(
+        rng.choice((rng.uniform(0.05, 0.25), rng.uniform(0.75, 0.95))),
+        rng.uniform(0.08, 0.3),
+        0.07,
+        0.07,
+        (255, 246, 210),
+    )
     p.poly([(-1, 0.56), (2, 0.56), (2, 0.7), (-1, 0.7)], (60, 160, 190))
     p.poly([(-1, 0.7), (2, 0.7), (2, 3), (-1, 3)], (232, 212, 170))
 
@@ -97,19 +81,24 @@ def _gym(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
     """A dark gym wall with a stripe, racks and ceiling lights."""
     r = rng.uniform
     gradient(p, (70, 72, 80), (40, 42, 48), 0, 1)
-    p.poly([(-1, 0.5), (2, 0.5), (2, 0.56), (-1, 0.56)], rng.choice(((200, 60, 60), (240, 180, 40))))
-    for i in range(-4, 9):
-        p.line([(i * 0.14, 0.62), (i * 0.14, 1.2)], (110, 112, 118), 0.015)
+    y, stripe = r(0.38, 0.56), rng.choice(GYM_STRIPES)
+    p.poly([(-1, y), (2, y), (2, y + 0.06), (-1, y + 0.06)], stripe)
+    step, x0 = r(0.11, 0.17), r(0.0, 0.1)
+    for i in range(-4, 11):
+        p.line([(x0 + i * step, y + 0.12), (x0 + i * step, 1.2)], (110, 112, 118), 0.015)
     for _ in range(8):
         p.ellipse(r(-0.4, 1.4), r(0.05, 0.2), 0.03, 0.03, (255, 236, 200))
 
 
 def _hospital(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
-    """A pale corridor with a handrail and a door."""
-    gradient(p, (230, 242, 240), (196, 222, 220), 0, 1)
-    p.poly([(-1, 0.6), (2, 0.6), (2, 0.64), (-1, 0.64)], (150, 190, 190))
-    dx = rng.choice((0.05, 0.78))
-    p.poly([(dx, 0.15), (dx + 0.18, 0.15), (dx + 0.18, 1.1), (dx, 1.1)], (206, 226, 226))
+    """A pale corridor (its walls in one of HOSPITAL_WALLS) with a handrail and a door."""
+    top, bottom, rail = rng.choice(HOSPITAL_WALLS)
+    gradient(p, top, bottom, 0, 1)
+    y = rng.uniform(0.56, 0.66)
+    p.poly([(-1, y), (2, y), (2, y + 0.04), (-1, y + 0.04)], rail)
+    dx = rng.choice((rng.uniform(-0.05, 0.12), rng.uniform(0.7, 0.88)))
+    door = mix(top, rail, 0.25)
+    p.poly([(dx, 0.15), (dx + 0.18, 0.15), (dx + 0.18, 1.1), (dx, 1.1)], door)
     p.poly([(dx + 0.04, 0.22), (dx + 0.14, 0.22), (dx + 0.14, 0.42), (dx + 0.04, 0.42)], (180, 214, 230))
 
 
@@ -131,6 +120,13 @@ def _library(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
         y += 0.22
 
 
+GYM_STRIPES: tuple[RGB, ...] = ((200, 60, 60), (240, 180, 40), (40, 150, 200), (90, 190, 110))
+# (top, bottom, rail) of a corridor's walls: mint, sky blue, warm cream.
+HOSPITAL_WALLS: tuple[tuple[RGB, RGB, RGB], ...] = (
+    ((230, 242, 240), (196, 222, 220), (150, 190, 190)),
+    ((228, 238, 248), (196, 212, 232), (140, 170, 206)),
+    ((246, 240, 228), (222, 212, 196), (186, 164, 140)),
+)
 # Warm interiors seen out of focus: (top, bottom, light colours) of the bokeh.
 BOKEH: dict[str, tuple[RGB, RGB, tuple[RGB, ...]]] = {
     "gala": ((58, 34, 40), (24, 16, 22), ((255, 214, 140), (250, 180, 110), (255, 240, 200))),
@@ -143,10 +139,15 @@ def _bokeh(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
     """A gala, cafe or boutique interior: soft round lights on a warm gradient."""
     top, bottom, lights = BOKEH[f.setting]
     gradient(p, top, bottom, 0, 1)
-    for _ in range(26):
-        size = rng.uniform(0.03, 0.08)
+    glow = mix(top, lights[0], 0.5)
+    x = 0.5 + f.light * 0.4  # the room is brighter on the key light's side
+    for k in (0.7, 0.5, 0.32):
+        p.ellipse(x, rng.uniform(0.1, 0.4), k, k, (*glow, 60))
+    lo, hi = rng.choice(((-0.3, 0.7), (0.3, 1.3), (-0.3, 1.3)))  # where the lights gather
+    for _ in range(rng.randint(16, 32)):
+        size = rng.uniform(0.03, 0.09)
         p.ellipse(
-            rng.uniform(-0.3, 1.3),
+            rng.uniform(lo, hi),
             rng.uniform(-0.05, 0.75),
             size,
             size,
@@ -154,14 +155,40 @@ def _bokeh(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
         )
 
 
-def _studio(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
-    """A plain or coloured studio backdrop with a soft halo."""
-    if f.setting == "plain":
-        gradient(p, (246, 246, 248), (222, 224, 230), 0, 1)
-        return
-    top, bottom = scene_colors(f)
-    gradient(p, top, bottom, 0, 1)
-    p.ellipse(0.5, 0.42, 0.42, 0.42, mix(top, (255, 255, 255), 0.35) + (150,))
+RAIL_COLORS: tuple[RGB, ...] = (
+    (196, 120, 128),
+    (120, 140, 180),
+    (226, 200, 160),
+    (90, 90, 100),
+    (170, 190, 160),
+    (236, 236, 230),
+    (150, 96, 120),
+)
+
+
+def _boutique(p: Painter, f: PortraitFeatures, rng: random.Random) -> None:
+    """A shop interior: a rail of clothes on hangers on one side, soft lights over it."""
+    _bokeh(p, f, rng)
+    x, end = (rng.uniform(-0.4, -0.2), 0.3) if rng.random() < 0.5 else (rng.uniform(0.7, 0.85), 1.5)
+    rail = rng.uniform(0.2, 0.32)
+    p.line([(x - 0.05, rail), (end + 0.05, rail)], (150, 140, 136), 0.01)
+    while x < end:
+        w, hem = rng.uniform(0.07, 0.1), rail + rng.uniform(0.32, 0.46)
+        color = rng.choice(RAIL_COLORS)
+        p.line([(x + w / 2, rail), (x + w / 2, rail + 0.03)], (120, 110, 106), 0.006)  # the hanger
+        p.poly(
+            [
+                (x + w * 0.3, rail + 0.03),
+                (x + w * 0.7, rail + 0.03),
+                (x + w, rail + 0.06),
+                (x + w * 1.05, hem),
+                (x - w * 0.05, hem),
+                (x, rail + 0.06),
+            ],
+            color,
+        )
+        p.line([(x + w, rail + 0.07), (x + w * 1.05, hem)], shade(color, 0.8), 0.008)
+        x += w * rng.uniform(0.55, 0.8)  # packed on the rail, each half behind the next
 
 
 SCENES: dict[str, Scene] = {
@@ -175,12 +202,12 @@ SCENES: dict[str, Scene] = {
     "library": _library,
     "gala": _bokeh,
     "cafe": _bokeh,
-    "boutique": _bokeh,
-    "plain": _studio,
-    "studio": _studio,
+    "boutique": _boutique,
+    "plain": paint_backdrop,
+    "studio": paint_backdrop,
 }
 
 
 def paint_scene(p: Painter, f: PortraitFeatures) -> None:
     """Paints the setting behind the figure (later blurred)."""
-    SCENES.get(f.setting, _studio)(p, f, random.Random(f.scene_seed))
+    SCENES.get(f.setting, paint_backdrop)(p, f, random.Random(f.scene_seed))
