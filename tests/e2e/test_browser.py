@@ -125,6 +125,7 @@ def test_admin_grants_credits_and_the_user_sees_the_new_balance(
         tab.click()
         users = admin.locator("#admin-users")
         expect(users).to_contain_text(name)
+        admin.get_by_role("tab", name="Credits").click()
         admin.get_by_label("Username", exact=True).fill(name)
         admin.get_by_label("Credits", exact=True).fill("40")
         admin.get_by_label("Reason", exact=True).fill("browser test bonus")
@@ -132,6 +133,7 @@ def test_admin_grants_credits_and_the_user_sees_the_new_balance(
         expect(admin.locator("#admin-msg")).to_contain_text(
             f"Granted 40 credits for {name}; balance now {before + 40}."
         )
+        admin.get_by_role("tab", name="Users").click()  # the section reads the users again
         expect(users).to_contain_text(str(before + 40))
     finally:
         admin.context.close()

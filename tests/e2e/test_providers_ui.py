@@ -80,6 +80,7 @@ def test_admin_sees_routes_and_adds_a_model_checked_against_the_hub(
     live, fake = hf_live
     page = pw.login(chromium, live.url, ADMIN_USERNAME, ADMIN_PASSWORD, viewport=(1400, 1000))
     page.get_by_role("tab", name="Admin").click()
+    page.get_by_role("tab", name="Models").click()
     table = page.locator("#admin-models")
     expect(table).to_contain_text("black-forest-labs/flux-dev-lora")
     expect(table).to_contain_text("1024x1024 (catalog 768x768)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import gradio as gr
@@ -165,9 +166,16 @@ def test_requests_without_a_session_are_refused(handlers: Handlers, alice: UserI
 
 
 # ----- admin -----
+def picked(username: str) -> gr.SelectData:
+    """What a click on `username`'s row of the users table sends (its first cell)."""
+    return gr.SelectData(None, {"index": [0, 0], "value": username, "row_value": [username, "free"]})
+
+
 ADMIN_CALLS: dict[str, Callable[[Handlers, str, gr.Request], object]] = {
     "admin_users": lambda h, who, r: h.admin_users("", r),
     "admin_users_view": lambda h, who, r: h.admin_users_view("", r),
+    "admin_pick_user": lambda h, who, r: h.admin_pick_user(picked(who), r),
+    "admin_credits_view": lambda h, who, r: h.admin_credits_view(who, r),
     "admin_ledger_view": lambda h, who, r: h.admin_ledger_view(who, r),
     "admin_grant_credits": lambda h, who, r: h.admin_grant_credits(who, 1000, "hack", r),
     "admin_deduct_credits": lambda h, who, r: h.admin_deduct_credits(who, 10, "hack", r),
@@ -187,6 +195,7 @@ ADMIN_CALLS: dict[str, Callable[[Handlers, str, gr.Request], object]] = {
     ),
     "admin_experiment_results": lambda h, who, r: h.admin_experiment_results(1, r),
     "admin_stop_experiment": lambda h, who, r: h.admin_stop_experiment(1, r),
+    "admin_experiments": lambda h, who, r: h.admin_experiments(r),
 }
 
 
@@ -250,9 +259,8 @@ def test_admin_tier_models_and_stats(app: App, handlers: Handlers, alice: UserIn
         "FLUX.1-dev non-commercial",
         "ok",
     ]
-    rows, chart = handlers.admin_stats(as_user(admin))
+    rows = handlers.admin_stats(as_user(admin))
     assert rows == [["flux-dev-hd-realism", 1, 1, 0, "100%", rows[0][5], ""]]
-    assert list(chart.columns) == ["model", "generations"] and chart["generations"].tolist() == [1]
     with pytest.raises(gr.Error, match="Unknown tier"):
         handlers.admin_set_tier("alice", "platinum", as_user(admin))
 
@@ -362,9 +370,12 @@ def test_deleting_avatars_keeps_usage_costs_and_stats(
 
 def test_admin_usage_and_experiments(app: App, handlers: Handlers, admin: UserInfo, alice: UserInfo) -> None:
     generate(handlers, alice, "a portrait")
-    table, chart, download = handlers.admin_usage("", as_user(admin))
+    table, bars, lines, note, download = handlers.admin_usage("", as_user(admin))
     assert table and table[0][1] == "flux-dev-base" and table[0][2] == 1
-    assert list(chart.columns) == ["day", "generations", "model"]
+    # one day of data: bars per model (a one-point line says nothing), the line chart hidden
+    assert bars["visible"] is True and lines["visible"] is False
+    assert list(bars["value"].columns) == ["day", "generations", "model"]
+    assert bars["value"]["model"].tolist() == ["flux-dev-base"] and note.startswith("1 generation on ")
     assert 'href="/admin/usage.csv"' in download["value"]
     with pytest.raises(gr.Error, match="YYYY-MM-DD"):
         handlers.admin_usage("yesterday", as_user(admin))
@@ -377,3 +388,38 @@ def test_admin_usage_and_experiments(app: App, handlers: Handlers, admin: UserIn
     with pytest.raises(gr.Error, match="whole percentage"):
         handlers.admin_start_experiment("free", "a", "b", 12.5, as_user(admin))
     assert "stopped" in handlers.admin_stop_experiment(exp_id, as_user(admin))
+    (listed,) = handlers.admin_experiments(as_user(admin))
+    assert listed[:5] == [exp_id, "free", "flux-dev-base", "flux-schnell-fast", 50]
+    assert listed[6].startswith("ended ")
+
+
+def test_admin_console_sections(app: App, handlers: Handlers, admin: UserInfo, alice: UserInfo) -> None:
+    """A clicked user row fills the forms; Credits opens on the user's ledger; usage over 3 days
+    is a line per model; Add model on an offline server gives the command instead of checking."""
+    name, tier, target, card = handlers.admin_pick_user(picked("alice"), as_user(admin))
+    assert (name, tier, target) == ("alice", "free", "alice") and "24 credits" in card
+    assert handlers.admin_credits_view("", as_user(admin)) == (
+        "Pick a user in **Users** (click their row) or type a username above.",
+        [],
+    )
+    title, rows = handlers.admin_credits_view("alice", as_user(admin))
+    assert title == "### Ledger of alice" and rows[0][1] == "grant"
+    made = [generate(handlers, alice, f"day {i}")[3]["generation_id"] for i in range(3)]
+    with app.db.transaction() as session:
+        for days, gen_id in enumerate(made):
+            row = session.get(Generation, gen_id)
+            assert row is not None
+            row.created_at = row.created_at - timedelta(days=days)
+    _table, bars, lines, note, _csv = handlers.admin_usage("", as_user(admin))
+    assert bars["visible"] is False and lines["visible"] is True and note.startswith("3 days, ")
+    before = snapshot(app)
+    out = handlers.admin_add_model(
+        "avatar-creator:flux-krea", "black-forest-labs/FLUX.1-Krea-dev", "", None, "basic", 12,
+        "1024x1024", 28, 3.5, "FLUX.1 [dev] non-commercial", as_user(admin),
+    )  # fmt: skip
+    assert "the Hub check cannot run here" in out and snapshot(app) == before
+    assert (
+        "avatar-creator models add avatar-creator:flux-krea --model black-forest-labs/FLUX.1-Krea-dev "
+        "--tier basic --credits 12 --size 1024x1024 --steps 28 --guidance 3.5 "
+        "--license 'FLUX.1 [dev] non-commercial' --no-check"
+    ) in out

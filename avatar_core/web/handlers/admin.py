@@ -1,4 +1,6 @@
-"""Admin tab handlers: users, credits, tiers, the ledger, usage and A/B tests."""
+"""Admin tab handlers for the Users and Credits sections: users, credits, tiers, the ledger.
+
+The Usage and Experiments sections' handlers are in `admin_reports.py` (inherited here)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,15 @@ import gradio as gr
 
 from avatar_core.domain.errors import ValidationError
 from avatar_core.domain.selection import TIERS
-from avatar_core.web.handlers.base import HandlerBase
-from avatar_core.web.handlers.common import parse_day, parse_experiment_id, user_errors, whole
+from avatar_core.web.handlers.admin_reports import ReportHandlers
+from avatar_core.web.handlers.common import user_errors, whole
+from avatar_core.web.text import md_text
+
+PICK_HINT = "Click a user in the table to fill this form."
+CREDITS_HINT = "Pick a user in **Users** (click their row) or type a username above."
 
 
-class AdminHandlers(HandlerBase):
+class AdminHandlers(ReportHandlers):
     """Admin events; every one re-checks the role in AdminService."""
 
     @user_errors
@@ -36,6 +42,19 @@ class AdminHandlers(HandlerBase):
         return rows, note
 
     @user_errors
+    def admin_pick_user(
+        self, evt: gr.SelectData, request: gr.Request | None = None
+    ) -> tuple[str, str, str, str]:
+        """A clicked row of the users table: the user's name and tier in the Users form, their
+        name in the Credits form, and a line about them (read fresh, not from the clicked row)."""
+        row = evt.row_value or []
+        user = self.admin.user(self.user(request), str(row[0]) if row else "")
+        card = f"**{md_text(user.username)}** · {user.tier} tier · {user.balance} credits" + (
+            " · admin" if user.is_admin else ""
+        )
+        return user.username, user.tier, user.username, card
+
+    @user_errors
     def admin_adjust_credits(
         self,
         username: str = "",
@@ -50,7 +69,9 @@ class AdminHandlers(HandlerBase):
         signed = int(amount) if direction == "grant" else -int(amount)
         balance = self.admin.adjust_credits(self.user(request), username, signed, reason or "")
         verb = "Granted" if signed > 0 else "Deducted"
-        return f"{verb} {abs(signed)} credits for {username.strip().lower()}; balance now {balance}."
+        done = f"{verb} {abs(signed)} credits for {username.strip().lower()}; balance now {balance}."
+        gr.Info(html.escape(done))
+        return done
 
     def admin_grant_credits(
         self, username: str = "", amount: float = 0, reason: str = "", request: gr.Request | None = None
@@ -72,7 +93,9 @@ class AdminHandlers(HandlerBase):
         if tier not in TIERS:
             raise ValidationError(f"Unknown tier {tier!r}.")
         user = self.admin.set_tier(self.user(request), username, tier)
-        return f"{user.username} is now on the {user.tier} tier."
+        done = f"{user.username} is now on the {user.tier} tier."
+        gr.Info(html.escape(done))
+        return done
 
     @user_errors
     def admin_ledger(self, username: str = "", request: gr.Request | None = None) -> list[list[Any]]:
@@ -95,64 +118,11 @@ class AdminHandlers(HandlerBase):
         return title, rows
 
     @user_errors
-    def admin_usage(self, since: str = "", request: gr.Request | None = None) -> tuple[Any, Any, Any]:
-        """Usage per day and model, a chart of it, and a CSV download."""
-        import pandas as pd
-
-        rows = self.admin.usage(self.user(request), parse_day(since))
-        table = [r.cells(short_model=True, missing="") for r in rows]
-        chart = pd.DataFrame(
-            {
-                "day": [r.day for r in rows],
-                "generations": [r.generations for r in rows],
-                "model": [r.model_key.split(":")[-1] for r in rows],
-            }
-        )
-        # Our own admin-checked route, not a file in Gradio's cache (which any signed-in user can fetch).
-        day = parse_day(since)
-        link = "/admin/usage.csv" + (f"?since={day.isoformat()}" if day else "")
-        return table, chart, gr.update(value=f'<a href="{link}" download>Download CSV</a>', visible=True)
-
-    @user_errors
-    def admin_start_experiment(
-        self,
-        tier: str = "basic",
-        model_a: str = "",
-        model_b: str = "",
-        split: float | None = 50,
-        request: gr.Request | None = None,
-    ) -> str:
-        """Start an A/B test of a tier's Auto choice."""
-        if split is None or int(split) != split:
-            raise ValidationError("The split is a whole percentage, 0 to 100.")
-        exp = self.admin.start_experiment(self.user(request), tier, model_a or "", model_b or "", int(split))
-        return f"Experiment #{exp.id} running: {exp.tier} Auto → A {exp.model_a} / B {exp.model_b}."
-
-    @user_errors
-    def admin_experiment_results(
-        self, experiment_id: float | None = None, request: gr.Request | None = None
+    def admin_credits_view(
+        self, username: str = "", request: gr.Request | None = None
     ) -> tuple[str, list[list[Any]]]:
-        """Per-arm results of one experiment."""
-        exp_id = parse_experiment_id(experiment_id)
-        rows = self.admin.experiment_results(self.user(request), exp_id)
-        table = [
-            [
-                r.arm,
-                r.model_key.split(":")[-1],
-                r.generations,
-                f"{r.success_rate:.0%}",
-                "" if r.mean_seconds is None else round(r.mean_seconds, 2),
-                "" if r.rating is None else round(r.rating, 2),
-                "" if r.cost_per_image is None else round(r.cost_per_image, 3),
-            ]
-            for r in rows
-        ]
-        return f"Experiment #{exp_id}: {len(table)} arm(s) with data.", table
-
-    @user_errors
-    def admin_stop_experiment(
-        self, experiment_id: float | None = None, request: gr.Request | None = None
-    ) -> str:
-        """End an experiment now."""
-        exp = self.admin.stop_experiment(self.user(request), parse_experiment_id(experiment_id))
-        return f"Experiment #{exp.id} stopped."
+        """Opening the Credits section: the chosen user's ledger, or how to choose one."""
+        self.admin.require(self.user(request))
+        if not (username or "").strip():
+            return CREDITS_HINT, []
+        return self.admin_ledger_view(username, request)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import shlex
 from typing import Any
 
 import gradio as gr
@@ -11,6 +13,30 @@ from avatar_core.domain.selection import ModelSpec
 from avatar_core.services.verify import route_rows
 from avatar_core.web.handlers.base import HandlerBase
 from avatar_core.web.handlers.common import user_errors, whole
+
+
+def add_command(m: ModelSpec) -> str:
+    """The `avatar-creator models add … --no-check` command that adds `m` from a shell."""
+    args = ["avatar-creator", "models", "add", m.model_key, "--model", m.model_id]
+    if m.lora_model:
+        args += ["--lora", m.lora_model, "--lora-scale", f"{m.lora_scale:g}"]
+    args += ["--tier", m.tier, "--credits", str(m.credit_cost), "--size", f"{m.width}x{m.height}"]
+    args += ["--steps", str(m.steps), "--guidance", f"{m.guidance_scale:g}"]
+    if m.license:
+        args += ["--license", m.license]
+    return " ".join(shlex.quote(a) for a in [*args, "--no-check"])
+
+
+def offline_add_note(m: ModelSpec) -> str:
+    """Why a model cannot be added from the page on an offline server, and the command that can."""
+    if not m.model_key or not m.model_id:
+        raise ValidationError("Give the model's key and its model repo.")
+    return (
+        "**Not added: the Hub check cannot run here.** This server has no Hugging Face token "
+        "(offline mode), so the page cannot check that the Hub serves this model as described. "
+        "To add it without the check, run on the server:\n\n"
+        f"```\n{add_command(m)}\n```\n\nor set `HF_TOKEN` in `.env` and restart."
+    )
 
 
 class ModelHandlers(HandlerBase):
@@ -60,7 +86,9 @@ class ModelHandlers(HandlerBase):
         ):
             _, plan = self.admin.set_endpoint(actor, model_key, url, endpoint_handler)
             note = f" Route: {plan.route}" + ("" if plan.servable else f" — not sold: {plan.why}")
-        return f"Saved {model_key}: {'enabled' if enabled else 'disabled'}, {int(price)} credits." + note
+        done = f"Saved {model_key}: {'enabled' if enabled else 'disabled'}, {int(price)} credits."
+        gr.Info(html.escape(done))
+        return done + note
 
     @user_errors
     def admin_add_model(
@@ -98,17 +126,19 @@ class ModelHandlers(HandlerBase):
             guidance_scale=float(guidance or 0),
             license=(license_ or "").strip(),
         )
-        saved, plan = self.admin.add_model(self.user(request), model)
+        actor = self.admin.require(self.user(request))
+        if self.app.engine.offline and not self.app.settings.hf_token:
+            return offline_add_note(model)  # the Hub check cannot run here: say how to add it anyway
+        saved, plan = self.admin.add_model(actor, model)
         lora_note = f", LoRA runs @ {plan.lora_scale:g}" if plan.lora else ""
-        return f"Added {saved.model_key}: {plan.route} {plan.provider_model}, {plan.size}{lora_note}."
+        done = f"Added {saved.model_key}: {plan.route} {plan.provider_model}, {plan.size}{lora_note}."
+        gr.Info(html.escape(done))
+        return done
 
     @user_errors
-    def admin_stats(self, request: gr.Request | None = None) -> tuple[list[list[Any]], Any]:
-        """Per-model count, success rate and mean seconds, with a chart's data."""
-        import pandas as pd
-
-        stats = self.admin.model_stats(self.user(request))
-        rows = [
+    def admin_stats(self, request: gr.Request | None = None) -> list[list[Any]]:
+        """Per-model count, success rate, mean seconds and the newest failure, all time."""
+        return [
             [
                 s.model_key.split(":")[-1],
                 s.count,
@@ -118,9 +148,5 @@ class ModelHandlers(HandlerBase):
                 "" if s.mean_seconds is None else round(s.mean_seconds, 2),
                 s.last_failure,
             ]
-            for s in stats
+            for s in self.admin.model_stats(self.user(request))
         ]
-        chart = pd.DataFrame(
-            {"model": [s.model_key.split(":")[-1] for s in stats], "generations": [s.count for s in stats]}
-        )
-        return rows, chart

@@ -1,7 +1,12 @@
-"""The Admin tab (admins only, re-checked by every handler): users, credits, tiers, the ledger."""
+"""The Admin tab (admins only, re-checked by every handler): a console of six sections.
+
+Users, Credits, Models, Usage, Experiments and Invites are tabs inside the tab; a section's data
+is read when it is opened (opening the Admin tab reads only the Users section's), never all at once.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -9,103 +14,91 @@ import gradio as gr
 from avatar_core.bootstrap import App
 from avatar_core.domain.selection import TIERS
 from avatar_core.web.handlers import Handlers
+from avatar_core.web.handlers.admin import PICK_HINT
 from avatar_core.web.invite_handlers import InviteHandlers
+from avatar_core.web.ui.admin_credits import build_credits
 from avatar_core.web.ui.admin_models import build_admin_models
-from avatar_core.web.ui.admin_reports import build_experiments, build_invites, build_stats, build_usage
+from avatar_core.web.ui.admin_reports import build_experiments, build_invites, build_usage
 from avatar_core.web.ui.common import HIDDEN
 
 USER_HEADERS = ["username", "tier", "admin", "balance", "spent", "generations", "created"]
-LEDGER_HEADERS = ["time", "type", "amount", "balance", "generation", "reason"]
+SECTIONS = ("Users", "Credits", "Models", "Usage", "Experiments", "Invites")
 
 
-def _users() -> tuple[Any, Any, Any, Any]:
-    """The search box, Refresh, the no-match note and the users table."""
-    gr.Markdown("## Users")
+@dataclass(frozen=True)
+class UsersView:
+    """The Users section's components."""
+
+    search: Any
+    refresh: Any
+    note: Any
+    table: Any
+    username: Any
+    tier: Any
+    set_tier: Any
+    card: Any
+    msg: Any
+
+
+def _users() -> UsersView:
+    """Search, the users table and the form of the user clicked in it (name, tier)."""
     with gr.Row(elem_classes="align-end"):
-        search = gr.Textbox(label="Search users (name or tier)", scale=4)
+        search = gr.Textbox(label="Search users (name or tier)", scale=4, min_width=200)
         refresh = gr.Button("Refresh", scale=0, min_width=120)
     note = gr.Markdown(elem_id="admin-users-note")
-    users = gr.Dataframe(
-        headers=USER_HEADERS, interactive=False, elem_id="admin-users", label="Users", show_label=False
+    table = gr.Dataframe(
+        headers=USER_HEADERS,
+        interactive=False,
+        elem_id="admin-users",
+        elem_classes="admin-table",
+        label="Users (click a row to edit the user)",
+        max_height=420,
     )
-    return search, refresh, note, users
+    with gr.Group(elem_id="admin-user-form"):
+        card = gr.Markdown(PICK_HINT, elem_id="admin-user-card", padding=True)
+        with gr.Row(elem_classes="align-end"):
+            username = gr.Textbox(label="User", scale=2, min_width=160, elem_id="admin-user")
+            tier = gr.Dropdown(
+                list(TIERS),
+                value="free",
+                label="New tier",
+                interactive=True,
+                min_width=140,
+                elem_id="admin-tier",
+            )
+            set_tier = gr.Button("Set tier", scale=0, min_width=120)
+    msg = gr.Markdown(elem_id="admin-user-msg")
+    return UsersView(search, refresh, note, table, username, tier, set_tier, card, msg)
 
 
-def _credits() -> dict[str, Any]:
-    """Username, amount and reason; grant, deduct, ledger and tier; the status line and the ledger."""
-    gr.Markdown("## Credits and tier")
-    with gr.Row(elem_classes="align-end"):
-        target = gr.Textbox(label="Username", scale=2, elem_id="admin-target")
-        amount = gr.Number(label="Credits", value=10, precision=None, scale=1, elem_id="admin-amount")
-        reason = gr.Textbox(label="Reason", scale=3, elem_id="admin-reason")
-    with gr.Row(elem_classes="align-end"):
-        grant = gr.Button("Grant credits", variant="primary")
-        deduct = gr.Button("Deduct credits")
-        ledger_btn = gr.Button("Show ledger")
-        tier = gr.Dropdown(
-            list(TIERS), value="free", label="New tier", interactive=True, min_width=140, elem_id="admin-tier"
-        )
-        tier_btn = gr.Button("Set tier")
-    msg = gr.Markdown(elem_id="admin-msg")
-    title = gr.Markdown(elem_id="ledger-title")
-    ledger = gr.Dataframe(
-        headers=LEDGER_HEADERS, interactive=False, label="Ledger", show_label=False, elem_id="admin-ledger"
+def _wire_users(h: Handlers, u: UsersView, credit_target: Any, admin_tab: Any, section: Any) -> None:
+    """Opening the tab or the section lists users; search, refresh, a clicked row, Set tier."""
+    io: dict[str, Any] = dict(inputs=[u.search], outputs=[u.table, u.note])
+    section.select(h.admin_users_view, api_name="admin_users", queue=False, **HIDDEN, **io)
+    u.search.submit(h.admin_users_view, api_name="admin_search", **HIDDEN, **io)
+    u.refresh.click(h.admin_users_view, api_name="admin_refresh", **HIDDEN, **io)
+    u.table.select(
+        h.admin_pick_user, None, [u.username, u.tier, credit_target, u.card], api_name="admin_pick_user"
     )
-    return dict(
-        target=target,
-        amount=amount,
-        reason=reason,
-        grant=grant,
-        deduct=deduct,
-        ledger_btn=ledger_btn,
-        tier=tier,
-        tier_btn=tier_btn,
-        msg=msg,
-        title=title,
-        ledger=ledger,
-    )
-
-
-def _wire_credits(h: Handlers, c: dict[str, Any], users_io: dict[str, Any]) -> None:
-    """Grant, deduct, set tier (each refreshing the users table) and show the ledger."""
-
-    def cleared(button: Any, name: str) -> Any:
-        """The click first empties the status line, so no stale message sits beside an error."""
-        return button.click(lambda: "", None, c["msg"], api_name=f"clear_{name}", queue=False, **HIDDEN)
-
-    credit_in = [c["target"], c["amount"], c["reason"]]
-    cleared(c["grant"], "grant").then(
-        h.admin_grant_credits, credit_in, c["msg"], api_name="admin_grant_credits"
-    ).then(h.admin_users_view, api_name="admin_users_after_grant", **HIDDEN, **users_io)
-    cleared(c["deduct"], "deduct").then(
-        h.admin_deduct_credits, credit_in, c["msg"], api_name="admin_deduct_credits"
-    ).then(h.admin_users_view, api_name="admin_users_after_deduct", **HIDDEN, **users_io)
-    cleared(c["tier_btn"], "tier").then(
-        h.admin_set_tier, [c["target"], c["tier"]], c["msg"], api_name="admin_set_tier"
-    ).then(h.admin_users_view, api_name="admin_users_after_tier", **HIDDEN, **users_io)
-    cleared(c["ledger_btn"], "ledger").then(
-        h.admin_ledger_view, [c["target"]], [c["title"], c["ledger"]], api_name="admin_ledger"
-    )
+    u.set_tier.click(lambda: "", None, u.msg, api_name="clear_tier", queue=False, **HIDDEN).then(
+        h.admin_set_tier, [u.username, u.tier], u.msg, api_name="admin_set_tier"
+    ).success(h.admin_users_view, api_name="admin_users_after_tier", **HIDDEN, **io)
 
 
 def build_admin(app: App, h: Handlers, admin_tab: Any) -> None:
-    """The tab's sections and events; opening the tab lists users, models, stats and invites."""
+    """The six sections and their events; each section reads its data when it is opened."""
     ih = InviteHandlers(h)
-    search, refresh, note, users = _users()
-    credits = _credits()
-    model_table = build_admin_models(app, h)
-    invites = build_invites(ih)
-    stats, chart = build_stats()
-    build_usage(h)
-    build_experiments(app, h)
-    users_io: dict[str, Any] = dict(inputs=[search], outputs=[users, note])
-    admin_tab.select(h.admin_users_view, api_name="admin_users", **users_io).then(
-        h.admin_models, None, model_table, api_name="admin_models"
-    ).then(h.admin_stats, None, [stats, chart], api_name="admin_stats").then(
-        ih.listing, None, invites, api_name="admin_invites"
-    )
-    search.submit(h.admin_users_view, api_name="admin_search", **HIDDEN, **users_io)
-    refresh.click(h.admin_users_view, api_name="admin_refresh", **HIDDEN, **users_io).then(
-        h.admin_stats, None, [stats, chart], api_name="admin_stats_refresh", **HIDDEN
-    )
-    _wire_credits(h, credits, users_io)
+    with gr.Tabs(elem_id="admin-sections", overflow_behavior="wrap"):
+        with gr.Tab("Users", id="admin-users-tab", elem_id="admin-section-users") as users_tab:
+            users = _users()
+        with gr.Tab("Credits", id="admin-credits-tab", elem_id="admin-section-credits") as credits_tab:
+            target = build_credits(h, credits_tab)
+        with gr.Tab("Models", id="admin-models-tab", elem_id="admin-section-models") as models_tab:
+            build_admin_models(app, h, models_tab)
+        with gr.Tab("Usage", id="admin-usage-tab", elem_id="admin-section-usage") as usage_tab:
+            build_usage(h, usage_tab)
+        with gr.Tab("Experiments", id="admin-exp-tab", elem_id="admin-section-experiments") as exp_tab:
+            build_experiments(app, h, exp_tab)
+        with gr.Tab("Invites", id="admin-invites-tab", elem_id="admin-section-invites") as invites_tab:
+            build_invites(ih, invites_tab)
+    _wire_users(h, users, target, admin_tab, users_tab)

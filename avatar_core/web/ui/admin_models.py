@@ -1,4 +1,4 @@
-"""Admin tab, Models: the catalog with what really runs, editing a model and adding one."""
+"""Admin tab, Models section: the catalog with what really runs, editing a model and adding one."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ MODEL_HEADERS = [
     "licence",
     "served",
 ]
-MODEL_WIDTHS: list[str | int] = ["19%", "6%", "6%", "6%", "25%", "7%", "11%", "6%", "8%", "6%"]
+# Pixels, not shares of the box: a column is never narrower than its header's longest word, and on a
+# narrow screen the table scrolls inside its box instead of squashing (the CSS wraps at spaces only).
+MODEL_WIDTHS: list[str | int] = [220, 92, 76, 80, 176, 84, 100, 76, 134, 90]
 
 
 def _edit_form(app: App) -> list[Any]:
@@ -59,9 +61,14 @@ def _edit_form(app: App) -> list[Any]:
     return [key, enabled, price, endpoint, handler, save]
 
 
-def _add_form() -> tuple[list[Any], Any]:
+def _add_form(offline: bool) -> tuple[list[Any], Any]:
     """The fields of a new catalog row and the button adding it."""
-    with gr.Accordion("Add a model (checked against the Hub before it is saved)", open=False):
+    title = (
+        "Add a model (offline: the Hub check cannot run, the page gives the command to add it)"
+        if offline
+        else "Add a model (checked against the Hub before it is saved)"
+    )
+    with gr.Accordion(title, open=False):
         with gr.Row():
             key = gr.Textbox(label="Key", placeholder="avatar-creator:flux-krea", scale=2)
             repo = gr.Textbox(label="Model repo", scale=3, placeholder="black-forest-labs/FLUX.1-Krea-dev")
@@ -78,24 +85,25 @@ def _add_form() -> tuple[list[Any], Any]:
     return [key, repo, lora, scale, tier, price, size, steps, guidance, licence], add
 
 
-def build_admin_models(app: App, h: Handlers) -> Any:
-    """The Models section and its events; returns the table (listed when the tab opens)."""
-    gr.Markdown("## Models")
-    msg = gr.Markdown(elem_id="model-msg")
+def build_admin_models(app: App, h: Handlers, section: Any) -> None:
+    """The Models section and its events; opening it lists the catalog with its routes."""
     table = gr.Dataframe(
         headers=MODEL_HEADERS,
         interactive=False,
         wrap=True,
         elem_id="admin-models",
+        elem_classes="admin-table",
         column_widths=MODEL_WIDTHS,
+        label="Models and what really runs",
     )
     *fields, save = _edit_form(app)
-    new_fields, add = _add_form()
+    msg = gr.Markdown(elem_id="model-msg")
+    new_fields, add = _add_form(app.engine.offline and not app.settings.hf_token)
+    section.select(h.admin_models, None, table, api_name="admin_models", queue=False, **HIDDEN)
     fields[0].change(h.admin_model_fields, [fields[0]], fields[1:], api_name="admin_model_fields", **HIDDEN)
-    save.click(h.admin_update_model, fields, msg, api_name="admin_update_model").then(
+    save.click(h.admin_update_model, fields, msg, api_name="admin_update_model").success(
         h.admin_models, None, table, api_name="admin_models_after_save", **HIDDEN
     )
-    add.click(h.admin_add_model, new_fields, msg, api_name="admin_add_model").then(
+    add.click(h.admin_add_model, new_fields, msg, api_name="admin_add_model").success(
         h.admin_models, None, table, api_name="admin_models_after_add", **HIDDEN
     )
-    return table
