@@ -26,6 +26,7 @@ from avatar_core.infra.storage_s3 import make_photo_store, make_store
 from avatar_core.services.admin import AdminService
 from avatar_core.services.auth import Accounts, UserInfo, make_hasher
 from avatar_core.services.catalog import Catalog
+from avatar_core.services.codes import CreditCodes
 from avatar_core.services.experiments import ExperimentService
 from avatar_core.services.gallery import Gallery
 from avatar_core.services.generation import GenerationService
@@ -33,10 +34,12 @@ from avatar_core.services.invites import Invites
 from avatar_core.services.limits import per_user_limit
 from avatar_core.services.photos import PhotoService
 from avatar_core.services.projects import ProjectService
+from avatar_core.services.redeem_throttle import RedeemThrottle
 from avatar_core.services.signup import Signups
 from avatar_core.services.throttle import Throttle
 from avatar_core.services.thumbnails import render_preset_thumbnails
 from avatar_core.services.tokens import TokenService
+from avatar_core.services.topup import MonthlyTopUp
 from avatar_core.services.usage import queue_depth
 from avatar_core.services.verify import settings_warnings
 
@@ -64,6 +67,16 @@ class App:
     signups: Signups
     experiments: ExperimentService
     admin: AdminService
+
+    @property
+    def codes(self) -> CreditCodes:
+        """Credit codes ("Get credits"): stateless over the database and the throttle's table."""
+        return CreditCodes(self.db, RedeemThrottle(self.throttle), self.throttle.clock)
+
+    @property
+    def topup(self) -> MonthlyTopUp:
+        """The monthly free top-up (AVATAR_MONTHLY_TOPUP; services/topup.py has the rule)."""
+        return MonthlyTopUp(self.db, self.settings.credits.monthly_topup, self.throttle.clock)
 
     @property
     def offline(self) -> bool:

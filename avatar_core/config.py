@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from avatar_core.config_credits import CreditSettings, credit_settings
 from avatar_core.domain.errors import ConfigError
 from avatar_core.domain.selection import ENDPOINT_HANDLERS as HANDLERS
 from avatar_core.domain.selection import priorities as _priorities
@@ -24,15 +25,8 @@ SIGNUP_MODES = ("open", "invite", "closed")
 PLACEHOLDER_ADMIN_PASSWORD = "change-me-to-something-long"  # the example value in .env.example
 DEV_SECRET_FILE = "secret_key"
 # Passed to the S3 client when set (so `.env` works too); unset ones fall to botocore's own chain.
-STORAGE_AWS_VARS = (
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_S3",
-    "AWS_DEFAULT_REGION",
-    "AWS_REGION",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-)
+STORAGE_AWS_VARS: tuple[str, ...] = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION")
+STORAGE_AWS_VARS += ("AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 @dataclass(frozen=True)
@@ -83,6 +77,7 @@ class Settings:
     queue_max_size: int = 200
     space_host: str | None = None
     hf_oauth: bool = False  # on a Space with "hf_oauth: true" (Spaces sets OAUTH_CLIENT_ID)
+    credits: CreditSettings = field(default_factory=CreditSettings)  # shop link, monthly top-up
 
     @property
     def resolved_database_url(self) -> str:
@@ -207,6 +202,7 @@ def load_settings(
         extra={"GRADIO_ANALYTICS_ENABLED": env.get("GRADIO_ANALYTICS_ENABLED", "False")},
         storage_aws={k: env[k].strip() for k in STORAGE_AWS_VARS if env.get(k, "").strip()},
         storage_url=_storage_url(env),
+        credits=credit_settings(env),
     )
     settings = settings.with_overrides(**_security_settings(env, on_spaces))
     check_settings(settings)

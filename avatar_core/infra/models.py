@@ -286,4 +286,5 @@ class Invite(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+from avatar_core.infra.code_table import CreditCode  # noqa: E402, F401 - credit_codes, registered on Base
 from avatar_core.infra.job_table import Job  # noqa: E402, F401 - the jobs table, registered on Base

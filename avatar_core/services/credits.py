@@ -18,6 +18,7 @@ from avatar_core.infra.db import lock_user
 from avatar_core.infra.models import LedgerEntry, User
 
 GRANT, RESERVE, CAPTURE, RELEASE, ADMIN_ADJUST = ("grant", "reserve", "capture", "release", "admin_adjust")
+EXPIRED = "expired"  # the unspent part of an expiring grant taken back (services/topup.py)
 MAX_AMOUNT = 1_000_000
 
 
@@ -110,6 +111,18 @@ def adjust(
     if user.balance + amount < 0:
         raise ValidationError(f"Cannot deduct {-amount} credits: the balance is {user.balance}.")
     return _append(session, user, ADMIN_ADJUST, amount, key, actor_id=actor_id, reason=reason.strip())
+
+
+def expire(session: Session, user_id: int, amount: int, *, key: str, reason: str) -> LedgerEntry:
+    """Take back `amount` (0 or more, never more than the balance) of an expiring grant; a repeated
+    key is a no-op. A 0 row is kept too: it records that nothing was left to expire."""
+    user = lock_user(session, user_id)
+    found = _existing(session, user_id, key)
+    if found is not None:
+        return found
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= user.balance:
+        raise LedgerConflict(f"cannot expire {amount!r} of a balance of {user.balance}")
+    return _append(session, user, EXPIRED, -amount, key, reason=reason)
 
 
 def reserve(

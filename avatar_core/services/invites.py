@@ -76,7 +76,11 @@ def _info(row: Invite, code: str | None = None, used_by: Sequence[InviteUse] = (
 
 def _uses(session: Session, rows: Sequence[Invite]) -> dict[str, list[InviteUse]]:
     """Who signed up with each of `rows` that carries credits, by ledger key (`invite:<id>`)."""
-    keys = [f"invite:{r.id}" for r in rows if r.credits > 0 and r.uses > 0]
+    return ledger_uses(session, [f"invite:{r.id}" for r in rows if r.credits > 0 and r.uses > 0])
+
+
+def ledger_uses(session: Session, keys: Sequence[str]) -> dict[str, list[InviteUse]]:
+    """Who got each ledger grant key in `keys` and when, oldest first (invites; credit codes)."""
     if not keys:
         return {}
     found: dict[str, list[InviteUse]] = {}
@@ -91,7 +95,8 @@ def _uses(session: Session, rows: Sequence[Invite]) -> dict[str, list[InviteUse]
     return found
 
 
-def _whole(value: object, name: str, low: int, high: int) -> int:
+def whole_number(value: object, name: str, low: int, high: int) -> int:
+    """`value` if it is an int (not a bool) from `low` to `high`; ValidationError naming it."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ValidationError(f"{name} must be a whole number from {low} to {high}.")
     return value
@@ -105,8 +110,8 @@ class Invites:
 
     def create(self, uses: int = 1, credit_amount: int = 0, actor_id: int | None = None) -> InviteInfo:
         """A new invite; its code is shown once."""
-        uses = _whole(uses, "Uses", 1, MAX_USES)
-        credit_amount = _whole(credit_amount, "Credits", 0, MAX_INVITE_CREDITS)
+        uses = whole_number(uses, "Uses", 1, MAX_USES)
+        credit_amount = whole_number(credit_amount, "Credits", 0, MAX_INVITE_CREDITS)
         code = secrets.token_urlsafe(12)
         with self.db.transaction() as session:
             row = Invite(
