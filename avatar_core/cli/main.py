@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_generate_parser(sub, cmd_generate)
     add_invite_commands(sub)
+    from avatar_core.cli.codes import add_codes_parser
+
+    add_codes_parser(sub)
     from avatar_core.cli.worker import add_worker_parser
 
     add_worker_parser(sub)
