@@ -29,6 +29,7 @@ from avatar_core.services.catalog import Catalog
 from avatar_core.services.codes import CreditCodes
 from avatar_core.services.experiments import ExperimentService
 from avatar_core.services.gallery import Gallery
+from avatar_core.services.gallery_bulk import GalleryBulk
 from avatar_core.services.generation import GenerationService
 from avatar_core.services.invites import Invites
 from avatar_core.services.limits import per_user_limit
@@ -67,6 +68,11 @@ class App:
     signups: Signups
     experiments: ExperimentService
     admin: AdminService
+
+    @property
+    def bulk(self) -> GalleryBulk:
+        """Several avatars at once (zip, delete, move): stateless over the gallery and projects."""
+        return GalleryBulk(self.gallery, self.projects)
 
     @property
     def codes(self) -> CreditCodes:

@@ -7,10 +7,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from avatar_core.bootstrap import App
-from avatar_core.domain.errors import AvatarError, NotFound, RateLimited
+from avatar_core.domain.errors import AvatarError, NotFound, RateLimited, ValidationError
+from avatar_core.services.gallery_bulk import file_name
 from avatar_core.services.usage import as_csv
 from avatar_core.web.hf_oauth import oauth_available
 from avatar_core.web.sessions import SessionCodec, clear_session, set_session
@@ -238,10 +240,34 @@ def _file_routes(router: APIRouter, app: App, codec: SessionCodec) -> None:
         except NotFound:
             return Response("Not found.", status_code=404)
         headers = {"Cache-Control": "private, max-age=86400"}
-        if kind == "download.png":
-            headers["Content-Disposition"] = f'attachment; filename="avatar-{avatar_id}.png"'
+        if kind == "download.png":  # named after the avatar (a safe ASCII slug)
+            name = file_name(app.gallery.get(user_id, avatar_id))
+            headers["Content-Disposition"] = f'attachment; filename="{name}"'
         media = "image/webp" if kind == "thumb.webp" else "image/png"
         return Response(data, media_type=media, headers=headers)
+
+    @router.get("/avatars/download.zip", include_in_schema=False)
+    def avatars_zip(request: Request, ids: str = "") -> Response:
+        """Several of the caller's avatars as one zip (each PNG with its recipe)."""
+        user_id = codec.user_id(request)
+        if user_id is None:
+            return Response("Log in first.", status_code=401)
+        try:
+            archive = app.bulk.zip(user_id, ids[:2000])
+        except ValidationError as err:
+            return Response(str(err), status_code=400)
+        except NotFound:
+            return Response("Not found.", status_code=404)
+        disposition = {
+            "Content-Disposition": 'attachment; filename="avatars.zip"',
+            "Cache-Control": "no-store",
+        }
+        return StreamingResponse(
+            iter(lambda: archive.read(1 << 16), b""),
+            media_type="application/zip",
+            headers=disposition,
+            background=BackgroundTask(archive.close),
+        )
 
     @router.get("/admin/usage.csv", include_in_schema=False)
     def usage_csv(request: Request, since: str = "") -> Response:

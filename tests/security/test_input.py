@@ -79,7 +79,7 @@ def test_lone_surrogate_prompt_completes_and_shows_the_cleaned_text(live: LiveSe
     out = done(call(live, cookie, "generate", ["a fox \ud800 in snow", "", "auto", False, False, False, -1]))
     assert out.get("error") is None, out
     html_out, _details, _quote, result = out["data"]
-    assert result["status"] == "completed" and 'alt="a fox in snow"' in html_out
+    assert result["status"] == "completed" and 'alt="a fox in snow (offline preview)"' in html_out
     assert live.app.accounts.by_name(name).balance == 24 - result["credits_charged"]
     item = live.app.gallery.get(live.app.accounts.by_name(name).id, result["generation_id"])
     assert item.user_prompt == "a fox in snow"

@@ -10,15 +10,37 @@ import gradio as gr
 
 from avatar_core.domain.errors import AvatarError, ValidationError
 from avatar_core.domain.selection import accessible_models
-from avatar_core.web.handlers.base import HandlerBase
+from avatar_core.services.gallery import AvatarItem
 from avatar_core.web.handlers.common import AUTO, image_html, int_id, page_number, user_errors
+from avatar_core.web.handlers.gallery_manage import GalleryManageHandlers, filter_choices
 from avatar_core.web.handlers.progress import StageClock
 from avatar_core.web.text import md_text
 
 FAVOURITE_OFF, FAVOURITE_ON = "☆ Favourite", "★ Unfavourite"  # the star is the state
 
 
-class GalleryHandlers(HandlerBase):
+def thumb_cell(a: AvatarItem, picked: bool, model: str) -> str:
+    """One thumbnail with its name under it; its data-* feed the full-size viewer (viewer.js)."""
+    title = a.name or a.user_prompt or a.preset_key or f"avatar {a.id}"
+    meta = f"{model or a.model_key}{' (offline preview)' if a.offline else ''} · {a.width}×{a.height}"
+    meta += f" · {a.credits_charged} credits · {a.created_at}"
+    data = {
+        "id": str(a.id),
+        "name": a.name or f"Avatar {a.id}",
+        "prompt": a.user_prompt or a.preset_key or "",
+        "meta": meta,
+    }
+    attrs = " ".join(f'data-{k}="{html.escape(v)}"' for k, v in data.items())
+    return (
+        f'<button type="button" class="thumb{" picked" if picked else ""}" {attrs} '
+        f'aria-label="{html.escape(title)}" title="{html.escape(a.user_prompt or title)}">'
+        f'<img loading="lazy" src="/avatars/{a.id}/thumb.webp" alt="">'
+        f"{'<span class=fav aria-label=favourite>★</span>' if a.favourite else ''}"
+        f'<span class="thumb-name">{html.escape(a.name or "")}</span></button>'
+    )
+
+
+class GalleryHandlers(GalleryManageHandlers):
     """The Gallery tab's events (the caller's own avatars only)."""
 
     @user_errors
@@ -47,13 +69,9 @@ class GalleryHandlers(HandlerBase):
                 "create one on the Generate tab</a>.</div>"
             )
         else:
+            models = {m.model_key: m.name for m in self.app.catalog.models()}
             cells = "".join(
-                f'<button type="button" class="thumb{" picked" if str(a.id) == picked else ""}" '
-                f'data-id="{a.id}" aria-label="avatar {a.id}" '
-                f'title="{html.escape(a.user_prompt or a.preset_key or "")}">'
-                f'<img loading="lazy" src="/avatars/{a.id}/thumb.webp" alt="avatar {a.id}">'
-                f"{'<span class=fav>★</span>' if a.favourite else ''}</button>"
-                for a in result.items
+                thumb_cell(a, str(a.id) == picked, models.get(a.model_key, "")) for a in result.items
             )
             grid = f'<div class="thumb-grid">{cells}</div>'
         count = f"{result.total} avatar{'' if result.total == 1 else 's'}"
@@ -95,10 +113,7 @@ class GalleryHandlers(HandlerBase):
     @user_errors
     def gallery_projects(self, request: gr.Request | None = None) -> dict[str, Any]:
         """The gallery's project filter: all projects, then each of the caller's."""
-        projects = self.app.projects.of_user(self.user(request).id)
-        return gr.update(
-            choices=[("All projects", "")] + [(f"{p.name} ({p.avatars})", str(p.id)) for p in projects]
-        )
+        return gr.update(choices=filter_choices(self.app.projects.of_user(self.user(request).id)))
 
     def pick_avatar(self, evt: gr.EventData) -> str:
         """A thumbnail click (its id travels in the event data); ownership is checked on use."""
@@ -135,7 +150,12 @@ class GalleryHandlers(HandlerBase):
             f"{'  ★ favourite' if a.favourite else ''}  \n"
             f"[Download PNG](/avatars/{a.id}/download.png)"
         )
-        return image_html(a.id, a.user_prompt or "avatar"), recipe
+        title = f"### {md_text(a.name)}  \n" if a.name else ""
+        viewer = (  # the picture opens the full-size viewer (viewer.js): arrow keys, swipe, Esc
+            f'<button type="button" class="open-viewer" data-id="{a.id}" aria-label="View full size">'
+            f"{image_html(a.id, a.name or a.user_prompt or 'avatar')}</button>"
+        )
+        return viewer, title + recipe
 
     @user_errors
     def avatar_actions(self, avatar_id: str = "", request: gr.Request | None = None) -> tuple[Any, ...]:

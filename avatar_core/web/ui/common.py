@@ -8,7 +8,8 @@ from avatar_core.config import ASSETS_DIR
 from avatar_core.web.pages import LOGO_SVG
 
 ASSETS = ASSETS_DIR
-HEAD = "<script>" + (ASSETS / "app.js").read_text() + "</script>" if (ASSETS / "app.js").is_file() else ""
+SCRIPTS = ("app.js", "viewer.js")  # page helpers; the gallery's full-size viewer
+HEAD = "".join(f"<script>{(ASSETS / s).read_text()}</script>" for s in SCRIPTS if (ASSETS / s).is_file())
 REFRESH_SECONDS = 30.0  # the balance and quote refresh this often (and when the tab regains focus)
 # Internal events: no public API endpoint (every event still has an explicit api_name).
 HIDDEN: dict[str, Any] = dict(api_visibility="private")

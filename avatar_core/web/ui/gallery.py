@@ -10,6 +10,7 @@ import gradio as gr
 from avatar_core.web.handlers import Handlers
 from avatar_core.web.handlers.gallery import FAVOURITE_OFF
 from avatar_core.web.ui.common import HIDDEN
+from avatar_core.web.ui.gallery_manage import Naming, build_manage, build_naming, wire_manage
 from avatar_core.web.ui.generate import GenerateView
 from avatar_core.web.ui.tokens import build_tokens
 
@@ -21,9 +22,21 @@ element.addEventListener('click', (event) => {
   if (go) { event.preventDefault(); window.avatarShowTab && window.avatarShowTab('Generate'); return; }
   const thumb = event.target.closest('.thumb');
   if (!thumb || !element.contains(thumb)) return;
+  if (document.querySelector('#select-mode input:checked')) {  // "Select several": choose, not open
+    const on = thumb.classList.toggle('chosen');
+    if (on) thumb.setAttribute('aria-pressed', 'true'); else thumb.removeAttribute('aria-pressed');
+    trigger('select', { ids: [...element.querySelectorAll('.thumb.chosen')].map(t => t.dataset.id) });
+    return;
+  }
   element.querySelectorAll('.thumb.picked').forEach(b => b.classList.remove('picked'));
   thumb.classList.add('picked');
   trigger('click', { id: thumb.dataset.id });
+});
+element.addEventListener('dblclick', (event) => {  // a double click opens the full-size viewer
+  const thumb = event.target.closest('.thumb');
+  if (thumb && window.avatarViewer && !document.querySelector('#select-mode input:checked')) {
+    window.avatarViewer.open(thumb.dataset.id);
+  }
 });
 """
 
@@ -64,6 +77,7 @@ class Detail:
     up: Any
     down: Any
     msg: Any
+    naming: Naming
 
 
 def _bar() -> dict[str, Any]:
@@ -92,6 +106,7 @@ def _detail() -> Detail:
     image = gr.HTML(elem_id="avatar-detail", min_width=240)
     with gr.Column(min_width=240):
         info = gr.Markdown("Select an avatar to see it full size.", elem_id="avatar-recipe")
+        naming = build_naming()
         fav = gr.Button(FAVOURITE_OFF, size="sm", interactive=False, elem_id="fav-btn")
         reuse = gr.Button("Use these settings again", size="sm", interactive=False)
         variations = gr.Button(
@@ -112,13 +127,14 @@ def _detail() -> Detail:
             down = gr.Button("👎 Not right", size="sm", scale=1, interactive=False, elem_id="rate-down")
         msg = gr.Markdown(elem_id="gallery-msg")
     return Detail(
-        image, info, fav, reuse, variations, delete, confirm_box, confirm, keep, reason, up, down, msg
+        image, info, fav, reuse, variations, delete, confirm_box, confirm, keep, reason, up, down, msg, naming
     )
 
 
 def build_gallery(h: Handlers, gallery_tab: Any, tabs: Any, gen: GenerateView) -> None:
     """The tab's components and events (`gallery_tab` is the open tab, `tabs` switches to Generate)."""
     filters = _bar()
+    manage = build_manage()
     with gr.Row(equal_height=False):
         with gr.Column(scale=5, min_width=300):
             grid = gr.HTML(js_on_load=PICK_JS, elem_id="avatar-grid")
@@ -141,6 +157,11 @@ def build_gallery(h: Handlers, gallery_tab: Any, tabs: Any, gen: GenerateView) -
     bar.prev.click(h.gallery_newer, paging, api_name="gallery_newer", **HIDDEN, **bar.outputs)
     bar.next.click(h.gallery_older, paging, api_name="gallery_older", **HIDDEN, **bar.outputs)
     _wire_detail(h, bar, detail, tabs, gen)
+    page = (h.gallery_page, state, bar.outputs["outputs"])
+    refresh = [page, (h.gallery_projects, bar.project), bar.project]
+    wire_manage(h, manage, detail.naming, grid, bar.selected, refresh, gen.project)
+    moves = [manage.move_to, detail.naming.project]
+    gallery_tab.select(h.move_choices, None, moves, api_name="move_choices", **HIDDEN)
 
 
 def _wire_detail(h: Handlers, bar: Pager, detail: Detail, tabs: Any, gen: GenerateView) -> None:
