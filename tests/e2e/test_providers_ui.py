@@ -97,6 +97,7 @@ def test_admin_sees_routes_and_adds_a_model_checked_against_the_hub(
     )
     expect(table).to_contain_text("black-forest-labs/flux-krea-dev")
     if os.environ.get("AVATAR_SHOTS"):
-        page.locator(".toast-close").first.click()
+        page.evaluate("() => document.querySelectorAll('.toast-close').forEach(b => b.click())")
+        expect(page.locator(".toast-close")).to_have_count(0)  # the refusal's and the confirmation's
         page.wait_for_timeout(500)
         page.screenshot(path=str(ROOT / "docs" / "screenshot-admin-models.png"), full_page=True)

@@ -54,19 +54,13 @@ def _users() -> UsersView:
         label="Users (click a row to edit the user)",
         max_height=420,
     )
-    with gr.Group(elem_id="admin-user-form"):
-        card = gr.Markdown(PICK_HINT, elem_id="admin-user-card", padding=True)
-        with gr.Row(elem_classes="align-end"):
-            username = gr.Textbox(label="User", scale=2, min_width=160, elem_id="admin-user")
-            tier = gr.Dropdown(
-                list(TIERS),
-                value="free",
-                label="New tier",
-                interactive=True,
-                min_width=140,
-                elem_id="admin-tier",
-            )
-            set_tier = gr.Button("Set tier", scale=0, min_width=120)
+    card = gr.Markdown(PICK_HINT, elem_id="admin-user-card")
+    with gr.Row(elem_classes="align-end", elem_id="admin-user-form"):
+        username = gr.Textbox(label="User", scale=2, min_width=160, elem_id="admin-user")
+        tier = gr.Dropdown(
+            list(TIERS), value="free", label="New tier", interactive=True, min_width=140, elem_id="admin-tier"
+        )
+        set_tier = gr.Button("Set tier", scale=0, min_width=120)
     msg = gr.Markdown(elem_id="admin-user-msg")
     return UsersView(search, refresh, note, table, username, tier, set_tier, card, msg)
 

@@ -25,7 +25,7 @@ MODEL_HEADERS = [
 ]
 # Pixels, not shares of the box: a column is never narrower than its header's longest word, and on a
 # narrow screen the table scrolls inside its box instead of squashing (the CSS wraps at spaces only).
-MODEL_WIDTHS: list[str | int] = [220, 92, 76, 80, 176, 84, 100, 76, 134, 90]
+MODEL_WIDTHS: list[str | int] = [200, 80, 76, 80, 240, 84, 100, 76, 134, 66]
 
 
 def _edit_form(app: App) -> list[Any]:
@@ -39,16 +39,22 @@ def _edit_form(app: App) -> list[Any]:
             value=first.model_key if first else None,
             interactive=True,
             scale=3,
+            min_width=330,  # the longest key in full, also on a phone
         )
-        enabled = gr.Checkbox(label="Enabled", scale=1, value=first.enabled if first else True)
+        enabled = gr.Checkbox(label="Enabled", scale=1, min_width=120, value=first.enabled if first else True)
         price = gr.Number(
-            label="Price (credits)", precision=None, scale=1, value=first.credit_cost if first else 0
+            label="Price (credits)",
+            precision=None,
+            scale=1,
+            min_width=120,
+            value=first.credit_cost if first else 0,
         )
     with gr.Row(elem_classes="align-end"):
         endpoint = gr.Textbox(
             label="Dedicated endpoint URL (empty: the provider)",
             value=(first.endpoint_url or "") if first else "",
             scale=3,
+            min_width=300,
         )
         handler = gr.Dropdown(
             ["default", "avatar-creator"],
@@ -56,8 +62,9 @@ def _edit_form(app: App) -> list[Any]:
             value=(first.endpoint_handler or "default") if first else "default",
             interactive=True,
             scale=1,
+            min_width=160,
         )
-        save = gr.Button("Save model", scale=1)
+        save = gr.Button("Save model", scale=1, min_width=140)
     return [key, enabled, price, endpoint, handler, save]
 
 
@@ -94,6 +101,7 @@ def build_admin_models(app: App, h: Handlers, section: Any) -> None:
         elem_id="admin-models",
         elem_classes="admin-table",
         column_widths=MODEL_WIDTHS,
+        max_height=720,
         label="Models and what really runs",
     )
     *fields, save = _edit_form(app)
