@@ -29,7 +29,7 @@
      says the balance does not cover the click ("Not enough credits"): a click that can only be
      refused is never offered. The server refuses it all the same. */
   let busyNow = false;
-  const SHORT = /not enough credits/i;  /* the quote's words (handlers/generate.py, _quote_line) */
+  const SHORT = /not enough credits|tier or higher; your tier is/i;  /* the quote's words (_quote_line; a locked model's refusal) */
   function gate() {
     const b = document.getElementById("generate-btn");
     if (!b) return;

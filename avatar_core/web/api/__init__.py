@@ -17,6 +17,7 @@ from avatar_core.bootstrap import App
 from avatar_core.web.api.auth import Caller, caller
 from avatar_core.web.api.avatars import avatars_router
 from avatar_core.web.api.catalog import catalog_router
+from avatar_core.web.api.credits import credits_router
 from avatar_core.web.api.errors import ApiError, add_error_handlers, error
 from avatar_core.web.api.jobs import jobs_router
 from avatar_core.web.api.photos import photos_router
@@ -56,6 +57,7 @@ def build_api(app: App) -> FastAPI:
         jobs_router,
         photos_router,
         avatars_router,
+        credits_router,
     ):
         api.include_router(router(app))
     add_docs(api)

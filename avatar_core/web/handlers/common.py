@@ -65,9 +65,19 @@ def model_label(m: ModelSpec, tier: str | None = None) -> str:
     return f"{m.name} · {price} credit{'' if price == 1 else 's'}"
 
 
-def model_choices(models: list[ModelSpec], tier: str | None = None) -> list[tuple[str, str]]:
-    """'Auto (recommended)' followed by the given models, priced for `tier`."""
-    return [("Auto (recommended)", AUTO)] + [(model_label(m, tier), m.model_key) for m in models]
+def model_choices(
+    models: list[ModelSpec], tier: str | None = None, locked_from: list[ModelSpec] | None = None
+) -> list[tuple[str, str]]:
+    """'Auto (recommended)' followed by the given models, priced for `tier`, then the enabled models
+    of `locked_from` that `tier` does not reach: "name · locked: pro tier". A dropdown cannot disable one
+    choice, so a locked one can be picked: its quote says which tier opens it and Generate is
+    refused (the page disables it while the quote says so; the server refuses it all the same)."""
+    locked = [m for m in locked_from or [] if m.enabled and tier and not can_access(tier, m.tier)]
+    return (
+        [("Auto (recommended)", AUTO)]
+        + [(model_label(m, tier), m.model_key) for m in models]
+        + [(f"{m.name} · locked: {m.tier} tier", m.model_key) for m in locked]
+    )
 
 
 def toggle_reasons(models: list[ModelSpec], tier: str, explicit: bool, from_photo: bool) -> dict[str, str]:
@@ -118,13 +128,17 @@ def why_line(sel: Selection, req: GenerationRequest, tier: str, reasons: dict[st
     return f"Why: {why}."
 
 
-def locked_note(models: list[ModelSpec], tier: str) -> str:
-    """One line naming the models the tier does not reach and the tier each needs."""
+def locked_note(models: list[ModelSpec], tier: str, shop_url: str = "") -> str:
+    """The models the tier does not reach, the tier each needs, and how to move up a tier."""
     locked = [m for m in models if m.enabled and not can_access(tier, m.tier)]
     if not locked:
         return f"Your **{tier}** tier reaches every model."
     parts = ", ".join(f"{m.name} ({m.tier})" for m in locked)
-    return f"Your tier: **{tier}**. Locked: {parts}."
+    where = f"[the shop]({shop_url}) or this server's operator" if shop_url else "this server's operator"
+    return (
+        f"Your tier: **{tier}**. Locked: {parts}. They end the Model list, marked “locked”; "
+        f"for a higher tier, ask {where}."
+    )
 
 
 def greeting_line(user: UserInfo) -> str:

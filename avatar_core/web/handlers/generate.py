@@ -36,14 +36,17 @@ class GenerateHandlers(HandlerBase):
 
     @user_errors
     def on_load(self, request: gr.Request) -> tuple[Any, ...]:
-        """Per-session set-up: greeting, model choices for the tier, price, admin tab."""
+        """Per-session set-up: the month's free top-up, greeting, model choices for the tier (then
+        the locked ones with the tier that opens each), price, admin tab."""
         user = self.user(request)
+        if self.app.topup.apply(user.id):  # this month's top-up, or an ended month's expiry
+            user = self.user(request)
         models = [m for m in self.app.generations.sold_models() if m.enabled]
         reach = accessible_models(models, user.tier)
         return (
             greeting_line(user),
-            gr.update(choices=model_choices(reach, user.tier), value=AUTO),
-            locked_note(models, user.tier),
+            gr.update(choices=model_choices(reach, user.tier, models), value=AUTO),
+            locked_note(models, user.tier, self.app.settings.credits.shop_url),
             self.quote(AUTO, None, False, False, False, False, request),
             gr.update(visible=user.is_admin),
         )
@@ -148,7 +151,11 @@ class GenerateHandlers(HandlerBase):
         if sel is None:
             return f"This choice can no longer be generated · Balance: **{balance}** credits"
         n = form.count
-        short = "" if balance >= sel.price * n else " — not enough credits" + (f" for {n}" if n > 1 else "")
+        short = (
+            ""
+            if balance >= sel.price * n
+            else " — not enough credits" + (f" for {n}" if n > 1 else "") + " (see “Get credits” above)"
+        )
         plan = self.app.generations.plan(sel.model)
         lora = f" + LoRA @ {plan.lora_scale:g}" if plan.lora else ""
         asked = "catalog" if form.aspect == SQUARE else f"asked for {LABELS[form.aspect]}"

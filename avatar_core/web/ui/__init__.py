@@ -10,6 +10,7 @@ from avatar_core.bootstrap import App
 from avatar_core.web.handlers import Handlers
 from avatar_core.web.ui.admin import build_admin
 from avatar_core.web.ui.common import ASSETS, HEAD, LOGO, LOGOUT_FORM
+from avatar_core.web.ui.credits import build_credits
 from avatar_core.web.ui.gallery import build_gallery
 from avatar_core.web.ui.generate import build_generate, wire_page_load
 
@@ -38,6 +39,7 @@ def build_blocks(app: App, *, gradio_defaults: bool = False) -> gr.Blocks:
         greeting = _topbar()
         with gr.Tabs() as tabs:
             with gr.Tab("Generate", id="generate"):
+                build_credits(app, demo)
                 generate = build_generate(app, demo, h, greeting, limit)
             with gr.Tab("Gallery", id="gallery") as gallery_tab:
                 build_gallery(h, gallery_tab, tabs, generate)
