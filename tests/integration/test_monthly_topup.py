@@ -164,3 +164,18 @@ def test_page_loads_at_once_top_up_exactly_once(app: App, clock: Clock) -> None:
     assert errors == []
     assert [r[3] for r in rows(app, erin.id)] == ["topup:2026-12"]
     assert app.accounts.get(erin.id).balance == 20
+
+
+def test_the_documented_example(app: App, clock: Clock) -> None:
+    """docs/credits.md: 0 on 8 December → +20; an avatar (12 left); a 30-credit code (42); in
+    January the 12 unspent top-up credits expire (30 left) and no top-up is due (30 ≥ 20)."""
+    t = topup(app, clock)
+    alice = app.accounts.register("alice", PASSWORD)
+    assert t.apply(alice.id).granted == 20  # type: ignore[union-attr]
+    spend(app, alice.id)
+    with app.db.transaction() as session:
+        credits.grant(session, alice.id, 30, key="code:1", reason="code #1")
+    clock.now = datetime(2027, 1, 3, 9, tzinfo=UTC)
+    change = t.apply(alice.id)
+    assert change is not None and (change.expired, change.granted) == (12, 0)
+    assert app.accounts.get(alice.id).balance == 30
