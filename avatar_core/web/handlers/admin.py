@@ -49,9 +49,8 @@ class AdminHandlers(ReportHandlers):
         name in the Credits form, and a line about them (read fresh, not from the clicked row)."""
         row = evt.row_value or []
         user = self.admin.user(self.user(request), str(row[0]) if row else "")
-        card = f"**{md_text(user.username)}** · {user.tier} tier · {user.balance} credits" + (
-            " · admin" if user.is_admin else ""
-        )
+        role = " (an admin)" if user.is_admin else ""
+        card = f"Editing **{md_text(user.username)}**{role}: their credits and ledger are in **Credits**."
         return user.username, user.tier, user.username, card
 
     @user_errors
