@@ -203,6 +203,34 @@ def test_offline_preview_from_a_photo(app: App) -> None:
     assert not any(b"JFIF" in p.read_bytes() for p in app.settings.image_dir.rglob("*.png"))
 
 
+def test_the_offline_preview_blends_the_face_and_keeps_an_exif_rotated_photo_upright() -> None:
+    """#23 item 3: the preview was the photo pasted into a hard oval with a white rim, and a phone
+    photo stored sideways (EXIF orientation 6) must come out upright."""
+    from avatar_core.engines.offline.draw import head_to_pixel, placement
+    from avatar_core.engines.offline.likeness import photo_preview
+    from avatar_core.engines.offline.portrait import portrait_features
+    from avatar_core.services.photos import clean_photo
+
+    upright = Image.new("RGB", (600, 800), (120, 120, 125))
+    ImageDraw.Draw(upright).rectangle((0, 0, 600, 260), fill=(20, 200, 20))  # green at the top
+    sideways = upright.transpose(Image.Transpose.ROTATE_90)  # as the camera stored it
+    tags = Image.Exif()
+    tags[0x0112] = 6  # "rotate 90° clockwise to view"
+    out = io.BytesIO()
+    sideways.save(out, format="JPEG", exif=tags.tobytes())
+    cleaned, width, height = clean_photo(out.getvalue(), 10 << 20)
+    assert (width, height) == (600, 800)
+    features = portrait_features("a woman", {}, 1)
+    scene = photo_preview(cleaned, features, 512, 512)
+    head = placement(512, 512)[1][2]
+    fh = max(8, int(head * 0.6))  # the face box photo_preview uses
+    cx, cy = head_to_pixel(512, 512, 0.5, 0.43)
+    top = scene.getpixel((cx, cy - fh // 2 + fh // 5))
+    assert top[1] > top[0] + 60  # the photo's green top is at the top of the face
+    rim = [scene.getpixel((cx + dx, cy - fh // 2 + 1)) for dx in range(-3, 4)]
+    assert not [p for p in rim if min(p) > 235]  # no white rim around the face
+
+
 def face_pixels(app: App, image_key: str) -> Image.Image:
     image = Image.open(io.BytesIO(app.store.read(image_key))).convert("RGB")
     w, h = image.size

@@ -1,8 +1,8 @@
 """The offline preview of a likeness avatar: the user's own face, styled, in the preset's scene.
 
 No model runs here; the preview shows what "From my photo" does: the face region of the photo is
-kept recognisable (its own pixels, posterised and colour-lifted), framed as an oval and composed
-onto the painted preset scene and clothes.
+kept recognisable (its own pixels, posterised and colour-lifted), feathered into the painted head
+of the preset scene and clothes.
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ def photo_preview(photo: bytes, features: PortraitFeatures, width: int, height: 
     fw, fh = max(8, int(head * 0.5)), max(8, int(head * 0.6))
     cx, cy = head_to_pixel(width, height, 0.5 + features.shift, 0.43)
     box = (cx - fw // 2, cy - fh // 2)
+    # A soft-edged oval, feathered over a tenth of its width: the photo's face melts into the
+    # painted head (the preview used to be a hard oval with a white rim, pasted on top).
+    feather = max(2, fw // 10)
     mask = Image.new("L", (fw, fh), 0)
-    ImageDraw.Draw(mask).ellipse((2, 2, fw - 3, fh - 3), fill=255)
-    mask = mask.filter(ImageFilter.GaussianBlur(max(1, fw // 60)))
+    ImageDraw.Draw(mask).ellipse((feather, feather, fw - 1 - feather, fh - 1 - feather), fill=255)
+    mask = mask.filter(ImageFilter.GaussianBlur(feather * 0.6))
     scene.paste(face.resize((fw, fh), Image.Resampling.LANCZOS), box, mask)
-    ImageDraw.Draw(scene).ellipse(
-        (box[0], box[1], box[0] + fw - 1, box[1] + fh - 1), outline=(255, 255, 255), width=max(1, fw // 90)
-    )
     return scene
