@@ -62,37 +62,43 @@ class AdminService(CatalogAdmin):
         self.accounts, self.invites = accounts, invites
 
     def users_overview(self, actor: UserInfo | None, search: str = "", limit: int = 200) -> list[UserRow]:
-        """Users matching `search` with balance, credits spent and generation count."""
+        """Users matching `search` with balance, credits spent and generation count.
+
+        The page of users is read first; spend and counts are summed for those users only
+        (through the per-user indexes), not for every user and then cut to the page."""
         require_admin(actor)
-        spent = (
-            select(LedgerEntry.user_id, (-func.sum(LedgerEntry.amount)).label("spent"))
-            .where(LedgerEntry.type.in_(SPEND_TYPES))
-            .group_by(LedgerEntry.user_id)
-            .subquery()
-        )
-        gens = select(Generation.user_id, func.count().label("n")).group_by(Generation.user_id).subquery()
-        stmt = (
-            select(User, func.coalesce(spent.c.spent, 0), func.coalesce(gens.c.n, 0))
-            .outerjoin(spent, spent.c.user_id == User.id)
-            .outerjoin(gens, gens.c.user_id == User.id)
-            .order_by(User.username)
-            .limit(limit)
-        )
+        stmt = select(User).order_by(User.username).limit(limit)
         term = search.strip().lower()
         if term:
             stmt = stmt.where(or_(User.username.contains(term), User.tier == term))
         with self.db.read() as session:
+            users = list(session.scalars(stmt))
+            ids = [u.id for u in users]
+            spent_by = dict(
+                session.execute(
+                    select(LedgerEntry.user_id, -func.sum(LedgerEntry.amount))
+                    .where(LedgerEntry.user_id.in_(ids), LedgerEntry.type.in_(SPEND_TYPES))
+                    .group_by(LedgerEntry.user_id)
+                ).all()
+            )
+            made_by = dict(
+                session.execute(
+                    select(Generation.user_id, func.count())
+                    .where(Generation.user_id.in_(ids))
+                    .group_by(Generation.user_id)
+                ).all()
+            )
             return [
                 UserRow(
                     u.username,
                     u.tier,
                     u.is_admin,
                     u.balance,
-                    int(s),
-                    int(n),
+                    int(spent_by.get(u.id) or 0),
+                    int(made_by.get(u.id) or 0),
                     u.created_at.strftime("%Y-%m-%d"),
                 )
-                for u, s, n in session.execute(stmt)
+                for u in users
             ]
 
     def require(self, actor: UserInfo | None) -> UserInfo:
