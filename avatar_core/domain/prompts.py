@@ -16,7 +16,9 @@ __all__ = [
     "REALISM_NEGATIVE_PROMPT",
     "REALISM_TERMS",
     "BuiltPrompt",
+    "Replaced",
     "build_prompt",
+    "replaced",
 ]
 
 MAX_PROMPT_CHARS = 1000
@@ -184,3 +186,66 @@ def build_prompt(user_text: str, *, preset: PresetData | None = None, realism: b
 
     negative = REALISM_NEGATIVE_PROMPT if realism else NEGATIVE_PROMPT
     return BuiltPrompt(prompt=", ".join(phrases), negative_prompt=negative)
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """Words of a preset that the user's words leave out of the prompt, and what they describe."""
+
+    words: str  # as the preset says them: "hijab", "black", "elegant boutique background"
+    what: str  # "hair", "eyes", "clothing" or "setting"
+
+
+_FILLER = frozenset({"a", "an", "the", "in", "wearing", "with", "and", "hair", "eyes"})
+
+
+def _left_out(before: str, now: str) -> str:
+    """The words of `before` that `now` no longer has, fillers aside ("wearing a hijab" → "hijab")."""
+    kept = set(now.lower().split())
+    return " ".join(w for w in before.split() if w.lower() not in kept and w.lower() not in _FILLER)
+
+
+def _attribute_losses(attributes: VisualAttributes, named: AbstractSet[str]) -> dict[str, str]:
+    """What `_attribute_phrases` leaves out for `named`, by what it describes."""
+    hair = _left_out(_hair_phrase(attributes, frozenset()), _hair_phrase(attributes, named))
+    return {
+        "hair": hair,
+        "eyes": _clean(attributes.eye_color) if "eyes" in named else "",
+        "clothing": _clean(attributes.style) if "clothing" in named else "",
+    }
+
+
+def _prompt_losses(prompt: str, named: AbstractSet[str]) -> dict[str, str]:
+    """What `_preset_prompt` leaves out of the preset's own prompt for `named`, by what it describes."""
+    found = {"hair": "", "clothing": "", "setting": ""}
+    if "headwear" not in named and "hair_style" in named:
+        for clause in _HIJAB_CLAUSES:
+            cut = [_left_out(m.group(), "") for m in clause.finditer(prompt)]
+            found["hair"] = found["hair"] or " ".join(cut)
+            prompt = clause.sub("", prompt)
+    phrases = _clean(prompt).split(", ")
+    if "clothing" in named:
+        cut = [p[len(_without_clothes(p)) :] for p in phrases]
+        found["clothing"] = "; ".join(_left_out(c, "") for c in cut if c.strip())
+    if "setting" in named:
+        found["setting"] = "; ".join(p for p in phrases if {"background", "backdrop"} & set(tokens(p)))
+    return found
+
+
+def replaced(user_text: str, preset: PresetData) -> tuple[Replaced, ...]:
+    """The preset's words that `build_prompt` leaves out because the user's words name the same
+    thing (hair, headscarf, eyes, clothing, setting): what the preset's attributes said, else what
+    its own prompt said. Words the user also wrote are not "replaced"."""
+    user = _clean(user_text or "")
+    named = families(user)
+    if not named:
+        return ()
+    said = set(tokens(user))
+    attributes = _attribute_losses(preset.attributes, named)
+    prompt = _prompt_losses(preset.prompt, named)
+    found: list[Replaced] = []
+    for what in ("hair", "eyes", "clothing", "setting"):
+        words = attributes.get(what) or prompt.get(what, "")
+        if words and not set(tokens(words)) <= said:
+            found.append(Replaced(words, what))
+    return tuple(found)
