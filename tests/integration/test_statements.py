@@ -61,8 +61,9 @@ class _NoProgress(gr.Progress):
 
 # One Generate click in the web UI: who is calling, the generation, and the price line after it
 # (built from the generation's own result). Before issue #10 it was 36 (24 in the service, then a full
-# re-quote); quoting again on today's service would make it 27.
-CLICK_STATEMENTS = 28  # 19 before the job queue (#22): the same 9 more as GENERATE_STATEMENTS
+# re-quote); quoting again on today's service would make it 27. #23 item 6 adds one read (2 statements:
+# its BEGIN and the row) for the prompt the model was sent, as the generation recorded it.
+CLICK_STATEMENTS = 30  # 19 before the job queue (#22): the same 9 more as GENERATE_STATEMENTS; +2 (#23)
 
 
 def test_statements_per_generate_click_in_the_web_ui(sqlite_app: App) -> None:

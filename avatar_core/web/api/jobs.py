@@ -53,8 +53,11 @@ def job_json(app: App, result: GenerationResult) -> dict[str, Any]:
     }
 
 
-def answer(app: App, result: GenerationResult, *, created: bool, waited: int | None = None) -> Any:
-    """201 (or 200) with a finished avatar, 502 with a failed one, else 202 with the job."""
+def answer(
+    app: App, result: GenerationResult, *, created: bool, waited: int | None = None, owner: int | None = None
+) -> Any:
+    """201 (or 200) with a finished avatar, 502 with a failed one, else 202 with the job. With the
+    `owner`, a finished avatar carries the prompt its model was sent (`final_prompt`)."""
     headers = {"Preference-Applied": f"wait={waited}"} if waited else {}
     if result.status not in FINISHED:
         body = job_json(app, result)
@@ -62,7 +65,9 @@ def answer(app: App, result: GenerationResult, *, created: bool, waited: int | N
     if not result.ok:
         message = result.error or "The generation failed."
         return error(502, "generation_failed", message, generation=generation_json(result))
-    return JSONResponse(generation_json(result), status_code=201 if created else 200, headers=headers)
+    sent = app.gallery.get(owner, result.generation_id).prompt if owner is not None else None
+    body = generation_json(result, sent)
+    return JSONResponse(body, status_code=201 if created else 200, headers=headers)
 
 
 def jobs_router(app: App) -> APIRouter:
@@ -80,7 +85,7 @@ def jobs_router(app: App) -> APIRouter:
     def status(who: Who, generation_id: int, prefer: Annotated[str | None, Header()] = None) -> Any:
         wait = wanted_wait(prefer)
         result = app.generations.result(who.user.id, db_id(generation_id), within=wait)
-        return answer(app, result, created=False, waited=wait)
+        return answer(app, result, created=False, waited=wait, owner=who.user.id)
 
     @router.post(
         "/v1/generations/{generation_id}/cancel",

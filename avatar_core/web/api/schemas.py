@@ -81,11 +81,16 @@ class AvatarPatch(BaseModel):
     favourite: bool | None = None
 
 
+FINAL_PROMPT_EXAMPLE = (  # what the model was sent: the user's words with the realism terms
+    "a smiling astronaut, photorealistic, ultra detailed skin texture, natural lighting, 85mm lens, "
+    "sharp focus, high resolution, head and shoulders portrait"
+)
 AVATAR_EXAMPLE = {
     "id": 42,
     "name": "Astro",
     "project_id": 1,
     "prompt": "a smiling astronaut",
+    "final_prompt": FINAL_PROMPT_EXAMPLE,
     "preset": None,
     "model_key": "avatar-creator:flux-dev-hd-realism",
     "seed": 1234,
@@ -121,6 +126,7 @@ GENERATION_EXAMPLE = {
     "lora": {"repo": "XLabs-AI/flux-RealismLora", "scale": 0.9},
     "name": "Astro",
     "project_id": 1,
+    "final_prompt": FINAL_PROMPT_EXAMPLE,
     "image_url": "/api/v1/avatars/42/image",
 }
 
@@ -157,6 +163,7 @@ def avatar_json(a: AvatarItem) -> dict[str, Any]:
         "name": a.name,
         "project_id": a.project_id,
         "prompt": a.user_prompt,
+        "final_prompt": a.prompt,
         "preset": a.preset_key,
         "model_key": a.model_key,
         "seed": a.seed,
@@ -174,7 +181,9 @@ def avatar_json(a: AvatarItem) -> dict[str, Any]:
     }
 
 
-def generation_json(result: GenerationResult) -> dict[str, Any]:
-    """A generation as `generate --json` shows it, plus name, project and image URL."""
+def generation_json(result: GenerationResult, final_prompt: str | None = None) -> dict[str, Any]:
+    """A generation as `generate --json` shows it, plus name, project, the prompt sent to the model
+    (the preset's words with the user's, as recorded; None until it is made) and image URL."""
     image = f"/api/v1/avatars/{result.generation_id}/image" if result.ok else None
-    return result.as_dict() | {"name": result.name, "project_id": result.project_id, "image_url": image}
+    extra = {"name": result.name, "project_id": result.project_id, "final_prompt": final_prompt}
+    return result.as_dict() | extra | {"image_url": image}

@@ -14,6 +14,7 @@ from avatar_core.services.gallery import AvatarItem
 from avatar_core.web.handlers.common import AUTO, image_html, int_id, page_number, user_errors
 from avatar_core.web.handlers.gallery_manage import GalleryManageHandlers, filter_choices
 from avatar_core.web.handlers.progress import StageClock
+from avatar_core.web.handlers.results import sent_block
 from avatar_core.web.text import md_text
 
 FAVOURITE_OFF, FAVOURITE_ON = "☆ Favourite", "★ Unfavourite"  # the star is the state
@@ -149,6 +150,7 @@ class GalleryHandlers(GalleryManageHandlers):
             f"  \n**Cost:** {a.credits_charged} credits · **Date:** {a.created_at}"
             f"{'  ★ favourite' if a.favourite else ''}  \n"
             f"[Download PNG](/avatars/{a.id}/download.png)"
+            f"{sent_block(a.prompt)}"  # the preset's words with the user's, as sent to the model
         )
         title = f"### {md_text(a.name)}  \n" if a.name else ""
         viewer = (  # the picture opens the full-size viewer (viewer.js): arrow keys, swipe, Esc

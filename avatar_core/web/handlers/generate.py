@@ -26,8 +26,8 @@ from avatar_core.web.handlers.common import (
     why_line,
 )
 from avatar_core.web.handlers.progress import StageClock
-from avatar_core.web.handlers.quote_form import QuoteForm
-from avatar_core.web.handlers.results import batch_data, batch_details, grid_html
+from avatar_core.web.handlers.quote_form import QuoteForm, with_note
+from avatar_core.web.handlers.results import batch_data, batch_details, grid_html, prompt_sent
 from avatar_core.web.text import md_text, plain
 
 
@@ -87,9 +87,10 @@ class GenerateHandlers(HandlerBase):
         request: gr.Request | None = None,
         aspect: str | None = SQUARE,
         count: object = 1,
+        prompt: str = "",
     ) -> str:
         """What Generate would run and cost, why, and the balance, before anyone clicks."""
-        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count)
+        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count, prompt)
         return self._quote(form, request)[0]
 
     @user_errors
@@ -104,9 +105,10 @@ class GenerateHandlers(HandlerBase):
         request: gr.Request | None = None,
         aspect: str | None = SQUARE,
         count: object = 1,
+        prompt: str = "",
     ) -> tuple[Any, ...]:
         """The quote plus each preference toggle, disabled with the reason where it can't apply."""
-        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count)
+        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count, prompt)
         line, reasons = self._quote(form, request)
         toggles = tuple(
             gr.update(interactive=False, value=False, info=reasons[k])
@@ -128,9 +130,10 @@ class GenerateHandlers(HandlerBase):
         request: gr.Request | None = None,
         aspect: str | None = SQUARE,
         count: object = 1,
+        prompt: str = "",
     ) -> tuple[str, str]:
         """Greeting and quote again (on an interval and when the tab regains focus)."""
-        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count)
+        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count, prompt)
         line = self._quote(form, request)[0]
         return greeting_line(self.user(request)), line
 
@@ -142,7 +145,8 @@ class GenerateHandlers(HandlerBase):
             sel: Selection | None = self.app.generations.quote(user, form.request(reasons))
         except AvatarError as err:
             return f"**{md_text(str(err))}** · Balance: **{user.balance}** credits", reasons
-        return self._quote_line(form, sel, user.tier, user.balance, reasons), reasons
+        line = self._quote_line(form, sel, user.tier, user.balance, reasons)
+        return with_note(line, form.words_note(self.app.catalog.preset)), reasons
 
     def _quote_line(
         self, form: QuoteForm, sel: Selection | None, tier: str, balance: int, reasons: dict[str, str]
@@ -199,7 +203,7 @@ class GenerateHandlers(HandlerBase):
     ) -> tuple[str, str, str, dict[str, Any]]:
         """Generate 1-4 avatars; returns (images html, details, quote line, result json)."""
         user = self.user(request)
-        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count)
+        form = QuoteForm.of(model, preset, prefer_realism, prefer_hd, fast, from_photo, aspect, count, prompt)
         req = GenerationRequest(
             prompt=prompt or "",
             preset=preset or None,
@@ -217,7 +221,11 @@ class GenerateHandlers(HandlerBase):
         with StageClock(progress) as clock:
             results = self.app.generations.batches.generate_many(user, req, form.count, clock.report)
         last = results[-1]
-        quote_line = self._next_quote(form, last) if last.sold else self.quote(*form.args, request=request)
+        quote_line = (
+            with_note(self._next_quote(form, last), form.words_note(self.app.catalog.preset))
+            if last.sold
+            else self.quote(*form.args, request=request, aspect=form.aspect, count=form.count, prompt=prompt)
+        )
         data = batch_data(results)
         if len(results) == 1 and not last.ok:
             msg = (
@@ -226,7 +234,8 @@ class GenerateHandlers(HandlerBase):
             )
             return '<div class="avatar-empty">No image</div>', msg, quote_line, data
         shown = plain(prompt) or plain(preset or "") or "avatar"  # what was stored, never raw input
-        return grid_html(results, shown), batch_details(results, from_photo), quote_line, data
+        sent = prompt_sent(self.app.gallery, user.id, results)  # as the generation recorded it
+        return grid_html(results, shown), batch_details(results, from_photo, sent), quote_line, data
 
 
 class FollowHandlers(GenerateHandlers):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from avatar_core.services.gallery import Gallery
 from avatar_core.services.generation import GenerationResult
+from avatar_core.web.text import md_text
 
 
 def result_data(result: GenerationResult) -> dict[str, Any]:
@@ -44,8 +46,29 @@ def result_details(result: GenerationResult, from_photo: bool) -> str:
     )
 
 
-def batch_details(results: list[GenerationResult], from_photo: bool) -> str:
-    """One image: its line; several: a line per image, then what was charged and refunded in all."""
+def prompt_sent(gallery: Gallery, user_id: int, results: list[GenerationResult]) -> str:
+    """The prompt the model was sent, as the first image made records it ("" when none was made):
+    the preset's words with the user's, less what the user's words replaced (one read)."""
+    made = next((r for r in results if r.ok), None)
+    return gallery.get(user_id, made.generation_id).prompt if made else ""
+
+
+def sent_block(prompt: str) -> str:
+    """The prompt sent, collapsed under the result's lines ("" without one)."""
+    if not prompt:
+        return ""
+    summary = '<details class="prompt-sent"><summary>Prompt sent</summary>'
+    return f"\n\n{summary}\n\n{md_text(prompt)}\n\n</details>"
+
+
+def batch_details(results: list[GenerationResult], from_photo: bool, sent: str = "") -> str:
+    """One image: its line; several: a line per image, then what was charged and refunded in all;
+    then the prompt sent (`sent`), collapsed."""
+    return _details(results, from_photo) + sent_block(sent)
+
+
+def _details(results: list[GenerationResult], from_photo: bool) -> str:
+    """The lines of `batch_details`."""
     if len(results) == 1:
         return result_details(results[0], from_photo)
     lines = []
