@@ -36,12 +36,13 @@
     const quote = document.getElementById("quote");
     const short = !busyNow && !!quote && SHORT.test(quote.textContent || "");
     if (b.disabled !== (busyNow || short)) b.disabled = busyNow || short;
-    const label = busyNow ? "Generating…" : short ? "Not enough credits" : null;
+    const why = short && /tier or higher/i.test(quote.textContent || "") ? "Needs a higher tier" : "Not enough credits";
+    const label = busyNow ? "Generating…" : short ? why : null;
     if (b.getAttribute("aria-label") !== label) {
       if (label) b.setAttribute("aria-label", label); else b.removeAttribute("aria-label");
     }
     if (busyNow) b.setAttribute("aria-busy", "true"); else b.removeAttribute("aria-busy");
-    if (short) b.dataset.short = "yes"; else delete b.dataset.short;
+    if (short) { if (b.dataset.short !== why) b.dataset.short = why; } else delete b.dataset.short;
   }
   window.avatarBusy = (busy) => { busyNow = !!busy; gate(); };
 
@@ -91,9 +92,32 @@
     return response;
   };
 
+  /* The phone's price bar (style.css, "price in view"): the quote's first line, shortened to the
+     model and the price ("Will use " and the size left out), and the bar's height as the page's
+     bottom padding so nothing stays hidden behind it. */
+  function priceBar() {
+    const line = document.getElementById("price-line");
+    const quote = document.querySelector("#quote .prose") || document.getElementById("quote");
+    if (!line || !quote) return;
+    let first = "";
+    for (const node of (quote.querySelector("p") || quote).childNodes) {
+      if (node.nodeName === "BR") break;
+      first += node.textContent;
+    }
+    const short = first.trim().replace(/^Will use /, "").replace(/^(.+?) \([^)]*\)/, "$1");
+    if (line.textContent !== short) line.textContent = short;
+    const bar = document.getElementById("price-bar");
+    const fixed = !!bar && getComputedStyle(bar).position === "fixed";
+    const pad = fixed ? `${Math.ceil(bar.getBoundingClientRect().height) + 8}px` : "";
+    if (document.body.style.paddingBottom !== pad) document.body.style.paddingBottom = pad;
+    const root = document.documentElement.style;  /* a field scrolled into view stays above the bar */
+    if (root.scrollPaddingBottom !== pad) root.scrollPaddingBottom = pad;
+  }
+
   /* Accessible names Gradio leaves out: its empty-value boxes and Vega charts (the data is in a table). */
   function mend() {
     gate();
+    priceBar();
     /* Gradio's "queue: 2/3 | 1.2s" in words, shown through a data attribute Svelte leaves alone. */
     for (const el of document.querySelectorAll(".progress-text")) {
       const m = /queue:\s*(\d+)\s*\/\s*\d+\s*\|?\s*(.*)/.exec(el.textContent || "");
@@ -149,4 +173,5 @@
   };
   document.addEventListener("visibilitychange", refresh);
   window.addEventListener("focus", refresh);
+  window.addEventListener("resize", priceBar);
 })();

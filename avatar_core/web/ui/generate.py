@@ -30,6 +30,18 @@ RESTORE_JS = (
 BUSY_JS = "() => { window.avatarBusy && window.avatarBusy(true); return []; }"
 READY_JS = "() => { window.avatarBusy && window.avatarBusy(false); return []; }"
 DONE_JS = "(d, s, g) => window.avatarGenerated ? window.avatarGenerated(d, s, g) : [s, g]"
+# The prompt's words reach the quote once typing pauses (0.6 s) or the box loses focus, never per
+# keystroke (.change fires per keystroke; trigger_mode cannot hold back a fast server): the page
+# clicks the hidden #quote-words when the box's value settles, also when the page set it (a draft).
+PROMPT_SETTLED_JS = """() => { if (window.avatarPromptWatch) return [];
+  let seen = null, since = 0, quoted = "";
+  const tick = (now) => { const box = document.querySelector("#prompt textarea");
+    const go = document.getElementById("quote-words"); if (!box || !go) return;
+    if (box.value !== seen) { seen = box.value; since = Date.now(); }
+    if (seen !== quoted && (now === true || Date.now() - since >= 600)) { quoted = seen; go.click(); } };
+  window.avatarPromptWatch = setInterval(tick, 200);
+  document.addEventListener("focusout", (e) => { if (e.target.closest("#prompt")) tick(true); });
+  return []; }"""
 RESUMED_JS = (  # after a page load: only when it followed something (no scroll, no seed change);
     # body[data-followed] says the page is done with what was in progress (tests wait for it)
     "(d, s, g) => { document.body.dataset.followed = 'yes'; return d && typeof d === 'object'"
@@ -57,8 +69,10 @@ class GenerateView:
 
     @property
     def quote_inputs(self) -> list[Any]:
-        """What the quote depends on: model, preset, the preferences, from-photo, aspect, images."""
-        return [self.model, self.preset, *self.prefs, self.photo.from_photo, self.aspect, self.count]
+        """What the quote depends on: model, preset, the preferences, from-photo, aspect, images,
+        and the prompt (its words may replace some of the preset's)."""
+        choices = [self.model, self.preset, *self.prefs, self.photo.from_photo, self.aspect, self.count]
+        return [*choices, self.prompt]
 
 
 def _choices(app: App) -> tuple[Any, Any, Any]:
@@ -154,9 +168,13 @@ def _prompt() -> Any:
 
 def _actions() -> tuple[Any, Any, tuple[Any, Any], Any, Any]:
     """The quote line, Generate, the two Cancels (leave Gradio's queue; stop a job that runs), the
-    refresh button and its timer."""
-    quote = gr.Markdown(elem_classes="quote", elem_id="quote")
-    go = gr.Button("Generate", variant="primary", elem_id="generate-btn")
+    refresh button and its timer. The quote and Generate stay in view (style.css, "price in view"):
+    sticky on a desktop; on a phone Generate and the quote's first line (app.js) in a bar."""
+    with gr.Column(elem_id="price-dock", min_width=0):
+        quote = gr.Markdown(elem_classes="quote", elem_id="quote")
+        with gr.Column(elem_id="price-bar", min_width=0):
+            gr.HTML('<p id="price-line" aria-hidden="true"></p>', elem_id="price-line-box", padding=False)
+            go = gr.Button("Generate", variant="primary", elem_id="generate-btn")
     cancel = gr.Button(
         "Cancel: leave the queue (nothing is charged)",
         elem_id="cancel-btn",
@@ -187,9 +205,9 @@ def build_generate(app: App, demo: gr.Blocks, h: Handlers, greeting: Any, limit:
             aspect, count = _shape()
             prefs, seed, random_seed = _preferences()
             project, name = _naming()
-        with gr.Column(scale=6, min_width=320):
-            # The quote and Generate head the result column: in view on a desktop without scrolling
-            # (issue #11), and right after the form when the columns stack on a phone.
+        with gr.Column(scale=6, min_width=320, elem_id="result-column"):
+            # The quote and Generate head the result column (issue #11) and stay in view: sticky on
+            # a desktop, in a bar at the bottom on a phone (style.css, "price in view"; #23).
             quote, go, (cancel, stop), refresh_now, timer = _actions()
             result = (gr.HTML(EMPTY_RESULT, elem_id="result-image"), gr.Markdown(elem_id="result-info"))
             result_json = gr.JSON(visible=False)
@@ -237,15 +255,15 @@ def _wire_form(
     demo: gr.Blocks, h: Handlers, view: GenerateView, greeting: Any, refresh_triggers: list[Any]
 ) -> None:
     """The quote (on every change), the periodic refresh, the kept draft, one preference at a time."""
-    gr.on(
-        [demo.load] + [c.change for c in view.quote_inputs],
-        h.quote_view,
-        view.quote_inputs,
-        [view.quote, *view.prefs],
-        api_name="quote",
-        queue=False,
-        **HIDDEN,
+    quoted: dict[str, Any] = dict(
+        fn=h.quote_view, inputs=view.quote_inputs, outputs=[view.quote, *view.prefs], queue=False
     )
+    choices = [c.change for c in view.quote_inputs if c is not view.prompt]
+    gr.on([demo.load, *choices], **quoted, api_name="quote", **HIDDEN)
+    # The prompt's words: one request per pause in typing, not per keystroke (PROMPT_SETTLED_JS)
+    words = gr.Button("Quote the prompt's words", elem_id="quote-words", elem_classes="offscreen")
+    words.click(**quoted, trigger_mode="always_last", api_name="quote_words", **HIDDEN)
+    demo.load(None, js=PROMPT_SETTLED_JS, api_name="watch_prompt", **HIDDEN)
     gr.on(
         refresh_triggers,
         h.refresh,
