@@ -47,7 +47,8 @@ def click_generate(page: Any, count: int = 1) -> None:
     page.click("#generate-btn")
     expect(page.locator("#result-image img.avatar-result")).to_have_count(count, timeout=pw.TIMEOUT_MS)
     pw.wait_image(page, "#result-image img.avatar-result")
-    expect(page.locator("#generate-btn")).to_be_enabled()
+    expect(page.locator("#generate-btn")).not_to_have_attribute("aria-busy", "true")  # done (it stays
+    # disabled, as "Not enough credits", when the balance left cannot pay for the next click)
 
 
 def test_aspect_ratio_shows_the_size_first_and_keeps_the_layout(live: LiveServer, chromium: Any) -> None:
@@ -102,6 +103,7 @@ def test_several_images_are_charged_each_and_the_quote_multiplies(live: LiveServ
         click_generate(page, 2)
         expect(page.locator("#result-info")).to_contain_text("2 of 2")
         expect(page.locator("#greeting")).to_contain_text("8 credits")
+        expect(page.locator("#generate-btn")).to_be_disabled()  # 8 left cannot pay 2 × 8
         user = live.app.accounts.by_name(name)
         assert live.app.gallery.page(user.id).total == 2 and user.balance == 8
     finally:

@@ -103,6 +103,7 @@ def test_locked_models_are_listed_with_their_tier_and_generate_is_not_offered(
         page.get_by_role("option", name="FLUX.1-dev HD + Realism LoRA · locked: pro tier").click()
         expect(quote).to_contain_text("needs the pro tier or higher; your tier is free")
         expect(go).to_be_disabled()
+        expect(go).to_have_attribute("aria-label", "Needs a higher tier")  # not "Not enough credits"
         pw.choose(page, "Model", "Auto (recommended)")
         expect(quote).to_contain_text("Will use FLUX.1-dev Base")
         expect(go).to_be_enabled()
