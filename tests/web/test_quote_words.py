@@ -80,3 +80,7 @@ def test_the_api_carries_the_final_prompt(live: LiveServer) -> None:
         assert "long curly red hair" in recorded and "hijab" not in recorded
         avatar = c.get(f"/avatars/{gen_id}").json()
         assert (avatar["prompt"], avatar["final_prompt"]) == (WORDS, recorded)
+        waited = c.post(
+            f"/projects/{project}/avatars/generate", json=body, headers={"Prefer": "wait=30"}
+        ).json()  # the POST that waits (the README's example) carries it too
+        assert waited["status"] == "completed" and "long curly red hair" in waited["final_prompt"]

@@ -119,6 +119,7 @@ def generate_router(app: App) -> APIRouter:
         user = app.accounts.get(who.user.id)
         gen_id = app.generations.submit(user, request)
         wait = wanted_wait(prefer)
-        return answer(app, app.generations.result(user.id, gen_id, within=wait), created=True, waited=wait)
+        done = app.generations.result(user.id, gen_id, within=wait)
+        return answer(app, done, created=True, waited=wait, owner=user.id)
 
     return router
