@@ -109,7 +109,7 @@ def shoot_admin(browser: object, url: str, out: Path) -> None:
     phone.wait_for_timeout(500)
     save_png(phone, out / "screenshot-admin-mobile-models.png", full_page=True)
     for page in (admin, phone):
-        page.context.close()  # type: ignore[attr-defined]
+        page.context.close()
 
 
 def seed_data(app: object) -> None:

@@ -205,6 +205,30 @@ def test_usage_with_one_day_of_data_is_bars_per_model(live: LiveServer, chromium
         page.context.close()
 
 
+def test_an_ab_test_started_is_listed_and_a_click_shows_its_results(live: LiveServer, chromium: Any) -> None:
+    page = open_admin(live, chromium)
+    try:
+        section(page, "Experiments")
+        pw.choose(page, "Tier", "free")
+        pw.choose(page, "Model A", "flux-dev-base")
+        pw.choose(page, "Model B", "flux-schnell-fast")
+        page.get_by_role("button", name="Start test").click()
+        msg = page.locator("#exp-msg")
+        expect(msg).to_contain_text("running: free Auto")
+        exp_id = msg.inner_text().split("#")[1].split(" ")[0]
+        expect(page.locator(TOAST).filter(has_text=f"Started experiment #{exp_id}")).to_be_visible()
+        tests = page.locator("#admin-experiments")
+        expect(cell(tests, "flux-schnell-fast", 6)).to_have_text("running")
+        cell(tests, "flux-schnell-fast", 0).click()
+        expect(page.get_by_label("Experiment id")).to_have_value(exp_id)
+        expect(msg).to_have_text(f"Experiment #{exp_id}: 0 arm(s) with data.")
+        page.get_by_role("button", name="Stop test").click()
+        expect(msg).to_have_text(f"Experiment #{exp_id} stopped.")
+        expect(cell(tests, "flux-schnell-fast", 6)).to_contain_text("ended")
+    finally:
+        page.context.close()
+
+
 def test_add_model_offline_gives_the_no_check_command(live: LiveServer, chromium: Any) -> None:
     page = open_admin(live, chromium)
     try:

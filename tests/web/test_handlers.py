@@ -197,6 +197,7 @@ ADMIN_CALLS: dict[str, Callable[[Handlers, str, gr.Request], object]] = {
     "admin_experiment_results": lambda h, who, r: h.admin_experiment_results(1, r),
     "admin_stop_experiment": lambda h, who, r: h.admin_stop_experiment(1, r),
     "admin_experiments": lambda h, who, r: h.admin_experiments(r),
+    "admin_pick_experiment": lambda h, who, r: h.admin_pick_experiment(picked("1"), r),
 }
 
 
@@ -392,6 +393,8 @@ def test_admin_usage_and_experiments(app: App, handlers: Handlers, admin: UserIn
     (listed,) = handlers.admin_experiments(as_user(admin))
     assert listed[:5] == [exp_id, "free", "flux-dev-base", "flux-schnell-fast", 50]
     assert listed[6].startswith("ended ")
+    clicked = gr.SelectData(None, {"index": [0, 3], "value": "x", "row_value": [str(exp_id), *listed[1:]]})
+    assert handlers.admin_pick_experiment(clicked, as_user(admin)) == (exp_id, message, [])
 
 
 def test_admin_console_sections(app: App, handlers: Handlers, admin: UserInfo, alice: UserInfo) -> None:

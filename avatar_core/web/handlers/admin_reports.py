@@ -72,6 +72,17 @@ class ReportHandlers(HandlerBase):
         return rows
 
     @user_errors
+    def admin_pick_experiment(
+        self, evt: gr.SelectData, request: gr.Request | None = None
+    ) -> tuple[int, str, list[list[Any]]]:
+        """A clicked row of the A/B tests table: its id in the form and its results per arm."""
+        self.admin.require(self.user(request))
+        row = evt.row_value or []
+        exp_id = parse_experiment_id(float(row[0]) if row and str(row[0]).isdigit() else None)
+        msg, arms = self.admin_experiment_results(exp_id, request)
+        return exp_id, msg, arms
+
+    @user_errors
     def admin_start_experiment(
         self,
         tier: str = "basic",

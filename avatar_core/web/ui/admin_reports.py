@@ -96,13 +96,16 @@ def build_experiments(app: App, h: Handlers, section: Any) -> None:
         stop = gr.Button("Stop test", variant="stop", min_width=120)
     msg = gr.Markdown(elem_id="exp-msg")
     arms = table(ARM_HEADERS, "admin-arms", "Results per arm")
-    tests = table(EXPERIMENT_HEADERS, "admin-experiments", "A/B tests, newest first")
+    tests = table(
+        EXPERIMENT_HEADERS, "admin-experiments", "A/B tests, newest first (click one for its results)"
+    )
     listed: dict[str, Any] = dict(fn=h.admin_experiments, inputs=None, outputs=tests, **HIDDEN)
     section.select(api_name="admin_experiments", queue=False, **listed)
     start.click(
         h.admin_start_experiment, [tier, model_a, model_b, split], msg, api_name="admin_start_experiment"
     ).success(api_name="admin_experiments_after_start", **listed)
     results.click(h.admin_experiment_results, [exp_id], [msg, arms], api_name="admin_experiment_results")
+    tests.select(h.admin_pick_experiment, None, [exp_id, msg, arms], api_name="admin_pick_experiment")
     stop.click(h.admin_stop_experiment, [exp_id], msg, api_name="admin_stop_experiment").success(
         api_name="admin_experiments_after_stop", **listed
     )
