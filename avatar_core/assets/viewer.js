@@ -22,12 +22,18 @@
       + '<div class="viewer-side"><h2 id="viewer-name"></h2><p id="viewer-prompt"></p>'
       + '<p id="viewer-meta"></p><p id="viewer-count"></p>'
       + '<a id="viewer-download" class="viewer-download" download>Download PNG</a>'
+      + '<button type="button" class="viewer-details">Details and actions</button>'
       + '<button type="button" class="viewer-close">✕ Close</button>'
       + '<p class="viewer-keys">← → or swipe for the next · Esc closes</p></div></div>';
     document.body.appendChild(dlg);
     dlg.querySelector(".viewer-prev").addEventListener("click", () => step(-1));
     dlg.querySelector(".viewer-next").addEventListener("click", () => step(1));
     dlg.querySelector(".viewer-close").addEventListener("click", close);
+    dlg.querySelector(".viewer-details").addEventListener("click", () => {  /* name, project, delete… */
+      close();
+      const panel = document.getElementById("avatar-recipe");
+      if (panel) panel.scrollIntoView({block: "start"});
+    });
     dlg.addEventListener("click", (e) => { if (e.target === dlg) close(); });
     const stage = dlg.querySelector(".viewer-stage");
     stage.addEventListener("pointerdown", (e) => { downX = e.clientX; });

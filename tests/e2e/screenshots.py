@@ -1,10 +1,11 @@
 """Render the README screenshots: `python -m tests.e2e.screenshots [--out docs]`.
 
 Starts the real web app (offline engine, throwaway SQLite data dir) with a user who has a few
-avatars from different presets and an admin, then saves docs/screenshot-{generate,gallery,admin,
-mobile,mobile-generate,progress}.png, docs/presets.png, docs/choices.png (a portrait 4:5
-result grid of 2) and the Admin tab's sections (docs/screenshot-admin-{usage,mobile,mobile-models}.png)
-with Debian Chromium; `--only admin` makes the Admin tab's alone.
+avatars from different presets and an admin, then saves docs/screenshot-{generate,gallery,
+gallery-viewer,admin,mobile,mobile-generate,mobile-viewer,progress}.png, docs/presets.png,
+docs/choices.png (a portrait 4:5 result grid of 2) and the Admin tab's sections
+(docs/screenshot-admin-{usage,mobile,mobile-models}.png) with Debian Chromium; `--only admin`
+makes the Admin tab's alone.
 """
 
 from __future__ import annotations
@@ -193,13 +194,20 @@ def main(argv: list[str] | None = None) -> int:
                 .every(i => i.complete && i.naturalWidth > 0)""")
             page.mouse.move(0, 0)
             save_png(page, args.out / "screenshot-gallery.png")
+            page.locator("#avatar-detail .open-viewer").click()  # the full-size viewer
+            pw.wait_image(page, "#viewer-img")
+            save_png(page, args.out / "screenshot-gallery-viewer.png")
+            page.keyboard.press("Escape")
             # Mobile width: the Generate tab, then the gallery.
             mobile = pw.login(browser, server.url, "maya", PASSWORD, viewport=(390, 844))
             expect(mobile.locator("#quote")).to_contain_text("Will use")
             save_png(mobile, args.out / "screenshot-mobile-generate.png")
             mobile.get_by_role("tab", name="Gallery").click()
             expect(mobile.locator("#avatar-grid .thumb").nth(4)).to_be_visible()
-            mobile.locator("#avatar-grid .thumb").nth(1).click()
+            mobile.locator("#avatar-grid .thumb").nth(1).click()  # a tap opens the viewer on a phone
+            pw.wait_image(mobile, "#viewer-img")
+            save_png(mobile, args.out / "screenshot-mobile-viewer.png")
+            mobile.keyboard.press("Escape")
             pw.wait_image(mobile, "#avatar-detail img.avatar-result")
             mobile.wait_for_function("""() => [...document.querySelectorAll('#avatar-grid img')]
                 .every(i => i.complete && i.naturalWidth > 0)""")

@@ -31,6 +31,9 @@ element.addEventListener('click', (event) => {
   element.querySelectorAll('.thumb.picked').forEach(b => b.classList.remove('picked'));
   thumb.classList.add('picked');
   trigger('click', { id: thumb.dataset.id });
+  // on a phone the details are a long scroll away: a tap opens the viewer at once
+  const phone = window.innerWidth <= 760;
+  if (phone && window.avatarViewer && event.isTrusted) window.avatarViewer.open(thumb.dataset.id);
 });
 element.addEventListener('dblclick', (event) => {  // a double click opens the full-size viewer
   const thumb = event.target.closest('.thumb');
