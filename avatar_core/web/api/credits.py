@@ -97,6 +97,13 @@ def credits_json(app: App, user_id: int) -> dict[str, Any]:
 def credits_router(app: App) -> APIRouter:
     """GET /v1/credits, POST /v1/credits/redeem and the admins' /v1/admin/credit-codes."""
     router = APIRouter()
+    _user_routes(router, app)
+    _admin_routes(router, app)
+    return router
+
+
+def _user_routes(router: APIRouter, app: App) -> None:
+    """The caller's balance and redeeming a code."""
 
     @router.get(
         "/v1/credits",
@@ -128,6 +135,10 @@ def credits_router(app: App) -> APIRouter:
             raise ApiError(422, f"code_{err.reason}", str(err)) from None
         return {"credits": done.credits, "balance": done.balance, "already_redeemed": done.already}
 
+
+def _admin_routes(router: APIRouter, app: App) -> None:
+    """Admins create, list and revoke codes (the service refuses everyone else)."""
+
     @router.post(
         "/v1/admin/credit-codes",
         status_code=201,
@@ -155,5 +166,3 @@ def credits_router(app: App) -> APIRouter:
     )
     def revoke_code(who: Who, code_id: int) -> dict[str, Any]:
         return code_json(app.codes.revoke(who.user, db_id(code_id)))
-
-    return router
