@@ -9,17 +9,14 @@ import os
 import re
 import uuid
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from avatar_core.services.generation import GenerationRequest
-from tests.conftest import fresh_database_url
 from tests.e2e import browser as pw
 from tests.e2e.axe import axe_available, describe, run_axe, serious
-from tests.web.server import PASSWORD, LiveServer, serve, with_admin
+from tests.web.server import PASSWORD, LiveServer
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,14 +31,9 @@ def expect(locator: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
-    tmp_path = tmp_path_factory.mktemp("e2e-gallery")
-    app = with_admin(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None))
-    try:
-        with serve(app) as server:
-            yield server
-    finally:
-        app.close()
+def site(live: LiveServer) -> LiveServer:
+    """The shared live app (tests/e2e/conftest.py: offline engine, an admin)."""
+    return live
 
 
 def with_avatars(site: LiveServer, chromium: Any, names: list[str], **kw: Any) -> tuple[str, Any, list[int]]:

@@ -5,15 +5,12 @@ in view, and the price stays next to Generate."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import fresh_database_url
 from tests.e2e import browser as pw
-from tests.web.server import ADMIN_USERNAME, PASSWORD, LiveServer, serve, with_admin
+from tests.web.server import ADMIN_USERNAME, PASSWORD, LiveServer
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,15 +25,9 @@ def expect(locator: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
-    """The web app (offline engine) with an admin."""
-    tmp_path = tmp_path_factory.mktemp("e2e-studio")
-    app = with_admin(tmp_path, fresh_database_url("sqlite", tmp_path, sqlite_template, None))
-    try:
-        with serve(app) as server:
-            yield server
-    finally:
-        app.close()
+def site(live: LiveServer) -> LiveServer:
+    """The shared live app (tests/e2e/conftest.py: offline engine, an admin)."""
+    return live
 
 
 def new_user(site: LiveServer, chromium: Any, **kw: Any) -> tuple[str, Any]:
