@@ -1,4 +1,4 @@
-"""API token handlers: the caller's own personal access tokens (Gallery tab, API section)."""
+"""API token handlers: the caller's own personal access tokens (Gallery tab, "API tokens")."""
 
 from __future__ import annotations
 
