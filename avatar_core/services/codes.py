@@ -148,8 +148,13 @@ class CreditCodes:
         admin = require_admin(actor)
         credit_amount = whole_number(credit_amount, "Credits", 1, MAX_CODE_CREDITS)
         uses = whole_number(uses, "Uses", 1, MAX_USES)
-        if expires_at is not None and _aware(expires_at) <= self.clock():
-            raise ValidationError("The expiry must be in the future.")
+        if expires_at is not None:
+            try:
+                expires_at = _aware(expires_at)  # 9999-12-31T23:59-05:00 overflows in UTC
+            except (OverflowError, ValueError):
+                raise ValidationError("That expiry is out of range.") from None
+            if expires_at <= self.clock():
+                raise ValidationError("The expiry must be in the future.")
         code = new_code()
         with self.db.transaction() as session:
             row = CreditCode(

@@ -27,7 +27,7 @@ def parse_ids(raw: str | Iterable[object]) -> list[int]:
         text = str(part).strip()
         if not text:
             continue
-        if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
+        if len(text) > 10 or not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
             raise ValidationError("Avatars are chosen by their numbers.")
         if int(text) not in ids:
             ids.append(int(text))

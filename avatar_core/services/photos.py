@@ -127,32 +127,37 @@ class PhotoService:
             except Exception:
                 self.blobs.delete(key)
                 raise
-            self._retire_others(session, user.id, photo.id, now)
-            return PhotoView(photo.id, width, height, photo.expires_at)
+            replaced = self._retire_others(session, user.id, photo.id, now)
+            kept = PhotoView(photo.id, width, height, photo.expires_at)
+        for old_key in replaced:  # once the rows say so (a failed commit leaves them kept, files too)
+            self.blobs.delete(old_key)
+        return kept
 
-    def _retire_others(self, session: Session, user_id: int, keep: int, now: datetime) -> None:
-        """A new photo replaces the user's others: deleted now, or (when an avatar still queued or
-        running needs one) kept only `IN_USE_GRACE` longer, for the sweeper to delete."""
+    def _retire_others(self, session: Session, user_id: int, keep: int, now: datetime) -> list[str]:
+        """A new photo replaces the user's others: marked deleted now (their files' keys are
+        returned, to delete after the commit), or, when an avatar still queued or running needs
+        one, kept only `IN_USE_GRACE` longer, for the sweeper to delete."""
         others = list(
             session.scalars(
                 select(Photo).where(Photo.user_id == user_id, Photo.deleted_at.is_(None), Photo.id != keep)
             )
         )
         if not others:
-            return
+            return []
         payloads = session.scalars(
             select(Job.payload).where(Job.user_id == user_id, Job.status.in_(("queued", "running")))
         )
         needed = {p.get("photo_id") for p in payloads if isinstance(p, dict)}
-        cutoff = now + IN_USE_GRACE
+        cutoff, gone = now + IN_USE_GRACE, []
         for old in others:
             if old.id in needed:  # only ever shortened (in SQL: SQLite hands back naive times)
                 mine = (Photo.id == old.id) & (Photo.expires_at > cutoff)
                 fetch = {"synchronize_session": "fetch"}  # no Python comparison of the times
                 session.execute(update(Photo).where(mine).values(expires_at=cutoff), execution_options=fetch)
             else:
-                self.blobs.delete(old.key)
+                gone.append(old.key)
                 old.deleted_at = now
+        return gone
 
     def _admit(self, user_id: int) -> None:
         """Before the photo is even decoded: the user's tier can make avatars from a photo, and

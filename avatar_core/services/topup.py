@@ -6,8 +6,9 @@ The rule, per user and calendar month (UTC), with N the allowance of the user's 
   `GET /api/v1/credits`) with a balance below N, one grant brings the balance to N: a `grant` row
   keyed `topup:YYYY-MM`, so at most one per user per month, whatever runs at once.
 - **Expiry.** That grant expires when its month ends (00:00 UTC on the 1st of the next month).
-  Generations paid after the grant are paid from it first, so what is left of it is the grant
-  minus those generations' net cost (refunds count back), between 0 and the grant. That much,
+  Generations reserved after the grant are paid from it first, so what is left of it is the
+  grant minus those generations' net cost (their refunds count back; a refund of one reserved
+  before the grant does not), between 0 and the grant. That much,
   never more than the balance, is taken back by an `expired` row keyed `expire:topup:YYYY-MM`
   (an `expired` row of 0 when nothing was left). It is written the first time the user is seen
   after the month ended, before that month's top-up; generations paid between the month's end and
@@ -138,9 +139,17 @@ class MonthlyTopUp:
                 LedgerEntry.user_id == user.id, LedgerEntry.idempotency_key == TOPUP + month
             )
         ).one()
+        # Only generations reserved after the grant were paid from it: a refund (or capture) of
+        # one reserved before it (the reserve that took the balance under N) is not its money.
+        after = select(LedgerEntry.generation_id).where(
+            LedgerEntry.user_id == user.id, LedgerEntry.type == credits.RESERVE, LedgerEntry.id > grant.id
+        )
         moved = session.scalar(
             select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-                LedgerEntry.user_id == user.id, LedgerEntry.type.in_(PAID), LedgerEntry.id > grant.id
+                LedgerEntry.user_id == user.id,
+                LedgerEntry.type.in_(PAID),
+                LedgerEntry.id > grant.id,
+                LedgerEntry.generation_id.in_(after),
             )
         )
         left = min(grant.amount, max(0, grant.amount + int(moved or 0)))  # moved < 0: paid from it

@@ -235,14 +235,14 @@ def _file_routes(router: APIRouter, app: App, codec: SessionCodec) -> None:
             return Response("Log in first.", status_code=401)
         if kind not in ("image.png", "thumb.webp", "download.png") or not _id_in_range(avatar_id):
             return Response("Not found.", status_code=404)
+        headers = {"Cache-Control": "private, max-age=86400"}
         try:  # read whole from the store (local file or one S3 GET): a 404 before any byte is sent
             data = app.gallery.image(user_id, avatar_id, thumb=kind == "thumb.webp")
+            if kind == "download.png":  # named after the avatar (a safe ASCII slug)
+                name = file_name(app.gallery.get(user_id, avatar_id))
+                headers["Content-Disposition"] = f'attachment; filename="{name}"'
         except NotFound:
             return Response("Not found.", status_code=404)
-        headers = {"Cache-Control": "private, max-age=86400"}
-        if kind == "download.png":  # named after the avatar (a safe ASCII slug)
-            name = file_name(app.gallery.get(user_id, avatar_id))
-            headers["Content-Disposition"] = f'attachment; filename="{name}"'
         media = "image/webp" if kind == "thumb.webp" else "image/png"
         return Response(data, media_type=media, headers=headers)
 
@@ -252,8 +252,10 @@ def _file_routes(router: APIRouter, app: App, codec: SessionCodec) -> None:
         user_id = codec.user_id(request)
         if user_id is None:
             return Response("Log in first.", status_code=401)
+        if len(ids) > 2000:  # 60 ids fit in 660 characters: never cut a list (it would change)
+            return Response("Too many avatars at once.", status_code=400)
         try:
-            archive = app.bulk.zip(user_id, ids[:2000])
+            archive = app.bulk.zip(user_id, ids)
         except ValidationError as err:
             return Response(str(err), status_code=400)
         except NotFound:

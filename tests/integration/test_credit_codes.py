@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -136,6 +136,9 @@ def test_only_admins_make_list_and_revoke_codes_with_sane_amounts(
             codes.create(OPERATOR, 10, uses=uses)
     with pytest.raises(ValidationError):
         codes.create(OPERATOR, 10, expires_at=clock.now - timedelta(seconds=1))
+    far = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-5)))  # past 9999 in UTC
+    with pytest.raises(ValidationError, match="out of range"):  # was an OverflowError (a 500)
+        codes.create(OPERATOR, 10, expires_at=far)
     with pytest.raises(ValidationError):
         codes.create(OPERATOR, 10, note="x" * 121)
     for bad in (0, -1, 2**40):

@@ -179,3 +179,26 @@ def test_the_documented_example(app: App, clock: Clock) -> None:
     change = t.apply(alice.id)
     assert change is not None and (change.expired, change.granted) == (12, 0)
     assert app.accounts.get(alice.id).balance == 30
+
+
+def test_a_refund_of_a_generation_reserved_before_the_top_up_does_not_count_against_it(
+    app: App, clock: Clock
+) -> None:
+    """Review of #23: 20 own credits, N = 20. A reserves 10; a page load tops up 10; B reserves 10
+    (paid from the top-up); A is refunded. At the month's end nothing of the top-up is left, so
+    nothing expires: the user keeps their own 20 (10 of them were taken before the fix)."""
+    t = topup(app, clock)
+    dan = app.accounts.register("dan", PASSWORD)
+    with app.db.transaction() as session:
+        credits.grant(session, dan.id, 20, key="own", reason="own credits")
+        credits.reserve(session, dan.id, 10, generation_id=999_101)  # A
+    assert t.apply(dan.id).granted == 10  # type: ignore[union-attr]
+    with app.db.transaction() as session:
+        credits.reserve(session, dan.id, 10, generation_id=999_102)  # B, from the top-up
+        credits.capture(session, dan.id, 999_102)
+        credits.release(session, dan.id, 999_101)  # A refunded
+    assert app.accounts.get(dan.id).balance == 20
+    clock.now += timedelta(days=40)
+    change = t.apply(dan.id)
+    assert change is not None and change.expired == 0
+    assert app.accounts.get(dan.id).balance == 20

@@ -16,6 +16,7 @@ from avatar_core.domain.errors import NotFound, ValidationError
 from avatar_core.infra.models import Generation
 from avatar_core.services.gallery_bulk import MAX_SELECTED, parse_ids
 from avatar_core.services.generation import GenerationRequest
+from avatar_core.web.handlers import Handlers
 from tests.web.server import LiveServer
 
 COOKIE = "avatar_session"
@@ -64,6 +65,8 @@ def test_the_zip_holds_each_chosen_avatar_named_with_its_recipe(live: LiveServer
         assert f'filename="sunny-headshot-{ids[0]}.png"' in one.headers["content-disposition"]
         assert c.get("/avatars/download.zip", params={"ids": "abc"}).status_code == 400
         assert c.get("/avatars/download.zip").status_code == 400
+        padded = " ," * 1500 + str(ids[0])  # never cut (the cut list would be another one)
+        assert c.get("/avatars/download.zip", params={"ids": padded}).status_code == 400
     with live.client() as anonymous:
         assert anonymous.get("/avatars/download.zip", params={"ids": str(ids[0])}).status_code == 401
 
@@ -106,3 +109,21 @@ def test_bulk_delete_keeps_the_records_and_move_changes_counts(live: LiveServer)
     with app.db.read() as session:  # what happened stays recorded: rows kept, marked deleted
         rows = session.scalars(select(Generation).where(Generation.user_id == uid)).all()
         assert len(rows) == 3 and all(r.deleted_at is not None and r.image_path is None for r in rows)
+
+
+def test_names_in_messages_are_shown_as_written_not_as_markdown(live: LiveServer) -> None:
+    """Review of #23: a name like `![x](https://…)` rendered as a remote image in the message."""
+    from tests.web.test_handlers import as_user
+
+    name = f"md-{uuid.uuid4().hex[:8]}"
+    live.signup(name)
+    app = live.app
+    me = app.accounts.by_name(name)
+    (gen_id,) = made(app, name, 1)
+    h = Handlers(app)
+    evil = "![x](https://example.invalid/p.png)"
+    msg = h.rename_avatar(str(gen_id), evil, as_user(me))
+    assert "![x](" not in msg and "\\!\\[x\\]" in msg
+    made_msg, _box, _shown = h.create_project(evil, as_user(me))
+    assert "![x](" not in made_msg
+    assert app.gallery.get(me.id, gen_id).name == evil  # kept as written

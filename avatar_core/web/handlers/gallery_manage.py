@@ -3,7 +3,6 @@ and several avatars at once (download as a zip, move, delete)."""
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import gradio as gr
@@ -13,6 +12,7 @@ from avatar_core.services.gallery_bulk import parse_ids
 from avatar_core.services.projects import ProjectView
 from avatar_core.web.handlers.base import HandlerBase
 from avatar_core.web.handlers.common import int_id, user_errors
+from avatar_core.web.text import md_text
 
 NONE_CHOSEN = "Tap avatars to choose them."
 
@@ -60,7 +60,7 @@ class GalleryManageHandlers(HandlerBase):
         if not str(avatar_id or "").strip():
             raise ValidationError("Select an avatar first.")
         self.app.projects.update_avatar(self.user(request).id, int_id(avatar_id), name=name or "")
-        return f"Renamed to “{html.escape(' '.join((name or '').split()), quote=False)}”."
+        return f"Renamed to “{md_text(' '.join((name or '').split()))}”."
 
     @user_errors
     def move_avatar(self, avatar_id: str = "", project: str = "", request: gr.Request | None = None) -> str:
@@ -78,7 +78,7 @@ class GalleryManageHandlers(HandlerBase):
         made = self.app.projects.create(user.id, name or "")
         projects = self.app.projects.of_user(user.id)
         shown = gr.update(choices=filter_choices(projects), value=str(made.id))  # the gallery shows it
-        return f"Created the project “{html.escape(made.name, quote=False)}”.", "", shown
+        return f"Created the project “{md_text(made.name)}”.", "", shown
 
     @user_errors
     def rename_project(
@@ -88,7 +88,7 @@ class GalleryManageHandlers(HandlerBase):
         if not str(project or "").strip():
             raise ValidationError("Show one project (not “All projects”) to rename it.")
         made = self.app.projects.rename(self.user(request).id, int_id(project), name or "")
-        return f"Renamed the project to “{html.escape(made.name, quote=False)}”.", ""
+        return f"Renamed the project to “{md_text(made.name)}”.", ""
 
     def pick_many(self, evt: gr.EventData) -> tuple[str, str]:
         """The chosen thumbnails in select mode (ids travel in the event data; checked on use)."""
@@ -117,4 +117,4 @@ class GalleryManageHandlers(HandlerBase):
 
     def _project_name(self, user_id: int, project_id: int) -> str:
         names = {p.id: p.name for p in self.app.projects.of_user(user_id)}
-        return f"“{html.escape(names.get(project_id, 'the project'), quote=False)}”"
+        return f"“{md_text(names.get(project_id, 'the project'))}”"
