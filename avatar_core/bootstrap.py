@@ -90,7 +90,8 @@ class App:
         return self.engine.offline
 
     def close(self) -> None:
-        """Release database connections."""
+        """Stop this process's job worker, then release database connections."""
+        self.generations.close()
         self.db.dispose()
 
 

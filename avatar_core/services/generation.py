@@ -105,8 +105,7 @@ class GenerationService:
         return self.run(opened, progress)[0]
 
     def run(self, opened: Opened, progress: Progress | None = None) -> list[GenerationResult]:
-        """Wait for a worker to run the opened (queued) images: this process's worker, or one
-        started for just these when the process runs none (the CLI, tests)."""
+        """Wait for this process's worker (or one started for just these: CLI, tests) to run them."""
         ids = [a.gen_id for a in opened.attempts]
         report = progress or (lambda _stage, _fraction: None)
         own: list[Worker] = []
@@ -130,12 +129,17 @@ class GenerationService:
         ]
 
     def start_worker(self, slots: int = 32, poll: float = 1.0) -> Worker:
-        """Run a worker in this process (the web app, `avatar-creator worker`): it claims every
-        user's jobs, and sweeps (old unleased rows, photos past their retention)."""
+        """A worker in this process (web app, `avatar-creator worker`): every job, and the sweeps."""
         sweeps = [self.recover_stale] + ([self.photos.purge] if self.photos is not None else [])
         widen(slots + 16)  # huggingface_hub's client: a connection per slot, and some for the rest
         self.worker = Worker(self.queue, self.runner, slots=slots, poll=poll, sweeps=sweeps).start()
         return self.worker
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop this process's worker (a closed app must not claim jobs), `timeout` to drain."""
+        if self.worker is not None:
+            self.worker.stop(drain=True, timeout=timeout)
+            self.worker = None
 
     def cancel(self, user: UserInfo, generation_id: int) -> GenerationResult:
         """Cancel one of the user's queued or running generations (refunded); its result."""
@@ -151,20 +155,17 @@ class GenerationService:
         return in_progress(self.db, user_id)
 
     def recent(self, user_id: int, within: float = 900.0) -> list[int]:
-        """The user's newest avatar if made in the last `within` seconds (a page opened now shows
-        it: it may have finished after the tab was closed)."""
+        """The user's newest avatar of the last `within` seconds (it may have ended after the tab closed)."""
         return latest_finished(self.db, user_id, within)
 
     def wait_for(
         self, user_id: int, ids: list[int], progress: Progress | None = None
     ) -> list[GenerationResult]:
         """The results of the user's generations `ids`, once settled (reporting their stages)."""
-        report = progress or (lambda _stage, _fraction: None)
-        return self.waits.wait(user_id, ids, report, self.deadline + 60)
+        return self.waits.wait(user_id, ids, progress or (lambda _s, _f: None), self.deadline + 60)
 
     def submit(self, user: UserInfo, request: GenerationRequest) -> int:
-        """Reserve and queue one generation for a worker without waiting (the REST API's 202);
-        its id (an idempotent request seen before: the first one's)."""
+        """Reserve and queue one generation, not waiting (REST's 202); its id (or a replay's)."""
         opened = self.open(user, [request], wait_replay=False)
         if opened.replayed is not None:
             return opened.replayed.generation_id
@@ -172,8 +173,7 @@ class GenerationService:
         return opened.attempts[0].gen_id
 
     def ensure_worker(self) -> None:
-        """Someone must run queued jobs: a process that runs no worker starts one, which stops
-        after a minute without work (app.py and `avatar-creator worker` start theirs for good)."""
+        """Someone must run queued jobs: a process without a worker starts one (gone after 60 s idle)."""
         if self.elsewhere:
             return
         if self.worker is None or not self.worker.alive:

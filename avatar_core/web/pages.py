@@ -140,6 +140,7 @@ def build_router(app: App, codec: SessionCodec) -> APIRouter:
     _signup_routes(router, app, codec)
     _logout_routes(router, app, codec)
     _file_routes(router, app, codec)
+    _zip_route(router, app, codec)
     return router
 
 
@@ -246,6 +247,26 @@ def _file_routes(router: APIRouter, app: App, codec: SessionCodec) -> None:
         media = "image/webp" if kind == "thumb.webp" else "image/png"
         return Response(data, media_type=media, headers=headers)
 
+    @router.get("/admin/usage.csv", include_in_schema=False)
+    def usage_csv(request: Request, since: str = "") -> Response:
+        """The admin tab's usage table as CSV (admins only; 404 for everyone else)."""
+        user_id = codec.user_id(request)
+        try:
+            actor = app.accounts.get(user_id) if user_id is not None else None
+            rows = app.admin.usage(actor, date.fromisoformat(since) if since else None)
+        except (AvatarError, ValueError):
+            return Response("Not found.", status_code=404)
+        headers = {"Content-Disposition": 'attachment; filename="usage.csv"', "Cache-Control": "no-store"}
+        return Response(as_csv(rows), media_type="text/csv", headers=headers)
+
+    @router.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+
+def _zip_route(router: APIRouter, app: App, codec: SessionCodec) -> None:
+    """Several of the caller's avatars at once (the gallery's "Select several")."""
+
     @router.get("/avatars/download.zip", include_in_schema=False)
     def avatars_zip(request: Request, ids: str = "") -> Response:
         """Several of the caller's avatars as one zip (each PNG with its recipe)."""
@@ -270,19 +291,3 @@ def _file_routes(router: APIRouter, app: App, codec: SessionCodec) -> None:
             headers=disposition,
             background=BackgroundTask(archive.close),
         )
-
-    @router.get("/admin/usage.csv", include_in_schema=False)
-    def usage_csv(request: Request, since: str = "") -> Response:
-        """The admin tab's usage table as CSV (admins only; 404 for everyone else)."""
-        user_id = codec.user_id(request)
-        try:
-            actor = app.accounts.get(user_id) if user_id is not None else None
-            rows = app.admin.usage(actor, date.fromisoformat(since) if since else None)
-        except (AvatarError, ValueError):
-            return Response("Not found.", status_code=404)
-        headers = {"Content-Disposition": 'attachment; filename="usage.csv"', "Cache-Control": "no-store"}
-        return Response(as_csv(rows), media_type="text/csv", headers=headers)
-
-    @router.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}

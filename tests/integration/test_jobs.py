@@ -333,3 +333,27 @@ def test_a_web_process_without_a_worker_leaves_its_jobs_to_the_workers(japp: App
     result = japp.generations.result(user.id, gen_id, within=10)
     assert result.status == "completed" and engine.renders == [None]
     assert worker.stop(drain=True, timeout=5)
+
+
+def test_a_closed_app_claims_no_more_jobs(tmp_path: Path, database_url: str) -> None:
+    """Found in the full suite: a submit starts a worker (it idles 60 s before it stops); the app
+    was closed, and that worker went on claiming jobs of the next app on the same database, storing
+    their images in the closed app's directory: the new app's avatar had no file (404)."""
+    first = make_app(tmp_path / "first", database_url)
+    person = new_user(first)
+    first.generations.submit(person, GenerationRequest(prompt="the first app's"))
+    assert first.generations.worker is not None  # started by the submit
+    first.generations.wait_for(person.id, first.generations.in_progress(person.id))
+    first.close()
+    second = make_app(tmp_path / "second", database_url)
+    second.generations.elsewhere = True  # its own worker comes later: who claims meanwhile?
+    try:
+        gen_id = second.generations.submit(person, GenerationRequest(prompt="the second app's"))
+        time.sleep(1.5)  # the first app's worker polled every 0.2 s
+        assert second.generations.in_progress(person.id) == [gen_id]  # nobody ran it
+        second.generations.elsewhere = False
+        second.generations.ensure_worker()
+        (done,) = second.generations.wait_for(person.id, [gen_id])
+        assert done.ok and second.gallery.image(person.id, gen_id).startswith(b"\x89PNG")
+    finally:
+        second.close()
