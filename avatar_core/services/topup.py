@@ -3,8 +3,8 @@
 The rule, per user and calendar month (UTC), with N the allowance of the user's tier (0: none):
 
 - **Top-up.** The first time in a month the user is seen (a page load, the "Get credits" section,
-  `GET /api/v1/credits`) with a balance below N, one grant brings the balance to N: a `grant` row
-  keyed `topup:YYYY-MM`, so at most one per user per month, whatever runs at once.
+  `GET /api/v1/credits`, a REST generate) with a balance below N, one grant brings the balance to
+  N: a `grant` row keyed `topup:YYYY-MM`, so at most one per user per month, whatever runs at once.
 - **Expiry.** That grant expires when its month ends (00:00 UTC on the 1st of the next month).
   Generations reserved after the grant are paid from it first, so what is left of it is the
   grant minus those generations' net cost (their refunds count back; a refund of one reserved

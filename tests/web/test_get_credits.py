@@ -231,3 +231,16 @@ def test_settings(env: dict[str, str], expected: CreditSettings) -> None:
 def test_bad_settings_are_refused(env: dict[str, str]) -> None:
     with pytest.raises(ConfigError):
         load_settings(env, None)
+
+
+def test_an_api_only_user_gets_the_months_top_up_when_generating(shop_app: App) -> None:
+    """#23 item 7's gap: the top-up came only with a page load or GET /v1/credits."""
+    carl = broke(shop_app, "carl")
+    api = client(shop_app, carl)
+    project = api.get("/v1/projects").json()[0]["id"]
+    r = api.post(
+        f"/v1/projects/{project}/avatars/generate", json={"prompt": "a cat"}, headers={"Prefer": "wait=30"}
+    )
+    assert r.status_code == 201, r.text  # 0 credits before: the top-up (20) paid for it
+    assert shop_app.topup.this_month(carl.id) == 20
+    assert shop_app.accounts.get(carl.id).balance == 20 - r.json()["credits_charged"]

@@ -87,8 +87,8 @@ def generate_router(app: App) -> APIRouter:
         ),
         description="202 with the queued job (`Location`: /api/v1/generations/{id}, to follow or "
         "cancel it); with `Prefer: wait=N` (N <= 60) 201 with the avatar when it is made within "
-        "N s. 402 not enough credits, 403 model above the "
-        "tier, 422 bad input, 502 the provider failed (refunded), 429 too many calls. "
+        "N s. 402 not enough credits, 403 model above the tier, 422 bad input, 502 the provider failed "
+        "(refunded), 429 too many calls. The month's free top-up, if due, is applied first. "
         "An `Idempotency-Key` header makes retries safe: the same key returns the first "
         "generation and never charges twice.",
     )
@@ -116,10 +116,10 @@ def generate_router(app: App) -> APIRouter:
             from_photo=body.photo_id is not None,
             photo_id=body.photo_id,
         )
+        app.topup.apply(who.user.id)  # an API-only user gets the month's top-up as a page load would
         user = app.accounts.get(who.user.id)
         gen_id = app.generations.submit(user, request)
-        wait = wanted_wait(prefer)
-        done = app.generations.result(user.id, gen_id, within=wait)
+        done = app.generations.result(user.id, gen_id, within=(wait := wanted_wait(prefer)))
         return answer(app, done, created=True, waited=wait, owner=user.id)
 
     return router
