@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from avatar_core.bootstrap import App
-from avatar_core.cli.common import print_json, when
+from avatar_core.cli.common import iso, print_json, when
 from avatar_core.domain.errors import ValidationError
 from avatar_core.services.actors import OPERATOR
-from avatar_core.services.codes import CodeInfo
 from avatar_core.services.verify import table
 
 
@@ -51,26 +50,10 @@ def cmd_codes_create(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def _json(c: CodeInfo) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "starts_with": c.hint,
-        "credits": c.credits,
-        "uses": c.uses,
-        "max_uses": c.max_uses,
-        "state": c.state,
-        "note": c.note,
-        "expires_at": c.expires_at,
-        "revoked_at": c.revoked_at,
-        "created_at": c.created_at,
-        "redeemed_by": [{"username": u.username, "at": u.at} for u in c.used_by],
-    }
-
-
 def cmd_codes_list(app: App, args: argparse.Namespace) -> int:
     codes = app.codes.list(OPERATOR)
     if args.json:
-        print_json([_json(c) for c in codes])
+        print_json([c.as_json(iso) for c in codes])
         return 0
     rows = [
         (

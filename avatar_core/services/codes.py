@@ -61,6 +61,24 @@ class CodeInfo:
     code: str | None = None
     used_by: tuple[InviteUse, ...] = ()  # oldest first
 
+    def as_json(self, stamp: Callable[[datetime], str | None]) -> dict[str, object]:
+        """As admins see it (the CLI's `--json`, the REST API), times written by `stamp`;
+        `code` only in the answer that created it."""
+        return {
+            "id": self.id,
+            **({"code": self.code} if self.code else {}),
+            "starts_with": self.hint,
+            "credits": self.credits,
+            "uses": self.uses,
+            "max_uses": self.max_uses,
+            "state": self.state,
+            "note": self.note,
+            "expires_at": self.expires_at and stamp(self.expires_at),
+            "revoked_at": self.revoked_at and stamp(self.revoked_at),
+            "created_at": stamp(self.created_at),
+            "redeemed_by": [{"username": u.username, "at": stamp(u.at)} for u in self.used_by],
+        }
+
 
 @dataclass(frozen=True)
 class Redemption:

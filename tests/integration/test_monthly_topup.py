@@ -17,16 +17,9 @@ from avatar_core.services import credits
 from avatar_core.services.generation import GenerationRequest
 from avatar_core.services.topup import MonthlyTopUp, month_end
 from tests.conftest import make_app
+from tests.integration.test_credit_codes import Clock
 
 PASSWORD = "a-long-secret-9"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -63,20 +63,7 @@ class CodeBody(BaseModel):
 
 def code_json(c: CodeInfo) -> dict[str, Any]:
     """One code as admins see it (`code` only in the answer that created it)."""
-    return {
-        "id": c.id,
-        **({"code": c.code} if c.code else {}),
-        "starts_with": c.hint,
-        "credits": c.credits,
-        "uses": c.uses,
-        "max_uses": c.max_uses,
-        "state": c.state,
-        "note": c.note,
-        "expires_at": c.expires_at and utc_stamp(c.expires_at),
-        "revoked_at": c.revoked_at and utc_stamp(c.revoked_at),
-        "created_at": utc_stamp(c.created_at),
-        "redeemed_by": [{"username": u.username, "at": utc_stamp(u.at)} for u in c.used_by],
-    }
+    return c.as_json(utc_stamp)
 
 
 def credits_json(app: App, user_id: int) -> dict[str, Any]:
